@@ -1,0 +1,45 @@
+/*
+ * Defaults and receiver-side checks of struct riklet_conf.
+ */
+#include <string.h>
+
+#include "riklet_conf.h"
+#include "util.h"
+
+void
+conf_defaults(struct riklet_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	(void)strlcpy(conf->scheduler, "127.0.0.1:4995",
+	    sizeof(conf->scheduler));
+	conf->metric_resolution_ms = RIKLET_RESOLUTION_MS;
+	(void)strlcpy(conf->docker_socket, RIKLET_DOCKER_SOCKET,
+	    sizeof(conf->docker_socket));
+	(void)strlcpy(conf->user, RIKLET_USER, sizeof(conf->user));
+	(void)strlcpy(conf->chroot, RIKLET_CHROOT, sizeof(conf->chroot));
+	(void)strlcpy(conf->control_socket, RIKLET_CONTROL_SOCKET,
+	    sizeof(conf->control_socket));
+	conf->stop_grace_ms = RIKLET_STOP_GRACE_MS;
+	conf->create_parallel = RIKLET_CREATE_PARALLEL;
+}
+
+/* A child calls this on what the parent sent before using any of it. */
+int
+conf_check_strings(const struct riklet_conf *c)
+{
+	if (!strarray_terminated(c->scheduler, sizeof(c->scheduler)) ||
+	    !strarray_terminated(c->tls_ca, sizeof(c->tls_ca)) ||
+	    !strarray_terminated(c->tls_cert, sizeof(c->tls_cert)) ||
+	    !strarray_terminated(c->tls_key, sizeof(c->tls_key)) ||
+	    !strarray_terminated(c->hostname, sizeof(c->hostname)) ||
+	    !strarray_terminated(c->docker_socket,
+	    sizeof(c->docker_socket)) ||
+	    !strarray_terminated(c->user, sizeof(c->user)) ||
+	    !strarray_terminated(c->chroot, sizeof(c->chroot)) ||
+	    !strarray_terminated(c->control_socket,
+	    sizeof(c->control_socket)))
+		return -1;
+	if (c->metric_resolution_ms == 0 || c->create_parallel == 0)
+		return -1;
+	return 0;
+}

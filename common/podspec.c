@@ -1,0 +1,418 @@
+/*
+ * The pod description's wire encoding.  Every field is a 32-bit length or
+ * count in host order followed by its bytes; strings carry no NUL.  The
+ * decoder trusts nothing: every length is checked against what is left
+ * and against the field's bound, then the whole is validated.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "podspec.h"
+
+#define PODSPEC_MAGIC	0x52494b31U	/* "RIK1" */
+
+struct wbuf {
+	unsigned char	*buf;
+	size_t		 len;
+	size_t		 cap;
+	int		 failed;
+};
+
+struct rbuf {
+	const unsigned char	*p;
+	size_t			 left;
+	int			 failed;
+};
+
+static void	w_bytes(struct wbuf *, const void *, size_t);
+static void	w_u32(struct wbuf *, uint32_t);
+static void	w_u64(struct wbuf *, uint64_t);
+static void	w_str(struct wbuf *, const char *);
+static uint32_t	r_u32(struct rbuf *);
+static uint64_t	r_u64(struct rbuf *);
+static void	r_fixed(struct rbuf *, char *, size_t);
+static char	*r_str(struct rbuf *, size_t);
+static void	r_strv(struct rbuf *, char **, size_t *, size_t);
+
+static void
+w_bytes(struct wbuf *w, const void *p, size_t n)
+{
+	unsigned char	*nb;
+	size_t		 ncap;
+
+	if (w->failed)
+		return;
+	if (w->len + n > w->cap) {
+		ncap = w->cap ? w->cap : 1024;
+		while (ncap < w->len + n)
+			ncap *= 2;
+		if ((nb = realloc(w->buf, ncap)) == NULL) {
+			w->failed = 1;
+			return;
+		}
+		w->buf = nb;
+		w->cap = ncap;
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+static void
+w_u32(struct wbuf *w, uint32_t v)
+{
+	w_bytes(w, &v, sizeof(v));
+}
+
+static void
+w_u64(struct wbuf *w, uint64_t v)
+{
+	w_bytes(w, &v, sizeof(v));
+}
+
+static void
+w_str(struct wbuf *w, const char *s)
+{
+	size_t	 n = s ? strlen(s) : 0;
+
+	w_u32(w, (uint32_t)n);
+	if (n)
+		w_bytes(w, s, n);
+}
+
+int
+podspec_encode(const struct pod_spec *ps, unsigned char **out, size_t *outlen)
+{
+	struct wbuf	 w = { NULL, 0, 0, 0 };
+	const struct pod_container *c;
+	size_t		 i, j;
+
+	w_u32(&w, PODSPEC_MAGIC);
+	w_str(&w, ps->instance);
+	w_str(&w, ps->name);
+	w_u32(&w, ps->restart_policy);
+	w_str(&w, ps->definition);
+	w_u32(&w, (uint32_t)ps->ncontainers);
+	for (i = 0; i < ps->ncontainers; i++) {
+		c = &ps->containers[i];
+		w_str(&w, c->name);
+		w_str(&w, c->image);
+		w_u64(&w, (uint64_t)c->memory_limit);
+		w_u64(&w, (uint64_t)c->nano_cpus);
+		w_u32(&w, (uint32_t)c->nenv);
+		for (j = 0; j < c->nenv; j++)
+			w_str(&w, c->env[j]);
+		w_u32(&w, (uint32_t)c->ncommand);
+		for (j = 0; j < c->ncommand; j++)
+			w_str(&w, c->command[j]);
+		w_u32(&w, (uint32_t)c->nargs);
+		for (j = 0; j < c->nargs; j++)
+			w_str(&w, c->args[j]);
+		w_u32(&w, (uint32_t)c->nports);
+		for (j = 0; j < c->nports; j++) {
+			w_u32(&w, c->ports[j].port);
+			w_u32(&w, c->ports[j].target_port);
+			w_u32(&w, c->ports[j].proto);
+		}
+	}
+	if (w.failed) {
+		free(w.buf);
+		errno = ENOMEM;
+		return -1;
+	}
+	*out = w.buf;
+	*outlen = w.len;
+	return 0;
+}
+
+static uint32_t
+r_u32(struct rbuf *r)
+{
+	uint32_t	 v = 0;
+
+	if (r->failed || r->left < sizeof(v)) {
+		r->failed = 1;
+		return 0;
+	}
+	memcpy(&v, r->p, sizeof(v));
+	r->p += sizeof(v);
+	r->left -= sizeof(v);
+	return v;
+}
+
+static uint64_t
+r_u64(struct rbuf *r)
+{
+	uint64_t	 v = 0;
+
+	if (r->failed || r->left < sizeof(v)) {
+		r->failed = 1;
+		return 0;
+	}
+	memcpy(&v, r->p, sizeof(v));
+	r->p += sizeof(v);
+	r->left -= sizeof(v);
+	return v;
+}
+
+/* A string into a fixed array: it must fit with its NUL and hold none. */
+static void
+r_fixed(struct rbuf *r, char *dst, size_t size)
+{
+	uint32_t	 n = r_u32(r);
+
+	if (r->failed || n >= size || n > r->left ||
+	    memchr(r->p, '\0', n) != NULL) {
+		r->failed = 1;
+		dst[0] = '\0';
+		return;
+	}
+	memcpy(dst, r->p, n);
+	dst[n] = '\0';
+	r->p += n;
+	r->left -= n;
+}
+
+static char *
+r_str(struct rbuf *r, size_t max)
+{
+	uint32_t	 n = r_u32(r);
+	char		*s;
+
+	if (r->failed || n > max || n > r->left ||
+	    memchr(r->p, '\0', n) != NULL) {
+		r->failed = 1;
+		return NULL;
+	}
+	if ((s = malloc((size_t)n + 1)) == NULL) {
+		r->failed = 1;
+		return NULL;
+	}
+	memcpy(s, r->p, n);
+	s[n] = '\0';
+	r->p += n;
+	r->left -= n;
+	return s;
+}
+
+static void
+r_strv(struct rbuf *r, char **v, size_t *nv, size_t max)
+{
+	uint32_t	 n = r_u32(r), i;
+
+	*nv = 0;
+	if (r->failed || n > max) {
+		r->failed = 1;
+		return;
+	}
+	for (i = 0; i < n && !r->failed; i++) {
+		if ((v[i] = r_str(r, POD_STRING_MAX)) != NULL)
+			*nv = i + 1;
+	}
+}
+
+/*
+ * Decodes and validates.  On failure, writes why into err and leaves
+ * nothing allocated in ps.
+ */
+int
+podspec_decode(const void *buf, size_t len, struct pod_spec *ps, char *err,
+    size_t errlen)
+{
+	struct rbuf		 r = { buf, len, 0 };
+	struct pod_container	*c;
+	uint32_t		 n, i, j;
+
+	memset(ps, 0, sizeof(*ps));
+	if (r_u32(&r) != PODSPEC_MAGIC) {
+		(void)snprintf(err, errlen, "pod description: bad magic");
+		return -1;
+	}
+	r_fixed(&r, ps->instance, sizeof(ps->instance));
+	r_fixed(&r, ps->name, sizeof(ps->name));
+	ps->restart_policy = r_u32(&r);
+	ps->definition = r_str(&r, RIK_DEFINITION_MAX);
+	n = r_u32(&r);
+	if (!r.failed && n > RIK_CONTAINERS_MAX)
+		r.failed = 1;
+	for (i = 0; !r.failed && i < n; i++) {
+		c = &ps->containers[i];
+		ps->ncontainers = i + 1;
+		r_fixed(&r, c->name, sizeof(c->name));
+		r_fixed(&r, c->image, sizeof(c->image));
+		c->memory_limit = (int64_t)r_u64(&r);
+		c->nano_cpus = (int64_t)r_u64(&r);
+		r_strv(&r, c->env, &c->nenv, POD_ENV_MAX);
+		r_strv(&r, c->command, &c->ncommand, POD_ARGV_MAX);
+		r_strv(&r, c->args, &c->nargs, POD_ARGV_MAX);
+		c->nports = r_u32(&r);
+		if (c->nports > POD_PORTS_MAX) {
+			c->nports = 0;
+			r.failed = 1;
+		}
+		for (j = 0; !r.failed && j < c->nports; j++) {
+			uint32_t p = r_u32(&r), t = r_u32(&r);
+
+			if (p > UINT16_MAX || t > UINT16_MAX)
+				r.failed = 1;
+			c->ports[j].port = (uint16_t)p;
+			c->ports[j].target_port = (uint16_t)t;
+			c->ports[j].proto = r_u32(&r);
+		}
+	}
+	if (!r.failed && r.left != 0)
+		r.failed = 1;
+	if (r.failed) {
+		(void)snprintf(err, errlen,
+		    "pod description: truncated or oversized field");
+		podspec_free(ps);
+		return -1;
+	}
+	if (podspec_validate(ps, err, errlen) == -1) {
+		podspec_free(ps);
+		return -1;
+	}
+	return 0;
+}
+
+/* Instance ids end up in container names and labels: keep them plain. */
+int
+podspec_valid_id(const char *s)
+{
+	size_t	 i, n = strlen(s);
+
+	if (n == 0 || n >= RIK_ID_MAX - 32)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+		    ch == '.'))
+			return 0;
+	}
+	return s[0] != '.' && s[0] != '-';
+}
+
+int
+podspec_valid_name(const char *s)
+{
+	return strlen(s) < RIK_NAME_MAX && podspec_valid_id(s);
+}
+
+static int
+valid_image(const char *s)
+{
+	size_t	 i, n = strlen(s);
+
+	if (n == 0 || n >= RIK_IMAGE_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return s[0] != '-';
+}
+
+int
+podspec_validate(const struct pod_spec *ps, char *err, size_t errlen)
+{
+	const struct pod_container *c;
+	size_t	 i, j, k;
+
+	if (!podspec_valid_id(ps->instance)) {
+		(void)snprintf(err, errlen, "invalid instance id");
+		return -1;
+	}
+	if (ps->name[0] != '\0' && !podspec_valid_name(ps->name)) {
+		(void)snprintf(err, errlen, "invalid pod name");
+		return -1;
+	}
+	if (ps->restart_policy >= RESTART_MAX) {
+		(void)snprintf(err, errlen, "invalid restart policy");
+		return -1;
+	}
+	if (ps->ncontainers == 0 || ps->ncontainers > RIK_CONTAINERS_MAX) {
+		(void)snprintf(err, errlen, "a pod needs 1 to %d containers",
+		    RIK_CONTAINERS_MAX);
+		return -1;
+	}
+	for (i = 0; i < ps->ncontainers; i++) {
+		c = &ps->containers[i];
+		if (!podspec_valid_name(c->name)) {
+			(void)snprintf(err, errlen,
+			    "container %zu: invalid name", i);
+			return -1;
+		}
+		for (k = 0; k < i; k++)
+			if (strcmp(ps->containers[k].name, c->name) == 0) {
+				(void)snprintf(err, errlen,
+				    "container %s: duplicate name", c->name);
+				return -1;
+			}
+		if (!valid_image(c->image)) {
+			(void)snprintf(err, errlen,
+			    "container %s: missing or invalid image", c->name);
+			return -1;
+		}
+		if (c->memory_limit < 0 || c->nano_cpus < 0) {
+			(void)snprintf(err, errlen,
+			    "container %s: negative limit", c->name);
+			return -1;
+		}
+		for (j = 0; j < c->nenv; j++) {
+			const char *eq = strchr(c->env[j], '=');
+
+			if (eq == NULL || eq == c->env[j]) {
+				(void)snprintf(err, errlen,
+				    "container %s: bad environment entry",
+				    c->name);
+				return -1;
+			}
+		}
+		for (j = 0; j < c->nports; j++) {
+			if (c->ports[j].target_port == 0 ||
+			    c->ports[j].proto >= PORT_PROTO_MAX) {
+				(void)snprintf(err, errlen,
+				    "container %s: bad port", c->name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+void
+podspec_free(struct pod_spec *ps)
+{
+	struct pod_container	*c;
+	size_t			 i, j;
+
+	free(ps->definition);
+	ps->definition = NULL;
+	for (i = 0; i < ps->ncontainers; i++) {
+		c = &ps->containers[i];
+		for (j = 0; j < c->nenv; j++)
+			free(c->env[j]);
+		for (j = 0; j < c->ncommand; j++)
+			free(c->command[j]);
+		for (j = 0; j < c->nargs; j++)
+			free(c->args[j]);
+		c->nenv = c->ncommand = c->nargs = 0;
+	}
+	ps->ncontainers = 0;
+}
+
+const char *
+restart_policy_name(uint32_t p)
+{
+	switch (p) {
+	case RESTART_NEVER:
+		return "Never";
+	case RESTART_ON_FAILURE:
+		return "OnFailure";
+	case RESTART_ALWAYS:
+		return "Always";
+	}
+	return "invalid";
+}

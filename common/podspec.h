@@ -1,0 +1,65 @@
+/*
+ * A validated, bounded pod description: what the agent makes of an
+ * untrusted RIK definition, and what the parent and the runtime accept.
+ * It travels as a flat, length-prefixed encoding (podspec_encode) that
+ * every receiver decodes and checks again (podspec_decode).
+ */
+#ifndef RIKLET_PODSPEC_H
+#define RIKLET_PODSPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "riklet_msg.h"
+
+#define POD_ENV_MAX		64	/* variables per container */
+#define POD_ARGV_MAX		64	/* command or args words */
+#define POD_PORTS_MAX		16
+#define POD_STRING_MAX		4096	/* one env entry or argv word */
+
+enum port_proto {
+	PORT_TCP,
+	PORT_UDP,
+	PORT_PROTO_MAX
+};
+
+struct pod_port {
+	uint16_t	 port;		/* on the node */
+	uint16_t	 target_port;	/* in the container */
+	uint32_t	 proto;		/* enum port_proto */
+};
+
+struct pod_container {
+	char		 name[RIK_NAME_MAX];
+	char		 image[RIK_IMAGE_MAX];
+	int64_t		 memory_limit;	/* bytes, 0: none */
+	int64_t		 nano_cpus;	/* 1e9 per core, 0: none */
+	size_t		 nenv;
+	char		*env[POD_ENV_MAX];	/* "NAME=value" */
+	size_t		 ncommand;
+	char		*command[POD_ARGV_MAX];
+	size_t		 nargs;
+	char		*args[POD_ARGV_MAX];
+	size_t		 nports;
+	struct pod_port	 ports[POD_PORTS_MAX];
+};
+
+struct pod_spec {
+	char			 instance[RIK_ID_MAX];
+	char			 name[RIK_NAME_MAX];
+	uint32_t		 restart_policy;	/* enum restart_policy */
+	char			*definition;		/* the original JSON */
+	size_t			 ncontainers;
+	struct pod_container	 containers[RIK_CONTAINERS_MAX];
+};
+
+int	podspec_encode(const struct pod_spec *, unsigned char **, size_t *);
+int	podspec_decode(const void *, size_t, struct pod_spec *, char *,
+	    size_t);
+int	podspec_validate(const struct pod_spec *, char *, size_t);
+void	podspec_free(struct pod_spec *);
+int	podspec_valid_id(const char *);
+int	podspec_valid_name(const char *);
+const char *restart_policy_name(uint32_t);
+
+#endif

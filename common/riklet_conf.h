@@ -1,0 +1,44 @@
+/*
+ * The configuration as the parent parses it and sends it, whole, to every
+ * child in one IMSG_CONF.  Every string is a fixed, NUL-terminated array
+ * so a receiver can check it without trusting the sender.
+ */
+#ifndef RIKLET_CONF_H
+#define RIKLET_CONF_H
+
+#include <stdint.h>
+
+#define RIKLET_CONF_FILE	"/etc/riklet/riklet.conf"
+#define RIKLET_USER		"_riklet"
+#define RIKLET_CHROOT		"/var/empty"
+#define RIKLET_DOCKER_SOCKET	"/var/run/docker.sock"
+#define RIKLET_CONTROL_SOCKET	"/var/run/riklet.sock"
+#define RIKLET_RESOLUTION_MS	5000
+#define RIKLET_STOP_GRACE_MS	10000
+#define RIKLET_CREATE_PARALLEL	8
+
+#define CONF_PATH_MAX		1024
+#define CONF_HOST_MAX		256
+#define CONF_USER_MAX		64
+
+struct riklet_conf {
+	char		 scheduler[CONF_HOST_MAX];	/* "host:port" */
+	uint32_t	 tls;
+	char		 tls_ca[CONF_PATH_MAX];
+	char		 tls_cert[CONF_PATH_MAX];
+	char		 tls_key[CONF_PATH_MAX];
+	char		 hostname[CONF_HOST_MAX];
+	uint64_t	 metric_resolution_ms;
+	char		 docker_socket[CONF_PATH_MAX];
+	char		 user[CONF_USER_MAX];
+	char		 chroot[CONF_PATH_MAX];
+	char		 control_socket[CONF_PATH_MAX];
+	uint64_t	 stop_after_disconnect_ms;	/* 0: never */
+	uint64_t	 stop_grace_ms;
+	uint32_t	 create_parallel;
+};
+
+void	conf_defaults(struct riklet_conf *);
+int	conf_check_strings(const struct riklet_conf *);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * Every message riklet's processes exchange.  The parent is the hub: each
+ * child talks only to it.  Fixed-size structs carry fixed, NUL-terminated
+ * strings; variable parts follow a struct and are checked by the receiver
+ * (exact sizes, terminating NULs, enum ranges, known instances).
+ */
+#ifndef RIKLET_MSG_H
+#define RIKLET_MSG_H
+
+#include <stdint.h>
+
+#define RIK_ID_MAX		128	/* instance id, NUL included */
+#define RIK_NAME_MAX		64	/* pod and container names */
+#define RIK_IMAGE_MAX		256
+#define RIK_CONTAINER_ID_MAX	72	/* 64 hex digits and a NUL */
+#define RIK_REASON_MAX		64
+#define RIK_MESSAGE_MAX		1024
+#define RIK_CGROUP_MAX		512
+#define RIK_VERSION_MAX		32
+#define RIK_CONTAINERS_MAX	16	/* per pod */
+#define RIK_DEFINITION_MAX	(32 * 1024)
+#define RIK_METRICS_MAX		(16 * 1024)	/* one metrics JSON document */
+
+/* The processes, in the order the parent starts them. */
+enum riklet_proc {
+	PROC_PARENT,
+	PROC_AGENT,
+	PROC_METRICS,
+	PROC_RUNTIME,
+	PROC_MAX
+};
+
+/* common.ResourceStatus, with RIK's numbers. */
+enum rik_status {
+	RIK_UNKNOWN = 0,
+	RIK_PENDING = 1,
+	RIK_RUNNING = 2,
+	RIK_FAILED = 3,
+	RIK_TERMINATED = 4,
+	RIK_CREATING = 5,
+	RIK_DESTROYING = 6,
+	RIK_STATUS_MAX
+};
+
+enum restart_policy {
+	RESTART_NEVER,
+	RESTART_ON_FAILURE,
+	RESTART_ALWAYS,
+	RESTART_MAX
+};
+
+enum imsg_type {
+	IMSG_NONE,
+
+	/* parent -> every child */
+	IMSG_CONF,		/* struct riklet_conf */
+	IMSG_VERBOSE,		/* int: new log verbosity */
+
+	/* every child -> parent */
+	IMSG_CHILD_READY,	/* empty: privilege dropped, configured */
+
+	/* parent -> agent */
+	IMSG_TLS_CA,		/* file contents (PEM), NUL-terminated */
+	IMSG_TLS_CERT,
+	IMSG_TLS_KEY,
+	IMSG_SCHED_TARGET,	/* resolved gRPC target, NUL-terminated */
+	IMSG_POD_STATUS,	/* struct pod_status + metrics JSON */
+	IMSG_NODE_METRICS,	/* node metrics JSON, NUL-terminated */
+
+	/* agent -> parent */
+	IMSG_SCHED_RESOLVE,	/* empty: resolve the scheduler again */
+	IMSG_AGENT_STATE,	/* struct agent_state */
+	IMSG_POD_CREATE,	/* podspec encoding (podspec.h); also -> runtime */
+	IMSG_POD_DESTROY,	/* instance id, NUL-terminated; also -> runtime */
+
+	/* parent -> runtime */
+	IMSG_CONTAINER_RESTART,	/* struct container_ref */
+
+	/* runtime -> parent */
+	IMSG_RT_ENGINE,		/* struct rt_engine */
+	IMSG_RT_CONTAINER,	/* struct rt_container: event or listing */
+	IMSG_RT_POD_RESULT,	/* struct rt_pod_result */
+	IMSG_RT_LIST_BEGIN,	/* empty: a full listing follows */
+	IMSG_RT_LIST_END,	/* empty: the listing is complete */
+	IMSG_RT_PULL,		/* struct rt_pull: image pull progress */
+
+	/* parent -> metrics */
+	IMSG_MET_POD,		/* struct met_pod: add or replace */
+	IMSG_MET_POD_DEL,	/* instance id, NUL-terminated */
+
+	/* metrics -> parent */
+	IMSG_MET_NODE,		/* node metrics JSON, NUL-terminated */
+	IMSG_MET_POD_SAMPLE,	/* struct met_pod_sample + JSON */
+
+	IMSG_MAX
+};
+
+/* IMSG_POD_STATUS: one status of one pod, for the scheduler. */
+struct pod_status {
+	char		 instance[RIK_ID_MAX];
+	uint32_t	 status;	/* enum rik_status */
+	uint32_t	 transition;	/* 1: a state change, never dropped */
+	/* followed by the metrics string, NUL-terminated (may be "") */
+};
+
+enum agent_conn {
+	AGENT_DISCONNECTED,
+	AGENT_CONNECTING,
+	AGENT_REGISTERED,
+	AGENT_CONN_MAX
+};
+
+/* IMSG_AGENT_STATE: the agent's view of the scheduler connection. */
+struct agent_state {
+	uint32_t	 state;		/* enum agent_conn */
+	uint32_t	 backoff_ms;	/* current retry delay */
+	char		 reason[RIK_MESSAGE_MAX];
+};
+
+/* IMSG_CONTAINER_RESTART */
+struct container_ref {
+	char		 instance[RIK_ID_MAX];
+	char		 id[RIK_CONTAINER_ID_MAX];
+};
+
+/* IMSG_RT_ENGINE */
+struct rt_engine {
+	uint32_t	 up;
+	char		 version[RIK_VERSION_MAX];
+	char		 api_version[RIK_VERSION_MAX];
+	char		 message[RIK_MESSAGE_MAX];
+};
+
+enum container_state {
+	CONTAINER_CREATED,
+	CONTAINER_RUNNING,
+	CONTAINER_EXITED,
+	CONTAINER_REMOVED,
+	CONTAINER_STATE_MAX
+};
+
+/* IMSG_RT_CONTAINER: what the engine says about one riklet container. */
+struct rt_container {
+	char		 instance[RIK_ID_MAX];
+	char		 pod_name[RIK_NAME_MAX];
+	char		 name[RIK_NAME_MAX];
+	char		 id[RIK_CONTAINER_ID_MAX];
+	char		 image[RIK_IMAGE_MAX];
+	char		 cgroup[RIK_CGROUP_MAX];	/* "" if unknown */
+	uint32_t	 state;		/* enum container_state */
+	int32_t		 exit_code;
+	uint32_t	 oom_killed;
+	int32_t		 pid;		/* 0 unless running */
+	uint32_t	 restart_policy;	/* from the labels */
+	uint32_t	 index;		/* the container's place in the pod */
+	uint32_t	 ncontainers;	/* how many the pod has */
+	int64_t		 memory_limit;	/* bytes, 0: none */
+	int64_t		 nano_cpus;	/* 0: none */
+};
+
+/* IMSG_RT_POD_RESULT: the end of a create or a destroy. */
+enum pod_op {
+	POD_OP_CREATE,
+	POD_OP_DESTROY,
+	POD_OP_MAX
+};
+
+struct rt_pod_result {
+	char		 instance[RIK_ID_MAX];
+	uint32_t	 op;		/* enum pod_op */
+	uint32_t	 ok;
+	char		 reason[RIK_REASON_MAX];
+	char		 message[RIK_MESSAGE_MAX];
+};
+
+/* IMSG_RT_PULL */
+struct rt_pull {
+	char		 instance[RIK_ID_MAX];
+	char		 image[RIK_IMAGE_MAX];
+	int64_t		 done;		/* bytes */
+	int64_t		 total;		/* bytes, 0 if not known yet */
+	uint32_t	 finished;
+};
+
+/* IMSG_MET_POD: the containers of one pod and where their cgroups are. */
+struct met_container {
+	char		 id[RIK_CONTAINER_ID_MAX];
+	int32_t		 pid;
+	char		 cgroup[RIK_CGROUP_MAX];
+};
+
+struct met_pod {
+	char			 instance[RIK_ID_MAX];
+	uint32_t		 ncontainers;
+	double			 cpu_limit;	/* cores, 0: none */
+	int64_t			 memory_limit;	/* bytes, 0: none */
+	struct met_container	 containers[RIK_CONTAINERS_MAX];
+};
+
+/* IMSG_MET_POD_SAMPLE */
+struct met_pod_sample {
+	char		 instance[RIK_ID_MAX];
+	/* followed by the pod metrics JSON, NUL-terminated */
+};
+
+const char	*imsg_type_name(uint32_t);
+const char	*proc_name(enum riklet_proc);
+const char	*rik_status_name(uint32_t);
+
+#endif
