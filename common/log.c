@@ -52,7 +52,9 @@ vlog(int pri, const char *fmt, va_list ap)
 	if (pri == LOG_DEBUG && log_verbose < 1)
 		return;
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_foreground)
+	if (log_foreground && log_procname[0] == '\0')
+		(void)fprintf(stderr, "%s\n", msg);
+	else if (log_foreground)
 		(void)fprintf(stderr, "%s: %s\n", log_procname, msg);
 	else
 		syslog(pri, "%s: %s", log_procname, msg);

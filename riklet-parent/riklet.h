@@ -1,0 +1,56 @@
+/*
+ * The parent: owner of the configuration, the children and the pod table.
+ */
+#ifndef RIKLET_PARENT_H
+#define RIKLET_PARENT_H
+
+#include <sys/types.h>
+
+#include <event2/event.h>
+
+#include "imsgev.h"
+#include "riklet_conf.h"
+#include "riklet_msg.h"
+
+struct child {
+	enum riklet_proc	 proc;
+	pid_t			 pid;
+	struct imsgev		 iev;
+	int			 connected;	/* iev is live */
+	int			 ready;		/* sent IMSG_CHILD_READY */
+	unsigned int		 restarts;
+	uint64_t		 started_ms;
+	uint64_t		 backoff_ms;
+	struct event		*restart_ev;
+};
+
+struct parent {
+	struct event_base	*base;
+	struct riklet_conf	 conf;
+	const char		*conffile;
+	const char		*self;		/* our executable, to re-exec */
+	int			 foreground;
+	int			 verbose;
+	uint64_t		 resolution_override_ms;	/* 0: none */
+	uint64_t		 started_ms;
+	int			 stopping;
+	struct child		 children[PROC_MAX];
+};
+
+extern struct parent	*parent;
+
+/* supervise.c */
+void	 children_start(void);
+void	 children_stop(void);
+void	 children_reap(void);
+int	 child_send(enum riklet_proc, uint32_t, const void *, size_t);
+int	 child_sendv(enum riklet_proc, uint32_t, const struct iovec *, int);
+void	 child_violation(struct child *, const char *, ...)
+	    __attribute__((__format__(printf, 2, 3)));
+void	 children_send_conf(void);
+
+/* dispatch.c: what the parent does with a valid message from a child */
+void	 parent_child_ready(struct child *);
+void	 parent_dispatch(struct child *, struct imsg *);
+
+#endif
