@@ -51,6 +51,7 @@ LIBRIKLET	 = $(BUILD)/libriklet.a
 
 UNIT_SRCS	 = $(wildcard regress/unit/test_*.c)
 UNIT_BINS	 = $(patsubst regress/unit/%.c,$(BUILD)/regress/%,$(UNIT_SRCS))
+HARNESS_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard regress/lib/*.c))
 
 MANPAGES	 = $(wildcard man/*.[0-9])
 
@@ -89,20 +90,21 @@ $(BUILD)/obj/parse.o: $(BUILD)/parse.c
 	$(CC) $(ALL_CPPFLAGS) -Iriklet-parent $(ALL_CFLAGS) \
 	    -Wno-unused-function -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/regress/%: regress/unit/%.c $(LIBRIKLET)
+$(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Iriklet-parent -Iriklet-agent \
-	    -Iriklet-metrics -Iriklet-runtime -I$(BUILD) \
+	    -Iriklet-metrics -Iriklet-runtime -Iregress/lib -I$(BUILD) \
 	    $(ALL_CFLAGS) $(shell pkg-config --cflags check) \
-	    -o $@ $< $(LIBRIKLET) $(LIBS) $(shell pkg-config --libs check) \
-	    $(ALL_LDFLAGS)
+	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
+	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
 
 check: all check-unit check-config lint check-integration
 
-check-unit: $(UNIT_BINS)
+check-unit: $(UNIT_BINS) $(BUILD)/riklet
 	@set -e; for t in $(UNIT_BINS); do \
 		echo "== $$t"; \
-		CK_FORK=yes REGRESS_DIR=$(CURDIR)/regress $$t; \
+		CK_FORK=yes REGRESS_DIR=$(CURDIR)/regress \
+		    RIKLET=$(CURDIR)/$(BUILD)/riklet $$t; \
 	done
 
 check-config: $(BUILD)/riklet

@@ -317,9 +317,9 @@ children_stop(void)
 
 	parent->stopping = 1;
 	for (p = PROC_AGENT; p < PROC_MAX; p++) {
-		child_disconnect(&parent->children[p]);
 		if (parent->children[p].pid > 0)
 			(void)kill(parent->children[p].pid, SIGTERM);
+		child_disconnect(&parent->children[p]);
 	}
 	deadline = monotime_ms() + STOP_WAIT_MS;
 	for (;;) {

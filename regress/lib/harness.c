@@ -1,0 +1,145 @@
+/*
+ * Plays the parent for one child process in a test.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "privsep.h"
+#include "util.h"
+
+/* The binary under test: $RIKLET, else build/riklet. */
+const char *
+harness_riklet(void)
+{
+	const char	*p = getenv("RIKLET");
+
+	return p != NULL && *p != '\0' ? p : "build/riklet";
+}
+
+/* Defaults suited to a test run; the caller adjusts what it needs. */
+void
+harness_conf(struct riklet_conf *conf)
+{
+	conf_defaults(conf);
+	(void)strlcpy(conf->hostname, "harness", sizeof(conf->hostname));
+	(void)strlcpy(conf->chroot, "/var/empty", sizeof(conf->chroot));
+}
+
+int
+harness_start(struct harness *h, const char *role,
+    const struct riklet_conf *conf)
+{
+	int	 sp[2];
+	char	*verbose = getenv("HARNESS_VERBOSE");
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		return -1;
+	switch (h->pid = fork()) {
+	case -1:
+		return -1;
+	case 0:
+		if (dup2(sp[1], PARENT_FD) == -1)
+			_exit(127);
+		if (verbose != NULL)
+			execl(harness_riklet(), "riklet", "-P", role, "-d",
+			    "-v", (char *)NULL);
+		else
+			execl(harness_riklet(), "riklet", "-P", role, "-d",
+			    (char *)NULL);
+		_exit(127);
+	}
+	close(sp[1]);
+	imsgbuf_init(&h->ibuf, sp[0]);
+	return harness_send(h, IMSG_CONF, conf, sizeof(*conf));
+}
+
+int
+harness_send(struct harness *h, uint32_t type, const void *data, size_t len)
+{
+	if (imsg_compose(&h->ibuf, type, 0, 0, -1, data, len) == -1)
+		return -1;
+	return imsgbuf_flush(&h->ibuf);
+}
+
+/* 1: a message in imsg, 0: timed out, -1: the child is gone. */
+int
+harness_recv(struct harness *h, struct imsg *imsg, int timeout_ms)
+{
+	struct pollfd	 pfd;
+	uint64_t	 deadline = monotime_ms() + (uint64_t)timeout_ms;
+	ssize_t		 n;
+	int		 left;
+
+	for (;;) {
+		if ((n = imsg_get(&h->ibuf, imsg)) == -1)
+			return -1;
+		if (n > 0)
+			return 1;
+		left = (int)(deadline - monotime_ms());
+		if (monotime_ms() >= deadline)
+			return 0;
+		pfd.fd = h->ibuf.fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, left) <= 0)
+			continue;
+		if ((n = imsgbuf_read(&h->ibuf)) == 0)
+			return -1;
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+}
+
+/* Waits for a message of the given type, dropping others. */
+int
+harness_wait(struct harness *h, uint32_t type, struct imsg *imsg,
+    int timeout_ms)
+{
+	uint64_t	 deadline = monotime_ms() + (uint64_t)timeout_ms;
+	int		 r;
+
+	for (;;) {
+		int left = (int)(deadline - monotime_ms());
+
+		if (left <= 0)
+			return 0;
+		if ((r = harness_recv(h, imsg, left)) != 1)
+			return r;
+		if (imsg->hdr.type == type)
+			return 1;
+		imsg_free(imsg);
+	}
+}
+
+/* TERM, then KILL; returns the child's wait status. */
+int
+harness_stop(struct harness *h)
+{
+	int	 status = 0, i;
+
+	if (h->pid <= 0)
+		return 0;
+	(void)kill(h->pid, SIGTERM);
+	for (i = 0; i < 200; i++) {
+		if (waitpid(h->pid, &status, WNOHANG) == h->pid)
+			break;
+		usleep(10000);
+	}
+	if (i == 200) {
+		(void)kill(h->pid, SIGKILL);
+		(void)waitpid(h->pid, &status, 0);
+	}
+	imsgbuf_clear(&h->ibuf);
+	close(h->ibuf.fd);
+	h->pid = 0;
+	return status;
+}
