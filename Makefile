@@ -98,7 +98,11 @@ $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
 	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
 
-check: all check-unit check-config lint check-integration
+# The test command: installs what is missing, then builds and runs all.
+check:
+	sh regress/deps.sh
+	$(MAKE) all
+	$(MAKE) check-unit check-config lint check-integration
 
 check-unit: $(UNIT_BINS) $(BUILD)/riklet
 	@set -e; for t in $(UNIT_BINS); do \
@@ -126,7 +130,9 @@ check-asan:
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)
 
-demo: all
+demo:
+	sh regress/deps.sh
+	$(MAKE) all
 	sh regress/demo.sh $(CURDIR)/$(BUILD)
 
 install: all

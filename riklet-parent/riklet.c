@@ -67,7 +67,9 @@ main(int argc, char *argv[])
 			p.foreground = 1;
 			break;
 		case 'f':
-			p.conffile = optarg;
+			/* setproctitle() will reuse the argv area. */
+			if ((p.conffile = strdup(optarg)) == NULL)
+				err(1, NULL);
 			break;
 		case 'n':
 			noaction = 1;
@@ -76,7 +78,8 @@ main(int argc, char *argv[])
 			p.verbose++;
 			break;
 		case 'P':
-			role = optarg;
+			if ((role = strdup(optarg)) == NULL)
+				err(1, NULL);
 			break;
 		case 'R':
 			if (parse_duration(optarg, &p.resolution_override_ms,
