@@ -229,8 +229,10 @@ children_reap(void)
 			    proc_name(c->proc), (int)pid, WEXITSTATUS(status));
 		c->pid = 0;
 		child_disconnect(c);
-		if (!parent->stopping)
+		if (!parent->stopping) {
+			parent_child_gone(c);
 			child_schedule_restart(c);
+		}
 	}
 }
 
