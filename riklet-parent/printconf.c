@@ -1,0 +1,71 @@
+/*
+ * Prints a configuration in the riklet.conf(5) syntax that parse.y reads
+ * back to the same struct: every setting, in a fixed order.
+ */
+#include <stdio.h>
+
+#include "parse.h"
+#include "riklet_conf.h"
+#include "util.h"
+
+static void	print_string(FILE *, const char *);
+static void	print_duration(FILE *, const char *, uint64_t);
+
+void
+print_config(FILE *f, const struct riklet_conf *conf)
+{
+	fputs("scheduler ", f);
+	print_string(f, conf->scheduler);
+	if (conf->tls) {
+		fputs(" tls ca ", f);
+		print_string(f, conf->tls_ca);
+		if (conf->tls_cert[0] != '\0') {
+			fputs(" cert ", f);
+			print_string(f, conf->tls_cert);
+			fputs(" key ", f);
+			print_string(f, conf->tls_key);
+		}
+	}
+	fputs("\nhostname ", f);
+	print_string(f, conf->hostname);
+	fputc('\n', f);
+	print_duration(f, "metric-resolution", conf->metric_resolution_ms);
+	fputs("docker socket ", f);
+	print_string(f, conf->docker_socket);
+	fputs("\nuser ", f);
+	print_string(f, conf->user);
+	fputs("\nchroot ", f);
+	print_string(f, conf->chroot);
+	fputs("\ncontrol socket ", f);
+	print_string(f, conf->control_socket);
+	fputc('\n', f);
+	if (conf->stop_after_disconnect_ms == 0)
+		fputs("stop-after-disconnect off\n", f);
+	else
+		print_duration(f, "stop-after-disconnect",
+		    conf->stop_after_disconnect_ms);
+	print_duration(f, "stop-grace", conf->stop_grace_ms);
+	fprintf(f, "create-parallel %u\n", conf->create_parallel);
+}
+
+/* Quoted, with the two characters the lexer treats as special escaped. */
+static void
+print_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+print_duration(FILE *f, const char *keyword, uint64_t ms)
+{
+	char	 buf[32];
+
+	fmt_duration(ms, buf, sizeof(buf));
+	fprintf(f, "%s %s\n", keyword, buf);
+}
