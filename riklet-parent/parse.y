@@ -93,6 +93,7 @@ static int	 macro_name_ok(const char *);
 static void	 macro_set(const char *, const char *);
 static const char *macro_get(const char *);
 
+static void	 copy_field(char *, size_t, const char *);
 static int	 check_length(const char *, const char *, size_t);
 static const char *check_hostport(const char *);
 static const char *check_hostname(const char *);
@@ -593,6 +594,17 @@ macro_get(const char *name)
 	return NULL;
 }
 
+/*
+ * Zeroes the whole array first, so the struct holds nothing of an earlier
+ * value and equal settings make equal structs.
+ */
+static void
+copy_field(char *dst, size_t size, const char *s)
+{
+	memset(dst, 0, size);
+	(void)strlcpy(dst, s, size);
+}
+
 /* 0 when s fits an array of size bytes with its NUL. */
 static int
 check_length(const char *what, const char *s, size_t size)
@@ -680,9 +692,11 @@ set_scheduler(const char *hostport, const struct tlsopts *tls)
 		    tls->cert != NULL ? "key" : "cert");
 		return;
 	}
-	(void)strlcpy(pconf->scheduler, hostport, sizeof(pconf->scheduler));
+	copy_field(pconf->scheduler, sizeof(pconf->scheduler), hostport);
 	pconf->tls = tls->on;
-	pconf->tls_ca[0] = pconf->tls_cert[0] = pconf->tls_key[0] = '\0';
+	memset(pconf->tls_ca, 0, sizeof(pconf->tls_ca));
+	memset(pconf->tls_cert, 0, sizeof(pconf->tls_cert));
+	memset(pconf->tls_key, 0, sizeof(pconf->tls_key));
 	if (tls->ca != NULL)
 		set_path("scheduler: ca", pconf->tls_ca, sizeof(pconf->tls_ca),
 		    tls->ca);
@@ -713,7 +727,7 @@ set_hostname(const char *s)
 		conf_error("hostname: %s", errstr);
 		return;
 	}
-	(void)strlcpy(pconf->hostname, s, sizeof(pconf->hostname));
+	copy_field(pconf->hostname, sizeof(pconf->hostname), s);
 	hostname_set = 1;
 }
 
@@ -728,7 +742,7 @@ set_user(const char *s)
 		conf_error("user: %s", errstr);
 		return;
 	}
-	(void)strlcpy(pconf->user, s, sizeof(pconf->user));
+	copy_field(pconf->user, sizeof(pconf->user), s);
 }
 
 static void
@@ -739,7 +753,7 @@ set_path(const char *what, char *dst, size_t size, const char *s)
 		return;
 	}
 	if (check_length(what, s, size) == 0)
-		(void)strlcpy(dst, s, size);
+		copy_field(dst, size, s);
 }
 
 /* A unix socket's path must also fit in a struct sockaddr_un. */
@@ -802,6 +816,6 @@ default_hostname(const char *filename, struct riklet_conf *conf)
 		    "hostname", filename, errstr);
 		return -1;
 	}
-	(void)strlcpy(conf->hostname, name, sizeof(conf->hostname));
+	copy_field(conf->hostname, sizeof(conf->hostname), name);
 	return 0;
 }
