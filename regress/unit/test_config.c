@@ -375,6 +375,25 @@ START_TEST(test_long_token)
 }
 END_TEST
 
+/* The example shipped in etc/ must stay a valid file. */
+START_TEST(test_example)
+{
+	struct riklet_conf	 conf, want;
+	char			 path[PATH_MAX + 32];
+	char			*errs;
+	int			 rv;
+
+	(void)snprintf(path, sizeof(path), "%s/../etc/riklet.conf",
+	    regress_dir);
+	errs = parse_capture(path, &conf, &rv);
+	ck_assert_msg(rv == 0, "%s", errs);
+	conf_defaults(&want);
+	memcpy(want.hostname, conf.hostname, sizeof(want.hostname));
+	ck_assert(memcmp(&conf, &want, sizeof(conf)) == 0);
+	free(errs);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -394,6 +413,7 @@ config_suite(void)
 	tcase_add_test(tc, test_macros_per_parse);
 	tcase_add_test(tc, test_include_paths);
 	tcase_add_test(tc, test_long_token);
+	tcase_add_test(tc, test_example);
 	suite_add_tcase(s, tc);
 	return s;
 }
