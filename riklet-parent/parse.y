@@ -275,7 +275,10 @@ conf_error(const char *fmt, ...)
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	errors++;
-	log_warnx("%s:%d: %s", file->name, file->lineno, msg);
+	if (file != NULL)
+		log_warnx("%s:%d: %s", file->name, file->lineno, msg);
+	else
+		log_warnx("%s", msg);
 }
 
 /* The lexer already said what was wrong with this line. */
@@ -387,6 +390,9 @@ top:
 		return '\n';
 	}
 	file->midline = 1;
+	/* To the grammar, a 0 token is the end of input. */
+	if (c == '\0')
+		return lex_error("NUL character");
 	if (c == '$')
 		return lex_macro();
 	if (c == '"' || c == '\'')
@@ -621,6 +627,7 @@ check_hostport(const char *s)
 {
 	const char	*colon, *p, *end, *errstr;
 	const char	*allowed = "-._";
+	int		 (*class)(int) = isalnum;
 
 	if ((colon = strrchr(s, ':')) == NULL)
 		return "\"host:port\" expected";
@@ -632,11 +639,12 @@ check_hostport(const char *s)
 		p = s + 1;
 		end = colon - 1;
 		allowed = ":.";
+		class = isxdigit;
 	}
 	if (p == end)
 		return "\"host:port\" expected";
 	for (; p < end; p++)
-		if (!isalnum((unsigned char)*p) && strchr(allowed, *p) == NULL)
+		if (!class((unsigned char)*p) && strchr(allowed, *p) == NULL)
 			return "\"host:port\" expected";
 	if (colon[1] == '\0' || strspn(colon + 1, "0123456789") !=
 	    strlen(colon + 1))
@@ -782,11 +790,11 @@ set_duration(const char *what, uint64_t *ms, const char *s)
 static void
 set_parallel(const char *s)
 {
-	const char	*errstr;
+	const char	*errstr, *digits = s + (*s == '-');
 	long long	 n;
 
-	if (*s == '\0' || strspn(s + (*s == '-'), "0123456789") !=
-	    strlen(s + (*s == '-'))) {
+	if (*digits == '\0' || strspn(digits, "0123456789") !=
+	    strlen(digits)) {
 		conf_error("create-parallel: \"%s\" is not a number", s);
 		return;
 	}
