@@ -8,6 +8,7 @@
 #include "riklet_conf.h"
 #include "util.h"
 
+static void	print_setting(FILE *, const char *, const char *);
 static void	print_string(FILE *, const char *);
 static void	print_duration(FILE *, const char *, uint64_t);
 
@@ -26,19 +27,13 @@ print_config(FILE *f, const struct riklet_conf *conf)
 			print_string(f, conf->tls_key);
 		}
 	}
-	fputs("\nhostname ", f);
-	print_string(f, conf->hostname);
 	fputc('\n', f);
+	print_setting(f, "hostname", conf->hostname);
 	print_duration(f, "metric-resolution", conf->metric_resolution_ms);
-	fputs("docker socket ", f);
-	print_string(f, conf->docker_socket);
-	fputs("\nuser ", f);
-	print_string(f, conf->user);
-	fputs("\nchroot ", f);
-	print_string(f, conf->chroot);
-	fputs("\ncontrol socket ", f);
-	print_string(f, conf->control_socket);
-	fputc('\n', f);
+	print_setting(f, "docker socket", conf->docker_socket);
+	print_setting(f, "user", conf->user);
+	print_setting(f, "chroot", conf->chroot);
+	print_setting(f, "control socket", conf->control_socket);
 	if (conf->stop_after_disconnect_ms == 0)
 		fputs("stop-after-disconnect off\n", f);
 	else
@@ -46,6 +41,14 @@ print_config(FILE *f, const struct riklet_conf *conf)
 		    conf->stop_after_disconnect_ms);
 	print_duration(f, "stop-grace", conf->stop_grace_ms);
 	fprintf(f, "create-parallel %u\n", conf->create_parallel);
+}
+
+static void
+print_setting(FILE *f, const char *keyword, const char *value)
+{
+	fprintf(f, "%s ", keyword);
+	print_string(f, value);
+	fputc('\n', f);
 }
 
 /* Quoted, with the two characters the lexer treats as special escaped. */
