@@ -9,6 +9,7 @@
 
 #include "riklet_conf.h"
 #include "riklet_msg.h"
+#include "sandbox.h"
 
 #define PARENT_FD	3	/* the child's end of its socketpair */
 

@@ -22,6 +22,7 @@ agent_main(int argc, char **argv)
 	child_setup(PROC_AGENT, argc, argv);
 	child_read_conf(&conf);
 	priv_drop(&conf, PROC_AGENT, conf.chroot, (gid_t)-1);
+	sandbox_child(PROC_AGENT);
 	base = child_event_init(&iev_parent, agent_dispatch_parent, NULL);
 	event_base_dispatch(base);
 	exit(0);

@@ -22,6 +22,7 @@ metrics_main(int argc, char **argv)
 	child_setup(PROC_METRICS, argc, argv);
 	child_read_conf(&conf);
 	priv_drop(&conf, PROC_METRICS, NULL, (gid_t)-1);
+	sandbox_child(PROC_METRICS);
 	base = child_event_init(&iev_parent, metrics_dispatch_parent, NULL);
 	event_base_dispatch(base);
 	exit(0);

@@ -22,6 +22,7 @@ runtime_main(int argc, char **argv)
 	child_setup(PROC_RUNTIME, argc, argv);
 	child_read_conf(&conf);
 	priv_drop(&conf, PROC_RUNTIME, NULL, (gid_t)-1);
+	sandbox_child(PROC_RUNTIME);
 	base = child_event_init(&iev_parent, runtime_dispatch_parent, NULL);
 	event_base_dispatch(base);
 	exit(0);
