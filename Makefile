@@ -3,6 +3,9 @@
 #   make                 build/riklet (and build/rikletctl)
 #   make check           every test: unit, configuration, integration
 #   make check-asan      the same under AddressSanitizer and UBSan
+#   make check-valgrind  the unit tests under valgrind's leak check
+#   make fuzz            each libFuzzer target for FUZZ_SECONDS (clang)
+#   make fuzz-replay     every fuzzing corpus once (part of check)
 #   make demo            riklet against a local engine and scheduler peer
 #   make lint            mandoc -Tlint on every man page
 #   make install         PREFIX=/usr/local DESTDIR=
@@ -61,7 +64,8 @@ PROGS		+= $(BUILD)/rikletctl
 endif
 
 .PHONY: all check check-unit check-config check-integration check-slow \
-	check-asan demo lint install clean fuzz bench
+	check-asan check-valgrind demo lint install clean fuzz fuzz-build \
+	fuzz-bins fuzz-replay test-hooks bench
 
 all: $(PROGS)
 
@@ -102,7 +106,7 @@ $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 check:
 	sh regress/deps.sh
 	$(MAKE) all
-	$(MAKE) check-unit check-config lint check-integration
+	$(MAKE) check-unit check-config lint check-integration fuzz-replay
 
 check-unit: $(UNIT_BINS) $(BUILD)/riklet
 	@set -e; for t in $(UNIT_BINS); do \
@@ -114,8 +118,9 @@ check-unit: $(UNIT_BINS) $(BUILD)/riklet
 check-config: $(BUILD)/riklet
 	sh regress/config/run.sh $(BUILD)/riklet
 
-check-integration: all
+check-integration: all test-hooks
 	RIKLET=$(CURDIR)/$(BUILD)/riklet BUILD=$(CURDIR)/$(BUILD) \
+	    RIKLET_HOOKS=$(CURDIR)/$(BUILD)/hooks/riklet \
 	    sh regress/integration/run.sh
 
 check-slow: all
@@ -126,6 +131,66 @@ check-asan:
 	$(MAKE) BUILD=build-asan CC=clang CFLAGS="-O1 -g" \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    check
+
+# The same riklet with the sandbox's test hooks (common/sandbox.c), for
+# t_sandbox.sh only: never installed.
+test-hooks:
+	$(MAKE) BUILD=$(BUILD)/hooks CPPFLAGS="$(CPPFLAGS) -DRIKLET_TEST_HOOKS" \
+	    $(BUILD)/hooks/riklet
+
+check-valgrind: $(UNIT_BINS) $(BUILD)/riklet
+	@set -e; for t in $(UNIT_BINS); do \
+		echo "== valgrind $$t"; \
+		CK_FORK=no REGRESS_DIR=$(CURDIR)/regress \
+		    RIKLET=$(CURDIR)/$(BUILD)/riklet valgrind -q \
+		    --leak-check=full --errors-for-leak-kinds=definite \
+		    --error-exitcode=1 $$t; \
+	done
+
+# libFuzzer targets regress/fuzz/fuzz_NAME.c, seed corpora regress/fuzz/NAME/.
+FUZZ_BUILD	?= build-fuzz
+FUZZ_SECONDS	?= 60
+FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+FUZZ_NAMES	 = $(patsubst regress/fuzz/fuzz_%.c,%, \
+		   $(wildcard regress/fuzz/fuzz_*.c))
+FUZZ_BINS	 = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+
+fuzz-bins: $(FUZZ_BINS)
+
+$(BUILD)/fuzz/fuzz_%: regress/fuzz/fuzz_%.c $(LIBRIKLET)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Iriklet-parent -Iriklet-agent \
+	    -Iriklet-metrics -Iriklet-runtime -I$(BUILD) $(ALL_CFLAGS) \
+	    -fsanitize=fuzzer -o $@ $< $(LIBRIKLET) $(LIBS) $(ALL_LDFLAGS)
+
+fuzz-build:
+	sh regress/deps.sh
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang CFLAGS="-O1 -g" \
+	    SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-bins
+
+# New inputs go to $(FUZZ_BUILD)/corpus, crashes to $(FUZZ_BUILD)/crashes.
+fuzz: fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/crashes; \
+		echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) \
+		    -print_final_stats=1 -close_fd_mask=3 \
+		    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$n- \
+		    $(FUZZ_BUILD)/corpus/$$n regress/fuzz/$$n; \
+	done
+
+fuzz-replay: fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do \
+		log=$(FUZZ_BUILD)/replay-$$n.log; \
+		if $(FUZZ_BUILD)/fuzz/fuzz_$$n -runs=0 -close_fd_mask=3 \
+		    regress/fuzz/$$n >$$log 2>&1; then \
+			echo "ok fuzz_$$n: $$(ls regress/fuzz/$$n | wc -l)" \
+			    "inputs, $$(grep -o 'cov: [0-9]*' $$log | tail -n 1)"; \
+		else \
+			echo "FAIL fuzz_$$n"; tail -n 60 $$log; exit 1; \
+		fi; \
+	done
 
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)
@@ -143,6 +208,6 @@ install: all
 	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

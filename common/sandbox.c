@@ -16,6 +16,7 @@
 #include <linux/landlock.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -42,6 +43,11 @@
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)
 #endif
+
+/* Both data always set: clang wants every initializer. */
+#define ARG_EQ(n, v)		SCMP_CMP((n), SCMP_CMP_EQ, (scmp_datum_t)(v), 0)
+#define ARG_MASKED(n, m, v)	SCMP_CMP((n), SCMP_CMP_MASKED_EQ, \
+				    (scmp_datum_t)(m), (scmp_datum_t)(v))
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -92,8 +98,8 @@ static const char *const base_calls[] = {
  */
 static const char *const agent_calls[] = {
 	"connect", "bind", "getsockname", "getpeername", "getsockopt",
-	"setsockopt", "shutdown", "eventfd2", "sched_yield", "clone",
-	"clone3", "set_robust_list", "rseq", "uname", "sched_getaffinity",
+	"setsockopt", "shutdown", "eventfd2", "sched_yield",
+	"set_robust_list", "rseq", "uname", "sched_getaffinity",
 	"sched_getparam", "sched_getscheduler", "poll", "ppoll",
 	"recvfrom", "sysinfo",
 };
@@ -238,7 +244,7 @@ sandbox_seccomp(enum riklet_proc proc, const struct sandbox_policy *pol)
 	pol->rules(ctx);
 	/* abort() signals the process itself, nobody else. */
 	rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1, (struct scmp_arg_cmp[]){
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()) });
+	    ARG_EQ(0, getpid()) });
 	if ((r = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-r));
 	seccomp_release(ctx);
@@ -278,12 +284,20 @@ rules_agent(scmp_filter_ctx ctx)
 
 	for (i = 0; i < NELEM(domains); i++)
 		rule(ctx, SCMP_ACT_ALLOW, "socket", 1, (struct scmp_arg_cmp[]){
-		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i]) });
+		    ARG_EQ(0, domains[i]) });
+	/*
+	 * Threads, never a process: clone only with CLONE_THREAD, and
+	 * clone3, whose flags a filter cannot see, says it does not exist
+	 * so that libc falls back to clone.
+	 */
+	rule(ctx, SCMP_ACT_ALLOW, "clone", 1, (struct scmp_arg_cmp[]){
+	    ARG_MASKED(0, CLONE_THREAD, CLONE_THREAD) });
+	rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
 	/* gRPC names its threads. */
 	rule(ctx, SCMP_ACT_ALLOW, "prctl", 1, (struct scmp_arg_cmp[]){
-	    SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME) });
+	    ARG_EQ(0, PR_SET_NAME) });
 	rule(ctx, SCMP_ACT_ALLOW, "prctl", 1, (struct scmp_arg_cmp[]){
-	    SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME) });
+	    ARG_EQ(0, PR_GET_NAME) });
 	/*
 	 * gRPC looks for /sys and /proc files it can do without, and the
 	 * chroot is empty: "not found" is the truth, and it carries on.
@@ -298,25 +312,25 @@ rules_metrics(scmp_filter_ctx ctx)
 	const scmp_datum_t	 mask = O_ACCMODE | O_CREAT | O_TRUNC;
 
 	rule(ctx, SCMP_ACT_ALLOW, "openat", 1, (struct scmp_arg_cmp[]){
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, mask, O_RDONLY) });
+	    ARG_MASKED(2, mask, O_RDONLY) });
 	rule(ctx, SCMP_ACT_ALLOW, "open", 1, (struct scmp_arg_cmp[]){
-	    SCMP_A1(SCMP_CMP_MASKED_EQ, mask, O_RDONLY) });
+	    ARG_MASKED(1, mask, O_RDONLY) });
 	/*
 	 * syslog(3) reconnects after syslogd restarts: refused, it loses
 	 * a line instead of the process.  Any other socket kills.
 	 */
 	rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 2, (struct scmp_arg_cmp[]){
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
-	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM) });
+	    ARG_EQ(0, AF_UNIX),
+	    ARG_MASKED(1, 0xf, SOCK_DGRAM) });
 }
 
 static void
 rules_runtime(scmp_filter_ctx ctx)
 {
 	rule(ctx, SCMP_ACT_ALLOW, "socket", 1, (struct scmp_arg_cmp[]){
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX) });
+	    ARG_EQ(0, AF_UNIX) });
 	rule(ctx, SCMP_ACT_ALLOW, "socketpair", 1, (struct scmp_arg_cmp[]){
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX) });
+	    ARG_EQ(0, AF_UNIX) });
 	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "openat", 0, NULL);
 	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "open", 0, NULL);
 }

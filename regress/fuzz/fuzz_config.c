@@ -1,0 +1,113 @@
+/*
+ * libFuzzer target: the riklet.conf parser.  The input is written to a
+ * file and parsed; a configuration it accepts must print in a form that
+ * parses again and prints the same.
+ */
+#include <sys/stat.h>
+
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parse.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static char	 dir[] = "/tmp/fuzz_config.XXXXXX";
+static char	 path[64], path2[64];
+
+/* What the seeds from regress/config include, relative to the file. */
+static const struct {
+	const char	*name;
+	const char	*text;
+} includes[] = {
+	{ "inc/part.conf", "hostname \"from-include\"\nstop-grace 5s\n"
+	    "metric-resolution $fromparent\ninclude \"deeper.conf\"\n" },
+	{ "inc/deeper.conf", "user \"deep\"\n" },
+	{ "inc/empty.conf", "# nothing\n" },
+	{ "inc/bad.conf", "metric-resolution 0s\n" },
+};
+
+static char *
+print_string(const struct riklet_conf *conf, size_t *len)
+{
+	char	*s;
+	FILE	*f;
+
+	if ((f = open_memstream(&s, len)) == NULL)
+		abort();
+	print_config(f, conf);
+	if (fclose(f) != 0)
+		abort();
+	return s;
+}
+
+static void	write_file(const char *, const void *, size_t);
+
+static void
+fuzz_init(void)
+{
+	char	 name[128];
+	size_t	 i;
+
+	log_init(1, 0, LOG_DAEMON);
+	log_procinit("");
+	if (mkdtemp(dir) == NULL)
+		abort();
+	(void)snprintf(path, sizeof(path), "%s/riklet.conf", dir);
+	(void)snprintf(path2, sizeof(path2), "%s/again.conf", dir);
+	(void)snprintf(name, sizeof(name), "%s/inc", dir);
+	if (mkdir(name, 0700) == -1)
+		abort();
+	for (i = 0; i < sizeof(includes) / sizeof(includes[0]); i++) {
+		(void)snprintf(name, sizeof(name), "%s/%s", dir,
+		    includes[i].name);
+		write_file(name, includes[i].text, strlen(includes[i].text));
+	}
+}
+
+static void
+write_file(const char *name, const void *data, size_t size)
+{
+	FILE	*f;
+
+	if ((f = fopen(name, "w")) == NULL)
+		abort();
+	if (size > 0 && fwrite(data, 1, size, f) != size)
+		abort();
+	if (fclose(f) != 0)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct riklet_conf	 conf, again;
+	char			*printed, *printed2;
+	size_t			 plen, plen2;
+
+	if (path[0] == '\0')
+		fuzz_init();
+	write_file(path, data, size);
+	conf_defaults(&conf);
+	if (parse_config(path, &conf) == -1)
+		return 0;
+	printed = print_string(&conf, &plen);
+	write_file(path2, printed, plen);
+	conf_defaults(&again);
+	if (parse_config(path2, &again) == -1) {
+		fprintf(stderr, "printed configuration does not parse:\n%s",
+		    printed);
+		abort();
+	}
+	printed2 = print_string(&again, &plen2);
+	assert(plen == plen2 && memcmp(printed, printed2, plen) == 0);
+	free(printed);
+	free(printed2);
+	return 0;
+}

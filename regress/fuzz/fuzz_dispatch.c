@@ -1,0 +1,86 @@
+/*
+ * libFuzzer target: every parent-side validator.  The input is a sequence
+ * of messages as a compromised child could send them, each
+ *	u8 child (agent, metrics, runtime), u8 type, u16 length, data
+ * handed to parent_dispatch() as supervise.c would after its type check,
+ * so that a valid message reaches the pod table and the next one sees its
+ * effect.  The table, the status queue and the resolver are cleared after
+ * each input.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "imsg.h"
+#include "log.h"
+#include "pods.h"
+#include "report.h"
+#include "riklet.h"
+#include "sched.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+struct parent		*parent;
+static struct parent	 fuzz_parent;
+
+static void
+fuzz_init(void)
+{
+	enum riklet_proc	 p;
+
+	log_init(1, 0, LOG_DAEMON);
+	log_procinit("parent");
+	parent = &fuzz_parent;
+	conf_defaults(&parent->conf);
+	/* A literal address resolves at once, without a DNS query. */
+	(void)strlcpy(parent->conf.scheduler, "127.0.0.1:9",
+	    sizeof(parent->conf.scheduler));
+	if ((parent->base = event_base_new()) == NULL)
+		abort();
+	for (p = PROC_AGENT; p < PROC_MAX; p++) {
+		parent->children[p].proc = p;
+		/* Never a real pid: child_violation() must not kill(0). */
+		parent->children[p].pid = 0;
+	}
+	pods_init();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int	 inited;
+	struct child	*c;
+	struct imsg	 imsg;
+	size_t		 off = 0, len;
+
+	if (!inited) {
+		fuzz_init();
+		inited = 1;
+	}
+	while (size - off >= 4) {
+		c = &parent->children[PROC_AGENT + data[off] % 3];
+		memset(&imsg, 0, sizeof(imsg));
+		imsg.hdr.type = data[off + 1] % IMSG_MAX;
+		len = (size_t)data[off + 2] | (size_t)data[off + 3] << 8;
+		off += 4;
+		if (len > size - off)
+			len = size - off;
+		imsg.hdr.len = (uint32_t)(IMSG_HEADER_SIZE + len);
+		imsg.fd = -1;
+		imsg.datalen = len;
+		/* As imsg_get() leaves it: one spare NUL past the end. */
+		if ((imsg.data = malloc(len + 1)) == NULL)
+			abort();
+		memcpy(imsg.data, data + off, len);
+		((char *)imsg.data)[len] = '\0';
+		off += len;
+		parent_dispatch(c, &imsg);
+		imsg_free(&imsg);
+	}
+	pods_clear();
+	report_clear();
+	sched_clear();
+	pods_init();
+	return 0;
+}

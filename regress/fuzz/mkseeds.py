@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+# Writes the generated seed inputs of regress/fuzz/{imsg,podspec,dispatch}
+# (the config corpus is copied from regress/config).  Run from the top:
+#	python3 regress/fuzz/mkseeds.py
+# The layouts follow common/imsg.h, common/podspec.c and riklet_msg.h.
+import os, struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# enum imsg_type, in order
+TYPES = """NONE CONF VERBOSE CHILD_READY TLS_CA TLS_CERT TLS_KEY SCHED_TARGET
+POD_STATUS NODE_METRICS SCHED_RESOLVE AGENT_STATE POD_CREATE POD_DESTROY
+CONTAINER_RESTART RT_ENGINE RT_CONTAINER RT_POD_RESULT RT_LIST_BEGIN
+RT_LIST_END RT_PULL MET_POD MET_POD_DEL MET_NODE MET_POD_SAMPLE""".split()
+T = {n: i for i, n in enumerate(TYPES)}
+AGENT, METRICS, RUNTIME = 0, 1, 2
+
+
+def put(corpus, name, data):
+    d = os.path.join(HERE, corpus)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(data)
+
+
+def fixed(s, n):
+    b = s.encode()
+    assert len(b) < n
+    return b + b'\0' * (n - len(b))
+
+
+def imsg(type_, data=b'', pid=1234, fd=False):
+    n = 16 + len(data)
+    return struct.pack('=IIII', type_, n | (0x80000000 if fd else 0), 0,
+                       pid) + data
+
+
+def pstr(s):
+    b = s.encode() if isinstance(s, str) else s
+    return struct.pack('=I', len(b)) + b
+
+
+def podspec(instance='pod-1', name='web', policy=0, definition='{}',
+            containers=(('web', 'busybox:latest', 0, 0, ['A=1'], [],
+                         ['sleep', '60'], [(8080, 80, 0)]),)):
+    b = struct.pack('=I', 0x52494b31) + pstr(instance) + pstr(name)
+    b += struct.pack('=I', policy) + pstr(definition)
+    b += struct.pack('=I', len(containers))
+    for cname, image, mem, cpus, env, cmd, args, ports in containers:
+        b += pstr(cname) + pstr(image) + struct.pack('=QQ', mem, cpus)
+        for v in (env, cmd, args):
+            b += struct.pack('=I', len(v)) + b''.join(pstr(x) for x in v)
+        b += struct.pack('=I', len(ports))
+        for p in ports:
+            b += struct.pack('=III', *p)
+    return b
+
+
+def rt_container(instance, name='web', state=1, index=0, n=1, exit_code=0,
+                 cid='a' * 64):
+    return (fixed(instance, 128) + fixed('web', 64) + fixed(name, 64) +
+            fixed(cid, 72) + fixed('busybox:latest', 256) +
+            fixed('/sys/fs/cgroup/system.slice/docker-x.scope', 512) +
+            struct.pack('=IiIiIII4xqq', state, exit_code, 0, 4242, 0, index,
+                        n, 0, 0))
+
+
+def rt_result(instance, op=0, ok=1, reason='', message=''):
+    return (fixed(instance, 128) + struct.pack('=II', op, ok) +
+            fixed(reason, 64) + fixed(message, 1024))
+
+
+def rt_engine(up=1):
+    return (struct.pack('=I', up) + fixed('24.0.7', 32) + fixed('1.43', 32) +
+            fixed('', 1024))
+
+
+def rt_pull(instance, done=10, total=100, fin=0):
+    return (fixed(instance, 128) + fixed('busybox:latest', 256) +
+            struct.pack('=qqI', done, total, fin) + b'\0' * 4)
+
+
+def agent_state(state, backoff=0, reason=''):
+    return struct.pack('=II', state, backoff) + fixed(reason, 1024)
+
+
+SIZES = {'rt_container': 1144, 'rt_result': 1224, 'rt_engine': 1092,
+         'rt_pull': 408, 'agent_state': 1032}
+
+
+def rec(child, type_, data):
+    return struct.pack('=BBH', child, type_, len(data)) + data
+
+
+for f, n in SIZES.items():
+    assert len(globals()[f](*((1,) if f == 'rt_engine' else
+                              (0,) if f == 'agent_state' else ('x',)))) == n, f
+
+# imsg: framed streams, first byte is the piece size selector (see fuzz_imsg.c)
+one = imsg(T['CHILD_READY'])
+put('imsg', 'ready', b'\x00' + one)
+put('imsg', 'ready-bytewise', b'\x00' + one * 3)
+put('imsg', 'several', b'\x10' + one + imsg(T['MET_NODE'], b'{"cpu":1}\0') +
+    imsg(T['POD_DESTROY'], b'pod-1\0'))
+put('imsg', 'podcreate', b'\x40' + imsg(T['POD_CREATE'], podspec()))
+put('imsg', 'withfd', b'\x01' + imsg(T['CONF'], b'x' * 40, fd=True))
+put('imsg', 'fd-missing', b'\x00' + imsg(T['CONF'], b'', fd=True))
+put('imsg', 'too-long', b'\x02' + struct.pack('=IIII', 1, 0x7fffffff, 0, 0))
+put('imsg', 'too-short', b'\x02' + struct.pack('=IIII', 1, 8, 0, 0))
+put('imsg', 'largest', b'\xff' + imsg(T['MET_NODE'],
+                                       b'a' * (64 * 1024 - 17) + b'\0'))
+
+# podspec: valid descriptions and a few broken ones
+put('podspec', 'one', podspec())
+put('podspec', 'two', podspec(instance='i-2', policy=2, containers=(
+    ('a', 'nginx:1.25', 128 << 20, 500000000, ['A=1', 'B=2'], ['sh', '-c'],
+     ['echo hi'], []),
+    ('b', 'busybox', 0, 0, [], [], [], [(53, 53, 1)]))))
+put('podspec', 'no-containers', podspec(containers=()))
+put('podspec', 'bad-magic', b'XXXX' + podspec()[4:])
+put('podspec', 'truncated', podspec()[:-3])
+
+# dispatch: sequences of child messages (see fuzz_dispatch.c)
+I = 'pod-1'
+create = rec(AGENT, T['POD_CREATE'], podspec(instance=I))
+put('dispatch', 'agent-states',
+    rec(AGENT, T['AGENT_STATE'], agent_state(1, 250, 'connecting')) +
+    rec(AGENT, T['AGENT_STATE'], agent_state(2)) +
+    rec(AGENT, T['SCHED_RESOLVE'], b'') +
+    rec(AGENT, T['AGENT_STATE'], agent_state(0, 1000, 'gone')))
+put('dispatch', 'create-run-destroy',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) +
+    rec(AGENT, T['AGENT_STATE'], agent_state(2)) + create +
+    rec(RUNTIME, T['RT_PULL'], rt_pull(I)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I)) +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I)) +
+    rec(METRICS, T['MET_POD_SAMPLE'], fixed(I, 128) + b'{"cpu":{}}\0') +
+    rec(METRICS, T['MET_NODE'], b'{"cpu":{"totalCpu":2}}\0') +
+    rec(AGENT, T['POD_DESTROY'], I.encode() + b'\0') +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I, state=3)) +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I, op=1)))
+put('dispatch', 'create-fail',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) + create +
+    rec(RUNTIME, T['RT_POD_RESULT'],
+        rt_result(I, ok=0, reason='ImagePullFailed', message='no such')))
+put('dispatch', 'crash-restart',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) + create +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I)) +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I, state=2, exit_code=137)))
+put('dispatch', 'listing',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) +
+    rec(RUNTIME, T['RT_LIST_BEGIN'], b'') +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container('adopted-1', index=0, n=2)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container('adopted-1', name='side',
+                                                 index=1, n=2, cid='b' * 64)) +
+    rec(RUNTIME, T['RT_LIST_END'], b'') +
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine(0)))
+put('dispatch', 'bad-sizes',
+    rec(AGENT, T['AGENT_STATE'], b'\x01') +
+    rec(METRICS, T['MET_NODE'], b'no nul') +
+    rec(RUNTIME, T['RT_CONTAINER'], b'\0' * 100) +
+    rec(AGENT, T['POD_DESTROY'], b'../etc\0'))

@@ -1,0 +1,307 @@
+/*
+ * sandbox_child(): for each child's policy, a forked process drops to the
+ * unprivileged user exactly as the child does, confines itself, then
+ * tries one thing.  What it needs works, what it must not do kills it
+ * with SIGSYS or fails with the errno the policy chose.  Needs root.
+ */
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <linux/landlock.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <threads.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "privsep.h"
+#include "sandbox.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define KILLED		(-1)	/* expected: killed by SIGSYS */
+#define LANDLOCKED	(-2)	/* expected: EACCES with Landlock, else 0 */
+
+static Suite	*sandbox_suite(void);
+static int	 try_read_proc(void);
+static int	 try_read_etc(void);
+static int	 try_write_open(void);
+static int	 try_inet(void);
+static int	 try_unix_stream(void);
+static int	 try_unix_dgram(void);
+static int	 try_netlink(void);
+static int	 try_exec(void);
+static int	 try_fork(void);
+static int	 try_thread(void);
+static int	 try_sleep(void);
+
+static const struct {
+	const char	*what;
+	int		(*try)(void);
+	int		 expect[PROC_MAX];	/* 0, an errno, or the above */
+} cases[] = {
+	/*				 parent, agent, metrics, runtime */
+	{ "read /proc",	try_read_proc,	{ 0, ENOENT, 0, ENOENT } },
+	{ "read /etc",	try_read_etc,	{ 0, ENOENT, LANDLOCKED, ENOENT } },
+	{ "open to write", try_write_open, { 0, ENOENT, KILLED, ENOENT } },
+	{ "IP socket",	try_inet,	{ 0, 0, KILLED, KILLED } },
+	{ "unix stream", try_unix_stream, { 0, 0, KILLED, 0 } },
+	{ "unix dgram",	try_unix_dgram,	{ 0, 0, EACCES, 0 } },
+	{ "netlink",	try_netlink,	{ 0, KILLED, KILLED, KILLED } },
+	{ "exec",	try_exec,	{ 0, KILLED, KILLED, KILLED } },
+	{ "fork",	try_fork,	{ 0, KILLED, KILLED, KILLED } },
+	{ "thread",	try_thread,	{ 0, 0, KILLED, KILLED } },
+	{ "stop/cont",	try_sleep,	{ 0, 0, 0, 0 } },
+};
+
+static int
+result(int r)
+{
+	return r == -1 ? errno : 0;
+}
+
+static int
+try_open(const char *path, int flags)
+{
+	int	 fd;
+	char	 buf[64];
+
+	if ((fd = open(path, flags)) == -1)
+		return errno;
+	if ((flags & O_ACCMODE) == O_RDONLY && read(fd, buf, sizeof(buf)) < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int
+try_read_proc(void)
+{
+	return try_open("/proc/self/stat", O_RDONLY);
+}
+
+static int
+try_read_etc(void)
+{
+	return try_open("/etc/passwd", O_RDONLY);
+}
+
+static int
+try_write_open(void)
+{
+	return try_open("/proc/self/comm", O_WRONLY);
+}
+
+static int
+try_socket(int domain, int type)
+{
+	int	 s;
+
+	if ((s = socket(domain, type, 0)) == -1)
+		return errno;
+	close(s);
+	return 0;
+}
+
+static int
+try_inet(void)
+{
+	return try_socket(AF_INET, SOCK_STREAM);
+}
+
+static int
+try_unix_stream(void)
+{
+	return try_socket(AF_UNIX, SOCK_STREAM);
+}
+
+static int
+try_unix_dgram(void)
+{
+	return try_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC);
+}
+
+static int
+try_netlink(void)
+{
+	return try_socket(AF_NETLINK, SOCK_RAW);
+}
+
+static int
+try_exec(void)
+{
+	char	*argv[] = { (char *)(uintptr_t)"true", NULL };
+
+	return result(execv("/bin/true", argv));
+}
+
+static int
+try_fork(void)
+{
+	pid_t	 pid;
+
+	if ((pid = fork()) == -1)
+		return errno;
+	if (pid == 0)
+		_exit(0);
+	return result(waitpid(pid, NULL, 0) == pid ? 0 : -1);
+}
+
+static int
+thread_main(void *arg)
+{
+	return *(int *)arg;
+}
+
+/* C11 threads: pthread.h would find riklet-parent/sched.h first. */
+static int
+try_thread(void)
+{
+	thrd_t	 t;
+	int	 arg = 42, ret;
+
+	if (thrd_create(&t, thread_main, &arg) != thrd_success)
+		return errno ? errno : EAGAIN;
+	if (thrd_join(t, &ret) != thrd_success)
+		return EINVAL;
+	return ret == 42 ? 0 : EINVAL;
+}
+
+/* The test stops and continues us in here: restart_syscall. */
+static int
+try_sleep(void)
+{
+	struct timespec	 ts = { 0, 600 * 1000 * 1000 }, left;
+
+	while (nanosleep(&ts, &left) == -1) {
+		if (errno != EINTR)
+			return errno;
+		ts = left;
+	}
+	return 0;
+}
+
+static int
+landlock_here(void)
+{
+	return syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION) >= 1;
+}
+
+static int
+running_under_valgrind(void)
+{
+	const char	*p = getenv("LD_PRELOAD");
+
+	return p != NULL && strstr(p, "vgpreload") != NULL;
+}
+
+/* Runs try in a confined child of proc; returns its wait status. */
+static int
+confined(enum riklet_proc proc, int (*try)(void), int expect)
+{
+	struct riklet_conf	 conf;
+	struct timespec		 ts = { 0, 200 * 1000 * 1000 };
+	pid_t			 pid;
+	int			 status, r;
+
+	conf_defaults(&conf);
+	if ((pid = fork()) == -1)
+		ck_abort_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		priv_drop(&conf, proc, NULL, (gid_t)-1);
+		sandbox_child(proc);
+		r = try();
+		/* _exit: no atexit handler, LeakSanitizer's neither. */
+		_exit(r == expect ? 0 : 100 + (r & 0x3f));
+	}
+	if (try == try_sleep) {
+		nanosleep(&ts, NULL);
+		kill(pid, SIGSTOP);
+		nanosleep(&ts, NULL);
+		kill(pid, SIGCONT);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		ck_abort_msg("waitpid: %s", strerror(errno));
+	return status;
+}
+
+START_TEST(test_policy)
+{
+	enum riklet_proc	 proc = PROC_AGENT + _i / NELEM(cases);
+	size_t			 c = _i % NELEM(cases);
+	int			 expect = cases[c].expect[proc], status;
+
+	if (geteuid() != 0 || running_under_valgrind())
+		return;		/* needs root; valgrind cannot be filtered */
+	if (expect == LANDLOCKED)
+		expect = landlock_here() ? EACCES : 0;
+	status = confined(proc, cases[c].try,
+	    expect == KILLED ? 0 : expect);
+	if (expect == KILLED)
+		ck_assert_msg(WIFSIGNALED(status) &&
+		    WTERMSIG(status) == SIGSYS,
+		    "%s: %s should be killed by SIGSYS (status %#x)",
+		    proc_name(proc), cases[c].what, status);
+	else
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "%s: %s should give %s (status %#x: %s)",
+		    proc_name(proc), cases[c].what,
+		    expect ? strerror(expect) : "success", status,
+		    WIFEXITED(status) && WEXITSTATUS(status) >= 100 ?
+		    strerror(WEXITSTATUS(status) - 100) : "killed");
+}
+END_TEST
+
+START_TEST(test_no_policy)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if ((pid = fork()) == 0) {
+		sandbox_child(PROC_PARENT);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	    "the parent has no sandbox policy: must be fatal");
+}
+END_TEST
+
+static Suite *
+sandbox_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("sandbox");
+	tc = tcase_create("policies");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_policy, 0,
+	    (int)(NELEM(cases) * (PROC_MAX - PROC_AGENT)));
+	tcase_add_test(tc, test_no_policy);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	log_init(1, 0, LOG_DAEMON);
+	sr = srunner_create(sandbox_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
