@@ -33,6 +33,7 @@
 static Suite	*sandbox_suite(void);
 static int	 try_read_proc(void);
 static int	 try_read_etc(void);
+static int	 try_urandom(void);
 static int	 try_write_open(void);
 static int	 try_inet(void);
 static int	 try_unix_stream(void);
@@ -51,6 +52,7 @@ static const struct {
 	/*				 parent, agent, metrics, runtime */
 	{ "read /proc",	try_read_proc,	{ 0, ENOENT, 0, ENOENT } },
 	{ "read /etc",	try_read_etc,	{ 0, ENOENT, LANDLOCKED, ENOENT } },
+	{ "urandom",	try_urandom,	{ 0, ENOENT, 0, ENOENT } },
 	{ "open to write", try_write_open, { 0, ENOENT, KILLED, ENOENT } },
 	{ "IP socket",	try_inet,	{ 0, 0, KILLED, KILLED } },
 	{ "unix stream", try_unix_stream, { 0, 0, KILLED, 0 } },
@@ -92,6 +94,12 @@ static int
 try_read_etc(void)
 {
 	return try_open("/etc/passwd", O_RDONLY);
+}
+
+static int
+try_urandom(void)
+{
+	return try_open("/dev/urandom", O_RDONLY);
 }
 
 static int
