@@ -100,6 +100,14 @@ print(json.dumps({"instance_id": sys.argv[1], "definition": sys.argv[2],
     "action": sys.argv[3]}))' "$2" "$_def" "$1" >>"$T/peer/commands.jsonl"
 }
 
+all_pods() {	# ACTION: one command per pod
+	_i=1
+	while [ $_i -le "$PODS" ]; do
+		command "$1" "soak-$_i"
+		_i=$((_i + 1))
+	done
+}
+
 child_pid() { pgrep -P "$RIKLET_PID" -f "^riklet: $1\$" | head -n 1; }
 
 memory() {	# one line per process: role, RSS and PSS in kB, open fds
@@ -136,11 +144,7 @@ RIKLET_PID=$!
 wait_for 30 sh -c "[ \$(grep -c '\"rpc\": \"register\"' '$T/peer/received.jsonl' 2>/dev/null) -ge 1 ]" ||
     die "riklet did not register"
 log "registered as $NODE on port $PORT; creating $PODS pods"
-i=1
-while [ $i -le "$PODS" ]; do
-	command CREATE "soak-$i"
-	i=$((i + 1))
-done
+all_pods CREATE
 end=$(($(now) + 300))
 while [ "$(count_status RUNNING)" -lt "$PODS" ] && [ "$(now)" -lt "$end" ]; do
 	sleep 1
@@ -196,11 +200,7 @@ log "restart lines: $(grep -c 'killed by signal 9' "$T/riklet.log"), SIGSYS deat
 ! grep -q "killed by signal 31" "$T/riklet.log" || die "a child was killed by its seccomp filter"
 
 log "destroying the pods"
-i=1
-while [ $i -le "$PODS" ]; do
-	command DESTROY "soak-$i"
-	i=$((i + 1))
-done
+all_pods DESTROY
 end=$(($(now) + 180))
 while [ "$(running_containers)" -gt 0 ] && [ "$(now)" -lt "$end" ]; do
 	sleep 1

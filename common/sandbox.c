@@ -64,14 +64,15 @@ struct sandbox_policy {
 	const char *const	*calls;
 	size_t			 ncalls;
 	void			(*rules)(scmp_filter_ctx);
-	int			 nproc0;	/* never forks nor makes threads */
+	int			 nproc0;	/* no fork, no thread */
 	const char *const	*readonly;	/* Landlock: all it may read */
 	size_t			 nreadonly;
 };
 
 static void	sandbox_rlimits(const struct sandbox_policy *);
 static void	sandbox_landlock(const char *const *, size_t);
-static void	sandbox_seccomp(enum riklet_proc, const struct sandbox_policy *);
+static void	sandbox_seccomp(enum riklet_proc,
+		    const struct sandbox_policy *);
 static void	allow_names(scmp_filter_ctx, const char *const *, size_t);
 static void	rule(scmp_filter_ctx, uint32_t, const char *, unsigned int,
 		    const struct scmp_arg_cmp *);

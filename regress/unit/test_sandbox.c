@@ -26,42 +26,47 @@
 #include "privsep.h"
 #include "sandbox.h"
 
+#define UNUSED		__attribute__((__unused__))
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define KILLED		(-1)	/* expected: killed by SIGSYS */
 #define LANDLOCKED	(-2)	/* expected: EACCES with Landlock, else 0 */
 
 static Suite	*sandbox_suite(void);
-static int	 try_read_proc(void);
-static int	 try_read_etc(void);
-static int	 try_urandom(void);
-static int	 try_write_open(void);
-static int	 try_inet(void);
-static int	 try_unix_stream(void);
-static int	 try_unix_dgram(void);
-static int	 try_netlink(void);
-static int	 try_exec(void);
-static int	 try_fork(void);
-static int	 try_thread(void);
-static int	 try_sleep(void);
+static int	 try_open(const char *, int, int);
+static int	 try_socket(const char *, int, int);
+static int	 try_exec(const char *, int, int);
+static int	 try_fork(const char *, int, int);
+static int	 try_thread(const char *, int, int);
+static int	 try_sleep(const char *, int, int);
 
 static const struct {
 	const char	*what;
-	int		(*try)(void);
+	int		(*try)(const char *, int, int);
+	const char	*path;
+	int		 a, b;		/* open flags; socket domain, type */
 	int		 expect[PROC_MAX];	/* 0, an errno, or the above */
 } cases[] = {
-	/*				 parent, agent, metrics, runtime */
-	{ "read /proc",	try_read_proc,	{ 0, ENOENT, 0, ENOENT } },
-	{ "read /etc",	try_read_etc,	{ 0, ENOENT, LANDLOCKED, ENOENT } },
-	{ "urandom",	try_urandom,	{ 0, ENOENT, 0, ENOENT } },
-	{ "open to write", try_write_open, { 0, ENOENT, KILLED, ENOENT } },
-	{ "IP socket",	try_inet,	{ 0, 0, KILLED, KILLED } },
-	{ "unix stream", try_unix_stream, { 0, 0, KILLED, 0 } },
-	{ "unix dgram",	try_unix_dgram,	{ 0, 0, EACCES, 0 } },
-	{ "netlink",	try_netlink,	{ 0, KILLED, KILLED, KILLED } },
-	{ "exec",	try_exec,	{ 0, KILLED, KILLED, KILLED } },
-	{ "fork",	try_fork,	{ 0, KILLED, KILLED, KILLED } },
-	{ "thread",	try_thread,	{ 0, 0, KILLED, KILLED } },
-	{ "stop/cont",	try_sleep,	{ 0, 0, 0, 0 } },
+	/* expect[]: parent (unused), agent, metrics, runtime */
+	{ "read /proc", try_open, "/proc/self/stat", O_RDONLY, 0,
+	    { 0, ENOENT, 0, ENOENT } },
+	{ "read /etc", try_open, "/etc/passwd", O_RDONLY, 0,
+	    { 0, ENOENT, LANDLOCKED, ENOENT } },
+	{ "urandom", try_open, "/dev/urandom", O_RDONLY, 0,
+	    { 0, ENOENT, 0, ENOENT } },
+	{ "open to write", try_open, "/proc/self/comm", O_WRONLY, 0,
+	    { 0, ENOENT, KILLED, ENOENT } },
+	{ "IP socket", try_socket, NULL, AF_INET, SOCK_STREAM,
+	    { 0, 0, KILLED, KILLED } },
+	{ "unix stream", try_socket, NULL, AF_UNIX, SOCK_STREAM,
+	    { 0, 0, KILLED, 0 } },
+	{ "unix dgram", try_socket, NULL, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC,
+	    { 0, 0, EACCES, 0 } },
+	{ "netlink", try_socket, NULL, AF_NETLINK, SOCK_RAW,
+	    { 0, KILLED, KILLED, KILLED } },
+	{ "exec", try_exec, NULL, 0, 0, { 0, KILLED, KILLED, KILLED } },
+	{ "fork", try_fork, NULL, 0, 0, { 0, KILLED, KILLED, KILLED } },
+	{ "thread", try_thread, NULL, 0, 0, { 0, 0, KILLED, KILLED } },
+	{ "stop/cont", try_sleep, NULL, 0, 0, { 0, 0, 0, 0 } },
 };
 
 static int
@@ -71,7 +76,7 @@ result(int r)
 }
 
 static int
-try_open(const char *path, int flags)
+try_open(const char *path, int flags, UNUSED int b)
 {
 	int	 fd;
 	char	 buf[64];
@@ -85,31 +90,7 @@ try_open(const char *path, int flags)
 }
 
 static int
-try_read_proc(void)
-{
-	return try_open("/proc/self/stat", O_RDONLY);
-}
-
-static int
-try_read_etc(void)
-{
-	return try_open("/etc/passwd", O_RDONLY);
-}
-
-static int
-try_urandom(void)
-{
-	return try_open("/dev/urandom", O_RDONLY);
-}
-
-static int
-try_write_open(void)
-{
-	return try_open("/proc/self/comm", O_WRONLY);
-}
-
-static int
-try_socket(int domain, int type)
+try_socket(UNUSED const char *p, int domain, int type)
 {
 	int	 s;
 
@@ -120,31 +101,7 @@ try_socket(int domain, int type)
 }
 
 static int
-try_inet(void)
-{
-	return try_socket(AF_INET, SOCK_STREAM);
-}
-
-static int
-try_unix_stream(void)
-{
-	return try_socket(AF_UNIX, SOCK_STREAM);
-}
-
-static int
-try_unix_dgram(void)
-{
-	return try_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC);
-}
-
-static int
-try_netlink(void)
-{
-	return try_socket(AF_NETLINK, SOCK_RAW);
-}
-
-static int
-try_exec(void)
+try_exec(UNUSED const char *p, UNUSED int a, UNUSED int b)
 {
 	char	*argv[] = { (char *)(uintptr_t)"true", NULL };
 
@@ -152,7 +109,7 @@ try_exec(void)
 }
 
 static int
-try_fork(void)
+try_fork(UNUSED const char *p, UNUSED int a, UNUSED int b)
 {
 	pid_t	 pid;
 
@@ -171,7 +128,7 @@ thread_main(void *arg)
 
 /* C11 threads: pthread.h would find riklet-parent/sched.h first. */
 static int
-try_thread(void)
+try_thread(UNUSED const char *p, UNUSED int a, UNUSED int b)
 {
 	thrd_t	 t;
 	int	 arg = 42, ret;
@@ -185,7 +142,7 @@ try_thread(void)
 
 /* The test stops and continues us in here: restart_syscall. */
 static int
-try_sleep(void)
+try_sleep(UNUSED const char *p, UNUSED int a, UNUSED int b)
 {
 	struct timespec	 ts = { 0, 600 * 1000 * 1000 }, left;
 
@@ -214,7 +171,7 @@ running_under_valgrind(void)
 
 /* Runs try in a confined child of proc; returns its wait status. */
 static int
-confined(enum riklet_proc proc, int (*try)(void), int expect)
+confined(enum riklet_proc proc, size_t c, int expect)
 {
 	struct riklet_conf	 conf;
 	struct timespec		 ts = { 0, 200 * 1000 * 1000 };
@@ -227,11 +184,11 @@ confined(enum riklet_proc proc, int (*try)(void), int expect)
 	if (pid == 0) {
 		priv_drop(&conf, proc, NULL, (gid_t)-1);
 		sandbox_child(proc);
-		r = try();
+		r = cases[c].try(cases[c].path, cases[c].a, cases[c].b);
 		/* _exit: no atexit handler, LeakSanitizer's neither. */
 		_exit(r == expect ? 0 : 100 + (r & 0x3f));
 	}
-	if (try == try_sleep) {
+	if (cases[c].try == try_sleep) {
 		nanosleep(&ts, NULL);
 		kill(pid, SIGSTOP);
 		nanosleep(&ts, NULL);
@@ -252,8 +209,7 @@ START_TEST(test_policy)
 		return;		/* needs root; valgrind cannot be filtered */
 	if (expect == LANDLOCKED)
 		expect = landlock_here() ? EACCES : 0;
-	status = confined(proc, cases[c].try,
-	    expect == KILLED ? 0 : expect);
+	status = confined(proc, c, expect == KILLED ? 0 : expect);
 	if (expect == KILLED)
 		ck_assert_msg(WIFSIGNALED(status) &&
 		    WTERMSIG(status) == SIGSYS,
