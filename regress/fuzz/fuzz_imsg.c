@@ -2,8 +2,9 @@
  * libFuzzer target: the imsg reader against whatever a compromised child
  * could write on its socket.  The bytes go through a real socketpair in
  * pieces whose size the input picks, so split and coalesced messages are
- * both read; an odd first byte also sends a descriptor with the first
- * piece, to exercise the SCM_RIGHTS path.
+ * both read.  An odd first byte puts first a message carrying a
+ * descriptor, written by imsg's own writer, so that the descriptor
+ * bookkeeping meets whatever headers follow.
  */
 #include <sys/socket.h>
 
@@ -18,35 +19,13 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static struct imsgbuf	 ibuf;	/* 128 KB of read buffer: not on the stack */
+/* 128 KB of read buffer each: not on the stack. */
+static struct imsgbuf	 ibuf, wbuf;
 
 static void
-send_piece(int fd, const uint8_t *p, size_t n, int passfd)
+send_piece(int fd, const uint8_t *p, size_t n)
 {
-	union {
-		struct cmsghdr	 hdr;
-		unsigned char	 buf[CMSG_SPACE(sizeof(int))];
-	} cmsgbuf;
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cmsg;
-
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)(uintptr_t)p;
-	iov.iov_len = n;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (passfd != -1) {
-		memset(&cmsgbuf, 0, sizeof(cmsgbuf));
-		msg.msg_control = cmsgbuf.buf;
-		msg.msg_controllen = sizeof(cmsgbuf.buf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		memcpy(CMSG_DATA(cmsg), &passfd, sizeof(int));
-	}
-	if (sendmsg(fd, &msg, 0) != (ssize_t)n)
+	if (write(fd, p, n) != (ssize_t)n)
 		abort();
 }
 
@@ -77,7 +56,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t	 step, off, n;
-	int	 sp[2], passfd = -1;
+	int	 sp[2], passfd;
 
 	if (size < 1)
 		return 0;
@@ -91,15 +70,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
 		abort();
 	imsgbuf_init(&ibuf, sp[0]);
-	if (data[0] & 1)
-		passfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (data[0] & 1) {
+		imsgbuf_init(&wbuf, sp[1]);
+		if ((passfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+		    imsg_compose(&wbuf, 0, 0, 0, passfd, NULL, 0) == -1 ||
+		    imsgbuf_flush(&wbuf) == -1)
+			abort();
+		imsgbuf_clear(&wbuf);
+	}
 	for (off = 1; off < size; off += n) {
 		n = size - off < step ? size - off : step;
-		send_piece(sp[1], data + off, n, passfd);
-		if (passfd != -1) {
-			close(passfd);
-			passfd = -1;
-		}
+		send_piece(sp[1], data + off, n);
 		while (imsgbuf_read(&ibuf) > 0)
 			if (drain() == -1)
 				goto done;
@@ -107,8 +88,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
  done:
-	if (passfd != -1)
-		close(passfd);
 	imsgbuf_clear(&ibuf);
 	close(sp[0]);
 	close(sp[1]);
