@@ -139,13 +139,14 @@ test-hooks:
 	    $(BUILD)/hooks/riklet
 
 check-valgrind: $(UNIT_BINS) $(BUILD)/riklet
-	@set -e; for t in $(UNIT_BINS); do \
+	@failed=""; for t in $(UNIT_BINS); do \
 		echo "== valgrind $$t"; \
 		CK_FORK=no REGRESS_DIR=$(CURDIR)/regress \
 		    RIKLET=$(CURDIR)/$(BUILD)/riklet valgrind -q \
 		    --leak-check=full --errors-for-leak-kinds=definite \
-		    --error-exitcode=1 $$t; \
-	done
+		    --error-exitcode=1 $$t || failed="$$failed $${t##*/}"; \
+	done; \
+	[ -z "$$failed" ] || { echo "valgrind failed:$$failed"; exit 1; }
 
 # libFuzzer targets regress/fuzz/fuzz_NAME.c, seed corpora regress/fuzz/NAME/.
 FUZZ_BUILD	?= build-fuzz
