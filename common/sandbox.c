@@ -16,8 +16,8 @@
 #include <linux/landlock.h>
 
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -132,7 +132,6 @@ static const char *const runtime_calls[] = {
 	"recvfrom",
 };
 
-/* jansson seeds its hash function from /dev/urandom. */
 #ifdef SANDBOX_SANITIZER
 /*
  * AddressSanitizer's run time: alternate signal stacks, its own sleeps.
@@ -160,6 +159,7 @@ __lsan_is_turned_off(void)
 }
 #endif
 
+/* jansson seeds its hash function from /dev/urandom. */
 static const char *const metrics_readonly[] = {
 	"/proc", "/sys", "/dev/urandom"
 };
