@@ -147,8 +147,18 @@ wait_status() {
 	wait_for "$3" sh -c "$PY '$REGRESS_DIR/integration/peerq.py' statuses '$T/peer' '$1' | grep -qx '$2'"
 }
 
-# riklet_conf NODE: a configuration for a riklet against the peer and engine.
+# node_cleanup NODE: removes every container of that node from the engine.
+node_cleanup() {
+	for _id in $(docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%5D%7D" |
+	    $PY -c 'import json,sys; [print(c["Id"]) for c in json.load(sys.stdin)]' 2>/dev/null); do
+		docker_api DELETE "/containers/$_id?force=1" >/dev/null
+	done
+}
+
+# riklet_conf NODE: a configuration for a riklet against the peer and
+# engine; the node's containers are removed when the test ends.
 riklet_conf() {
+	at_exit "node_cleanup '$1'"
 	mkdir -p "$T/empty"
 	chmod 0755 "$T" "$T/empty"
 	cat >"$T/riklet.conf" <<CONF
