@@ -270,16 +270,11 @@ child_restart_cb(int fd, short event, void *arg)
 int
 child_send(enum riklet_proc p, uint32_t type, const void *data, size_t len)
 {
-	struct child	*c = &parent->children[p];
+	struct iovec	 iov;
 
-	if (!c->connected)
-		return -1;
-	if (imsgev_compose(&c->iev, type, 0, -1, data, len) == -1) {
-		log_warn("%s: %s to %s", __func__, imsg_type_name(type),
-		    proc_name(p));
-		return -1;
-	}
-	return 0;
+	iov.iov_base = (void *)(uintptr_t)data;
+	iov.iov_len = len;
+	return child_sendv(p, type, &iov, len > 0 ? 1 : 0);
 }
 
 int
