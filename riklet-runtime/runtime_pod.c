@@ -550,7 +550,8 @@ op_adopt_done(struct rt_op *op, const struct http_result *res)
 		return;
 	}
 	(void)strlcpy(op->cid, c.id, sizeof(op->cid));
-	log_info("pod %s: adopted %s (%.12s)", op->instance, name, op->cid);
+	log_info("pod %s: adopted %s (%.12s)", op->instance,
+	    op_container_name(op, name, sizeof(name)), op->cid);
 	if (c.state == CONTAINER_RUNNING)
 		op_next_container(op);
 	else

@@ -1,0 +1,587 @@
+/*
+ * riklet-runtime against a real engine: the private dockerd of
+ * regress/engine.sh (started here when REGRESS_DIR is set) and the
+ * riklet/busybox image it imports.  The harness plays the parent; the
+ * engine is checked independently with blocking libcurl calls.
+ */
+#include <sys/wait.h>
+
+#include <check.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "podspec.h"
+#include "runtime.h"
+#include "util.h"
+
+#define IMAGE		"riklet/busybox:latest"
+#define WAIT_MS		30000
+
+struct seen {
+	struct rt_container	 c[256];
+	size_t			 n;
+};
+
+static char		 sock[1024];
+static char		 node[64];
+static struct harness	 h;
+static struct seen	 seen;
+
+static void
+engine_sh(const char *dir, const char *what)
+{
+	char	 cmd[2048];
+	FILE	*f;
+	char	 line[1200];
+
+	(void)snprintf(cmd, sizeof(cmd), "%sRIKLET_ENGINE_DIR=%s sh %s/engine.sh "
+	    "%s", "", dir, getenv("REGRESS_DIR"), what);
+	ck_assert_msg((f = popen(cmd, "r")) != NULL, "popen %s", cmd);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "DOCKER_SOCK=", 12) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			(void)strlcpy(sock, line + 12, sizeof(sock));
+		}
+	ck_assert_msg(pclose(f) == 0, "%s failed", cmd);
+}
+
+static const char *
+engine_dir(void)
+{
+	const char *d = getenv("RIKLET_ENGINE_DIR");
+
+	return d != NULL && *d != '\0' ? d : "/tmp/rikeng";
+}
+
+static size_t
+body_cb(char *p, size_t size, size_t n, void *arg)
+{
+	char	**b = arg;
+	size_t	 old = *b ? strlen(*b) : 0;
+
+	*b = realloc(*b, old + size * n + 1);
+	memcpy(*b + old, p, size * n);
+	(*b)[old + size * n] = '\0';
+	return size * n;
+}
+
+/* A blocking call to the engine, as the test's own eyes. */
+static long
+engine_call(const char *method, const char *path, json_t **out)
+{
+	CURL	*e = curl_easy_init();
+	char	 url[4096];
+	char	*body = NULL;
+	long	 status = 0;
+
+	(void)snprintf(url, sizeof(url), "http://docker%s", path);
+	curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
+	if (curl_easy_perform(e) == CURLE_OK)
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(e);
+	if (out != NULL)
+		*out = body ? json_loads(body, 0, NULL) : NULL;
+	free(body);
+	return status;
+}
+
+/* The engine's containers of one instance on our node. */
+static json_t *
+engine_list(const char *instance)
+{
+	char	 path[4096];
+	json_t	*j = NULL;
+
+	ck_assert(docker_filters_path(path, sizeof(path),
+	    "/v1.41/containers/json", node, instance) == 0);
+	ck_assert_int_eq(engine_call("GET", path, &j), 200);
+	ck_assert(json_is_array(j));
+	return j;
+}
+
+static void
+record(const struct imsg *imsg)
+{
+	struct rt_container	 c;
+
+	if (imsg->hdr.type != IMSG_RT_CONTAINER)
+		return;
+	ck_assert_uint_eq(imsg->datalen, sizeof(c));
+	memcpy(&c, imsg->data, sizeof(c));
+	if (seen.n < sizeof(seen.c) / sizeof(seen.c[0]))
+		seen.c[seen.n++] = c;
+}
+
+/* Waits for a message of type (and instance, when it has one). */
+static void
+wait_msg(uint32_t type, const char *instance, void *out, size_t len)
+{
+	struct imsg	 imsg;
+	uint64_t	 end = monotime_ms() + WAIT_MS;
+	int		 r;
+
+	for (;;) {
+		ck_assert_msg(monotime_ms() < end, "timed out waiting for %s",
+		    imsg_type_name(type));
+		r = harness_recv(&h, &imsg, (int)(end - monotime_ms()));
+		ck_assert_msg(r == 1, "no %s (%d)", imsg_type_name(type), r);
+		record(&imsg);
+		if (imsg.hdr.type == type && (instance == NULL ||
+		    strcmp(imsg.data, instance) == 0)) {
+			if (out != NULL) {
+				ck_assert_uint_eq(imsg.datalen, len);
+				memcpy(out, imsg.data, len);
+			}
+			imsg_free(&imsg);
+			return;
+		}
+		imsg_free(&imsg);
+	}
+}
+
+/* A container report matching instance/name and a predicate. */
+static const struct rt_container *
+wait_container(const char *instance, const char *name, uint32_t state,
+    int oom)
+{
+	struct imsg	 imsg;
+	uint64_t	 end = monotime_ms() + WAIT_MS;
+	size_t		 i;
+
+	for (;;) {
+		for (i = 0; i < seen.n; i++) {
+			const struct rt_container *c = &seen.c[i];
+
+			if (strcmp(c->instance, instance) == 0 &&
+			    strcmp(c->name, name) == 0 && c->state == state &&
+			    (!oom || c->oom_killed))
+				return c;
+		}
+		ck_assert_msg(monotime_ms() < end, "no %s/%s in state %u",
+		    instance, name, state);
+		if (harness_recv(&h, &imsg, (int)(end - monotime_ms())) != 1)
+			continue;
+		record(&imsg);
+		imsg_free(&imsg);
+	}
+}
+
+static void
+runtime_start(void)
+{
+	struct riklet_conf	 conf;
+	struct rt_engine	 e;
+
+	harness_conf(&conf);
+	(void)strlcpy(conf.docker_socket, sock, sizeof(conf.docker_socket));
+	(void)strlcpy(conf.hostname, node, sizeof(conf.hostname));
+	conf.stop_grace_ms = 2000;
+	conf.create_parallel = 4;
+	ck_assert(harness_start(&h, "runtime", &conf) == 0);
+	wait_msg(IMSG_CHILD_READY, NULL, NULL, 0);
+	wait_msg(IMSG_RT_ENGINE, NULL, &e, sizeof(e));
+	ck_assert_msg(e.up == 1, "engine down: %s", e.message);
+	ck_assert_str_eq(e.api_version, "1.41");
+	wait_msg(IMSG_RT_LIST_END, NULL, NULL, 0);
+}
+
+static void
+setup(void)
+{
+	const char	*regress = getenv("REGRESS_DIR");
+
+	ck_assert_msg(regress != NULL, "REGRESS_DIR must be set");
+	curl_global_init(CURL_GLOBAL_NOTHING);
+	engine_sh(engine_dir(), "start");
+	engine_sh(engine_dir(), "image");
+	(void)snprintf(node, sizeof(node), "rt-%d", (int)getpid());
+	memset(&seen, 0, sizeof(seen));
+	runtime_start();
+}
+
+static void
+teardown(void)
+{
+	json_t	*j;
+	size_t	 i;
+	json_t	*c;
+	char	 path[256];
+
+	harness_stop(&h);
+	/* Whatever a failed test left on our node goes. */
+	j = engine_list(NULL);
+	json_array_foreach(j, i, c) {
+		(void)snprintf(path, sizeof(path),
+		    "/v1.41/containers/%s?force=1", json_string_value(
+		    json_object_get(c, "Id")));
+		engine_call("DELETE", path, NULL);
+	}
+	json_decref(j);
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char	*p = strdup(s);
+
+	ck_assert(p != NULL);
+	return p;
+}
+
+static void
+spec_init(struct pod_spec *ps, const char *instance)
+{
+	memset(ps, 0, sizeof(*ps));
+	(void)snprintf(ps->instance, sizeof(ps->instance), "%s-%s", instance,
+	    node);
+	(void)strlcpy(ps->name, "pod", sizeof(ps->name));
+	ps->definition = xstrdup("{\"kind\":\"pods\"}");
+}
+
+static struct pod_container *
+spec_add(struct pod_spec *ps, const char *name, const char *image,
+    const char *sh)
+{
+	struct pod_container	*c = &ps->containers[ps->ncontainers++];
+
+	(void)strlcpy(c->name, name, sizeof(c->name));
+	(void)strlcpy(c->image, image, sizeof(c->image));
+	c->command[c->ncommand++] = xstrdup("sh");
+	c->command[c->ncommand++] = xstrdup("-c");
+	c->args[c->nargs++] = xstrdup(sh);
+	return c;
+}
+
+static void
+send_create(struct pod_spec *ps)
+{
+	unsigned char	*buf;
+	size_t		 len;
+
+	ck_assert(podspec_encode(ps, &buf, &len) == 0);
+	ck_assert(harness_send(&h, IMSG_POD_CREATE, buf, len) == 0);
+	free(buf);
+}
+
+static struct rt_pod_result
+pod_result(const char *instance, uint32_t op)
+{
+	struct rt_pod_result	 r;
+
+	do
+		wait_msg(IMSG_RT_POD_RESULT, instance, &r, sizeof(r));
+	while (r.op != op);
+	return r;
+}
+
+static void
+destroy(const char *instance)
+{
+	struct rt_pod_result	 r;
+
+	ck_assert(harness_send(&h, IMSG_POD_DESTROY, instance,
+	    strlen(instance) + 1) == 0);
+	r = pod_result(instance, POD_OP_DESTROY);
+	ck_assert_msg(r.ok, "destroy: %s %s", r.reason, r.message);
+}
+
+static size_t
+count_named(json_t *list, const char *name)
+{
+	json_t		*c, *names, *n;
+	size_t		 i, j, k = 0;
+	char		 want[256];
+
+	(void)snprintf(want, sizeof(want), "/%s", name);
+	json_array_foreach(list, i, c) {
+		names = json_object_get(c, "Names");
+		json_array_foreach(names, j, n)
+			if (strcmp(json_string_value(n), want) == 0)
+				k++;
+	}
+	return k;
+}
+
+START_TEST(test_two_containers)
+{
+	struct pod_spec		 ps;
+	struct pod_container	*c;
+	struct rt_pod_result	 r;
+	const struct rt_container *rc;
+	json_t			*j, *list, *cfg, *hc;
+	char			 path[512];
+
+	spec_init(&ps, "two");
+	c = spec_add(&ps, "web", IMAGE, "sleep 300");
+	c->env[c->nenv++] = xstrdup("GREETING=hello");
+	c->memory_limit = 64 * 1024 * 1024;
+	c->nano_cpus = 500000000;
+	spec_add(&ps, "side", IMAGE, "sleep 300");
+	send_create(&ps);
+	r = pod_result(ps.instance, POD_OP_CREATE);
+	ck_assert_msg(r.ok, "create: %s %s", r.reason, r.message);
+
+	rc = wait_container(ps.instance, "web", CONTAINER_RUNNING, 0);
+	ck_assert_int_gt(rc->pid, 0);
+	ck_assert_int_eq(rc->memory_limit, 64 * 1024 * 1024);
+	ck_assert_int_eq(rc->nano_cpus, 500000000);
+	ck_assert_uint_eq(rc->ncontainers, 2);
+	ck_assert_uint_eq(rc->index, 0);
+	ck_assert_str_eq(rc->pod_name, "pod");
+	wait_container(ps.instance, "side", CONTAINER_RUNNING, 0);
+
+	(void)snprintf(path, sizeof(path), "/v1.41/containers/rik-%s-web/json",
+	    ps.instance);
+	ck_assert_int_eq(engine_call("GET", path, &j), 200);
+	cfg = json_object_get(j, "Config");
+	hc = json_object_get(j, "HostConfig");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(cfg,
+	    "Entrypoint"), 1)), "-c");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(cfg,
+	    "Cmd"), 0)), "sleep 300");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(cfg,
+	    "Env"), 0)), "GREETING=hello");
+	ck_assert_int_eq(json_integer_value(json_object_get(hc, "Memory")),
+	    64 * 1024 * 1024);
+	ck_assert_int_eq(json_integer_value(json_object_get(hc, "NanoCpus")),
+	    500000000);
+	ck_assert(json_is_true(json_object_get(hc, "Init")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cfg,
+	    "Labels"), "riklet.definition")), "{\"kind\":\"pods\"}");
+	json_decref(j);
+
+	/* Again: the same two containers, adopted, not duplicated. */
+	send_create(&ps);
+	r = pod_result(ps.instance, POD_OP_CREATE);
+	ck_assert_msg(r.ok, "second create: %s %s", r.reason, r.message);
+	list = engine_list(ps.instance);
+	ck_assert_uint_eq(json_array_size(list), 2);
+	(void)snprintf(path, sizeof(path), "rik-%s-web", ps.instance);
+	ck_assert_uint_eq(count_named(list, path), 1);
+	(void)snprintf(path, sizeof(path), "rik-%s-side", ps.instance);
+	ck_assert_uint_eq(count_named(list, path), 1);
+	json_decref(list);
+
+	destroy(ps.instance);
+	list = engine_list(ps.instance);
+	ck_assert_uint_eq(json_array_size(list), 0);
+	json_decref(list);
+	wait_container(ps.instance, "web", CONTAINER_REMOVED, 0);
+	wait_container(ps.instance, "side", CONTAINER_REMOVED, 0);
+	/* Destroying what is gone succeeds. */
+	destroy(ps.instance);
+	podspec_free(&ps);
+}
+END_TEST
+
+START_TEST(test_exit_code)
+{
+	struct pod_spec		 ps;
+	struct rt_pod_result	 r;
+	const struct rt_container *c;
+
+	spec_init(&ps, "exit");
+	spec_add(&ps, "three", IMAGE, "sleep 0.2; exit 3");
+	send_create(&ps);
+	r = pod_result(ps.instance, POD_OP_CREATE);
+	ck_assert_msg(r.ok, "create: %s %s", r.reason, r.message);
+	c = wait_container(ps.instance, "three", CONTAINER_EXITED, 0);
+	ck_assert_int_eq(c->exit_code, 3);
+	ck_assert_int_eq(c->oom_killed, 0);
+	destroy(ps.instance);
+	podspec_free(&ps);
+}
+END_TEST
+
+START_TEST(test_oom)
+{
+	struct pod_spec		 ps;
+	struct pod_container	*pc;
+	struct rt_pod_result	 r;
+	const struct rt_container *c;
+
+	spec_init(&ps, "oom");
+	pc = spec_add(&ps, "hog", IMAGE, "x=a; while :; do x=$x$x; done");
+	pc->memory_limit = 16 * 1024 * 1024;
+	send_create(&ps);
+	r = pod_result(ps.instance, POD_OP_CREATE);
+	ck_assert_msg(r.ok, "create: %s %s", r.reason, r.message);
+	c = wait_container(ps.instance, "hog", CONTAINER_EXITED, 1);
+	ck_assert_int_eq(c->oom_killed, 1);
+	ck_assert_int_ne(c->exit_code, 0);
+	destroy(ps.instance);
+	podspec_free(&ps);
+}
+END_TEST
+
+START_TEST(test_unpullable)
+{
+	struct pod_spec		 ps;
+	struct rt_pod_result	 r;
+	struct rt_pull		 p;
+	json_t			*list;
+
+	spec_init(&ps, "pull");
+	spec_add(&ps, "nope", "riklet/absent-image:1", "true");
+	send_create(&ps);
+	wait_msg(IMSG_RT_PULL, ps.instance, &p, sizeof(p));
+	ck_assert_uint_eq(p.finished, 1);
+	ck_assert_str_eq(p.image, "riklet/absent-image:1");
+	r = pod_result(ps.instance, POD_OP_CREATE);
+	ck_assert_int_eq(r.ok, 0);
+	ck_assert_str_eq(r.reason, "ImagePullFailed");
+	/* The engine's own words, not ours. */
+	ck_assert_msg(strstr(r.message, "absent-image") != NULL ||
+	    strstr(r.message, "registry") != NULL, "message: %s", r.message);
+	list = engine_list(ps.instance);
+	ck_assert_uint_eq(json_array_size(list), 0);
+	json_decref(list);
+	podspec_free(&ps);
+}
+END_TEST
+
+START_TEST(test_second_fails)
+{
+	struct pod_spec		 ps;
+	struct rt_pod_result	 r;
+	json_t			*list;
+
+	spec_init(&ps, "half");
+	spec_add(&ps, "good", IMAGE, "sleep 300");
+	spec_add(&ps, "bad", "riklet/absent-image:2", "true");
+	send_create(&ps);
+	r = pod_result(ps.instance, POD_OP_CREATE);
+	ck_assert_int_eq(r.ok, 0);
+	ck_assert_str_eq(r.reason, "ImagePullFailed");
+	ck_assert(r.message[0] != '\0');
+	list = engine_list(ps.instance);
+	ck_assert_uint_eq(json_array_size(list), 0);
+	json_decref(list);
+	podspec_free(&ps);
+}
+END_TEST
+
+START_TEST(test_kill_during_create)
+{
+	struct pod_spec		 ps;
+	struct rt_pod_result	 r;
+	json_t			*list;
+	size_t			 i, n = 0;
+	char			 name[256];
+	uint64_t		 end;
+
+	spec_init(&ps, "kill");
+	for (i = 0; i < 6; i++) {
+		(void)snprintf(name, sizeof(name), "c%zu", i);
+		spec_add(&ps, name, IMAGE, "sleep 300");
+	}
+	send_create(&ps);
+	/* Kill as soon as the pod is half made. */
+	end = monotime_ms() + WAIT_MS;
+	while (monotime_ms() < end) {
+		list = engine_list(ps.instance);
+		n = json_array_size(list);
+		json_decref(list);
+		if (n >= 2)
+			break;
+		usleep(2000);
+	}
+	kill(h.pid, SIGKILL);
+	waitpid(h.pid, NULL, 0);
+	h.pid = 0;
+	imsgbuf_clear(&h.ibuf);
+	close(h.ibuf.fd);
+	ck_assert_uint_ge(n, 2);
+
+	memset(&seen, 0, sizeof(seen));
+	runtime_start();
+	/* The listing shows the half-made pod with its size. */
+	n = 0;
+	for (i = 0; i < seen.n; i++)
+		if (strcmp(seen.c[i].instance, ps.instance) == 0) {
+			ck_assert_uint_eq(seen.c[i].ncontainers, 6);
+			n++;
+		}
+	ck_assert_uint_ge(n, 1);
+	ck_assert_uint_le(n, 6);
+
+	send_create(&ps);
+	r = pod_result(ps.instance, POD_OP_CREATE);
+	ck_assert_msg(r.ok, "create again: %s %s", r.reason, r.message);
+	list = engine_list(ps.instance);
+	ck_assert_uint_eq(json_array_size(list), 6);
+	for (i = 0; i < 6; i++) {
+		(void)snprintf(name, sizeof(name), "rik-%s-c%zu", ps.instance,
+		    i);
+		ck_assert_uint_eq(count_named(list, name), 1);
+	}
+	json_decref(list);
+	destroy(ps.instance);
+	podspec_free(&ps);
+}
+END_TEST
+
+/* A second, private engine: stopping it must not hurt anyone else's. */
+START_TEST(test_engine_restart)
+{
+	struct rt_engine	 e;
+	char			 dir[64];
+
+	harness_stop(&h);
+	(void)snprintf(dir, sizeof(dir), "/tmp/rikrs%d", (int)getpid());
+	engine_sh(dir, "start");
+	memset(&seen, 0, sizeof(seen));
+	runtime_start();
+	engine_sh(dir, "stop");
+	wait_msg(IMSG_RT_ENGINE, NULL, &e, sizeof(e));
+	ck_assert_int_eq(e.up, 0);
+	ck_assert(e.message[0] != '\0');
+	engine_sh(dir, "start");
+	do
+		wait_msg(IMSG_RT_ENGINE, NULL, &e, sizeof(e));
+	while (!e.up);
+	wait_msg(IMSG_RT_LIST_BEGIN, NULL, NULL, 0);
+	wait_msg(IMSG_RT_LIST_END, NULL, NULL, 0);
+	harness_stop(&h);
+	engine_sh(dir, "stop");
+	engine_sh(engine_dir(), "env");
+	/* teardown lists on the shared engine again */
+	runtime_start();
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("runtime");
+	TCase	*tc = tcase_create("engine");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_two_containers);
+	tcase_add_test(tc, test_exit_code);
+	tcase_add_test(tc, test_oom);
+	tcase_add_test(tc, test_unpullable);
+	tcase_add_test(tc, test_second_fails);
+	tcase_add_test(tc, test_kill_during_create);
+	tcase_add_test(tc, test_engine_restart);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
