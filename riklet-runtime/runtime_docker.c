@@ -434,32 +434,37 @@ docker_parse_pull(const char *buf, size_t len, struct docker_pull *p)
 	return rv;
 }
 
-/* Percent-encodes s for a URL path or query; returns the length needed. */
+/*
+ * Percent-encodes s for a URL path or query; returns the length needed.
+ * What does not fit is left out whole, never half an escape.
+ */
 size_t
 docker_escape(char *dst, size_t size, const char *s)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 n = 0;
+	size_t			 n = 0, w = 0, k;
 	unsigned char		 ch;
+	char			 e[3];
 
 	for (; *s != '\0'; s++) {
 		ch = (unsigned char)*s;
-		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' ||
-		    ch == '~') {
-			if (n + 1 < size)
-				dst[n] = (char)ch;
-			n++;
-		} else {
-			if (n + 3 < size) {
-				dst[n] = '%';
-				dst[n + 1] = hex[ch >> 4];
-				dst[n + 2] = hex[ch & 15];
-			}
-			n += 3;
+		k = 1;
+		e[0] = (char)ch;
+		if (!isalnum(ch) && ch != '-' && ch != '_' && ch != '.' &&
+		    ch != '~') {
+			e[0] = '%';
+			e[1] = hex[ch >> 4];
+			e[2] = hex[ch & 15];
+			k = 3;
 		}
+		if (w == n && n + k < size) {
+			memcpy(dst + w, e, k);
+			w += k;
+		}
+		n += k;
 	}
 	if (size > 0)
-		dst[n < size ? n : size - 1] = '\0';
+		dst[w] = '\0';
 	return n;
 }
 
