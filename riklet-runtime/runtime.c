@@ -22,10 +22,12 @@
 #include "log.h"
 #include "privsep.h"
 #include "runtime.h"
+#include "util.h"
 
 #define ENGINE_BACKOFF_MIN_MS	250
 #define ENGINE_BACKOFF_MAX_MS	10000
 #define ENGINE_PROBE_MS		5000
+#define ENGINE_REPROBE_MS	1000	/* at most one probe a second */
 
 __dead void	runtime_main(int, char **);
 static void	runtime_dispatch_parent(int, short, void *);
@@ -46,6 +48,7 @@ static struct {
 	struct event	*retry;
 	struct rt_engine sent;
 	int		 ever_sent;
+	uint64_t	 probed_ms;
 	char		 version[RIK_VERSION_MAX];
 	char		 api[RIK_VERSION_MAX];
 } engine;
@@ -106,10 +109,16 @@ runtime_engine_up(void)
 void
 runtime_engine_lost(const char *why)
 {
+	struct timeval	 tv = { 0, 0 };
+	uint64_t	 since = monotime_ms() - engine.probed_ms;
+
 	if (engine.probing || evtimer_pending(engine.retry, NULL))
 		return;
 	log_debug("engine: %s; probing", why);
-	engine_probe(-1, 0, NULL);
+	/* A stream that keeps breaking must not make us spin. */
+	if (since < ENGINE_REPROBE_MS)
+		tv.tv_usec = (ENGINE_REPROBE_MS - since) * 1000;
+	evtimer_add(engine.retry, &tv);
 }
 
 static void
@@ -119,6 +128,7 @@ engine_probe(int fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	engine.probing = 1;
+	engine.probed_ms = monotime_ms();
 	if (http_request("GET", DOCKER_API_PREFIX "/version", NULL,
 	    ENGINE_PROBE_MS, HTTP_BODY_MAX, engine_version_done, NULL) ==
 	    NULL) {

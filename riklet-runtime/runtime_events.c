@@ -17,7 +17,6 @@
 
 #define WATCH_QUEUE_MAX		1024
 #define WATCH_LIST_MAX		1024	/* containers in one listing */
-#define WATCH_REOPEN_MS		1000
 
 enum watch_kind {
 	WATCH_EVENT,
