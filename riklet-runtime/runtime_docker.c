@@ -25,6 +25,9 @@ static uint32_t	 docker_state(const char *);
 static int	 docker_create_ports(json_t *, json_t *,
 		    const struct pod_container *);
 static json_t	*docker_strv(char *const *, size_t);
+static int	 docker_add_label(json_t *, const char *, const char *);
+static int	 docker_filter_path(char *, size_t, const char *, json_t *,
+		    const char *, const char *);
 
 static json_t *
 docker_load(const char *buf, size_t len)
@@ -480,20 +483,21 @@ docker_add_label(json_t *labels, const char *key, const char *value)
 }
 
 /*
- * GET /containers/json of riklet's containers on this node, or of one
- * instance when instance is not NULL.
+ * base?filters=<f> where f gets the label filters of riklet's containers
+ * on this node (and of one instance when instance is not NULL).  Takes
+ * f's reference.
  */
-int
-docker_filters_path(char *path, size_t size, const char *prefix,
+static int
+docker_filter_path(char *path, size_t size, const char *base, json_t *f,
     const char *node, const char *instance)
 {
-	json_t	*f, *labels;
+	json_t	*labels;
 	char	*js, esc[2048];
 	int	 rv = -1;
 
-	f = json_object();
-	labels = json_array();
-	if (f == NULL || labels == NULL ||
+	if (f == NULL)
+		return -1;
+	if ((labels = json_array()) == NULL ||
 	    docker_add_label(labels, "riklet.managed", "true") == -1 ||
 	    docker_add_label(labels, "riklet.node", node) == -1 ||
 	    (instance != NULL &&
@@ -502,12 +506,11 @@ docker_filters_path(char *path, size_t size, const char *prefix,
 		json_decref(labels);
 		goto done;
 	}
-	labels = NULL;
 	if ((js = json_dumps(f, JSON_COMPACT)) == NULL)
 		goto done;
 	if (docker_escape(esc, sizeof(esc), js) < sizeof(esc) &&
-	    (size_t)snprintf(path, size, "%s?all=1&filters=%s", prefix, esc) <
-	    size)
+	    (size_t)snprintf(path, size, "%s%cfilters=%s", base,
+	    strchr(base, '?') != NULL ? '&' : '?', esc) < size)
 		rv = 0;
 	free(js);
  done:
@@ -515,34 +518,27 @@ docker_filters_path(char *path, size_t size, const char *prefix,
 	return rv;
 }
 
+/* GET /containers/json of every state, riklet's on this node. */
+int
+docker_filters_path(char *path, size_t size, const char *prefix,
+    const char *node, const char *instance)
+{
+	char	 base[256];
+
+	if ((size_t)snprintf(base, sizeof(base), "%s?all=1", prefix) >=
+	    sizeof(base))
+		return -1;
+	return docker_filter_path(path, size, base, json_object(), node,
+	    instance);
+}
+
 /* The /events stream: riklet's containers of this node, four actions. */
 int
 docker_events_path(char *path, size_t size, const char *node)
 {
-	json_t	*f, *labels;
-	char	*js, esc[2048];
-	int	 rv = -1;
-
-	if ((f = json_pack("{s:[s], s:[s,s,s,s]}", "type", "container",
-	    "event", "start", "die", "oom", "destroy")) == NULL)
-		return -1;
-	if ((labels = json_array()) == NULL ||
-	    docker_add_label(labels, "riklet.managed", "true") == -1 ||
-	    docker_add_label(labels, "riklet.node", node) == -1 ||
-	    json_object_set_new(f, "label", labels) == -1) {
-		json_decref(labels);
-		goto done;
-	}
-	if ((js = json_dumps(f, JSON_COMPACT)) == NULL)
-		goto done;
-	if (docker_escape(esc, sizeof(esc), js) < sizeof(esc) &&
-	    (size_t)snprintf(path, size, DOCKER_API_PREFIX "/events?filters=%s",
-	    esc) < size)
-		rv = 0;
-	free(js);
- done:
-	json_decref(f);
-	return rv;
+	return docker_filter_path(path, size, DOCKER_API_PREFIX "/events",
+	    json_pack("{s:[s], s:[s,s,s,s]}", "type", "container", "event",
+	    "start", "die", "oom", "destroy"), node, NULL);
 }
 
 /* /images/{name}/json and friends: the name escaped as one segment. */

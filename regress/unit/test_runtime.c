@@ -286,6 +286,36 @@ pod_result(const char *instance, uint32_t op)
 }
 
 static void
+create_ok(struct pod_spec *ps)
+{
+	struct rt_pod_result	 r;
+
+	send_create(ps);
+	r = pod_result(ps->instance, POD_OP_CREATE);
+	ck_assert_msg(r.ok, "create %s: %s %s", ps->instance, r.reason,
+	    r.message);
+}
+
+/* The container's process is in the cgroup the runtime reported. */
+static void
+check_cgroup(const struct rt_container *c)
+{
+	char	 path[64], line[1024];
+	FILE	*f;
+	int	 found = 0;
+
+	if (c->cgroup[0] == '\0')
+		return;
+	(void)snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)c->pid);
+	ck_assert_msg((f = fopen(path, "r")) != NULL, "no %s", path);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, c->cgroup) != NULL)
+			found = 1;
+	fclose(f);
+	ck_assert_msg(found, "pid %d is not in %s", (int)c->pid, c->cgroup);
+}
+
+static void
 destroy(const char *instance)
 {
 	struct rt_pod_result	 r;
@@ -317,7 +347,6 @@ START_TEST(test_two_containers)
 {
 	struct pod_spec		 ps;
 	struct pod_container	*c;
-	struct rt_pod_result	 r;
 	const struct rt_container *rc;
 	json_t			*j, *list, *cfg, *hc;
 	char			 path[512];
@@ -328,12 +357,11 @@ START_TEST(test_two_containers)
 	c->memory_limit = 64 * 1024 * 1024;
 	c->nano_cpus = 500000000;
 	spec_add(&ps, "side", IMAGE, "sleep 300");
-	send_create(&ps);
-	r = pod_result(ps.instance, POD_OP_CREATE);
-	ck_assert_msg(r.ok, "create: %s %s", r.reason, r.message);
+	create_ok(&ps);
 
 	rc = wait_container(ps.instance, "web", CONTAINER_RUNNING, 0);
 	ck_assert_int_gt(rc->pid, 0);
+	check_cgroup(rc);
 	ck_assert_int_eq(rc->memory_limit, 64 * 1024 * 1024);
 	ck_assert_int_eq(rc->nano_cpus, 500000000);
 	ck_assert_uint_eq(rc->ncontainers, 2);
@@ -362,9 +390,7 @@ START_TEST(test_two_containers)
 	json_decref(j);
 
 	/* Again: the same two containers, adopted, not duplicated. */
-	send_create(&ps);
-	r = pod_result(ps.instance, POD_OP_CREATE);
-	ck_assert_msg(r.ok, "second create: %s %s", r.reason, r.message);
+	create_ok(&ps);
 	list = engine_list(ps.instance);
 	ck_assert_uint_eq(json_array_size(list), 2);
 	(void)snprintf(path, sizeof(path), "rik-%s-web", ps.instance);
@@ -388,17 +414,27 @@ END_TEST
 START_TEST(test_exit_code)
 {
 	struct pod_spec		 ps;
-	struct rt_pod_result	 r;
+	struct container_ref	 ref;
 	const struct rt_container *c;
 
 	spec_init(&ps, "exit");
 	spec_add(&ps, "three", IMAGE, "sleep 0.2; exit 3");
-	send_create(&ps);
-	r = pod_result(ps.instance, POD_OP_CREATE);
-	ck_assert_msg(r.ok, "create: %s %s", r.reason, r.message);
+	create_ok(&ps);
 	c = wait_container(ps.instance, "three", CONTAINER_EXITED, 0);
 	ck_assert_int_eq(c->exit_code, 3);
 	ck_assert_int_eq(c->oom_killed, 0);
+
+	/* A restart policy's restart runs the same container again. */
+	memset(&ref, 0, sizeof(ref));
+	(void)strlcpy(ref.instance, ps.instance, sizeof(ref.instance));
+	(void)strlcpy(ref.id, c->id, sizeof(ref.id));
+	memset(&seen, 0, sizeof(seen));
+	ck_assert(harness_send(&h, IMSG_CONTAINER_RESTART, &ref,
+	    sizeof(ref)) == 0);
+	c = wait_container(ps.instance, "three", CONTAINER_RUNNING, 0);
+	ck_assert_str_eq(c->id, ref.id);
+	c = wait_container(ps.instance, "three", CONTAINER_EXITED, 0);
+	ck_assert_int_eq(c->exit_code, 3);
 	destroy(ps.instance);
 	podspec_free(&ps);
 }
@@ -408,15 +444,12 @@ START_TEST(test_oom)
 {
 	struct pod_spec		 ps;
 	struct pod_container	*pc;
-	struct rt_pod_result	 r;
 	const struct rt_container *c;
 
 	spec_init(&ps, "oom");
 	pc = spec_add(&ps, "hog", IMAGE, "x=a; while :; do x=$x$x; done");
 	pc->memory_limit = 16 * 1024 * 1024;
-	send_create(&ps);
-	r = pod_result(ps.instance, POD_OP_CREATE);
-	ck_assert_msg(r.ok, "create: %s %s", r.reason, r.message);
+	create_ok(&ps);
 	c = wait_container(ps.instance, "hog", CONTAINER_EXITED, 1);
 	ck_assert_int_eq(c->oom_killed, 1);
 	ck_assert_int_ne(c->exit_code, 0);
@@ -475,7 +508,6 @@ END_TEST
 START_TEST(test_kill_during_create)
 {
 	struct pod_spec		 ps;
-	struct rt_pod_result	 r;
 	json_t			*list;
 	size_t			 i, n = 0;
 	char			 name[256];
@@ -516,9 +548,7 @@ START_TEST(test_kill_during_create)
 	ck_assert_uint_ge(n, 1);
 	ck_assert_uint_le(n, 6);
 
-	send_create(&ps);
-	r = pod_result(ps.instance, POD_OP_CREATE);
-	ck_assert_msg(r.ok, "create again: %s %s", r.reason, r.message);
+	create_ok(&ps);
 	list = engine_list(ps.instance);
 	ck_assert_uint_eq(json_array_size(list), 6);
 	for (i = 0; i < 6; i++) {
@@ -536,7 +566,7 @@ END_TEST
 START_TEST(test_engine_restart)
 {
 	struct rt_engine	 e;
-	char			 dir[64];
+	char			 dir[64], cmd[128];
 
 	harness_stop(&h);
 	(void)snprintf(dir, sizeof(dir), "/tmp/rikrs%d", (int)getpid());
@@ -555,7 +585,8 @@ START_TEST(test_engine_restart)
 	wait_msg(IMSG_RT_LIST_END, NULL, NULL, 0);
 	harness_stop(&h);
 	engine_sh(dir, "stop");
-	engine_sh(engine_dir(), "env");
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
 	/* teardown lists on the shared engine again */
 	runtime_start();
 }
