@@ -89,7 +89,8 @@ static void	op_pull_line(struct http_req *, const char *, size_t, void *);
 static void	op_pull_report(struct rt_op *, int);
 static void	op_restart_done(struct http_req *, void *);
 static const char *op_container_name(const struct rt_op *, char *, size_t);
-static void	pod_refuse(const char *, uint32_t, const char *, const char *);
+static void	pod_result(const char *, uint32_t, int, const char *,
+		    const char *);
 
 static struct rt_ops	 pod_ops = TAILQ_HEAD_INITIALIZER(pod_ops);
 static size_t		 pod_nops;
@@ -115,50 +116,40 @@ op_new(uint32_t kind, const char *instance)
 	return op;
 }
 
+static void
+pod_result(const char *instance, uint32_t kind, int ok, const char *reason,
+    const char *message)
+{
+	struct rt_pod_result	 res;
+	const char		*what = kind == POD_OP_CREATE ? "create" :
+				    "destroy";
+
+	memset(&res, 0, sizeof(res));
+	(void)strlcpy(res.instance, instance, sizeof(res.instance));
+	res.op = kind;
+	res.ok = ok;
+	if (!ok) {
+		(void)strlcpy(res.reason, reason, sizeof(res.reason));
+		(void)strlcpy(res.message, message, sizeof(res.message));
+		log_warnx("pod %s: %s failed: %s: %s", instance, what, reason,
+		    message);
+	} else
+		log_info("pod %s: %s", instance, kind == POD_OP_CREATE ?
+		    "created and started" : "removed");
+	runtime_send(IMSG_RT_POD_RESULT, &res, sizeof(res));
+}
+
 /* Sends the result and forgets the operation. */
 static void
 op_end(struct rt_op *op, int ok)
 {
-	struct rt_pod_result	 res;
-
-	memset(&res, 0, sizeof(res));
-	(void)strlcpy(res.instance, op->instance, sizeof(res.instance));
-	res.op = op->kind;
-	res.ok = ok;
-	if (!ok) {
-		(void)strlcpy(res.reason, op->reason, sizeof(res.reason));
-		(void)strlcpy(res.message, op->message, sizeof(res.message));
-		log_warnx("pod %s: %s failed: %s: %s", op->instance,
-		    op->kind == POD_OP_CREATE ? "create" : "destroy",
-		    op->reason, op->message);
-	} else
-		log_info("pod %s: %s", op->instance,
-		    op->kind == POD_OP_CREATE ? "created and started" :
-		    "removed");
-	runtime_send(IMSG_RT_POD_RESULT, &res, sizeof(res));
+	pod_result(op->instance, op->kind, ok, op->reason, op->message);
 	TAILQ_REMOVE(&pod_ops, op, entry);
 	pod_nops--;
 	podspec_free(&op->spec);
 	free(op->ids);
 	free(op);
 	op_schedule();
-}
-
-/* A result without an operation: the queue is full or the spec bad. */
-static void
-pod_refuse(const char *instance, uint32_t kind, const char *reason,
-    const char *message)
-{
-	struct rt_op	 op;
-
-	memset(&op, 0, sizeof(op));
-	op.kind = kind;
-	(void)strlcpy(op.instance, instance, sizeof(op.instance));
-	(void)strlcpy(op.reason, reason, sizeof(op.reason));
-	(void)strlcpy(op.message, message, sizeof(op.message));
-	TAILQ_INSERT_TAIL(&pod_ops, &op, entry);
-	pod_nops++;
-	op_end(&op, 0);
 }
 
 void
@@ -171,15 +162,15 @@ pod_create(const void *data, size_t len)
 	if (podspec_decode(data, len, &ps, err, sizeof(err)) == -1) {
 		/* Without an instance id there is no one to answer. */
 		if (ps.instance[0] != '\0' && podspec_valid_id(ps.instance))
-			pod_refuse(ps.instance, POD_OP_CREATE, "InvalidSpec",
-			    err);
+			pod_result(ps.instance, POD_OP_CREATE, 0,
+			    "InvalidSpec", err);
 		else
 			log_warnx("pod create: %s, dropped", err);
 		podspec_free(&ps);
 		return;
 	}
 	if ((op = op_new(POD_OP_CREATE, ps.instance)) == NULL) {
-		pod_refuse(ps.instance, POD_OP_CREATE, "Busy",
+		pod_result(ps.instance, POD_OP_CREATE, 0, "Busy",
 		    "too many pod operations queued");
 		podspec_free(&ps);
 		return;
@@ -196,7 +187,7 @@ pod_destroy(const char *instance)
 	struct rt_op	*op;
 
 	if ((op = op_new(POD_OP_DESTROY, instance)) == NULL) {
-		pod_refuse(instance, POD_OP_DESTROY, "Busy",
+		pod_result(instance, POD_OP_DESTROY, 0, "Busy",
 		    "too many pod operations queued");
 		return;
 	}
@@ -282,12 +273,8 @@ op_request(struct rt_op *op, enum op_step step, const char *method,
 	else
 		op->req = http_request(method, path, body, timeout_ms, max,
 		    op_done, op);
-	if (op->req == NULL) {
-		struct http_result res = { 0, "", 0,
-		    "engine request queue full" };
-
-		op_fail(op, "EngineBusy", &res, NULL);
-	}
+	if (op->req == NULL)
+		op_fail(op, "EngineBusy", NULL, "engine request queue full");
 }
 
 /*

@@ -562,6 +562,35 @@ START_TEST(test_kill_during_create)
 }
 END_TEST
 
+START_TEST(test_invalid_spec)
+{
+	struct pod_spec		 ps;
+	struct rt_pod_result	 r;
+	unsigned char		*buf;
+	size_t			 len;
+
+	/* No container: refused with the decoder's reason. */
+	spec_init(&ps, "empty");
+	send_create(&ps);
+	r = pod_result(ps.instance, POD_OP_CREATE);
+	ck_assert_int_eq(r.ok, 0);
+	ck_assert_str_eq(r.reason, "InvalidSpec");
+	ck_assert(strstr(r.message, "containers") != NULL);
+
+	/* Truncated and garbage encodings: dropped, the process lives on. */
+	spec_add(&ps, "a", IMAGE, "true");
+	ck_assert(podspec_encode(&ps, &buf, &len) == 0);
+	ck_assert(harness_send(&h, IMSG_POD_CREATE, buf, len - 3) == 0);
+	memset(buf, 0xff, len);
+	ck_assert(harness_send(&h, IMSG_POD_CREATE, buf, len) == 0);
+	free(buf);
+	r = pod_result(ps.instance, POD_OP_CREATE);
+	ck_assert_str_eq(r.reason, "InvalidSpec");
+	destroy(ps.instance);
+	podspec_free(&ps);
+}
+END_TEST
+
 /* A second, private engine: stopping it must not hurt anyone else's. */
 START_TEST(test_engine_restart)
 {
@@ -588,6 +617,7 @@ START_TEST(test_engine_restart)
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	/* teardown lists on the shared engine again */
+	engine_sh(engine_dir(), "env");
 	runtime_start();
 }
 END_TEST
@@ -608,6 +638,7 @@ main(void)
 	tcase_add_test(tc, test_unpullable);
 	tcase_add_test(tc, test_second_fails);
 	tcase_add_test(tc, test_kill_during_create);
+	tcase_add_test(tc, test_invalid_spec);
 	tcase_add_test(tc, test_engine_restart);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
