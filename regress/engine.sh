@@ -44,7 +44,9 @@ need_pkg() {
 	# need_pkg COMMAND PACKAGE
 	[ -x "$1" ] && return 0
 	echo "engine.sh: installing $2" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -q "$2" >&2 ||
+	    { apt-get update -q >&2 && apt-get install -y -q "$2" >&2; }
 }
 
 start() {

@@ -65,7 +65,6 @@ runtime_main(int argc, char **argv)
 	priv_drop(&runtime_conf, PROC_RUNTIME, NULL, gid);
 	base = child_event_init(&iev_parent, runtime_dispatch_parent, NULL);
 	http_init(base, runtime_conf.docker_socket);
-	pod_init();
 	if ((engine.retry = evtimer_new(base, engine_probe, NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
 	engine.backoff_ms = ENGINE_BACKOFF_MIN_MS;

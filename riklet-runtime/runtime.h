@@ -101,7 +101,6 @@ int	 runtime_engine_up(void);
 void	 runtime_engine_lost(const char *);
 
 /* runtime_pod.c */
-void	 pod_init(void);
 void	 pod_create(const void *, size_t);
 void	 pod_destroy(const char *);
 void	 pod_restart(const struct container_ref *);
@@ -110,6 +109,5 @@ void	 pod_engine_up(void);
 /* runtime_events.c */
 void	 watch_start(const char *);
 void	 watch_stop(void);
-void	 watch_relist(void);
 
 #endif

@@ -41,6 +41,7 @@ static void	watch_list_inspected(struct http_req *, void *);
 static int	watch_list_step(void);
 static void	watch_list_send(void);
 static void	watch_clear(void);
+static void	watch_relist(void);
 static int	watch_inspect(const char *, void (*)(struct http_req *,
 		    void *));
 
@@ -103,7 +104,7 @@ watch_clear(void)
 	list_out = NULL;
 }
 
-void
+static void
 watch_relist(void)
 {
 	watch_push(WATCH_LIST, NULL);

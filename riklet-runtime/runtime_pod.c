@@ -95,11 +95,6 @@ static void	pod_result(const char *, uint32_t, int, const char *,
 static struct rt_ops	 pod_ops = TAILQ_HEAD_INITIALIZER(pod_ops);
 static size_t		 pod_nops;
 
-void
-pod_init(void)
-{
-}
-
 static struct rt_op *
 op_new(uint32_t kind, const char *instance)
 {

@@ -40,8 +40,8 @@ engine_sh(const char *dir, const char *what)
 	FILE	*f;
 	char	 line[1200];
 
-	(void)snprintf(cmd, sizeof(cmd), "%sRIKLET_ENGINE_DIR=%s sh %s/engine.sh "
-	    "%s", "", dir, getenv("REGRESS_DIR"), what);
+	(void)snprintf(cmd, sizeof(cmd), "RIKLET_ENGINE_DIR=%s sh %s/engine.sh "
+	    "%s", dir, getenv("REGRESS_DIR"), what);
 	ck_assert_msg((f = popen(cmd, "r")) != NULL, "popen %s", cmd);
 	while (fgets(line, sizeof(line), f) != NULL)
 		if (strncmp(line, "DOCKER_SOCK=", 12) == 0) {
