@@ -280,17 +280,26 @@ static void
 op_fail(struct rt_op *op, const char *reason, const struct http_result *res,
     const char *msg)
 {
+	char	 m[RIK_MESSAGE_MAX];
+
 	if (msg != NULL)
-		(void)strlcpy(op->message, msg, sizeof(op->message));
+		(void)strlcpy(m, msg, sizeof(m));
 	else
-		docker_error(res, op->message, sizeof(op->message));
+		docker_error(res, m, sizeof(m));
 	if (res != NULL && res->error != NULL) {
 		reason = "EngineUnavailable";
 		runtime_engine_lost(res->error);
 	}
+	/* During a failed create's clean-up, the first reason stands. */
+	if (op->kind == POD_OP_CREATE && op->failed) {
+		log_warnx("pod %s: removing its containers: %s: %s",
+		    op->instance, reason, m);
+		op_end(op, 0);
+		return;
+	}
+	(void)strlcpy(op->message, m, sizeof(op->message));
 	(void)strlcpy(op->reason, reason, sizeof(op->reason));
-	if (op->kind == POD_OP_CREATE && !op->failed &&
-	    (res == NULL || res->error == NULL)) {
+	if (op->kind == POD_OP_CREATE && (res == NULL || res->error == NULL)) {
 		op->failed = 1;
 		log_info("pod %s: create failed (%s), removing its containers",
 		    op->instance, reason);
@@ -405,6 +414,7 @@ op_done(struct http_req *r, void *arg)
 	struct rt_op			*op = arg;
 	const struct http_result	*res = http_result(r);
 	long				 st = res->status;
+	char				 msg[RIK_MESSAGE_MAX];
 
 	op->req = NULL;
 	if (res->error != NULL && op->step != STEP_PULL) {
@@ -472,13 +482,17 @@ op_done(struct http_req *r, void *arg)
 		break;
 	case STEP_REMOVE:
 		if (st != 204 && st != 404) {
-			op->failed = 1;
-			docker_error(res, op->message, sizeof(op->message));
-			if (op->kind == POD_OP_DESTROY)
+			docker_error(res, msg, sizeof(msg));
+			log_warnx("pod %s: remove %.12s: %s", op->instance,
+			    op->ids[op->pos], msg);
+			/* A failed create keeps its first reason. */
+			if (!op->failed) {
+				op->failed = 1;
 				(void)strlcpy(op->reason, "DestroyFailed",
 				    sizeof(op->reason));
-			log_warnx("pod %s: remove %.12s: %s", op->instance,
-			    op->ids[op->pos], op->message);
+				(void)strlcpy(op->message, msg,
+				    sizeof(op->message));
+			}
 		}
 		op->pos++;
 		op_stop_or_remove(op);
@@ -550,14 +564,8 @@ op_list_done(struct rt_op *op, const struct http_result *res)
 	if (res->status != 200 || docker_parse_list(res->body, res->len,
 	    op->ids, POD_LIST_MAX, &op->nids) == -1) {
 		op->nids = 0;
-		if (!op->failed)
-			(void)strlcpy(op->reason, "DestroyFailed",
-			    sizeof(op->reason));
-		docker_error(res, op->message, sizeof(op->message));
-		if (res->status == 200)
-			(void)strlcpy(op->message, "cannot read the engine's "
-			    "container list", sizeof(op->message));
-		op_end(op, 0);
+		op_fail(op, "DestroyFailed", res, res->status == 200 ?
+		    "cannot read the engine's container list" : NULL);
 		return;
 	}
 	log_debug("pod %s: %zu containers to remove", op->instance, op->nids);
