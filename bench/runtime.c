@@ -1,12 +1,13 @@
 /*
  * bench/runtime: create+start, then stop+remove, of N containers (20 by
- * default), once directly through the Engine API (libcurl, one kept-alive
- * connection, the fewest calls that do the job) and once through
+ * default), directly through the Engine API (libcurl, one kept-alive
+ * connection, the fewest calls that do the job) and through
  * riklet-runtime (one single-container pod at a time, each waited for).
- * Prints both, the ratio and riklet's cost per container.
+ * The engine's own timings wander on a busy machine, so the two take
+ * turns for R rounds (3 by default) and the medians are compared.
  *
  *   make bench   or   REGRESS_DIR=regress RIKLET=build/riklet \
- *                     build/bench/runtime [count]
+ *                     build/bench/runtime [count [rounds]]
  */
 #include <sys/time.h>
 
@@ -24,6 +25,8 @@
 
 #define IMAGE	"riklet/busybox:latest"
 #define COUNT	20
+
+#define ROUNDS_MAX	15
 
 static char	 sock[1024];
 static char	 node[64];
@@ -87,6 +90,8 @@ engine_start(void)
 	}
 }
 
+static int	 round_no;
+
 static void
 direct(int n, double *up, double *down)
 {
@@ -101,11 +106,11 @@ direct(int n, double *up, double *down)
 		    "\"true\",\"riklet.node\":\"%s\"},\"HostConfig\":"
 		    "{\"Init\":true}}", node);
 		(void)snprintf(path, sizeof(path), "/v1.41/containers/create?"
-		    "name=bench-%s-%d", node, i);
+		    "name=bench-%s-%d-%d", node, round_no, i);
 		if (call("POST", path, body) != 201)
 			errx(1, "direct create %d failed", i);
 		(void)snprintf(path, sizeof(path), "/v1.41/containers/bench-%s-"
-		    "%d/start", node, i);
+		    "%d-%d/start", node, round_no, i);
 		if (call("POST", path, NULL) != 204)
 			errx(1, "direct start %d failed", i);
 	}
@@ -113,11 +118,11 @@ direct(int n, double *up, double *down)
 	t = now_ms();
 	for (i = 0; i < n; i++) {
 		(void)snprintf(path, sizeof(path), "/v1.41/containers/bench-%s-"
-		    "%d/stop?t=10", node, i);
+		    "%d-%d/stop?t=10", node, round_no, i);
 		if (call("POST", path, NULL) != 204)
 			errx(1, "direct stop %d failed", i);
 		(void)snprintf(path, sizeof(path), "/v1.41/containers/bench-%s-"
-		    "%d?force=1", node, i);
+		    "%d-%d?force=1", node, round_no, i);
 		if (call("DELETE", path, NULL) != 204)
 			errx(1, "direct remove %d failed", i);
 	}
@@ -144,17 +149,13 @@ result(struct harness *h, const char *instance, uint32_t op)
 		errx(1, "%s: %s %s", instance, r.reason, r.message);
 }
 
+static struct harness	 h;
+
 static void
-via_riklet(int n, double *up, double *down)
+riklet_start(void)
 {
-	struct harness		 h;
 	struct riklet_conf	 conf;
-	struct pod_spec		 ps;
 	struct imsg		 imsg;
-	unsigned char		*buf;
-	size_t			 len;
-	double			 t;
-	int			 i;
 
 	harness_conf(&conf);
 	(void)strlcpy(conf.docker_socket, sock, sizeof(conf.docker_socket));
@@ -163,6 +164,17 @@ via_riklet(int n, double *up, double *down)
 	    harness_wait(&h, IMSG_RT_LIST_END, &imsg, 30000) != 1)
 		errx(1, "riklet-runtime did not start");
 	imsg_free(&imsg);
+}
+
+static void
+via_riklet(int n, double *up, double *down)
+{
+	struct pod_spec		 ps;
+	unsigned char		*buf;
+	size_t			 len;
+	double			 t;
+	int			 i;
+
 	memset(&ps, 0, sizeof(ps));
 	ps.ncontainers = 1;
 	(void)strlcpy(ps.containers[0].name, "c", RIK_NAME_MAX);
@@ -172,8 +184,8 @@ via_riklet(int n, double *up, double *down)
 	ps.containers[0].nargs = 2;
 	t = now_ms();
 	for (i = 0; i < n; i++) {
-		(void)snprintf(ps.instance, sizeof(ps.instance), "b%d-%s", i,
-		    node);
+		(void)snprintf(ps.instance, sizeof(ps.instance), "b%d-%d-%s",
+		    round_no, i, node);
 		if (podspec_encode(&ps, &buf, &len) == -1 ||
 		    harness_send(&h, IMSG_POD_CREATE, buf, len) == -1)
 			errx(1, "send create");
@@ -183,25 +195,40 @@ via_riklet(int n, double *up, double *down)
 	*up = now_ms() - t;
 	t = now_ms();
 	for (i = 0; i < n; i++) {
-		(void)snprintf(ps.instance, sizeof(ps.instance), "b%d-%s", i,
-		    node);
+		(void)snprintf(ps.instance, sizeof(ps.instance), "b%d-%d-%s",
+		    round_no, i, node);
 		if (harness_send(&h, IMSG_POD_DESTROY, ps.instance,
 		    strlen(ps.instance) + 1) == -1)
 			errx(1, "send destroy");
 		result(&h, ps.instance, POD_OP_DESTROY);
 	}
 	*down = now_ms() - t;
-	harness_stop(&h);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int
 main(int argc, char **argv)
 {
-	double	 du, dd, ru, rd, d, r;
+	double	 du, dd, ru, rd, d, r, dt[ROUNDS_MAX], rt[ROUNDS_MAX];
 	int	 n = argc > 1 ? atoi(argv[1]) : COUNT;
+	int	 rounds = argc > 2 ? atoi(argv[2]) : 3;
 
-	if (n <= 0 || n > 1000)
-		errx(1, "usage: runtime [count]");
+	if (n <= 0 || n > 1000 || rounds <= 0 || rounds > ROUNDS_MAX)
+		errx(1, "usage: runtime [count [rounds]]");
 	engine_start();
 	(void)snprintf(node, sizeof(node), "bench%d", (int)getpid());
 	curl_global_init(CURL_GLOBAL_NOTHING);
@@ -209,19 +236,35 @@ main(int argc, char **argv)
 	curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, sock);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT, 60L);
+	riklet_start();
 
-	direct(n, &du, &dd);
-	via_riklet(n, &ru, &rd);
-	d = du + dd;
-	r = ru + rd;
-	printf("%d containers, create+start / stop+remove / total (ms)\n", n);
-	printf("engine API direct: %8.1f %8.1f %8.1f  (%.2f ms/container)\n",
-	    du, dd, d, d / n);
-	printf("via riklet-runtime:%8.1f %8.1f %8.1f  (%.2f ms/container)\n",
-	    ru, rd, r, r / n);
+	printf("%d containers a round, create+start / stop+remove / total "
+	    "(ms)\n", n);
+	for (round_no = 0; round_no < rounds; round_no++) {
+		/* Take turns, so a slow spell of the engine hits both. */
+		if (round_no % 2 == 0) {
+			direct(n, &du, &dd);
+			via_riklet(n, &ru, &rd);
+		} else {
+			via_riklet(n, &ru, &rd);
+			direct(n, &du, &dd);
+		}
+		dt[round_no] = du + dd;
+		rt[round_no] = ru + rd;
+		printf("round %d  direct: %8.1f %8.1f %8.1f   riklet: %8.1f "
+		    "%8.1f %8.1f\n", round_no + 1, du, dd, du + dd, ru, rd,
+		    ru + rd);
+		fflush(stdout);
+	}
+	harness_stop(&h);
+	d = median(dt, rounds);
+	r = median(rt, rounds);
+	printf("median total: direct %.1f ms (%.2f ms/container), riklet "
+	    "%.1f ms (%.2f ms/container)\n", d, d / n, r, r / n);
 	printf("ratio %.3f, riklet adds %+.2f ms/container (%+.1f %%); "
-	    "goal: <= 5 %% or <= 5 ms/container\n", r / d, (r - d) / n,
-	    (r - d) / d * 100);
+	    "goal: <= 5 %% or <= 5 ms/container: %s\n", r / d, (r - d) / n,
+	    (r - d) / d * 100, (r - d) / n <= 5 || r / d <= 1.05 ? "met" :
+	    "NOT met");
 	curl_easy_cleanup(easy);
 	return 0;
 }
