@@ -171,7 +171,7 @@ http_result(const struct http_req *r)
 static void
 http_kick(void)
 {
-	event_active(http_kick_ev, 0, 0);
+	event_active(http_kick_ev, EV_TIMEOUT, 0);
 }
 
 static void

@@ -356,6 +356,9 @@ START_TEST(test_two_containers)
 	c->env[c->nenv++] = xstrdup("GREETING=hello");
 	c->memory_limit = 64 * 1024 * 1024;
 	c->nano_cpus = 500000000;
+	c->ports[c->nports].port = (uint16_t)(20000 + getpid() % 20000);
+	c->ports[c->nports].target_port = 8080;
+	c->ports[c->nports++].proto = PORT_TCP;
 	spec_add(&ps, "side", IMAGE, "sleep 300");
 	create_ok(&ps);
 
@@ -385,6 +388,9 @@ START_TEST(test_two_containers)
 	ck_assert_int_eq(json_integer_value(json_object_get(hc, "NanoCpus")),
 	    500000000);
 	ck_assert(json_is_true(json_object_get(hc, "Init")));
+	ck_assert_int_eq(atoi(json_string_value(json_object_get(json_array_get(
+	    json_object_get(json_object_get(hc, "PortBindings"), "8080/tcp"),
+	    0), "HostPort"))), 20000 + getpid() % 20000);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cfg,
 	    "Labels"), "riklet.definition")), "{\"kind\":\"pods\"}");
 	json_decref(j);
