@@ -196,30 +196,14 @@ runtime_start(void)
 	wait_msg(IMSG_RT_LIST_END, NULL, NULL, 0);
 }
 
+/* Whatever a test left on our node goes, even when it failed. */
 static void
-setup(void)
+cleanup(void)
 {
-	const char	*regress = getenv("REGRESS_DIR");
-
-	ck_assert_msg(regress != NULL, "REGRESS_DIR must be set");
-	curl_global_init(CURL_GLOBAL_NOTHING);
-	engine_sh(engine_dir(), "start");
-	engine_sh(engine_dir(), "image");
-	(void)snprintf(node, sizeof(node), "rt-%d", (int)getpid());
-	memset(&seen, 0, sizeof(seen));
-	runtime_start();
-}
-
-static void
-teardown(void)
-{
-	json_t	*j;
+	json_t	*j, *c;
 	size_t	 i;
-	json_t	*c;
 	char	 path[256];
 
-	harness_stop(&h);
-	/* Whatever a failed test left on our node goes. */
 	j = engine_list(NULL);
 	json_array_foreach(j, i, c) {
 		(void)snprintf(path, sizeof(path),
@@ -228,6 +212,32 @@ teardown(void)
 		engine_call("DELETE", path, NULL);
 	}
 	json_decref(j);
+}
+
+/* Once, in the process that forks each test. */
+static void
+suite_setup(void)
+{
+	ck_assert_msg(getenv("REGRESS_DIR") != NULL,
+	    "REGRESS_DIR must be set");
+	curl_global_init(CURL_GLOBAL_NOTHING);
+	engine_sh(engine_dir(), "start");
+	engine_sh(engine_dir(), "image");
+	(void)snprintf(node, sizeof(node), "rt-%d", (int)getpid());
+}
+
+static void
+setup(void)
+{
+	memset(&seen, 0, sizeof(seen));
+	runtime_start();
+}
+
+static void
+teardown(void)
+{
+	harness_stop(&h);
+	cleanup();
 }
 
 static char *
@@ -636,6 +646,7 @@ main(void)
 	SRunner	*sr;
 	int	 failed;
 
+	tcase_add_unchecked_fixture(tc, suite_setup, cleanup);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_two_containers);
