@@ -23,7 +23,7 @@
 #define HTTP_MAX_ACTIVE		16	/* requests on the wire at once */
 #define HTTP_MAX_PENDING	512	/* requests waiting for a slot */
 #define HTTP_BODY_MAX		(1024 * 1024)	/* a usual response */
-#define HTTP_LIST_MAX		(8 * 1024 * 1024)	/* a container listing */
+#define HTTP_LIST_MAX		(8 * 1024 * 1024)	/* a listing */
 #define HTTP_LINE_MAX		(64 * 1024)	/* one line of a stream */
 #define HTTP_TIMEOUT_MS		30000
 #define HTTP_CONNECT_MS		2000

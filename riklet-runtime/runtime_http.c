@@ -67,8 +67,10 @@ static CURLM			*http_multi;
 static struct event		*http_timer;
 static struct event		*http_kick_ev;
 static char			*http_socket;
-static struct http_queue	 http_pending = TAILQ_HEAD_INITIALIZER(http_pending);
-static struct http_queue	 http_active = TAILQ_HEAD_INITIALIZER(http_active);
+static struct http_queue	 http_pending =
+    TAILQ_HEAD_INITIALIZER(http_pending);
+static struct http_queue	 http_active =
+    TAILQ_HEAD_INITIALIZER(http_active);
 static struct http_queue	 http_dead = TAILQ_HEAD_INITIALIZER(http_dead);
 static size_t			 http_npending, http_nactive;
 

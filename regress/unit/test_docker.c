@@ -330,7 +330,8 @@ START_TEST(test_paths)
 	ck_assert_int_eq(docker_pull_path(p, sizeof(p), "nginx:1.25"), 0);
 	ck_assert_str_eq(p, "/v1.41/images/create?fromImage=nginx&tag=1.25");
 	ck_assert_int_eq(docker_pull_path(p, sizeof(p), "busybox"), 0);
-	ck_assert_str_eq(p, "/v1.41/images/create?fromImage=busybox&tag=latest");
+	ck_assert_str_eq(p,
+	    "/v1.41/images/create?fromImage=busybox&tag=latest");
 	ck_assert_int_eq(docker_pull_path(p, sizeof(p),
 	    "reg.local:5000/team/app"), 0);
 	ck_assert_str_eq(p, "/v1.41/images/create?fromImage="
@@ -366,7 +367,8 @@ END_TEST
 
 START_TEST(test_error)
 {
-	struct http_result	 r = { 500, "{\"message\":\"boom\"}", 18, NULL };
+	struct http_result	 r = { 500, "{\"message\":\"boom\"}", 18,
+				    NULL };
 	char			 m[64];
 
 	docker_error(&r, m, sizeof(m));

@@ -574,6 +574,9 @@ START_TEST(test_kill_during_create)
 	}
 	json_decref(list);
 	destroy(ps.instance);
+	list = engine_list(ps.instance);
+	ck_assert_uint_eq(json_array_size(list), 0);
+	json_decref(list);
 	podspec_free(&ps);
 }
 END_TEST
