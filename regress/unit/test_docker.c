@@ -246,6 +246,18 @@ START_TEST(test_create_body)
 	struct pod_container	*c;
 	json_t			*j, *l, *hc;
 	char			*s;
+	size_t			 i;
+	static const char	*want[][2] = {
+		{ "riklet.managed", "true" },
+		{ "riklet.node", NODE },
+		{ "riklet.instance", "inst-1" },
+		{ "riklet.container", "side" },
+		{ "riklet.pod", "web" },
+		{ "riklet.restart", "Always" },
+		{ "riklet.index", "1" },
+		{ "riklet.count", "2" },
+		{ "riklet.definition", "{\"name\":\"web\"}" },
+	};
 
 	memset(&ps, 0, sizeof(ps));
 	(void)strlcpy(ps.instance, "inst-1", sizeof(ps.instance));
@@ -272,22 +284,9 @@ START_TEST(test_create_body)
 	ck_assert_str_eq(json_string_value(json_object_get(j, "Image")),
 	    "nginx:1.25");
 	l = json_object_get(j, "Labels");
-	ck_assert_str_eq(json_string_value(json_object_get(l,
-	    "riklet.managed")), "true");
-	ck_assert_str_eq(json_string_value(json_object_get(l, "riklet.node")),
-	    NODE);
-	ck_assert_str_eq(json_string_value(json_object_get(l,
-	    "riklet.instance")), "inst-1");
-	ck_assert_str_eq(json_string_value(json_object_get(l,
-	    "riklet.container")), "side");
-	ck_assert_str_eq(json_string_value(json_object_get(l,
-	    "riklet.restart")), "Always");
-	ck_assert_str_eq(json_string_value(json_object_get(l,
-	    "riklet.index")), "1");
-	ck_assert_str_eq(json_string_value(json_object_get(l,
-	    "riklet.count")), "2");
-	ck_assert_str_eq(json_string_value(json_object_get(l,
-	    "riklet.definition")), "{\"name\":\"web\"}");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_str_eq(json_string_value(json_object_get(l,
+		    want[i][0])), want[i][1]);
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j,
 	    "Env"), 0)), "A=1");
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j,

@@ -32,6 +32,8 @@ static char		 sock[1024];
 static char		 node[64];
 static struct harness	 h;
 static struct seen	 seen;
+static struct rt_pull	 last_pull;
+static size_t		 npulls;
 
 static void
 engine_sh(const char *dir, const char *what)
@@ -111,10 +113,25 @@ engine_list(const char *instance)
 }
 
 static void
+assert_no_containers(const char *instance)
+{
+	json_t	*list = engine_list(instance);
+
+	ck_assert_msg(json_array_size(list) == 0, "%zu containers left",
+	    json_array_size(list));
+	json_decref(list);
+}
+
+static void
 record(const struct imsg *imsg)
 {
 	struct rt_container	 c;
 
+	if (imsg->hdr.type == IMSG_RT_PULL) {
+		ck_assert_uint_eq(imsg->datalen, sizeof(last_pull));
+		memcpy(&last_pull, imsg->data, sizeof(last_pull));
+		npulls++;
+	}
 	if (imsg->hdr.type != IMSG_RT_CONTAINER)
 		return;
 	ck_assert_uint_eq(imsg->datalen, sizeof(c));
@@ -325,6 +342,21 @@ check_cgroup(const struct rt_container *c)
 	ck_assert_msg(found, "pid %d is not in %s", (int)c->pid, c->cgroup);
 }
 
+/* A create that must fail for reason and leave nothing behind. */
+static struct rt_pod_result
+create_fails(struct pod_spec *ps, const char *reason)
+{
+	struct rt_pod_result	 r;
+
+	send_create(ps);
+	r = pod_result(ps->instance, POD_OP_CREATE);
+	ck_assert_int_eq(r.ok, 0);
+	ck_assert_str_eq(r.reason, reason);
+	ck_assert(r.message[0] != '\0');
+	assert_no_containers(ps->instance);
+	return r;
+}
+
 static void
 destroy(const char *instance)
 {
@@ -416,9 +448,7 @@ START_TEST(test_two_containers)
 	json_decref(list);
 
 	destroy(ps.instance);
-	list = engine_list(ps.instance);
-	ck_assert_uint_eq(json_array_size(list), 0);
-	json_decref(list);
+	assert_no_containers(ps.instance);
 	wait_container(ps.instance, "web", CONTAINER_REMOVED, 0);
 	wait_container(ps.instance, "side", CONTAINER_REMOVED, 0);
 	/* Destroying what is gone succeeds. */
@@ -478,24 +508,17 @@ START_TEST(test_unpullable)
 {
 	struct pod_spec		 ps;
 	struct rt_pod_result	 r;
-	struct rt_pull		 p;
-	json_t			*list;
 
 	spec_init(&ps, "pull");
 	spec_add(&ps, "nope", "riklet/absent-image:1", "true");
-	send_create(&ps);
-	wait_msg(IMSG_RT_PULL, ps.instance, &p, sizeof(p));
-	ck_assert_uint_eq(p.finished, 1);
-	ck_assert_str_eq(p.image, "riklet/absent-image:1");
-	r = pod_result(ps.instance, POD_OP_CREATE);
-	ck_assert_int_eq(r.ok, 0);
-	ck_assert_str_eq(r.reason, "ImagePullFailed");
+	r = create_fails(&ps, "ImagePullFailed");
 	/* The engine's own words, not ours. */
 	ck_assert_msg(strstr(r.message, "absent-image") != NULL ||
 	    strstr(r.message, "registry") != NULL, "message: %s", r.message);
-	list = engine_list(ps.instance);
-	ck_assert_uint_eq(json_array_size(list), 0);
-	json_decref(list);
+	/* The pull's end was reported. */
+	ck_assert_uint_ge(npulls, 1);
+	ck_assert_uint_eq(last_pull.finished, 1);
+	ck_assert_str_eq(last_pull.image, "riklet/absent-image:1");
 	podspec_free(&ps);
 }
 END_TEST
@@ -503,20 +526,11 @@ END_TEST
 START_TEST(test_second_fails)
 {
 	struct pod_spec		 ps;
-	struct rt_pod_result	 r;
-	json_t			*list;
 
 	spec_init(&ps, "half");
 	spec_add(&ps, "good", IMAGE, "sleep 300");
 	spec_add(&ps, "bad", "riklet/absent-image:2", "true");
-	send_create(&ps);
-	r = pod_result(ps.instance, POD_OP_CREATE);
-	ck_assert_int_eq(r.ok, 0);
-	ck_assert_str_eq(r.reason, "ImagePullFailed");
-	ck_assert(r.message[0] != '\0');
-	list = engine_list(ps.instance);
-	ck_assert_uint_eq(json_array_size(list), 0);
-	json_decref(list);
+	(void)create_fails(&ps, "ImagePullFailed");
 	podspec_free(&ps);
 }
 END_TEST
@@ -574,9 +588,7 @@ START_TEST(test_kill_during_create)
 	}
 	json_decref(list);
 	destroy(ps.instance);
-	list = engine_list(ps.instance);
-	ck_assert_uint_eq(json_array_size(list), 0);
-	json_decref(list);
+	assert_no_containers(ps.instance);
 	podspec_free(&ps);
 }
 END_TEST
