@@ -46,6 +46,7 @@ struct rt_op {
 	TAILQ_ENTRY(rt_op)	 entry;
 	uint32_t		 kind;		/* enum pod_op */
 	int			 running;
+	int			 cancelled;	/* a destroy came */
 	char			 instance[RIK_ID_MAX];
 	struct pod_spec		 spec;		/* a create's */
 	size_t			 idx;		/* container being made */
@@ -91,6 +92,7 @@ static void	op_restart_done(struct http_req *, void *);
 static const char *op_container_name(const struct rt_op *, char *, size_t);
 static void	pod_result(const char *, uint32_t, int, const char *,
 		    const char *);
+static struct rt_op *op_find_create(const char *);
 
 static struct rt_ops	 pod_ops = TAILQ_HEAD_INITIALIZER(pod_ops);
 static size_t		 pod_nops;
@@ -176,11 +178,44 @@ pod_create(const void *data, size_t len)
 	op_schedule();
 }
 
+static struct rt_op *
+op_find_create(const char *instance)
+{
+	struct rt_op	*op;
+
+	TAILQ_FOREACH(op, &pod_ops, entry)
+		if (op->kind == POD_OP_CREATE && !op->cancelled &&
+		    strcmp(op->instance, instance) == 0)
+			return op;
+	return NULL;
+}
+
+/*
+ * A destroy overtakes the instance's creates: one still queued ends
+ * now, one under way stops at its next step (a pull at once) and removes
+ * what it made; the destroy runs after it.
+ */
 void
 pod_destroy(const char *instance)
 {
 	struct rt_op	*op;
 
+	while ((op = op_find_create(instance)) != NULL) {
+		op->cancelled = 1;
+		if (!op->running) {
+			(void)strlcpy(op->reason, "Cancelled",
+			    sizeof(op->reason));
+			(void)strlcpy(op->message, "destroyed before it was "
+			    "created", sizeof(op->message));
+			op_end(op, 0);
+		} else if (op->step == STEP_PULL && op->req != NULL) {
+			http_cancel(op->req);
+			op->req = NULL;
+			op_pull_report(op, 1);
+			op_fail(op, "Cancelled", NULL,
+			    "destroyed while its image was pulled");
+		}
+	}
 	if ((op = op_new(POD_OP_DESTROY, instance)) == NULL) {
 		pod_result(instance, POD_OP_DESTROY, 0, "Busy",
 		    "too many pod operations queued");
@@ -417,6 +452,11 @@ op_done(struct http_req *r, void *arg)
 	char				 msg[RIK_MESSAGE_MAX];
 
 	op->req = NULL;
+	if (op->cancelled && !op->failed) {
+		op_fail(op, "Cancelled", NULL, "destroyed while it was "
+		    "created");
+		return;
+	}
 	if (res->error != NULL && op->step != STEP_PULL) {
 		op_fail(op, op->kind == POD_OP_CREATE ? "CreateFailed" :
 		    "DestroyFailed", res, NULL);

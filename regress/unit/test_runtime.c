@@ -593,6 +593,35 @@ START_TEST(test_kill_during_create)
 }
 END_TEST
 
+/* A destroy that overtakes its create: both answered, nothing left. */
+START_TEST(test_destroy_during_create)
+{
+	struct pod_spec		 ps;
+	struct rt_pod_result	 r;
+	char			 name[16];
+	size_t			 i;
+
+	spec_init(&ps, "race");
+	for (i = 0; i < 6; i++) {
+		(void)snprintf(name, sizeof(name), "c%zu", i);
+		spec_add(&ps, name, IMAGE, "sleep 300");
+	}
+	send_create(&ps);
+	usleep(20000);
+	ck_assert(harness_send(&h, IMSG_POD_DESTROY, ps.instance,
+	    strlen(ps.instance) + 1) == 0);
+	wait_msg(IMSG_RT_POD_RESULT, ps.instance, &r, sizeof(r));
+	ck_assert_uint_eq(r.op, POD_OP_CREATE);
+	ck_assert_msg(r.ok || strcmp(r.reason, "Cancelled") == 0,
+	    "create: %s %s", r.reason, r.message);
+	wait_msg(IMSG_RT_POD_RESULT, ps.instance, &r, sizeof(r));
+	ck_assert_uint_eq(r.op, POD_OP_DESTROY);
+	ck_assert_msg(r.ok, "destroy: %s %s", r.reason, r.message);
+	assert_no_containers(ps.instance);
+	podspec_free(&ps);
+}
+END_TEST
+
 START_TEST(test_invalid_spec)
 {
 	struct pod_spec		 ps;
@@ -670,6 +699,7 @@ main(void)
 	tcase_add_test(tc, test_unpullable);
 	tcase_add_test(tc, test_second_fails);
 	tcase_add_test(tc, test_kill_during_create);
+	tcase_add_test(tc, test_destroy_during_create);
 	tcase_add_test(tc, test_invalid_spec);
 	tcase_add_test(tc, test_engine_restart);
 	suite_add_tcase(s, tc);
