@@ -39,11 +39,12 @@ PARENT_SRCS	 = $(filter-out riklet-parent/riklet.c, \
 AGENT_SRCS	 = $(wildcard riklet-agent/*.c)
 METRICS_SRCS	 = $(wildcard riklet-metrics/*.c)
 RUNTIME_SRCS	 = $(wildcard riklet-runtime/*.c)
+CONTROL_SRCS	 = $(wildcard riklet-control/*.c)
 CTL_SRCS	 = $(wildcard rikletctl/*.c)
 
 LIB_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_SRCS) \
 		   $(PARENT_SRCS) $(AGENT_SRCS) $(METRICS_SRCS) \
-		   $(RUNTIME_SRCS)) \
+		   $(RUNTIME_SRCS) $(CONTROL_SRCS)) \
 		   $(BUILD)/obj/parse.o $(PROTO_OBJS)
 MAIN_OBJ	 = $(BUILD)/obj/riklet-parent/riklet.o
 CTL_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRCS))
