@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -414,6 +415,7 @@ show_pods(uint32_t peer, const char *instance)
 	struct pod		*p;
 	uint64_t		 now = monotime_ms();
 	size_t			 i;
+	char			 msg[RIK_ID_MAX + 32];
 
 	if (instance == NULL) {
 		RB_FOREACH(p, pod_tree, &pods) {
@@ -426,7 +428,8 @@ show_pods(uint32_t peer, const char *instance)
 		return;
 	}
 	if ((p = pod_find(instance)) == NULL) {
-		ctl_error(peer, "no such pod");
+		(void)snprintf(msg, sizeof(msg), "no pod %s", instance);
+		ctl_error(peer, msg);
 		return;
 	}
 	pod_to_ctl(p, &cp, now);
