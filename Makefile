@@ -5,7 +5,9 @@
 #   make check-asan      the same under AddressSanitizer and UBSan
 #   make demo            riklet against a local engine and scheduler peer
 #   make lint            mandoc -Tlint on every man page
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (no root needed with
+#                        DESTDIR); then, as root, once per machine:
+#   make install-user    the _riklet user and /var/empty, if missing
 
 CC		?= cc
 YACC		 = bison -y
@@ -13,6 +15,8 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
+SYSTEMDDIR	?= $(PREFIX)/lib/systemd/system
+INITDIR		?= $(SYSCONFDIR)/init.d
 BUILD		?= build
 CFLAGS		?= -O2 -g
 SAN		?=
@@ -62,7 +66,7 @@ PROGS		+= $(BUILD)/rikletctl
 endif
 
 .PHONY: all check check-unit check-config check-integration check-slow \
-	check-asan demo lint install clean fuzz bench
+	check-asan demo lint install install-user clean fuzz bench
 
 all: $(PROGS)
 
@@ -136,12 +140,33 @@ demo:
 	$(MAKE) all
 	sh regress/demo.sh $(CURDIR)/$(BUILD)
 
+# The example configuration always; riklet.conf itself only if absent.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/riklet \
+	    $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(INITDIR)
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 etc/riklet.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/riklet/riklet.conf.example
+	test -e $(DESTDIR)$(SYSCONFDIR)/riklet/riklet.conf || \
+	    install -m 0644 etc/riklet.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/riklet/riklet.conf
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' etc/riklet.service \
+	    >$(DESTDIR)$(SYSTEMDDIR)/riklet.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/riklet.service
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
+	    -e 's|/etc/riklet/|$(SYSCONFDIR)/riklet/|g' etc/riklet.init \
+	    >$(DESTDIR)$(INITDIR)/riklet
+	chmod 0755 $(DESTDIR)$(INITDIR)/riklet
+
+# Idempotent; the user's name and the directory are riklet.conf's
+# defaults (user, chroot).
+install-user:
+	id _riklet >/dev/null 2>&1 || \
+	    useradd -r -s /usr/sbin/nologin -d /nonexistent -M _riklet
+	install -d -m 0755 -o root -g root $(DESTDIR)/var/empty
 
 clean:
 	rm -rf build build-asan
