@@ -322,11 +322,11 @@ children_stop(void)
 	struct timespec		 ts = { 0, 10 * 1000 * 1000 };
 
 	parent->stopping = 1;
-	for (p = PROC_AGENT; p < PROC_MAX; p++) {
+	/* The sockets stay open until the children are gone: a child that
+	 * saw EOF first would log the parent's death as an error. */
+	for (p = PROC_AGENT; p < PROC_MAX; p++)
 		if (parent->children[p].pid > 0)
 			(void)kill(parent->children[p].pid, SIGTERM);
-		child_disconnect(&parent->children[p]);
-	}
 	deadline = monotime_ms() + STOP_WAIT_MS;
 	for (;;) {
 		children_reap();
@@ -349,6 +349,8 @@ children_stop(void)
 		}
 		nanosleep(&ts, NULL);
 	}
+	for (p = PROC_AGENT; p < PROC_MAX; p++)
+		child_disconnect(&parent->children[p]);
 	for (p = PROC_AGENT; p < PROC_MAX; p++)
 		if (parent->children[p].restart_ev != NULL) {
 			event_free(parent->children[p].restart_ev);
