@@ -98,7 +98,8 @@ $(BUILD)/obj/parse.o: $(BUILD)/parse.c
 $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Iriklet-parent -Iriklet-agent \
-	    -Iriklet-metrics -Iriklet-runtime -Iregress/lib -I$(BUILD) \
+	    -Iriklet-metrics -Iriklet-runtime -Iriklet-control -Iregress/lib \
+	    -I$(BUILD) \
 	    $(ALL_CFLAGS) $(shell pkg-config --cflags check) \
 	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
 	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
