@@ -267,6 +267,9 @@ struct ctl_pod {
 	uint64_t	 age_ms;
 	char		 reason[RIK_REASON_MAX];
 	char		 message[RIK_MESSAGE_MAX];
+	char		 pull_image[RIK_IMAGE_MAX];	/* "": not pulling */
+	int64_t		 pull_done;	/* bytes */
+	int64_t		 pull_total;	/* bytes, 0: not known yet */
 };
 
 /* Only for "show pod ID": one per container, after its ctl_pod. */

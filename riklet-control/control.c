@@ -366,6 +366,7 @@ conn_parent_msg(struct ctl_conn *c, struct imsg *imsg)
 		memcpy(&cp, imsg->data, sizeof(cp));
 		if (!TERMINATED(cp.instance) || !TERMINATED(cp.name) ||
 		    !TERMINATED(cp.reason) || !TERMINATED(cp.message) ||
+		    !TERMINATED(cp.pull_image) ||
 		    (c->cmd != CTL_SHOW_PODS && c->cmd != CTL_SHOW_POD) ||
 		    (c->cmd == CTL_SHOW_POD && c->answer != NULL)) {
 			conn_error(c, "unexpected pod from the parent");

@@ -124,9 +124,16 @@ ctl_json_pod(const struct ctl_pod *cp)
 	    "age_ms", (json_int_t)cp->age_ms,
 	    "reason", text(cp->reason),
 	    "message", text(cp->message));
-	if (o != NULL && cp->reason[0] != '\0')
+	if (o == NULL)
+		return NULL;
+	if (cp->reason[0] != '\0')
 		json_object_set_new(o, "exit_code",
 		    json_integer(cp->exit_code));
+	if (cp->pull_image[0] != '\0')
+		json_object_set_new(o, "pull", json_pack("{s:o, s:I, s:I}",
+		    "image", text(cp->pull_image),
+		    "done", (json_int_t)cp->pull_done,
+		    "total", (json_int_t)cp->pull_total));
 	return o;
 }
 

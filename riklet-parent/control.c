@@ -30,18 +30,25 @@
 
 _Static_assert(CTL_HOST_MAX == CONF_HOST_MAX, "ctl_status host size");
 
-/* The last metrics document forwarded for one pod. */
-struct kept_metrics {
-	RB_ENTRY(kept_metrics)	 entry;
+/*
+ * What rikletctl shows of one pod beyond the pod table: the last metrics
+ * document forwarded and the image pull under way.
+ */
+struct kept {
+	RB_ENTRY(kept)		 entry;
 	char			 instance[RIK_ID_MAX];
-	char			*json;
+	char			*json;		/* NULL: none yet */
 	uint64_t		 at_ms;
+	char			 pull_image[RIK_IMAGE_MAX];
+	int64_t			 pull_done;
+	int64_t			 pull_total;
 };
 
-RB_HEAD(kept_tree, kept_metrics);
-RB_PROTOTYPE(kept_tree, kept_metrics, entry, kept_cmp)
+RB_HEAD(kept_tree, kept);
+RB_PROTOTYPE(kept_tree, kept, entry, kept_cmp)
 
-static int	kept_cmp(struct kept_metrics *, struct kept_metrics *);
+static int	kept_cmp(struct kept *, struct kept *);
+static struct kept *kept_get(const char *);
 static void	kept_prune(void);
 static int	ctl_reply(uint32_t, uint32_t, const void *, size_t);
 static int	ctl_replyv(uint32_t, uint32_t, const struct iovec *, int);
@@ -52,7 +59,7 @@ static void	show_metrics(uint32_t);
 static void	set_verbose(uint32_t, int32_t);
 static void	pod_to_ctl(const struct pod *, struct ctl_pod *, uint64_t);
 
-RB_GENERATE(kept_tree, kept_metrics, entry, kept_cmp)
+RB_GENERATE(kept_tree, kept, entry, kept_cmp)
 
 static int			 listen_fd = -1;
 static char			 listen_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -66,7 +73,7 @@ static struct rt_engine		 engine;
 static int			 engine_known;
 
 static int
-kept_cmp(struct kept_metrics *a, struct kept_metrics *b)
+kept_cmp(struct kept *a, struct kept *b)
 {
 	return strcmp(a->instance, b->instance);
 }
@@ -128,7 +135,7 @@ control_open(const char *path)
 void
 control_close(void)
 {
-	struct kept_metrics	*k, *tmp;
+	struct kept		*k, *tmp;
 
 	if (listen_fd != -1) {
 		close(listen_fd);
@@ -195,42 +202,67 @@ control_node_metrics(const char *json)
 	node_at_ms = monotime_ms();
 }
 
+/* The entry of a pod that exists, made if need be; NULL otherwise. */
+static struct kept *
+kept_get(const char *instance)
+{
+	struct kept	 key, *k;
+
+	if (pod_find(instance) == NULL)
+		return NULL;
+	(void)strlcpy(key.instance, instance, sizeof(key.instance));
+	if ((k = RB_FIND(kept_tree, &kept, &key)) != NULL)
+		return k;
+	if (nkept >= PODS_MAX)
+		kept_prune();
+	if (nkept >= PODS_MAX || (k = calloc(1, sizeof(*k))) == NULL) {
+		log_warnx("pod %s: not kept for rikletctl", instance);
+		return NULL;
+	}
+	(void)strlcpy(k->instance, instance, sizeof(k->instance));
+	RB_INSERT(kept_tree, &kept, k);
+	nkept++;
+	return k;
+}
+
 void
 control_pod_metrics(const char *instance, const char *json)
 {
-	struct kept_metrics	 key, *k;
-	char			*s;
+	struct kept	*k;
+	char		*s;
 
-	if (pod_find(instance) == NULL)
+	if ((k = kept_get(instance)) == NULL)
 		return;
 	if ((s = strdup(json)) == NULL) {
 		log_warn("%s", __func__);
 		return;
-	}
-	(void)strlcpy(key.instance, instance, sizeof(key.instance));
-	if ((k = RB_FIND(kept_tree, &kept, &key)) == NULL) {
-		if (nkept >= PODS_MAX)
-			kept_prune();
-		if (nkept >= PODS_MAX || (k = calloc(1, sizeof(*k))) == NULL) {
-			log_warnx("pod %s: metrics not kept for rikletctl",
-			    instance);
-			free(s);
-			return;
-		}
-		(void)strlcpy(k->instance, instance, sizeof(k->instance));
-		RB_INSERT(kept_tree, &kept, k);
-		nkept++;
 	}
 	free(k->json);
 	k->json = s;
 	k->at_ms = monotime_ms();
 }
 
-/* Forgets the metrics of pods that are gone. */
+void
+control_pull(const struct rt_pull *pl)
+{
+	struct kept	*k;
+
+	if ((k = kept_get(pl->instance)) == NULL)
+		return;
+	if (pl->finished) {
+		k->pull_image[0] = '\0';
+		return;
+	}
+	(void)strlcpy(k->pull_image, pl->image, sizeof(k->pull_image));
+	k->pull_done = pl->done;
+	k->pull_total = pl->total;
+}
+
+/* Forgets what was kept of pods that are gone. */
 static void
 kept_prune(void)
 {
-	struct kept_metrics	*k, *tmp;
+	struct kept		*k, *tmp;
 
 	RB_FOREACH_SAFE(k, kept_tree, &kept, tmp) {
 		if (pod_find(k->instance) != NULL)
@@ -387,7 +419,8 @@ show_status(uint32_t peer)
 static void
 pod_to_ctl(const struct pod *p, struct ctl_pod *cp, uint64_t now)
 {
-	size_t	 i;
+	struct kept	 key, *k;
+	size_t		 i;
 
 	memset(cp, 0, sizeof(*cp));
 	(void)strlcpy(cp->instance, p->instance, sizeof(cp->instance));
@@ -403,6 +436,14 @@ pod_to_ctl(const struct pod *p, struct ctl_pod *cp, uint64_t now)
 	cp->age_ms = p->created_ms ? now - p->created_ms : 0;
 	(void)strlcpy(cp->reason, p->reason, sizeof(cp->reason));
 	(void)strlcpy(cp->message, p->message, sizeof(cp->message));
+	(void)strlcpy(key.instance, p->instance, sizeof(key.instance));
+	if ((k = RB_FIND(kept_tree, &kept, &key)) != NULL &&
+	    k->pull_image[0] != '\0') {
+		(void)strlcpy(cp->pull_image, k->pull_image,
+		    sizeof(cp->pull_image));
+		cp->pull_done = k->pull_done;
+		cp->pull_total = k->pull_total;
+	}
 }
 
 /* Every pod, or one with its containers. */
@@ -458,7 +499,7 @@ static void
 show_metrics(uint32_t peer)
 {
 	struct ctl_metrics	 cm;
-	struct kept_metrics	*k;
+	struct kept		*k;
 	struct iovec		 iov[2];
 	uint64_t		 now = monotime_ms();
 
@@ -474,6 +515,8 @@ show_metrics(uint32_t peer)
 			return;
 	}
 	RB_FOREACH(k, kept_tree, &kept) {
+		if (k->json == NULL)
+			continue;
 		memset(&cm, 0, sizeof(cm));
 		(void)strlcpy(cm.instance, k->instance, sizeof(cm.instance));
 		cm.age_ms = now - k->at_ms;

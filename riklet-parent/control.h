@@ -15,10 +15,11 @@ void	control_close(void);
 void	control_child_ready(void);
 void	control_dispatch(struct child *, struct imsg *);
 
-/* What "show status" and "show metrics" need, kept as it goes by. */
+/* What rikletctl shows that the pod table does not keep. */
 void	control_agent_state(const struct agent_state *);
 void	control_engine(const struct rt_engine *);
 void	control_node_metrics(const char *);
 void	control_pod_metrics(const char *, const char *);
+void	control_pull(const struct rt_pull *);
 
 #endif

@@ -247,6 +247,7 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 			return;
 		}
 		pods_pull(&pl);
+		control_pull(&pl);
 		break;
 	}
 }

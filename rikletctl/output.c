@@ -16,6 +16,7 @@ static const char	*numstr(json_t *, const char *, char *);
 static const char	*age(json_t *, const char *, char *);
 static const char	*bytes(json_t *, char *);
 static void		 metrics_row(struct table *, const char *, json_t *);
+static const char	*pull(json_t *, char *, size_t);
 
 static const char *
 str(json_t *o, const char *key)
@@ -89,6 +90,22 @@ bytes(json_t *v, char *buf)
 	return buf;
 }
 
+/* "nginx:1.25 12.3M/45.6M" while the pod's image is pulled, else NULL. */
+static const char *
+pull(json_t *p, char *buf, size_t len)
+{
+	json_t		*pl = json_object_get(p, "pull");
+	char		 done[NUMBUF], total[NUMBUF];
+
+	if (str(pl, "image") == NULL)
+		return NULL;
+	(void)snprintf(buf, len, "%s %s/%s", str(pl, "image"),
+	    bytes(json_object_get(pl, "done"), done) ? done : "?",
+	    num(pl, "total") > 0 &&
+	    bytes(json_object_get(pl, "total"), total) ? total : "?");
+	return buf;
+}
+
 void
 show_status(json_t *a)
 {
@@ -144,6 +161,7 @@ show_pods(json_t *a)
 	struct table	 t;
 	json_t		*p;
 	char		 ready[2 * NUMBUF], b1[NUMBUF], b2[NUMBUF];
+	char		 pulling[512];
 	size_t		 i;
 
 	table_init(&t, 7);
@@ -153,9 +171,12 @@ show_pods(json_t *a)
 		(void)snprintf(ready, sizeof(ready), "%" JSON_INTEGER_FORMAT
 		    "/%" JSON_INTEGER_FORMAT, num(p, "running"),
 		    num(p, "ncontainers"));
+		/* While pulling there is no failure to show. */
 		table_row(&t, str(p, "instance"), str(p, "name"),
 		    str(p, "status"), ready, numstr(p, "restarts", b1),
-		    age(p, "age_ms", b2), str(p, "reason"));
+		    age(p, "age_ms", b2),
+		    pull(p, pulling, sizeof(pulling)) ? pulling :
+		    str(p, "reason"));
 	}
 	table_print(&t, stdout);
 }
@@ -166,7 +187,7 @@ show_pod(json_t *a)
 	struct table	 t;
 	json_t		*p = json_object_get(a, "pod"), *c;
 	char		 b1[NUMBUF], b2[NUMBUF], b3[NUMBUF], b4[NUMBUF];
-	char		 id[13];
+	char		 id[13], pulling[512];
 	size_t		 i;
 
 	table_init(&t, 2);
@@ -176,6 +197,8 @@ show_pod(json_t *a)
 	table_row(&t, "Restart policy:", str(p, "restart_policy"));
 	table_row(&t, "Restarts:", numstr(p, "restarts", b1));
 	table_row(&t, "Age:", age(p, "age_ms", b2));
+	if (pull(p, pulling, sizeof(pulling)) != NULL)
+		table_row(&t, "Pulling:", pulling);
 	if (str(p, "reason") && *str(p, "reason")) {
 		table_row(&t, "Reason:", str(p, "reason"));
 		table_row(&t, "Message:", str(p, "message"));

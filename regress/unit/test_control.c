@@ -212,6 +212,18 @@ START_TEST(test_json_pod)
 	free(s);
 	json_decref(o);
 
+	/* While its image is pulled. */
+	(void)strlcpy(cp.pull_image, "nginx:1.25", sizeof(cp.pull_image));
+	cp.pull_done = 1024;
+	cp.pull_total = 4096;
+	o = ctl_json_pod(&cp);
+	s = json_dumps(json_object_get(o, "pull"), JSON_COMPACT |
+	    JSON_PRESERVE_ORDER);
+	ck_assert_str_eq(s, "{\"image\":\"nginx:1.25\",\"done\":1024,"
+	    "\"total\":4096}");
+	free(s);
+	json_decref(o);
+
 	memset(&cc, 0, sizeof(cc));
 	(void)strlcpy(cc.name, "web", sizeof(cc.name));
 	(void)strlcpy(cc.id, "abc", sizeof(cc.id));
