@@ -266,6 +266,8 @@ conn_request(struct ctl_conn *c, const char *line, size_t len)
 {
 	struct ctl_request	 req;
 	const char		*errstr;
+	const void		*data = NULL;
+	size_t			 datalen = 0;
 	int32_t			 v;
 	int			 r;
 
@@ -277,43 +279,35 @@ conn_request(struct ctl_conn *c, const char *line, size_t len)
 	}
 	log_debug("client %u: command %d", c->id, req.cmd);
 	c->cmd = req.cmd;
+	/* The answer's frame, filled as the parent's messages come. */
 	switch (req.cmd) {
 	case CTL_SHOW_POD:
-		r = imsgev_compose(&iev_parent, IMSG_CTL_SHOW_POD, c->id, -1,
-		    req.instance, strlen(req.instance) + 1);
+		data = req.instance;
+		datalen = strlen(req.instance) + 1;
 		break;
 	case CTL_LOG_VERBOSE:
 	case CTL_LOG_BRIEF:
 		v = req.cmd == CTL_LOG_VERBOSE ? 1 : 0;
+		data = &v;
+		datalen = sizeof(v);
 		c->answer = json_pack("{s:s, s:i}", "log",
 		    v ? "verbose" : "brief", "verbose", (int)v);
-		r = imsgev_compose(&iev_parent, IMSG_CTL_LOG_VERBOSE, c->id,
-		    -1, &v, sizeof(v));
 		break;
 	case CTL_SHOW_PODS:
-		c->answer = json_object();
-		c->list = json_array();
-		json_object_set_new(c->answer, "pods", c->list);
-		r = imsgev_compose(&iev_parent, cmd_imsg[req.cmd], c->id, -1,
-		    NULL, 0);
-		break;
 	case CTL_SHOW_METRICS:
-		c->answer = json_pack("{s:n}", "node");
+		c->answer = req.cmd == CTL_SHOW_PODS ? json_object() :
+		    json_pack("{s:n}", "node");
 		c->list = json_array();
 		json_object_set_new(c->answer, "pods", c->list);
-		r = imsgev_compose(&iev_parent, cmd_imsg[req.cmd], c->id, -1,
-		    NULL, 0);
 		break;
 	case CTL_RELOAD:
 		c->answer = json_pack("{s:s}", "reload", "requested");
-		r = imsgev_compose(&iev_parent, cmd_imsg[req.cmd], c->id, -1,
-		    NULL, 0);
 		break;
 	default:
-		r = imsgev_compose(&iev_parent, cmd_imsg[req.cmd], c->id, -1,
-		    NULL, 0);
 		break;
 	}
+	r = imsgev_compose(&iev_parent, cmd_imsg[req.cmd], c->id, -1, data,
+	    datalen);
 	if (r == -1) {
 		log_warn("client %u: to the parent", c->id);
 		conn_error(c, "riklet is too busy to answer");
