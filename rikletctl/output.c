@@ -135,7 +135,9 @@ show_status(json_t *a)
 	table_row(&t, "Connection:", state);
 	if (num(sched, "backoff_ms") > 0)
 		table_row(&t, "Retry in:", age(sched, "backoff_ms", b2));
-	if (str(sched, "reason") && *str(sched, "reason"))
+	/* Why it is not registered; once registered, nothing to explain. */
+	if (str(sched, "reason") && *str(sched, "reason") &&
+	    str(sched, "state") && strcmp(str(sched, "state"), "registered"))
 		table_row(&t, "Reason:", str(sched, "reason"));
 	table_row(&t, "Hostname:", str(a, "hostname"));
 	table_row(&t, "Uptime:", age(a, "uptime_ms", b3));
