@@ -220,6 +220,15 @@ PY
 	ok "an idle client is dropped after 10 s"
 fi
 
+# --- a second riklet on the same socket refuses to start, the first goes on
+if "$RIKLET" -d -f "$T/riklet.conf" >"$T/second.log" 2>&1; then
+	fail "a second riklet started on the same control socket"
+fi
+grep -q "control socket $SOCK: another riklet is listening on it" "$T/second.log" ||
+    fail "second riklet: $(cat "$T/second.log")"
+"$CTL" -s "$SOCK" show pods >/dev/null || fail "the first riklet lost its socket"
+ok "a second riklet on the same socket: $(tail -n 1 "$T/second.log")"
+
 # --- a new control child gets the socket again
 kill -KILL "$ctlpid"
 wait_for 3 sh -c "p=\$(pgrep -P $RIKLET_PID -f '^riklet: control\$'); [ -n \"\$p\" ] && [ \"\$p\" != $ctlpid ]" ||
