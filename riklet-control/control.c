@@ -51,6 +51,7 @@ static void	control_listen(int);
 static void	control_accept(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
 static void	control_accept_error(struct evconnlistener *, void *);
+static void	control_accept_resume(int, short, void *);
 static void	conn_read(struct bufferevent *, void *);
 static void	conn_written(struct bufferevent *, void *);
 static void	conn_event(struct bufferevent *, short, void *);
@@ -67,6 +68,7 @@ static struct riklet_conf	 conf;
 static struct imsgev		 iev_parent;
 static struct event_base	*base;
 static struct evconnlistener	*listener;
+static struct event		*accept_ev;
 static TAILQ_HEAD(, ctl_conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
 static size_t			 nconns;
 static uint32_t			 next_id = 1;
@@ -90,6 +92,9 @@ control_main(int argc, char **argv)
 	/* It needs no file: the socket comes as a descriptor. */
 	priv_drop(&conf, PROC_CONTROL, conf.chroot, (gid_t)-1);
 	base = child_event_init(&iev_parent, control_dispatch_parent, NULL);
+	if ((accept_ev = evtimer_new(base, control_accept_resume, NULL)) ==
+	    NULL)
+		fatalx("%s: evtimer_new", __func__);
 	event_base_dispatch(base);
 	exit(0);
 }
@@ -166,17 +171,26 @@ control_listen(int fd)
 	log_debug("listening on the control socket");
 }
 
-/* Out of descriptors and the like: stop accepting for a moment. */
+/* Out of descriptors and the like: a second's pause, not a busy loop. */
 static void
 control_accept_error(struct evconnlistener *l, void *arg)
 {
+	struct timeval	 tv = { 1, 0 };
+
 	(void)arg;
 	log_warn("accept");
-	if (errno == EMFILE || errno == ENFILE) {
-		evconnlistener_disable(l);
-		if (nconns == 0)
-			evconnlistener_enable(l);
-	}
+	evconnlistener_disable(l);
+	evtimer_add(accept_ev, &tv);
+}
+
+static void
+control_accept_resume(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (listener != NULL)
+		evconnlistener_enable(listener);
 }
 
 static void
@@ -532,6 +546,4 @@ conn_close(struct ctl_conn *c)
 	event_free(c->deadline);
 	json_decref(c->answer);
 	free(c);
-	if (listener != NULL)
-		evconnlistener_enable(listener);
 }
