@@ -27,6 +27,7 @@ static Suite	*control_suite(void);
 static json_t	*ask(const char *);
 static int	 client(const char *);
 static json_t	*answer(int);
+static void	 check_str(json_t *, const char *, const char *);
 static int	 can_run_child(void);
 static void	 child_up(void);
 static void	 child_down(void);
@@ -379,6 +380,15 @@ answer(int fd)
 	return j;
 }
 
+/* j's member key is the string want; j is done with. */
+static void
+check_str(json_t *j, const char *key, const char *want)
+{
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(j, key)));
+	ck_assert_str_eq(json_string_value(json_object_get(j, key)), want);
+	json_decref(j);
+}
+
 static json_t *
 ask(const char *req)
 {
@@ -443,9 +453,7 @@ START_TEST(test_child_pods)
 	peer = expect(IMSG_CTL_SHOW_POD);
 	reply(peer, IMSG_CTL_ERROR, "no pod p2", sizeof("no pod p2"));
 	j = answer(fd);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
-	    "no pod p2");
-	json_decref(j);
+	check_str(j, "error", "no pod p2");
 }
 END_TEST
 
@@ -464,9 +472,7 @@ START_TEST(test_child_wrong_answer)
 	peer = expect(IMSG_CTL_SHOW_PODS);
 	reply(peer, IMSG_CTL_STATUS, &cs, sizeof(cs));
 	j = answer(fd);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
-	    "bad status from the parent");
-	json_decref(j);
+	check_str(j, "error", "bad status from the parent");
 	/* The rest of that answer arrives for nobody. */
 	reply(peer, IMSG_CTL_END, NULL, 0);
 
@@ -474,9 +480,7 @@ START_TEST(test_child_wrong_answer)
 	peer = expect(IMSG_CTL_SHOW_STATUS);
 	reply(peer, IMSG_CTL_END, NULL, 0);
 	j = answer(fd);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
-	    "incomplete answer from the parent");
-	json_decref(j);
+	check_str(j, "error", "incomplete answer from the parent");
 
 	/* A client gone before its answer; the next is served. */
 	fd = client("show status\n");
@@ -489,13 +493,9 @@ START_TEST(test_child_wrong_answer)
 	peer = expect(IMSG_CTL_LOG_VERBOSE);
 	reply(peer, IMSG_CTL_END, NULL, 0);
 	j = answer(fd);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "log")),
-	    "verbose");
-	json_decref(j);
+	check_str(j, "log", "verbose");
 	j = ask("bogus\n");
-	ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
-	    "unknown command");
-	json_decref(j);
+	check_str(j, "error", "unknown command");
 }
 END_TEST
 
