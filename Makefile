@@ -5,7 +5,9 @@
 #   make check-asan      the same under AddressSanitizer and UBSan
 #   make demo            riklet against a local engine and scheduler peer
 #   make lint            mandoc -Tlint on every man page
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (no root needed with
+#                        DESTDIR); then, as root, once per machine:
+#   make install-user    the _riklet user and /var/empty, if missing
 
 CC		?= cc
 YACC		 = bison -y
@@ -13,6 +15,8 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
+SYSTEMDDIR	?= $(PREFIX)/lib/systemd/system
+INITDIR		?= $(SYSCONFDIR)/init.d
 BUILD		?= build
 CFLAGS		?= -O2 -g
 SAN		?=
@@ -39,11 +43,12 @@ PARENT_SRCS	 = $(filter-out riklet-parent/riklet.c, \
 AGENT_SRCS	 = $(wildcard riklet-agent/*.c)
 METRICS_SRCS	 = $(wildcard riklet-metrics/*.c)
 RUNTIME_SRCS	 = $(wildcard riklet-runtime/*.c)
+CONTROL_SRCS	 = $(wildcard riklet-control/*.c)
 CTL_SRCS	 = $(wildcard rikletctl/*.c)
 
 LIB_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_SRCS) \
 		   $(PARENT_SRCS) $(AGENT_SRCS) $(METRICS_SRCS) \
-		   $(RUNTIME_SRCS)) \
+		   $(RUNTIME_SRCS) $(CONTROL_SRCS)) \
 		   $(BUILD)/obj/parse.o $(PROTO_OBJS)
 MAIN_OBJ	 = $(BUILD)/obj/riklet-parent/riklet.o
 CTL_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRCS))
@@ -63,7 +68,7 @@ PROGS		+= $(BUILD)/rikletctl
 endif
 
 .PHONY: all check check-unit check-config check-integration check-slow \
-	check-asan demo lint install clean fuzz bench
+	check-asan demo lint install install-user clean fuzz bench
 
 all: $(PROGS)
 
@@ -95,7 +100,8 @@ $(BUILD)/obj/parse.o: $(BUILD)/parse.c
 $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Iriklet-parent -Iriklet-agent \
-	    -Iriklet-metrics -Iriklet-runtime -Iregress/lib -I$(BUILD) \
+	    -Iriklet-metrics -Iriklet-runtime -Iriklet-control -Iregress/lib \
+	    -I$(BUILD) \
 	    $(ALL_CFLAGS) $(shell pkg-config --cflags check) \
 	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
 	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
@@ -151,12 +157,33 @@ demo:
 	$(MAKE) all
 	sh regress/demo.sh $(CURDIR)/$(BUILD)
 
+# The example configuration always; riklet.conf itself only if absent.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/riklet \
+	    $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(INITDIR)
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 etc/riklet.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/riklet/riklet.conf.example
+	test -e $(DESTDIR)$(SYSCONFDIR)/riklet/riklet.conf || \
+	    install -m 0644 etc/riklet.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/riklet/riklet.conf
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' etc/riklet.service \
+	    >$(DESTDIR)$(SYSTEMDDIR)/riklet.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/riklet.service
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
+	    -e 's|/etc/riklet/|$(SYSCONFDIR)/riklet/|g' etc/riklet.init \
+	    >$(DESTDIR)$(INITDIR)/riklet
+	chmod 0755 $(DESTDIR)$(INITDIR)/riklet
+
+# Idempotent; the user's name and the directory are riklet.conf's
+# defaults (user, chroot).
+install-user:
+	id _riklet >/dev/null 2>&1 || \
+	    useradd -r -s /usr/sbin/nologin -d /nonexistent -M _riklet
+	install -d -m 0755 -o root -g root $(DESTDIR)/var/empty
 
 clean:
 	rm -rf build build-asan
