@@ -182,6 +182,7 @@ void	 cg_read_limits(const struct cg_dirs *, struct cg_limits *);
 
 /* metrics_pod.c */
 void	 metrics_init(struct metrics *, const char *);
+void	 metrics_clear(struct metrics *);
 int	 pod_check(const struct met_pod *);
 struct pod *pod_add(struct metrics *, const struct met_pod *, uint64_t);
 int	 pod_del(struct metrics *, const char *);

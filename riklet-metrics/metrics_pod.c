@@ -38,6 +38,19 @@ metrics_init(struct metrics *m, const char *root)
 		    strerror(errno));
 }
 
+/* Forgets every pod. */
+void
+metrics_clear(struct metrics *m)
+{
+	struct pod	*pod, *next;
+
+	RB_FOREACH_SAFE(pod, pod_tree, &m->pods, next) {
+		RB_REMOVE(pod_tree, &m->pods, pod);
+		pod_free(pod);
+	}
+	m->npods = 0;
+}
+
 /* The parent is trusted, but what it sends is still checked in full. */
 int
 pod_check(const struct met_pod *mp)

@@ -251,8 +251,8 @@ START_TEST(node_malformed)
 		"cpu  1 1 1 1\ncpu0 1 1 1 1",
 		"cpu  1 1 1 1\ncpux 1 1 1 1\nintr 0\n",
 		"cpu  1 1 1 1\ncpu  1 1 1 1\ncpu0 1 1 1 1\nintr 0\n",
-		"cpu  18446744073709551615 18446744073709551615 1 1\n"
-		    "cpu0 1 1 1 1\nintr 0\n",
+		("cpu  18446744073709551615 18446744073709551615 1 1\n"
+		    "cpu0 1 1 1 1\nintr 0\n"),
 	};
 	const char		*bad_meminfo[] = {
 		"",
@@ -260,8 +260,8 @@ START_TEST(node_malformed)
 		"MemTotal:       1000 kB\nMemAvailable:   x kB\n",
 		"MemTotal:       1000 MB\nMemAvailable:   10 kB\n",
 		"MemTotal:       0 kB\nMemAvailable:   0 kB\n",
-		"MemTotal:       99999999999999999999 kB\n"
-		    "MemAvailable:   1 kB\n",
+		("MemTotal:       99999999999999999999 kB\n"
+		    "MemAvailable:   1 kB\n"),
 	};
 	size_t			 i;
 
@@ -474,6 +474,8 @@ START_TEST(pod_missing_controller)
 	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
 	ck_assert_ptr_null(pod_sample(&m, pod, T0 + SEC));
 
+	metrics_clear(&m);
+	remove_tmp();
 	metrics_init(&m, tree("v2"));
 	node_figures_set();
 	rm(V2_A "/memory.current");
@@ -515,6 +517,8 @@ START_TEST(pod_malformed)
 	ck_assert_ptr_null(pod_sample(&m, pod, T0 + SEC));
 	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
 
+	metrics_clear(&m);
+	remove_tmp();
 	metrics_init(&m, tree("v2"));
 	node_figures_set();
 	pod_msg(&mp, "bad-2");
