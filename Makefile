@@ -53,6 +53,8 @@ UNIT_SRCS	 = $(wildcard regress/unit/test_*.c)
 UNIT_BINS	 = $(patsubst regress/unit/%.c,$(BUILD)/regress/%,$(UNIT_SRCS))
 HARNESS_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard regress/lib/*.c))
 
+BENCH_BINS	 = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
 MANPAGES	 = $(wildcard man/*.[0-9])
 
 PROGS		 = $(BUILD)/riklet
@@ -97,6 +99,18 @@ $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	    $(ALL_CFLAGS) $(shell pkg-config --cflags check) \
 	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
 	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
+
+# Benchmarks need the engine; not part of check.
+$(BUILD)/bench/%: bench/%.c $(HARNESS_OBJS) $(LIBRIKLET)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Iriklet-runtime -Iregress/lib $(ALL_CFLAGS) \
+	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) $(ALL_LDFLAGS)
+
+bench: all $(BENCH_BINS)
+	@set -e; for b in $(BENCH_BINS); do \
+		echo "== $$b"; \
+		REGRESS_DIR=$(CURDIR)/regress RIKLET=$(CURDIR)/$(BUILD)/riklet $$b; \
+	done
 
 # The test command: installs what is missing, then builds and runs all.
 check:

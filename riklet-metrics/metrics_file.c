@@ -63,6 +63,10 @@ read_bounded(const char *path, char *buf, size_t size, int head)
 		if (n == 0)
 			break;
 		off += (size_t)n;
+		/* /proc, sysfs and cgroupfs give what they have in one
+		 * read: a short one is the end, and saves a read per file. */
+		if ((size_t)n < size - 1 - (off - (size_t)n))
+			break;
 	}
 	close(fd);
 	buf[off] = '\0';
