@@ -88,11 +88,29 @@ cg_discover(const char *root, const struct cg_mounts *cm, pid_t pid,
 	struct cg_paths	 p;
 	char		 buf[PROC_CGROUP_MAX], file[64];
 	const char	*need = NULL;
+	struct role {
+		char			**dir;
+		enum cg_version		 *version;
+		const struct cg_hier	 *v1;
+		const char		**v1_path;
+		const char		 *v1_probe;
+		const char		 *v2_probe;
+	} roles[] = {
+		{ &d->acct, &d->acct_v, &cm->cpuacct, &p.cpuacct,
+		    "/cpuacct.usage", "/cpu.stat" },
+		{ &d->cpu, &d->cpu_v, &cm->cpu, &p.cpu,
+		    "/cpu.cfs_quota_us", "/cpu.max" },
+		{ &d->mem, &d->mem_v, &cm->memory, &p.memory,
+		    "/memory.usage_in_bytes", "/memory.current" },
+	}, *r;
+	size_t		 i;
 
 	memset(d, 0, sizeof(*d));
 	if (cgpath[0] != '\0') {
-		if (!path_ok(cgpath))
+		if (!path_ok(cgpath)) {
+			errno = EINVAL;
 			return -1;
+		}
 		p.cpu = p.cpuacct = p.memory = p.unified = cgpath;
 	} else if (pid > 0) {
 		(void)snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
@@ -105,24 +123,16 @@ cg_discover(const char *root, const struct cg_mounts *cm, pid_t pid,
 		return -1;
 	}
 
-	if ((d->acct = role_dir(&cm->cpuacct, p.cpuacct, need,
-	    "/cpuacct.usage")) != NULL)
-		d->acct_v = CG_V1;
-	else if ((d->acct = role_dir(&cm->unified, p.unified, need,
-	    "/cpu.stat")) != NULL)
-		d->acct_v = CG_V2;
-	if ((d->cpu = role_dir(&cm->cpu, p.cpu, need,
-	    "/cpu.cfs_quota_us")) != NULL)
-		d->cpu_v = CG_V1;
-	else if ((d->cpu = role_dir(&cm->unified, p.unified, need,
-	    "/cpu.max")) != NULL)
-		d->cpu_v = CG_V2;
-	if ((d->mem = role_dir(&cm->memory, p.memory, need,
-	    "/memory.usage_in_bytes")) != NULL)
-		d->mem_v = CG_V1;
-	else if ((d->mem = role_dir(&cm->unified, p.unified, need,
-	    "/memory.current")) != NULL)
-		d->mem_v = CG_V2;
+	/* Each role from its v1 hierarchy where mounted, else from v2. */
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		r = &roles[i];
+		if ((*r->dir = role_dir(r->v1, *r->v1_path, need,
+		    r->v1_probe)) != NULL)
+			*r->version = CG_V1;
+		else if ((*r->dir = role_dir(&cm->unified, p.unified, need,
+		    r->v2_probe)) != NULL)
+			*r->version = CG_V2;
+	}
 
 	/* Without CPU time or memory there is no pod report; a limit may
 	 * come from the parent instead. */

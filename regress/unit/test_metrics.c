@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "test_metrics.h"
 
 #define ID_A	"0123456789abcdef0123456789abcdef" \
 		"0123456789abcdef0123456789abcdef"
@@ -117,22 +118,15 @@ parse(char *s)
 	return j;
 }
 
+/* The pod's CPU figure at now; the pod must be reported. */
 static double
-num(json_t *doc, const char *obj, const char *key)
+usage_at(struct pod *pod, uint64_t now)
 {
-	json_t	*v = json_object_get(json_object_get(doc, obj), key);
+	json_t	*doc = parse(pod_sample(&m, pod, now));
+	double	 pct = doc_num(doc, "cpu", "currentUsage");
 
-	ck_assert_msg(json_is_number(v), "%s.%s is not a number", obj, key);
-	return json_number_value(v);
-}
-
-static json_int_t
-integer(json_t *doc, const char *obj, const char *key)
-{
-	json_t	*v = json_object_get(json_object_get(doc, obj), key);
-
-	ck_assert_msg(json_is_integer(v), "%s.%s is not an integer", obj, key);
-	return json_integer_value(v);
+	json_decref(doc);
+	return pct;
 }
 
 static void
@@ -163,9 +157,9 @@ pod_ctr(struct met_pod *mp, const char *id, pid_t pid, const char *cgroup)
 static void
 check_pod_memory(json_t *doc, uint64_t total, uint64_t used)
 {
-	ck_assert_int_eq(integer(doc, "memory", "totalMemory"), total);
-	ck_assert_int_eq(integer(doc, "memory", "freeMemory"), total - used);
-	ck_assert_double_eq_tol(num(doc, "memory", "freeMemoryAmount"),
+	ck_assert_int_eq(doc_int(doc, "memory", "totalMemory"), total);
+	ck_assert_int_eq(doc_int(doc, "memory", "freeMemory"), total - used);
+	ck_assert_double_eq_tol(doc_num(doc, "memory", "freeMemoryAmount"),
 	    round(10000.0 * (double)(total - used) / (double)total) / 100.0,
 	    1e-9);
 }
@@ -186,14 +180,14 @@ START_TEST(node_document)
 	ck_assert_uint_eq(json_object_size(doc), 3);
 	ck_assert_uint_eq(json_object_size(json_object_get(doc, "cpu")), 2);
 	ck_assert_uint_eq(json_object_size(json_object_get(doc, "memory")), 3);
-	ck_assert_int_eq(integer(doc, "cpu", "totalCpu"), 2);
+	ck_assert_int_eq(doc_int(doc, "cpu", "totalCpu"), 2);
 	/* busy 9281 -> 9382, total 595646 -> 595846 clock ticks */
-	ck_assert_double_eq_tol(num(doc, "cpu", "currentUsage"), 50.5, 1e-9);
-	ck_assert_int_eq(integer(doc, "memory", "totalMemory"),
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 50.5, 1e-9);
+	ck_assert_int_eq(doc_int(doc, "memory", "totalMemory"),
 	    INT64_C(24731708) * 1024);
-	ck_assert_int_eq(integer(doc, "memory", "freeMemory"),
+	ck_assert_int_eq(doc_int(doc, "memory", "freeMemory"),
 	    INT64_C(24351528) * 1024);
-	ck_assert_double_eq_tol(num(doc, "memory", "freeMemoryAmount"), 98.46,
+	ck_assert_double_eq_tol(doc_num(doc, "memory", "freeMemoryAmount"), 98.46,
 	    1e-9);
 
 	/* Not the bind mount, overlay, squashfs or the missing /mnt/gone. */
@@ -229,7 +223,7 @@ START_TEST(node_backwards)
 	ck_assert_ptr_null(node_sample(&m));
 	copy_in("stat.later", "/proc/stat");
 	doc = parse(node_sample(&m));
-	ck_assert_double_eq_tol(num(doc, "cpu", "currentUsage"), 50.5, 1e-9);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 50.5, 1e-9);
 	json_decref(doc);
 	/* No time passed: nothing to say either. */
 	ck_assert_ptr_null(node_sample(&m));
@@ -311,10 +305,10 @@ START_TEST(pod_v1)
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "802439755\n");
 	doc = parse(pod_sample(&m, pod, T0 + SEC));
 	ck_assert_int_eq(pod->fresh, 0);
-	ck_assert_double_eq_tol(num(doc, "cpu", "totalCpu"), 0.5, 1e-9);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 0.5, 1e-9);
 	ck_assert(json_is_real(json_object_get(json_object_get(doc, "cpu"),
 	    "totalCpu")));
-	ck_assert_double_eq_tol(num(doc, "cpu", "currentUsage"), 50.0, 1e-9);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 50.0, 1e-9);
 	check_pod_memory(doc, 134217728, 33554432);
 	json_decref(doc);
 }
@@ -339,8 +333,8 @@ START_TEST(pod_v1_two_containers)
 	putf(V1_B, "memory", "/memory.usage_in_bytes", "16777217\n");
 	doc = parse(pod_sample(&m, pod, T0 + 2 * SEC));
 	/* 0.4 s of CPU in 2 s on 2 cores */
-	ck_assert_int_eq(integer(doc, "cpu", "totalCpu"), 2);
-	ck_assert_double_eq_tol(num(doc, "cpu", "currentUsage"), 10.0, 1e-9);
+	ck_assert_int_eq(doc_int(doc, "cpu", "totalCpu"), 2);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 10.0, 1e-9);
 	check_pod_memory(doc, 24 * GIB, 33554432 + 16777217);
 	json_decref(doc);
 
@@ -357,9 +351,9 @@ START_TEST(pod_v1_two_containers)
 	pod->ticks = 0;		/* the limits are read again now */
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "802439755\n");
 	doc = parse(pod_sample(&m, pod, T0 + 4 * SEC));
-	ck_assert_double_eq_tol(num(doc, "cpu", "totalCpu"), 1.5, 1e-9);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 1.5, 1e-9);
 	/* 0.15 s in 2 s (the last sample was at T0 + 2 s) of 1.5 cores */
-	ck_assert_double_eq_tol(num(doc, "cpu", "currentUsage"), 5.0, 1e-9);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 5.0, 1e-9);
 	check_pod_memory(doc, 1 << 30, 33554432 + 16777217);
 	json_decref(doc);
 }
@@ -382,8 +376,8 @@ START_TEST(pod_v2)
 	put(V2_A "/cpu.stat", "usage_usec 1400000\nuser_usec 1000000\n"
 	    "system_usec 400000\nnr_periods 20\n");
 	doc = parse(pod_sample(&m, pod, T0 + SEC));
-	ck_assert_double_eq_tol(num(doc, "cpu", "totalCpu"), 0.5, 1e-9);
-	ck_assert_double_eq_tol(num(doc, "cpu", "currentUsage"), 80.0, 1e-9);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 0.5, 1e-9);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 80.0, 1e-9);
 	check_pod_memory(doc, 268435456, 67108864);
 	json_decref(doc);
 
@@ -393,8 +387,8 @@ START_TEST(pod_v2)
 	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
 	put(V2_B "/cpu.stat", "user_usec 1\nusage_usec 3500000\n");
 	doc = parse(pod_sample(&m, pod, T0 + SEC));
-	ck_assert_int_eq(integer(doc, "cpu", "totalCpu"), 2);
-	ck_assert_double_eq_tol(num(doc, "cpu", "currentUsage"), 25.0, 1e-9);
+	ck_assert_int_eq(doc_int(doc, "cpu", "totalCpu"), 2);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 25.0, 1e-9);
 	check_pod_memory(doc, 24 * GIB, 8388608);
 	json_decref(doc);
 }
@@ -404,7 +398,6 @@ START_TEST(pod_container_vanishes)
 {
 	struct met_pod	 mp;
 	struct pod	*pod;
-	json_t		*doc;
 	char		 cmd[3 * PATH_MAX];
 
 	metrics_init(&m, tree("v1"));
@@ -428,9 +421,7 @@ START_TEST(pod_container_vanishes)
 	ck_assert_int_eq(pod->fresh, 1);
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "652439755\n");
 	putf(V1_B, "cpuacct", "/cpuacct.usage", "1100000000\n");
-	doc = parse(pod_sample(&m, pod, T0 + 4 * SEC));
-	ck_assert_double_eq_tol(num(doc, "cpu", "currentUsage"), 10.0, 1e-9);
-	json_decref(doc);
+	ck_assert_double_eq_tol(usage_at(pod, T0 + 4 * SEC), 10.0, 1e-9);
 }
 END_TEST
 
@@ -438,7 +429,6 @@ START_TEST(pod_counter_backwards)
 {
 	struct met_pod	 mp;
 	struct pod	*pod;
-	json_t		*doc;
 
 	metrics_init(&m, tree("v1"));
 	node_figures_set();
@@ -448,9 +438,7 @@ START_TEST(pod_counter_backwards)
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "1000\n");
 	ck_assert_ptr_null(pod_sample(&m, pod, T0 + SEC));
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "100001000\n");
-	doc = parse(pod_sample(&m, pod, T0 + 2 * SEC));
-	ck_assert_double_eq_tol(num(doc, "cpu", "currentUsage"), 20.0, 1e-9);
-	json_decref(doc);
+	ck_assert_double_eq_tol(usage_at(pod, T0 + 2 * SEC), 20.0, 1e-9);
 }
 END_TEST
 

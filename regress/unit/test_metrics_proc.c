@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "metrics.h"
+#include "test_metrics.h"
 #include "util.h"
 
 #define CG_NAME_MAX	64
@@ -111,15 +112,6 @@ pod_report(const char *instance, int timeout_ms)
 	ck_assert_ptr_nonnull(doc = json_loads(s, 0, NULL));
 	imsg_free(&imsg);
 	return doc;
-}
-
-static double
-num(json_t *doc, const char *obj, const char *key)
-{
-	json_t	*v = json_object_get(json_object_get(doc, obj), key);
-
-	ck_assert_msg(json_is_number(v), "%s.%s is not a number", obj, key);
-	return json_number_value(v);
 }
 
 static void
@@ -229,7 +221,7 @@ START_TEST(node_one_core_busy)
 		ck_assert_int_eq(json_integer_value(json_object_get(
 		    json_object_get(doc, "cpu"), "totalCpu")), (json_int_t)ncpu);
 		ck_assert(json_array_size(json_object_get(doc, "disks")) > 0);
-		pct = num(doc, "cpu", "currentUsage");
+		pct = doc_num(doc, "cpu", "currentUsage");
 		json_decref(doc);
 		mine = 100.0 * (double)(busy1 - busy0) /
 		    (double)(total1 - total0);
@@ -363,13 +355,13 @@ START_TEST(pod_half_core_quota)
 		ck_assert_ptr_nonnull(doc = pod_report("quota-pod", 3000));
 		spin1 = proc_ticks(spinner_pid);
 		t1 = monotime_ms();
-		ck_assert_double_eq_tol(num(doc, "cpu", "totalCpu"), 0.5,
+		ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 0.5,
 		    1e-9);
-		pct = num(doc, "cpu", "currentUsage");
+		pct = doc_num(doc, "cpu", "currentUsage");
 		ck_assert_int_eq(json_integer_value(json_object_get(
 		    json_object_get(doc, "memory"), "totalMemory")), 67108864);
-		ck_assert(num(doc, "memory", "freeMemory") > 0 &&
-		    num(doc, "memory", "freeMemory") <= 67108864);
+		ck_assert(doc_num(doc, "memory", "freeMemory") > 0 &&
+		    doc_num(doc, "memory", "freeMemory") <= 67108864);
 		json_decref(doc);
 		cores = (double)(spin1 - spin0) / (double)sysconf(_SC_CLK_TCK) /
 		    ((double)(t1 - at) / 1000.0);
