@@ -8,7 +8,7 @@
  *						lines (bench/metrics)
  *
  * Two figures: the sampling code alone in this process (thread CPU time
- * around node_sample() and pods_sample()), and the whole riklet -P
+ * around node_sample() and mpods_sample()), and the whole riklet -P
  * metrics process as the parent would run it (its CPU time from
  * /proc/<pid>/schedstat over n ticks, JSON and messages included).
  * Every pod must be reported at every tick, or the figure is refused.
@@ -51,7 +51,7 @@ static void	 make_cgroups(size_t);
 static void	 remove_cgroups(void);
 static void	 in_process(uint64_t, int);
 static void	 as_process(uint64_t, int);
-static void	 count(const struct pod *, const char *);
+static void	 count(const struct mpod *, const char *);
 static uint64_t	 thread_ns(void);
 static uint64_t	 sched_ns(pid_t);
 static int	 cmp_u64(const void *, const void *);
@@ -210,8 +210,8 @@ in_process(uint64_t res, int ticks)
 	free(node_sample(&m));
 	for (i = 0; i < ntargets; i++) {
 		pod_of(&mp, i);
-		if (pod_add(&m, &mp, monotime_ms() * 1000000) == NULL)
-			errx(1, "pod_add");
+		if (mpod_add(&m, &mp, monotime_ms() * 1000000) == NULL)
+			errx(1, "mpod_add");
 	}
 	for (k = 0; k < ticks; k++) {
 		nanosleep(&ts, NULL);
@@ -220,7 +220,7 @@ in_process(uint64_t res, int ticks)
 		if ((json = node_sample(&m)) == NULL)
 			errx(1, "no node report");
 		free(json);
-		(void)pods_sample(&m, monotime_ms() * 1000000, 1, count);
+		(void)mpods_sample(&m, monotime_ms() * 1000000, 1, count);
 		cpu[k] = thread_ns() - t0;
 		if (nreported != ntargets)
 			errx(1, "tick %d: %zu of %zu pods reported", k,
@@ -235,7 +235,7 @@ in_process(uint64_t res, int ticks)
 }
 
 static void
-count(const struct pod *pod, const char *json)
+count(const struct mpod *pod, const char *json)
 {
 	(void)pod;
 	(void)json;

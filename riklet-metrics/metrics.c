@@ -29,7 +29,7 @@ static void	metrics_tick(int, short, void *);
 static void	metrics_fresh(int, short, void *);
 static void	fresh_schedule(size_t);
 static void	timer_arm(uint64_t, uint64_t);
-static void	report_pod(const struct pod *, const char *);
+static void	report_pod(const struct mpod *, const char *);
 static uint64_t	now_ns(void);
 
 static struct riklet_conf	 conf;
@@ -109,10 +109,10 @@ metrics_dispatch_parent(int fd, short event, void *arg)
 				fatalx("%s: IMSG_MET_POD: bad size %zu",
 				    __func__, imsg.datalen);
 			memcpy(&mp, imsg.data, sizeof(mp));
-			if (pod_check(&mp) == -1)
+			if (mpod_check(&mp) == -1)
 				fatalx("%s: IMSG_MET_POD: bad pod", __func__);
-			known = pod_find(&met, mp.instance) != NULL;
-			if (pod_add(&met, &mp, now_ns()) != NULL && !known)
+			known = mpod_find(&met, mp.instance) != NULL;
+			if (mpod_add(&met, &mp, now_ns()) != NULL && !known)
 				log_info("pod %s: measuring %u containers",
 				    mp.instance, mp.ncontainers);
 			fresh_schedule(1);
@@ -122,7 +122,7 @@ metrics_dispatch_parent(int fd, short event, void *arg)
 			    (s = imsg_string(&imsg, 0)) == NULL)
 				fatalx("%s: IMSG_MET_POD_DEL: bad instance",
 				    __func__);
-			if (pod_del(&met, s) == -1)
+			if (mpod_del(&met, s) == -1)
 				log_debug("pod %s: not measured, nothing to "
 				    "remove", s);
 			else
@@ -173,7 +173,7 @@ metrics_tick(int fd, short event, void *arg)
 			log_warn("node report");
 		free(json);
 	}
-	fresh_schedule(pods_sample(&met, now_ns(), 1, report_pod));
+	fresh_schedule(mpods_sample(&met, now_ns(), 1, report_pod));
 }
 
 /* Pods waiting for their initial sample, reported between ticks. */
@@ -183,7 +183,7 @@ metrics_fresh(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	(void)arg;
-	fresh_schedule(pods_sample(&met, now_ns(), 0, report_pod));
+	fresh_schedule(mpods_sample(&met, now_ns(), 0, report_pod));
 }
 
 static void
@@ -196,7 +196,7 @@ fresh_schedule(size_t waiting)
 }
 
 static void
-report_pod(const struct pod *pod, const char *json)
+report_pod(const struct mpod *pod, const char *json)
 {
 	struct met_pod_sample	 s;
 	struct iovec		 iov[2];

@@ -124,8 +124,8 @@ struct met_ctr {
 	struct cg_limits limits;
 };
 
-struct pod {
-	RB_ENTRY(pod)	 entry;
+struct mpod {
+	RB_ENTRY(mpod)	 entry;
 	char		 instance[RIK_ID_MAX];
 	double		 cpu_limit;	/* from the parent, 0: none */
 	uint64_t	 mem_limit;
@@ -137,13 +137,13 @@ struct pod {
 	struct met_ctr	 ctrs[];
 };
 
-RB_HEAD(pod_tree, pod);
-RB_PROTOTYPE(pod_tree, pod, entry, pod_cmp)
+RB_HEAD(mpod_tree, mpod);
+RB_PROTOTYPE(mpod_tree, mpod, entry, mpod_cmp)
 
 struct metrics {
 	const char		*root;
 	struct cg_mounts	 mounts;
-	struct pod_tree		 pods;
+	struct mpod_tree		 pods;
 	size_t			 npods;
 	struct cpu_sample	 cpu_prev;
 	int			 cpu_have_prev;
@@ -183,17 +183,17 @@ void	 cg_read_limits(const struct cg_dirs *, struct cg_limits *);
 /* metrics_pod.c */
 void	 metrics_init(struct metrics *, const char *);
 void	 metrics_clear(struct metrics *);
-int	 pod_check(const struct met_pod *);
-struct pod *pod_add(struct metrics *, const struct met_pod *, uint64_t);
-int	 pod_del(struct metrics *, const char *);
-struct pod *pod_find(struct metrics *, const char *);
-char	*pod_sample(struct metrics *, struct pod *, uint64_t);
-size_t	 pods_sample(struct metrics *, uint64_t, int,
-	    void (*)(const struct pod *, const char *));
+int	 mpod_check(const struct met_pod *);
+struct mpod *mpod_add(struct metrics *, const struct met_pod *, uint64_t);
+int	 mpod_del(struct metrics *, const char *);
+struct mpod *mpod_find(struct metrics *, const char *);
+char	*mpod_sample(struct metrics *, struct mpod *, uint64_t);
+size_t	 mpods_sample(struct metrics *, uint64_t, int,
+	    void (*)(const struct mpod *, const char *));
 
 /* metrics_json.c */
 double	 met_round2(double);
-char	*json_node(const struct node_figures *);
-char	*json_pod(const struct pod_figures *);
+char	*met_json_node(const struct node_figures *);
+char	*met_json_pod(const struct pod_figures *);
 
 #endif

@@ -23,7 +23,7 @@ met_round2(double v)
 }
 
 char *
-json_node(const struct node_figures *nf)
+met_json_node(const struct node_figures *nf)
 {
 	json_t			*doc, *disks, *d;
 	const struct disk_usage	*du;
@@ -50,7 +50,7 @@ json_node(const struct node_figures *nf)
 
 /* A pod's totalCpu is a whole number when it can be, as the node's is. */
 char *
-json_pod(const struct pod_figures *pf)
+met_json_pod(const struct pod_figures *pf)
 {
 	json_t	*total;
 	json_t	*doc;

@@ -293,5 +293,5 @@ node_sample(struct metrics *m)
 	nf.ncpu = cur.ncpu;
 	nf.mem = m->mem;
 	nf.disks = &m->disks;
-	return json_node(&nf);
+	return met_json_node(&nf);
 }

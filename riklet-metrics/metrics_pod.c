@@ -13,16 +13,16 @@
 
 #define NS_PER_MS	UINT64_C(1000000)
 
-static int	 pod_cmp(struct pod *, struct pod *);
-static void	 pod_free(struct pod *);
-static void	 pod_carry(struct pod *, struct pod *);
-static void	 pod_limits(const struct metrics *, const struct pod *,
+static int	 mpod_cmp(struct mpod *, struct mpod *);
+static void	 mpod_free(struct mpod *);
+static void	 mpod_carry(struct mpod *, struct mpod *);
+static void	 mpod_limits(const struct metrics *, const struct mpod *,
 		    struct pod_figures *);
 
-RB_GENERATE(pod_tree, pod, entry, pod_cmp)
+RB_GENERATE(mpod_tree, mpod, entry, mpod_cmp)
 
 static int
-pod_cmp(struct pod *a, struct pod *b)
+mpod_cmp(struct mpod *a, struct mpod *b)
 {
 	return strcmp(a->instance, b->instance);
 }
@@ -42,18 +42,18 @@ metrics_init(struct metrics *m, const char *root)
 void
 metrics_clear(struct metrics *m)
 {
-	struct pod	*pod, *next;
+	struct mpod	*pod, *next;
 
-	RB_FOREACH_SAFE(pod, pod_tree, &m->pods, next) {
-		RB_REMOVE(pod_tree, &m->pods, pod);
-		pod_free(pod);
+	RB_FOREACH_SAFE(pod, mpod_tree, &m->pods, next) {
+		RB_REMOVE(mpod_tree, &m->pods, pod);
+		mpod_free(pod);
 	}
 	m->npods = 0;
 }
 
 /* The parent is trusted, but what it sends is still checked in full. */
 int
-pod_check(const struct met_pod *mp)
+mpod_check(const struct met_pod *mp)
 {
 	const struct met_container	*c;
 	uint32_t			 i;
@@ -78,14 +78,14 @@ pod_check(const struct met_pod *mp)
  * cgroups and their last reading; otherwise the first reading is taken
  * now, for a report MET_INITIAL_MS later.
  */
-struct pod *
-pod_add(struct metrics *m, const struct met_pod *mp, uint64_t now)
+struct mpod *
+mpod_add(struct metrics *m, const struct met_pod *mp, uint64_t now)
 {
-	struct pod	*pod, *old;
+	struct mpod	*pod, *old;
 	size_t		 i;
 	char		*json;
 
-	old = pod_find(m, mp->instance);
+	old = mpod_find(m, mp->instance);
 	if (old == NULL && m->npods >= MET_PODS_MAX) {
 		log_warnx("pod %s: more than %d pods, not measured",
 		    mp->instance, MET_PODS_MAX);
@@ -108,16 +108,16 @@ pod_add(struct metrics *m, const struct met_pod *mp, uint64_t now)
 		pod->ctrs[i].pid = mp->containers[i].pid;
 	}
 	if (old != NULL) {
-		pod_carry(pod, old);
-		RB_REMOVE(pod_tree, &m->pods, old);
-		pod_free(old);
+		mpod_carry(pod, old);
+		RB_REMOVE(mpod_tree, &m->pods, old);
+		mpod_free(old);
 	} else {
 		m->npods++;
 		/* A new hierarchy may have been mounted since. */
 		if (cg_mounts_read(m->root, &m->mounts) == -1)
 			log_warnx("cgroup mounts: %s", strerror(errno));
 	}
-	RB_INSERT(pod_tree, &m->pods, pod);
+	RB_INSERT(mpod_tree, &m->pods, pod);
 	log_debug("pod %s: %zu containers, cpu limit %.2f, memory limit %llu",
 	    pod->instance, pod->nctrs, pod->cpu_limit,
 	    (unsigned long long)pod->mem_limit);
@@ -125,14 +125,14 @@ pod_add(struct metrics *m, const struct met_pod *mp, uint64_t now)
 	for (i = 0; i < pod->nctrs; i++)
 		if (!pod->ctrs[i].have_prev)
 			break;
-	if (i < pod->nctrs && (json = pod_sample(m, pod, now)) != NULL)
+	if (i < pod->nctrs && (json = mpod_sample(m, pod, now)) != NULL)
 		free(json);
 	return pod;
 }
 
 /* What a replaced pod knew about the containers that stayed the same. */
 static void
-pod_carry(struct pod *pod, struct pod *old)
+mpod_carry(struct mpod *pod, struct mpod *old)
 {
 	struct met_ctr	*c, *oc;
 	size_t		 i, j;
@@ -162,31 +162,31 @@ pod_carry(struct pod *pod, struct pod *old)
 }
 
 int
-pod_del(struct metrics *m, const char *instance)
+mpod_del(struct metrics *m, const char *instance)
 {
-	struct pod	*pod;
+	struct mpod	*pod;
 
-	if ((pod = pod_find(m, instance)) == NULL)
+	if ((pod = mpod_find(m, instance)) == NULL)
 		return -1;
-	RB_REMOVE(pod_tree, &m->pods, pod);
-	pod_free(pod);
+	RB_REMOVE(mpod_tree, &m->pods, pod);
+	mpod_free(pod);
 	m->npods--;
 	return 0;
 }
 
-struct pod *
-pod_find(struct metrics *m, const char *instance)
+struct mpod *
+mpod_find(struct metrics *m, const char *instance)
 {
-	struct pod	 key;
+	struct mpod	 key;
 
 	if (strlcpy(key.instance, instance, sizeof(key.instance)) >=
 	    sizeof(key.instance))
 		return NULL;
-	return RB_FIND(pod_tree, &m->pods, &key);
+	return RB_FIND(mpod_tree, &m->pods, &key);
 }
 
 static void
-pod_free(struct pod *pod)
+mpod_free(struct mpod *pod)
 {
 	size_t	 i;
 
@@ -203,7 +203,7 @@ pod_free(struct pod *pod)
  * reading (then the pod is fresh again and reported soon).
  */
 char *
-pod_sample(struct metrics *m, struct pod *pod, uint64_t now)
+mpod_sample(struct metrics *m, struct mpod *pod, uint64_t now)
 {
 	struct met_ctr		*c;
 	struct cg_usage		 u;
@@ -269,10 +269,10 @@ pod_sample(struct metrics *m, struct pod *pod, uint64_t now)
 		    pod->instance);
 		return NULL;
 	}
-	pod_limits(m, pod, &pf);
+	mpod_limits(m, pod, &pf);
 	pf.mem_used = mem;
 	pf.cpu_pct = 100.0 * (double)dns / (double)elapsed / pf.total_cpu;
-	return json_pod(&pf);
+	return met_json_pod(&pf);
 }
 
 /*
@@ -282,7 +282,7 @@ pod_sample(struct metrics *m, struct pod *pod, uint64_t now)
  * unlimited.
  */
 static void
-pod_limits(const struct metrics *m, const struct pod *pod,
+mpod_limits(const struct metrics *m, const struct mpod *pod,
     struct pod_figures *pf)
 {
 	double		 cpu = 0.0;
@@ -322,16 +322,16 @@ pod_limits(const struct metrics *m, const struct pod *pod,
  * first report.
  */
 size_t
-pods_sample(struct metrics *m, uint64_t now, int tick,
-    void (*report)(const struct pod *, const char *))
+mpods_sample(struct metrics *m, uint64_t now, int tick,
+    void (*report)(const struct mpod *, const char *))
 {
-	struct pod	*pod;
+	struct mpod	*pod;
 	char		*json;
 	uint64_t	 age, due;
 	size_t		 waiting = 0;
 
 	due = (tick ? MET_INITIAL_MIN_MS : MET_INITIAL_MS) * NS_PER_MS;
-	RB_FOREACH(pod, pod_tree, &m->pods) {
+	RB_FOREACH(pod, mpod_tree, &m->pods) {
 		age = now - pod->added_ns;
 		if (pod->fresh && age < due) {
 			waiting++;
@@ -339,7 +339,7 @@ pods_sample(struct metrics *m, uint64_t now, int tick,
 		}
 		if (!tick && !pod->fresh)
 			continue;
-		if ((json = pod_sample(m, pod, now)) != NULL) {
+		if ((json = mpod_sample(m, pod, now)) != NULL) {
 			report(pod, json);
 			free(json);
 		}

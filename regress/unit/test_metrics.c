@@ -120,9 +120,9 @@ parse(char *s)
 
 /* The pod's CPU figure at now; the pod must be reported. */
 static double
-usage_at(struct pod *pod, uint64_t now)
+usage_at(struct mpod *pod, uint64_t now)
 {
-	json_t	*doc = parse(pod_sample(&m, pod, now));
+	json_t	*doc = parse(mpod_sample(&m, pod, now));
 	double	 pct = doc_num(doc, "cpu", "currentUsage");
 
 	json_decref(doc);
@@ -288,7 +288,7 @@ END_TEST
 START_TEST(pod_v1)
 {
 	struct met_pod	 mp;
-	struct pod	*pod;
+	struct mpod	*pod;
 	json_t		*doc;
 
 	metrics_init(&m, tree("v1"));
@@ -297,13 +297,13 @@ START_TEST(pod_v1)
 	node_figures_set();
 	pod_msg(&mp, "web-1");
 	pod_ctr(&mp, ID_A, 4242, "");
-	ck_assert_int_eq(pod_check(&mp), 0);
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+	ck_assert_int_eq(mpod_check(&mp), 0);
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 	ck_assert_int_eq(pod->fresh, 1);
 	ck_assert_int_eq(pod->ctrs[0].dirs.acct_v, CG_V1);
 	/* 0.25 s of CPU in 1 s, quota 50000/100000: half the limit. */
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "802439755\n");
-	doc = parse(pod_sample(&m, pod, T0 + SEC));
+	doc = parse(mpod_sample(&m, pod, T0 + SEC));
 	ck_assert_int_eq(pod->fresh, 0);
 	ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 0.5, 1e-9);
 	ck_assert(json_is_real(json_object_get(json_object_get(doc, "cpu"),
@@ -318,7 +318,7 @@ END_TEST
 START_TEST(pod_v1_two_containers)
 {
 	struct met_pod	 mp;
-	struct pod	*pod;
+	struct mpod	*pod;
 	json_t		*doc;
 
 	metrics_init(&m, tree("v1"));
@@ -327,11 +327,11 @@ START_TEST(pod_v1_two_containers)
 	pod_ctr(&mp, ID_A, 4242, "");
 	pod_ctr(&mp, ID_B, 0, "/docker/" ID_B);	/* the engine's path */
 	mp.cpu_limit = 1.0;	/* the cgroups say otherwise: they win */
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "652439755\n");
 	putf(V1_B, "cpuacct", "/cpuacct.usage", "1300000000\n");
 	putf(V1_B, "memory", "/memory.usage_in_bytes", "16777217\n");
-	doc = parse(pod_sample(&m, pod, T0 + 2 * SEC));
+	doc = parse(mpod_sample(&m, pod, T0 + 2 * SEC));
 	/* 0.4 s of CPU in 2 s on 2 cores */
 	ck_assert_int_eq(doc_int(doc, "cpu", "totalCpu"), 2);
 	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 10.0, 1e-9);
@@ -347,10 +347,10 @@ START_TEST(pod_v1_two_containers)
 	rm("/sys/fs/cgroup/cpu/docker/" ID_B "/cpu.cfs_quota_us");
 	rm("/sys/fs/cgroup/memory/docker/" ID_B "/memory.limit_in_bytes");
 	rm("/sys/fs/cgroup/memory/docker/" ID_A "/memory.limit_in_bytes");
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0 + 3 * SEC));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0 + 3 * SEC));
 	pod->ticks = 0;		/* the limits are read again now */
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "802439755\n");
-	doc = parse(pod_sample(&m, pod, T0 + 4 * SEC));
+	doc = parse(mpod_sample(&m, pod, T0 + 4 * SEC));
 	ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 1.5, 1e-9);
 	/* 0.15 s in 2 s (the last sample was at T0 + 2 s) of 1.5 cores */
 	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 5.0, 1e-9);
@@ -362,7 +362,7 @@ END_TEST
 START_TEST(pod_v2)
 {
 	struct met_pod	 mp;
-	struct pod	*pod;
+	struct mpod	*pod;
 	json_t		*doc;
 
 	metrics_init(&m, tree("v2"));
@@ -370,12 +370,12 @@ START_TEST(pod_v2)
 	node_figures_set();
 	pod_msg(&mp, "api-1");
 	pod_ctr(&mp, ID_A, 4343, "");
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 	ck_assert_int_eq(pod->ctrs[0].dirs.acct_v, CG_V2);
 	ck_assert_int_eq(pod->ctrs[0].dirs.mem_v, CG_V2);
 	put(V2_A "/cpu.stat", "usage_usec 1400000\nuser_usec 1000000\n"
 	    "system_usec 400000\nnr_periods 20\n");
-	doc = parse(pod_sample(&m, pod, T0 + SEC));
+	doc = parse(mpod_sample(&m, pod, T0 + SEC));
 	ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 0.5, 1e-9);
 	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 80.0, 1e-9);
 	check_pod_memory(doc, 268435456, 67108864);
@@ -384,9 +384,9 @@ START_TEST(pod_v2)
 	/* "max" is no limit: the node's figures. */
 	pod_msg(&mp, "api-2");
 	pod_ctr(&mp, ID_B, 4344, "");
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 	put(V2_B "/cpu.stat", "user_usec 1\nusage_usec 3500000\n");
-	doc = parse(pod_sample(&m, pod, T0 + SEC));
+	doc = parse(mpod_sample(&m, pod, T0 + SEC));
 	ck_assert_int_eq(doc_int(doc, "cpu", "totalCpu"), 2);
 	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 25.0, 1e-9);
 	check_pod_memory(doc, 24 * GIB, 8388608);
@@ -397,7 +397,7 @@ END_TEST
 START_TEST(pod_container_vanishes)
 {
 	struct met_pod	 mp;
-	struct pod	*pod;
+	struct mpod	*pod;
 	char		 cmd[3 * PATH_MAX];
 
 	metrics_init(&m, tree("v1"));
@@ -405,19 +405,19 @@ START_TEST(pod_container_vanishes)
 	pod_msg(&mp, "db-1");
 	pod_ctr(&mp, ID_A, 4242, "");
 	pod_ctr(&mp, ID_B, 4243, "");
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 	/* B's cgroup goes between two samples: no report, no zero. */
 	(void)snprintf(cmd, sizeof(cmd), "mv %s/sys/fs/cgroup/cpuacct/docker/"
 	    ID_B " %s/gone", tmproot, tmproot);
 	ck_assert_int_eq(system(cmd), 0);
-	ck_assert_ptr_null(pod_sample(&m, pod, T0 + SEC));
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
 	ck_assert_int_eq(pod->ctrs[1].resolved, 0);
-	ck_assert_ptr_null(pod_sample(&m, pod, T0 + 2 * SEC));
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 2 * SEC));
 	/* It comes back: a fresh baseline first, then a report. */
 	(void)snprintf(cmd, sizeof(cmd), "mv %s/gone %s/sys/fs/cgroup/cpuacct/"
 	    "docker/" ID_B, tmproot, tmproot);
 	ck_assert_int_eq(system(cmd), 0);
-	ck_assert_ptr_null(pod_sample(&m, pod, T0 + 3 * SEC));
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 3 * SEC));
 	ck_assert_int_eq(pod->fresh, 1);
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "652439755\n");
 	putf(V1_B, "cpuacct", "/cpuacct.usage", "1100000000\n");
@@ -428,15 +428,15 @@ END_TEST
 START_TEST(pod_counter_backwards)
 {
 	struct met_pod	 mp;
-	struct pod	*pod;
+	struct mpod	*pod;
 
 	metrics_init(&m, tree("v1"));
 	node_figures_set();
 	pod_msg(&mp, "db-2");
 	pod_ctr(&mp, ID_A, 4242, "");
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "1000\n");
-	ck_assert_ptr_null(pod_sample(&m, pod, T0 + SEC));
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "100001000\n");
 	ck_assert_double_eq_tol(usage_at(pod, T0 + 2 * SEC), 20.0, 1e-9);
 }
@@ -445,7 +445,7 @@ END_TEST
 START_TEST(pod_missing_controller)
 {
 	struct met_pod	 mp;
-	struct pod	*pod;
+	struct mpod	*pod;
 	char		 cmd[3 * PATH_MAX];
 
 	/* No memory hierarchy mounted, and v2 has no memory controller. */
@@ -458,9 +458,9 @@ START_TEST(pod_missing_controller)
 	node_figures_set();
 	pod_msg(&mp, "cache-1");
 	pod_ctr(&mp, ID_A, 4242, "");
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
-	ck_assert_ptr_null(pod_sample(&m, pod, T0 + SEC));
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
 
 	metrics_clear(&m);
 	remove_tmp();
@@ -469,8 +469,8 @@ START_TEST(pod_missing_controller)
 	rm(V2_A "/memory.current");
 	pod_msg(&mp, "cache-2");
 	pod_ctr(&mp, ID_A, 4343, "");
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
-	ck_assert_ptr_null(pod_sample(&m, pod, T0 + SEC));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
 	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
 }
 END_TEST
@@ -478,7 +478,7 @@ END_TEST
 START_TEST(pod_malformed)
 {
 	struct met_pod	 mp;
-	struct pod	*pod;
+	struct mpod	*pod;
 	const char	*bad[] = { "", "abc\n", "-5\n", "1e9\n", "12 13\n",
 	    "99999999999999999999999\n", "12\n\n" };
 	const char	*bad_stat[] = { "", "user_usec 5\n", "usage_usec\n",
@@ -491,18 +491,18 @@ START_TEST(pod_malformed)
 	pod_msg(&mp, "bad-1");
 	pod_ctr(&mp, ID_A, 4242, "");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+		ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 		putf(V1_A, "cpuacct", "/cpuacct.usage", bad[i]);
-		ck_assert_msg(pod_sample(&m, pod, T0 + SEC) == NULL, "%zu", i);
-		ck_assert_int_eq(pod_del(&m, "bad-1"), 0);
+		ck_assert_msg(mpod_sample(&m, pod, T0 + SEC) == NULL, "%zu", i);
+		ck_assert_int_eq(mpod_del(&m, "bad-1"), 0);
 		putf(V1_A, "cpuacct", "/cpuacct.usage", "1\n");
 	}
 	/* A garbled /proc/<pid>/cgroup finds nothing. */
 	put("/proc/4242/cgroup", "4:memory\n");
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
 	put("/proc/4242/cgroup", "4:memory:/docker/../../etc\n");
-	ck_assert_ptr_null(pod_sample(&m, pod, T0 + SEC));
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
 	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
 
 	metrics_clear(&m);
@@ -512,16 +512,16 @@ START_TEST(pod_malformed)
 	pod_msg(&mp, "bad-2");
 	pod_ctr(&mp, ID_A, 4343, "");
 	for (i = 0; i < sizeof(bad_stat) / sizeof(bad_stat[0]); i++) {
-		ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+		ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 		put(V2_A "/cpu.stat", bad_stat[i]);
-		ck_assert_msg(pod_sample(&m, pod, T0 + SEC) == NULL, "%zu", i);
-		ck_assert_int_eq(pod_del(&m, "bad-2"), 0);
+		ck_assert_msg(mpod_sample(&m, pod, T0 + SEC) == NULL, "%zu", i);
+		ck_assert_int_eq(mpod_del(&m, "bad-2"), 0);
 		put(V2_A "/cpu.stat", "usage_usec 1\n");
 	}
 	/* Garbled limits are unknown, not zero: the node's figures. */
 	put(V2_A "/cpu.max", "fifty 100000\n");
 	put(V2_A "/memory.max", "-1\n");
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 	ck_assert_int_eq(pod->ctrs[0].limits.cpu_known, 0);
 	ck_assert_int_eq(pod->ctrs[0].limits.mem_known, 0);
 }
@@ -531,16 +531,16 @@ END_TEST
 START_TEST(pod_pid_reused)
 {
 	struct met_pod	 mp;
-	struct pod	*pod;
+	struct mpod	*pod;
 
 	metrics_init(&m, tree("v1"));
 	node_figures_set();
 	pod_msg(&mp, "reuse-1");
 	pod_ctr(&mp, ID_B, 4242, "");
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
 	put("/proc/4242/cgroup", "1:cpu,cpuacct:/\n4:memory:/\n0::/\n");
-	ck_assert_ptr_null(pod_sample(&m, pod, T0 + SEC));
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
 	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
 }
 END_TEST
@@ -551,50 +551,50 @@ START_TEST(pod_messages_checked)
 
 	pod_msg(&mp, "ok");
 	pod_ctr(&mp, ID_A, 1, "/docker/x");
-	ck_assert_int_eq(pod_check(&mp), 0);
+	ck_assert_int_eq(mpod_check(&mp), 0);
 
 	bad = mp;
 	memset(bad.instance, 'x', sizeof(bad.instance));
-	ck_assert_int_eq(pod_check(&bad), -1);
+	ck_assert_int_eq(mpod_check(&bad), -1);
 	bad = mp;
 	bad.instance[0] = '\0';
-	ck_assert_int_eq(pod_check(&bad), -1);
+	ck_assert_int_eq(mpod_check(&bad), -1);
 	bad = mp;
 	bad.ncontainers = RIK_CONTAINERS_MAX + 1;
-	ck_assert_int_eq(pod_check(&bad), -1);
+	ck_assert_int_eq(mpod_check(&bad), -1);
 	bad = mp;
 	bad.cpu_limit = NAN;
-	ck_assert_int_eq(pod_check(&bad), -1);
+	ck_assert_int_eq(mpod_check(&bad), -1);
 	bad = mp;
 	bad.cpu_limit = -1;
-	ck_assert_int_eq(pod_check(&bad), -1);
+	ck_assert_int_eq(mpod_check(&bad), -1);
 	bad = mp;
 	bad.memory_limit = -1;
-	ck_assert_int_eq(pod_check(&bad), -1);
+	ck_assert_int_eq(mpod_check(&bad), -1);
 	bad = mp;
 	memset(bad.containers[0].id, 'a', sizeof(bad.containers[0].id));
-	ck_assert_int_eq(pod_check(&bad), -1);
+	ck_assert_int_eq(mpod_check(&bad), -1);
 	bad = mp;
 	memset(bad.containers[0].cgroup, '/', sizeof(bad.containers[0].cgroup));
-	ck_assert_int_eq(pod_check(&bad), -1);
+	ck_assert_int_eq(mpod_check(&bad), -1);
 	bad = mp;
 	(void)strlcpy(bad.containers[0].cgroup, "docker/x",
 	    sizeof(bad.containers[0].cgroup));
-	ck_assert_int_eq(pod_check(&bad), -1);
+	ck_assert_int_eq(mpod_check(&bad), -1);
 	bad = mp;
 	bad.containers[0].pid = -1;
-	ck_assert_int_eq(pod_check(&bad), -1);
+	ck_assert_int_eq(mpod_check(&bad), -1);
 	/* Only the containers in use are looked at. */
 	bad = mp;
 	memset(bad.containers[1].id, 'a', sizeof(bad.containers[1].id));
-	ck_assert_int_eq(pod_check(&bad), 0);
+	ck_assert_int_eq(mpod_check(&bad), 0);
 }
 END_TEST
 
 START_TEST(pod_table)
 {
 	struct met_pod	 mp;
-	struct pod	*pod;
+	struct mpod	*pod;
 	char		 name[32];
 	int		 i;
 
@@ -603,18 +603,18 @@ START_TEST(pod_table)
 	for (i = 0; i < MET_PODS_MAX; i++) {
 		(void)snprintf(name, sizeof(name), "p%d", i);
 		pod_msg(&mp, name);
-		ck_assert_ptr_nonnull(pod_add(&m, &mp, T0));
+		ck_assert_ptr_nonnull(mpod_add(&m, &mp, T0));
 	}
 	pod_msg(&mp, "one-too-many");
-	ck_assert_ptr_null(pod_add(&m, &mp, T0));
+	ck_assert_ptr_null(mpod_add(&m, &mp, T0));
 	pod_msg(&mp, "p7");	/* a replacement is not a new pod */
 	pod_ctr(&mp, ID_A, 4242, "");
-	ck_assert_ptr_nonnull(pod = pod_add(&m, &mp, T0));
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
 	ck_assert_uint_eq(m.npods, MET_PODS_MAX);
-	ck_assert_ptr_eq(pod_find(&m, "p7"), pod);
-	ck_assert_int_eq(pod_del(&m, "p7"), 0);
-	ck_assert_int_eq(pod_del(&m, "p7"), -1);
-	ck_assert_ptr_null(pod_find(&m, "p7"));
+	ck_assert_ptr_eq(mpod_find(&m, "p7"), pod);
+	ck_assert_int_eq(mpod_del(&m, "p7"), 0);
+	ck_assert_int_eq(mpod_del(&m, "p7"), -1);
+	ck_assert_ptr_null(mpod_find(&m, "p7"));
 	ck_assert_uint_eq(m.npods, MET_PODS_MAX - 1);
 }
 END_TEST
@@ -623,7 +623,7 @@ static int	 nreports;
 static char	 last_report[RIK_METRICS_MAX];
 
 static void
-count_report(const struct pod *pod, const char *json)
+count_report(const struct mpod *pod, const char *json)
 {
 	(void)pod;
 	nreports++;
@@ -640,21 +640,21 @@ START_TEST(pod_initial_sample)
 	node_figures_set();
 	pod_msg(&mp, "new-1");
 	pod_ctr(&mp, ID_A, 4242, "");
-	ck_assert_ptr_nonnull(pod_add(&m, &mp, T0));
+	ck_assert_ptr_nonnull(mpod_add(&m, &mp, T0));
 	nreports = 0;
 	/* A tick 50 ms after the add is too soon; the fresh timer is not
 	 * due before 200 ms. */
-	ck_assert_uint_eq(pods_sample(&m, T0 + 50 * ms, 1, count_report), 1);
-	ck_assert_uint_eq(pods_sample(&m, T0 + 150 * ms, 0, count_report), 1);
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 50 * ms, 1, count_report), 1);
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 150 * ms, 0, count_report), 1);
 	ck_assert_int_eq(nreports, 0);
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "652439755\n");
-	ck_assert_uint_eq(pods_sample(&m, T0 + 200 * ms, 0, count_report), 0);
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 200 * ms, 0, count_report), 0);
 	ck_assert_int_eq(nreports, 1);
 	ck_assert_ptr_nonnull(strstr(last_report, "\"currentUsage\":100.0"));
 	/* From then on only ticks report it. */
-	ck_assert_uint_eq(pods_sample(&m, T0 + 400 * ms, 0, count_report), 0);
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 400 * ms, 0, count_report), 0);
 	ck_assert_int_eq(nreports, 1);
-	ck_assert_uint_eq(pods_sample(&m, T0 + 1200 * ms, 1, count_report), 0);
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 1200 * ms, 1, count_report), 0);
 	ck_assert_int_eq(nreports, 2);
 	ck_assert_ptr_nonnull(strstr(last_report, "\"currentUsage\":0.0"));
 }
@@ -667,7 +667,7 @@ START_TEST(json_numbers)
 	struct node_figures	 nf = { 2, 12.346, { 1000, 333 }, &ds };
 	char			*s;
 
-	s = json_pod(&pf);
+	s = met_json_pod(&pf);
 	ck_assert_str_eq(s, "{\"cpu\":{\"totalCpu\":0.5,\"currentUsage\":"
 	    "33.33},\"memory\":{\"totalMemory\":3000,\"freeMemory\":2000,"
 	    "\"freeMemoryAmount\":66.67}}");
@@ -675,7 +675,7 @@ START_TEST(json_numbers)
 	pf.total_cpu = 2.0;
 	pf.cpu_pct = 150.0;	/* never above 100 */
 	pf.mem_used = 4000;	/* nor below no memory */
-	s = json_pod(&pf);
+	s = met_json_pod(&pf);
 	ck_assert_str_eq(s, "{\"cpu\":{\"totalCpu\":2,\"currentUsage\":"
 	    "100.0},\"memory\":{\"totalMemory\":3000,\"freeMemory\":0,"
 	    "\"freeMemoryAmount\":0.0}}");
@@ -685,7 +685,7 @@ START_TEST(json_numbers)
 	ds.disks[0].total = UINT64_C(270000000000);
 	ds.disks[0].used = 1;
 	ds.disks[0].avail = 2;
-	s = json_node(&nf);
+	s = met_json_node(&nf);
 	ck_assert_str_eq(s, "{\"cpu\":{\"totalCpu\":2,\"currentUsage\":"
 	    "12.35},\"memory\":{\"totalMemory\":1000,\"freeMemory\":333,"
 	    "\"freeMemoryAmount\":33.3},\"disks\":[{\"diskName\":\"/dev/vda\","
