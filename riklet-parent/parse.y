@@ -1,8 +1,19 @@
 /*
- * Interim riklet.conf reader (being replaced by the full grammar):
- * one "keyword value" per line.
+ * riklet.conf(5): the grammar, its lexer and the checks of every value.
+ *
+ * The file is parsed into a scratch copy of the configuration; the
+ * caller's copy is written only when the whole file, includes and all,
+ * parsed without a single error.
  */
+
 %{
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,83 +21,809 @@
 
 #include "log.h"
 #include "parse.h"
+#include "riklet_conf.h"
 #include "util.h"
 
-int	yylex(void);
-void	yyerror(const char *);
+#define MAXINCLUDE	8	/* include files nested in one another */
+#define MAXTOKEN	8192	/* longest word or quoted string */
+#define MAXPARALLEL	256
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct file {
+	TAILQ_ENTRY(file)	 entry;
+	FILE			*stream;
+	char			*name;
+	int			 lineno;
+	int			 nlpending;	/* '\n' returned, not yet counted */
+	int			 midline;	/* a token since the last '\n' */
+	int			 depth;
+	int			 ungot[2];
+	int			 nungot;
+};
+TAILQ_HEAD(files, file);
+
+struct macro {
+	TAILQ_ENTRY(macro)	 entry;
+	char			*name;
+	char			*value;
+};
+TAILQ_HEAD(macros, macro);
+
+/* Every string handed to the grammar; all are freed after the parse. */
+struct lexstr {
+	SLIST_ENTRY(lexstr)	 entry;
+	char			 s[];
+};
+SLIST_HEAD(lexstrs, lexstr);
+
+struct tlsopts {
+	int		 on;
+	char		*ca;
+	char		*cert;
+	char		*key;
+};
+
+struct keyword {
+	const char	*name;
+	int		 token;
+};
+
+int		 yyparse(void);
+static int	 yylex(void);
+static void	 yyerror(const char *);
+static void	 conf_error(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+
+static int	 lgetc(void);
+static void	 lungetc(int);
+static int	 lex_error(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+static int	 lex_quoted(int);
+static int	 lex_word(int);
+static int	 lex_macro(void);
+static int	 keyword_cmp(const void *, const void *);
+static char	*lexstr_new(const char *, size_t);
+
+static struct file *pushfile(const char *, int, const char **);
+static int	 popfile(void);
+static void	 include_file(const char *);
+
+static int	 macro_name_ok(const char *);
+static void	 macro_set(const char *, const char *);
+static const char *macro_get(const char *);
+
+static void	 copy_field(char *, size_t, const char *);
+static int	 check_length(const char *, const char *, size_t);
+static const char *check_hostport(const char *);
+static const char *check_hostname(const char *);
+static const char *check_user(const char *);
+static void	 set_scheduler(const char *, const struct tlsopts *);
+static void	 set_tlsopt(const char *, char **, char *);
+static void	 set_hostname(const char *);
+static void	 set_user(const char *);
+static void	 set_path(const char *, char *, size_t, const char *);
+static void	 set_socket(const char *, char *, size_t, const char *);
+static void	 set_duration(const char *, uint64_t *, const char *);
+static void	 set_parallel(const char *);
+static int	 default_hostname(const char *, struct riklet_conf *);
+
+static struct files	 files = TAILQ_HEAD_INITIALIZER(files);
+static struct file	*file;
+static struct macros	 macros = TAILQ_HEAD_INITIALIZER(macros);
+static struct lexstrs	 lexstrs = SLIST_HEAD_INITIALIZER(lexstrs);
+static struct riklet_conf *pconf;
+static int		 errors;
+static int		 lexerr;	/* the lexer reported this error */
+static int		 hostname_set;
 %}
-%token DUMMY
+
+%union {
+	char		*string;
+	struct tlsopts	 tls;
+}
+
+%token	CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HOSTNAME INCLUDE KEY
+%token	METRICRESOLUTION OFF SCHEDULER SOCKET STOPAFTERDISCONNECT STOPGRACE
+%token	TLS USER ERROR
+%token	<string>	STRING
+%type	<string>	include
+%type	<tls>		tls tlsopts
+
 %%
-grammar	: /* empty */ ;
+
+/*
+ * The include action runs once the '\n' that ends the statement has been
+ * shifted; the reduction needs no lookahead, so the next token read is
+ * already the first one of the included file.
+ */
+grammar	: /* empty */
+	| grammar '\n'
+	| grammar include '\n'		{ include_file($2); }
+	| grammar macro '\n'
+	| grammar setting '\n'
+	| grammar error '\n'		{ yyerrok; }
+	;
+
+include	: INCLUDE STRING		{ $$ = $2; }
+	;
+
+macro	: STRING '=' STRING		{
+			if (!macro_name_ok($1))
+				conf_error("invalid macro name \"%s\"", $1);
+			else
+				macro_set($1, $3);
+		}
+	;
+
+setting	: SCHEDULER STRING tls		{ set_scheduler($2, &$3); }
+	| HOSTNAME STRING		{ set_hostname($2); }
+	| METRICRESOLUTION STRING	{
+			set_duration("metric-resolution",
+			    &pconf->metric_resolution_ms, $2);
+		}
+	| DOCKER SOCKET STRING		{
+			set_socket("docker socket", pconf->docker_socket,
+			    sizeof(pconf->docker_socket), $3);
+		}
+	| USER STRING			{ set_user($2); }
+	| CHROOT STRING			{
+			set_path("chroot", pconf->chroot,
+			    sizeof(pconf->chroot), $2);
+		}
+	| CONTROL SOCKET STRING		{
+			set_socket("control socket", pconf->control_socket,
+			    sizeof(pconf->control_socket), $3);
+		}
+	| STOPAFTERDISCONNECT OFF	{ pconf->stop_after_disconnect_ms = 0; }
+	| STOPAFTERDISCONNECT STRING	{
+			set_duration("stop-after-disconnect",
+			    &pconf->stop_after_disconnect_ms, $2);
+		}
+	| STOPGRACE STRING		{
+			set_duration("stop-grace", &pconf->stop_grace_ms, $2);
+		}
+	| CREATEPARALLEL STRING		{ set_parallel($2); }
+	;
+
+tls	: /* empty */			{ memset(&$$, 0, sizeof($$)); }
+	| TLS tlsopts			{ $$ = $2; $$.on = 1; }
+	;
+
+tlsopts	: /* empty */			{ memset(&$$, 0, sizeof($$)); }
+	| tlsopts CA STRING		{ $$ = $1; set_tlsopt("ca", &$$.ca, $3); }
+	| tlsopts CERT STRING		{
+			$$ = $1;
+			set_tlsopt("cert", &$$.cert, $3);
+		}
+	| tlsopts KEY STRING		{ $$ = $1; set_tlsopt("key", &$$.key, $3); }
+	;
+
 %%
-int yylex(void) { return 0; }
-void yyerror(const char *s) { (void)s; }
+
+/* Sorted: looked up with bsearch(3). */
+static const struct keyword keywords[] = {
+	{ "ca",				CA },
+	{ "cert",			CERT },
+	{ "chroot",			CHROOT },
+	{ "control",			CONTROL },
+	{ "create-parallel",		CREATEPARALLEL },
+	{ "docker",			DOCKER },
+	{ "hostname",			HOSTNAME },
+	{ "include",			INCLUDE },
+	{ "key",			KEY },
+	{ "metric-resolution",		METRICRESOLUTION },
+	{ "off",			OFF },
+	{ "scheduler",			SCHEDULER },
+	{ "socket",			SOCKET },
+	{ "stop-after-disconnect",	STOPAFTERDISCONNECT },
+	{ "stop-grace",			STOPGRACE },
+	{ "tls",			TLS },
+	{ "user",			USER },
+};
 
 int
-parse_config(const char *file, struct riklet_conf *out)
+parse_config(const char *filename, struct riklet_conf *conf)
 {
-	struct riklet_conf	 conf;
-	FILE			*f;
-	char			 line[1024], k1[64], k2[64], v[1024];
+	struct riklet_conf	 nconf;
+	struct macro		*m;
+	struct lexstr		*ls;
 	const char		*errstr;
-	int			 lineno = 0, errors = 0;
 
-	conf_defaults(&conf);
-	if ((f = fopen(file, "r")) == NULL) {
-		log_warn("%s", file);
+	conf_defaults(&nconf);
+	pconf = &nconf;
+	errors = lexerr = hostname_set = 0;
+
+	if ((file = pushfile(filename, 0, &errstr)) == NULL) {
+		log_warnx("%s: %s", filename, errstr);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (sscanf(line, "%63s %63s \"%1023[^\"]\"", k1, k2, v) == 3) {
-			if (strcmp(k1, "docker") == 0)
-				strlcpy(conf.docker_socket, v, sizeof(conf.docker_socket));
-			else if (strcmp(k1, "control") == 0)
-				strlcpy(conf.control_socket, v, sizeof(conf.control_socket));
-			continue;
-		}
-		if (sscanf(line, "%63s \"%1023[^\"]\"", k1, v) == 2 ||
-		    sscanf(line, "%63s %1023s", k1, v) == 2) {
-			if (strcmp(k1, "scheduler") == 0)
-				strlcpy(conf.scheduler, v, sizeof(conf.scheduler));
-			else if (strcmp(k1, "hostname") == 0)
-				strlcpy(conf.hostname, v, sizeof(conf.hostname));
-			else if (strcmp(k1, "user") == 0)
-				strlcpy(conf.user, v, sizeof(conf.user));
-			else if (strcmp(k1, "chroot") == 0)
-				strlcpy(conf.chroot, v, sizeof(conf.chroot));
-			else if (strcmp(k1, "metric-resolution") == 0) {
-				if (parse_duration(v, &conf.metric_resolution_ms, &errstr) == -1) {
-					log_warnx("%s:%d: %s", file, lineno, errstr);
-					errors++;
-				}
-			} else if (strcmp(k1, "stop-after-disconnect") == 0) {
-				if (parse_duration(v, &conf.stop_after_disconnect_ms, &errstr) == -1) {
-					log_warnx("%s:%d: %s", file, lineno, errstr);
-					errors++;
-				}
-			} else {
-				log_warnx("%s:%d: syntax error", file, lineno);
-				errors++;
-			}
-			continue;
-		}
-		log_warnx("%s:%d: syntax error", file, lineno);
+	if (yyparse() != 0 && errors == 0)
 		errors++;
+
+	while (popfile() != EOF)
+		;
+	while ((m = TAILQ_FIRST(&macros)) != NULL) {
+		TAILQ_REMOVE(&macros, m, entry);
+		free(m->name);
+		free(m->value);
+		free(m);
 	}
-	fclose(f);
-	if (conf.hostname[0] == '\0')
-		gethostname(conf.hostname, sizeof(conf.hostname) - 1);
-	if (errors)
+	while ((ls = SLIST_FIRST(&lexstrs)) != NULL) {
+		SLIST_REMOVE_HEAD(&lexstrs, entry);
+		free(ls);
+	}
+	pconf = NULL;
+
+	if (errors == 0 && !hostname_set &&
+	    default_hostname(filename, &nconf) == -1)
+		errors++;
+	if (errors != 0)
 		return -1;
-	*out = conf;
+	*conf = nconf;
 	return 0;
 }
 
-void
-print_config(FILE *f, const struct riklet_conf *c)
+/* The file being read, with the line of the statement being reduced. */
+static void
+conf_error(const char *fmt, ...)
 {
-	fprintf(f, "scheduler \"%s\"\nhostname \"%s\"\n", c->scheduler, c->hostname);
+	char	 msg[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	errors++;
+	if (file != NULL)
+		log_warnx("%s:%d: %s", file->name, file->lineno, msg);
+	else
+		log_warnx("%s", msg);
+}
+
+/* The lexer already said what was wrong with this line. */
+static void
+yyerror(const char *msg)
+{
+	if (lexerr) {
+		lexerr = 0;
+		return;
+	}
+	conf_error("%s", msg);
+}
+
+static int
+keyword_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct keyword *)e)->name);
+}
+
+static int
+lgetc(void)
+{
+	if (file->nungot > 0)
+		return file->ungot[--file->nungot];
+	return getc(file->stream);
+}
+
+static void
+lungetc(int c)
+{
+	if (c != EOF && file->nungot < (int)NELEM(file->ungot))
+		file->ungot[file->nungot++] = c;
+}
+
+/* Reports, then skips the rest of the line; the grammar sees an ERROR. */
+static int
+lex_error(const char *fmt, ...)
+{
+	char	 msg[1024];
+	va_list	 ap;
+	int	 c;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_error("%s", msg);
+	lexerr = 1;
+	while ((c = lgetc()) != '\n' && c != EOF)
+		;
+	lungetc(c);
+	return ERROR;
+}
+
+static char *
+lexstr_new(const char *s, size_t len)
+{
+	struct lexstr	*ls;
+
+	if ((ls = malloc(sizeof(*ls) + len + 1)) == NULL)
+		fatal("%s", __func__);
+	memcpy(ls->s, s, len);
+	ls->s[len] = '\0';
+	SLIST_INSERT_HEAD(&lexstrs, ls, entry);
+	return ls->s;
+}
+
+/*
+ * Line numbers: a '\n' is counted only when the token after it is read,
+ * so an error found while reducing a statement (with its '\n' as the
+ * lookahead) is reported on the statement's own line.
+ */
+static int
+yylex(void)
+{
+	int	 c;
+
+top:
+	if (file->nlpending) {
+		file->lineno++;
+		file->nlpending = 0;
+	}
+	while ((c = lgetc()) == ' ' || c == '\t' || c == '\r' || c == '\\') {
+		if (c != '\\')
+			continue;
+		if ((c = lgetc()) != '\n') {
+			lungetc(c);
+			c = '\\';
+			break;
+		}
+		file->lineno++;
+	}
+	if (c == '#')
+		while ((c = lgetc()) != '\n' && c != EOF)
+			;
+	switch (c) {
+	case EOF:
+		/* A last line without its '\n' still ends a statement. */
+		if (file->midline) {
+			file->midline = 0;
+			return '\n';
+		}
+		if (popfile() == EOF)
+			return 0;
+		goto top;
+	case '\n':
+		file->nlpending = 1;
+		file->midline = 0;
+		lexerr = 0;
+		return '\n';
+	}
+	file->midline = 1;
+	/* To the grammar, a 0 token is the end of input. */
+	if (c == '\0')
+		return lex_error("NUL character");
+	if (c == '$')
+		return lex_macro();
+	if (c == '"' || c == '\'')
+		return lex_quoted(c);
+	if (isalnum(c) || (c != '\0' && strchr("-_.:/@+[]", c) != NULL))
+		return lex_word(c);
+	return c;
+}
+
+/* "..." or '...': a backslash escapes the quote, itself or a newline. */
+static int
+lex_quoted(int quote)
+{
+	char	 buf[MAXTOKEN];
+	size_t	 len = 0;
+	int	 c;
+
+	for (;;) {
+		if ((c = lgetc()) == EOF || c == '\n') {
+			lungetc(c);
+			return lex_error("unterminated quoted string");
+		}
+		if (c == quote)
+			break;
+		if (c == '\\') {
+			c = lgetc();
+			if (c == '\n') {
+				file->lineno++;
+				continue;
+			}
+			if (c != quote && c != '\\') {
+				lungetc(c);
+				return lex_error("invalid escape sequence in "
+				    "quoted string");
+			}
+		} else if (iscntrl(c) && c != '\t')
+			return lex_error("control character in quoted string");
+		if (len == sizeof(buf) - 1)
+			return lex_error("string too long");
+		buf[len++] = (char)c;
+	}
+	yylval.string = lexstr_new(buf, len);
+	return STRING;
+}
+
+static int
+lex_word(int c)
+{
+	char			 buf[MAXTOKEN];
+	const struct keyword	*kw;
+	size_t			 len = 0;
+
+	do {
+		if (len == sizeof(buf) - 1)
+			return lex_error("string too long");
+		buf[len++] = (char)c;
+		c = lgetc();
+	} while (isalnum(c) || (c != EOF && c != '\0' &&
+	    strchr("-_.:/@+[]", c) != NULL));
+	lungetc(c);
+	buf[len] = '\0';
+	kw = bsearch(buf, keywords, NELEM(keywords), sizeof(keywords[0]),
+	    keyword_cmp);
+	if (kw != NULL)
+		return kw->token;
+	yylval.string = lexstr_new(buf, len);
+	return STRING;
+}
+
+/* $name stands for the macro's value, as one string. */
+static int
+lex_macro(void)
+{
+	char		 name[MAXTOKEN];
+	const char	*val;
+	size_t		 len = 0;
+	int		 c;
+
+	while ((c = lgetc()) != EOF && (isalnum(c) || c == '_')) {
+		if (len == sizeof(name) - 1)
+			return lex_error("macro name too long");
+		name[len++] = (char)c;
+	}
+	lungetc(c);
+	name[len] = '\0';
+	if (len == 0)
+		return lex_error("macro name expected after $");
+	if ((val = macro_get(name)) == NULL)
+		return lex_error("unknown macro \"%s\"", name);
+	yylval.string = lexstr_new(val, strlen(val));
+	return STRING;
+}
+
+static struct file *
+pushfile(const char *name, int depth, const char **errstr)
+{
+	struct file	*nf;
+	struct stat	 st;
+	FILE		*f;
+
+	if ((f = fopen(name, "r")) == NULL) {
+		*errstr = strerror(errno);
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == -1 || !S_ISREG(st.st_mode)) {
+		*errstr = "not a regular file";
+		fclose(f);
+		return NULL;
+	}
+	if ((nf = calloc(1, sizeof(*nf))) == NULL ||
+	    (nf->name = strdup(name)) == NULL)
+		fatal("%s", __func__);
+	nf->stream = f;
+	nf->lineno = 1;
+	nf->depth = depth;
+	TAILQ_INSERT_TAIL(&files, nf, entry);
+	return nf;
+}
+
+/* Closes the current file; EOF when it was the outermost one. */
+static int
+popfile(void)
+{
+	struct file	*prev;
+
+	if (file == NULL)
+		return EOF;
+	prev = TAILQ_PREV(file, files, entry);
+	TAILQ_REMOVE(&files, file, entry);
+	fclose(file->stream);
+	free(file->name);
+	free(file);
+	file = prev;
+	return file == NULL ? EOF : 0;
+}
+
+/* A relative name is taken from the including file's directory. */
+static void
+include_file(const char *name)
+{
+	struct file	*nf;
+	const char	*slash, *errstr;
+	char		*path;
+
+	if (file->depth >= MAXINCLUDE) {
+		conf_error("include: nested too deeply (at most %d levels)",
+		    MAXINCLUDE);
+		return;
+	}
+	slash = strrchr(file->name, '/');
+	if (name[0] == '/' || slash == NULL) {
+		if ((path = strdup(name)) == NULL)
+			fatal("%s", __func__);
+	} else if (asprintf(&path, "%.*s/%s", (int)(slash - file->name),
+	    file->name, name) == -1)
+		fatal("%s", __func__);
+	if ((nf = pushfile(path, file->depth + 1, &errstr)) == NULL)
+		conf_error("include \"%s\": %s", path, errstr);
+	else
+		file = nf;
+	free(path);
+}
+
+static int
+macro_name_ok(const char *name)
+{
+	if (!isalpha((unsigned char)*name) && *name != '_')
+		return 0;
+	for (; *name != '\0'; name++)
+		if (!isalnum((unsigned char)*name) && *name != '_')
+			return 0;
+	return 1;
+}
+
+/* A macro defined again takes its new value. */
+static void
+macro_set(const char *name, const char *value)
+{
+	struct macro	*m;
+	char		*v;
+
+	if ((v = strdup(value)) == NULL)
+		fatal("%s", __func__);
+	TAILQ_FOREACH(m, &macros, entry)
+		if (strcmp(m->name, name) == 0) {
+			free(m->value);
+			m->value = v;
+			return;
+		}
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->name = strdup(name)) == NULL)
+		fatal("%s", __func__);
+	m->value = v;
+	TAILQ_INSERT_TAIL(&macros, m, entry);
+}
+
+static const char *
+macro_get(const char *name)
+{
+	struct macro	*m;
+
+	TAILQ_FOREACH(m, &macros, entry)
+		if (strcmp(m->name, name) == 0)
+			return m->value;
+	return NULL;
+}
+
+/*
+ * Zeroes the whole array first, so the struct holds nothing of an earlier
+ * value and equal settings make equal structs.
+ */
+static void
+copy_field(char *dst, size_t size, const char *s)
+{
+	memset(dst, 0, size);
+	(void)strlcpy(dst, s, size);
+}
+
+/* 0 when s fits an array of size bytes with its NUL. */
+static int
+check_length(const char *what, const char *s, size_t size)
+{
+	if (strlen(s) < size)
+		return 0;
+	conf_error("%s: too long (at most %zu characters)", what, size - 1);
+	return -1;
+}
+
+/* host:port, the host a name, an IPv4 address or an [IPv6] address. */
+static const char *
+check_hostport(const char *s)
+{
+	const char	*colon, *p, *end, *errstr;
+	const char	*allowed = "-._";
+	int		 (*class)(int) = isalnum;
+
+	if ((colon = strrchr(s, ':')) == NULL)
+		return "\"host:port\" expected";
+	p = s;
+	end = colon;
+	if (*s == '[') {
+		if (colon - s < 3 || colon[-1] != ']')
+			return "\"host:port\" expected";
+		p = s + 1;
+		end = colon - 1;
+		allowed = ":.";
+		class = isxdigit;
+	}
+	if (p == end)
+		return "\"host:port\" expected";
+	for (; p < end; p++)
+		if (!class((unsigned char)*p) && strchr(allowed, *p) == NULL)
+			return "\"host:port\" expected";
+	if (colon[1] == '\0' || strspn(colon + 1, "0123456789") !=
+	    strlen(colon + 1))
+		return "\"host:port\" expected";
+	(void)strtonum(colon + 1, 1, 65535, &errstr);
+	if (errstr != NULL)
+		return "port must be between 1 and 65535";
+	return NULL;
+}
+
+/* The scheduler identifies the node by it and Docker labels carry it. */
+static const char *
+check_hostname(const char *s)
+{
+	if (*s == '\0')
+		return "must not be empty";
+	for (; *s != '\0'; s++)
+		if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
+			return "must not contain spaces or control characters";
+	return NULL;
+}
+
+/* The POSIX portable user name characters. */
+static const char *
+check_user(const char *s)
+{
+	if (*s == '\0')
+		return "must not be empty";
+	if (*s == '-' || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(s))
+		return "invalid user name";
+	return NULL;
+}
+
+static void
+set_scheduler(const char *hostport, const struct tlsopts *tls)
+{
+	const char	*errstr;
+
+	if (check_length("scheduler", hostport, sizeof(pconf->scheduler)))
+		return;
+	if ((errstr = check_hostport(hostport)) != NULL) {
+		conf_error("scheduler: %s", errstr);
+		return;
+	}
+	if (tls->on && tls->ca == NULL) {
+		conf_error("scheduler: tls requires ca");
+		return;
+	}
+	if ((tls->cert == NULL) != (tls->key == NULL)) {
+		conf_error("scheduler: %s requires %s",
+		    tls->cert != NULL ? "cert" : "key",
+		    tls->cert != NULL ? "key" : "cert");
+		return;
+	}
+	copy_field(pconf->scheduler, sizeof(pconf->scheduler), hostport);
+	pconf->tls = tls->on;
+	memset(pconf->tls_ca, 0, sizeof(pconf->tls_ca));
+	memset(pconf->tls_cert, 0, sizeof(pconf->tls_cert));
+	memset(pconf->tls_key, 0, sizeof(pconf->tls_key));
+	if (tls->ca != NULL)
+		set_path("scheduler: ca", pconf->tls_ca, sizeof(pconf->tls_ca),
+		    tls->ca);
+	if (tls->cert != NULL)
+		set_path("scheduler: cert", pconf->tls_cert,
+		    sizeof(pconf->tls_cert), tls->cert);
+	if (tls->key != NULL)
+		set_path("scheduler: key", pconf->tls_key,
+		    sizeof(pconf->tls_key), tls->key);
+}
+
+static void
+set_tlsopt(const char *what, char **opt, char *value)
+{
+	if (*opt != NULL)
+		conf_error("scheduler: %s given twice", what);
+	*opt = value;
+}
+
+static void
+set_hostname(const char *s)
+{
+	const char	*errstr;
+
+	if (check_length("hostname", s, sizeof(pconf->hostname)))
+		return;
+	if ((errstr = check_hostname(s)) != NULL) {
+		conf_error("hostname: %s", errstr);
+		return;
+	}
+	copy_field(pconf->hostname, sizeof(pconf->hostname), s);
+	hostname_set = 1;
+}
+
+static void
+set_user(const char *s)
+{
+	const char	*errstr;
+
+	if (check_length("user", s, sizeof(pconf->user)))
+		return;
+	if ((errstr = check_user(s)) != NULL) {
+		conf_error("user: %s", errstr);
+		return;
+	}
+	copy_field(pconf->user, sizeof(pconf->user), s);
+}
+
+static void
+set_path(const char *what, char *dst, size_t size, const char *s)
+{
+	if (*s != '/') {
+		conf_error("%s: path must be absolute", what);
+		return;
+	}
+	if (check_length(what, s, size) == 0)
+		copy_field(dst, size, s);
+}
+
+/* A unix socket's path must also fit in a struct sockaddr_un. */
+static void
+set_socket(const char *what, char *dst, size_t size, const char *s)
+{
+	struct sockaddr_un	 sun;
+
+	if (*s == '/' && strlen(s) >= sizeof(sun.sun_path)) {
+		conf_error("%s: too long for a socket (at most %zu "
+		    "characters)", what, sizeof(sun.sun_path) - 1);
+		return;
+	}
+	set_path(what, dst, size, s);
+}
+
+static void
+set_duration(const char *what, uint64_t *ms, const char *s)
+{
+	const char	*errstr;
+
+	if (parse_duration(s, ms, &errstr) == -1)
+		conf_error("%s: %s", what, errstr);
+}
+
+static void
+set_parallel(const char *s)
+{
+	const char	*errstr, *digits = s + (*s == '-');
+	long long	 n;
+
+	if (*digits == '\0' || strspn(digits, "0123456789") !=
+	    strlen(digits)) {
+		conf_error("create-parallel: \"%s\" is not a number", s);
+		return;
+	}
+	n = strtonum(s, 1, MAXPARALLEL, &errstr);
+	if (errstr != NULL) {
+		conf_error("create-parallel: must be between 1 and %d",
+		    MAXPARALLEL);
+		return;
+	}
+	pconf->create_parallel = (uint32_t)n;
+}
+
+/* Called after the parse, when the file named no hostname. */
+static int
+default_hostname(const char *filename, struct riklet_conf *conf)
+{
+	char		 name[CONF_HOST_MAX];
+	const char	*errstr;
+
+	if (gethostname(name, sizeof(name)) == -1) {
+		log_warn("%s: hostname: gethostname", filename);
+		return -1;
+	}
+	name[sizeof(name) - 1] = '\0';
+	if ((errstr = check_hostname(name)) != NULL) {
+		log_warnx("%s: hostname: the system's host name %s; set "
+		    "hostname", filename, errstr);
+		return -1;
+	}
+	copy_field(conf->hostname, sizeof(conf->hostname), name);
+	return 0;
 }

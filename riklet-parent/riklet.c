@@ -18,6 +18,9 @@
 
 #include "log.h"
 #include "parse.h"
+#include "pods.h"
+#include "report.h"
+#include "sched.h"
 #include "privsep.h"
 #include "riklet.h"
 #include "util.h"
@@ -147,10 +150,14 @@ main(int argc, char *argv[])
 		if (ev_sig[i] == NULL || evsignal_add(ev_sig[i], NULL) == -1)
 			fatalx("evsignal");
 	}
+	pods_init();
 	children_start();
 	event_base_dispatch(p.base);
 
 	children_stop();
+	pods_clear();
+	report_clear();
+	sched_clear();
 	for (i = 0; i < (int)(sizeof(sigs) / sizeof(sigs[0])); i++)
 		event_free(ev_sig[i]);
 	event_base_free(p.base);

@@ -51,6 +51,7 @@ void	 children_send_conf(void);
 
 /* dispatch.c: what the parent does with a valid message from a child */
 void	 parent_child_ready(struct child *);
+void	 parent_child_gone(struct child *);
 void	 parent_dispatch(struct child *, struct imsg *);
 
 #endif

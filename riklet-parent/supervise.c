@@ -229,8 +229,10 @@ children_reap(void)
 			    proc_name(c->proc), (int)pid, WEXITSTATUS(status));
 		c->pid = 0;
 		child_disconnect(c);
-		if (!parent->stopping)
+		if (!parent->stopping) {
+			parent_child_gone(c);
 			child_schedule_restart(c);
+		}
 	}
 }
 
@@ -268,16 +270,11 @@ child_restart_cb(int fd, short event, void *arg)
 int
 child_send(enum riklet_proc p, uint32_t type, const void *data, size_t len)
 {
-	struct child	*c = &parent->children[p];
+	struct iovec	 iov;
 
-	if (!c->connected)
-		return -1;
-	if (imsgev_compose(&c->iev, type, 0, -1, data, len) == -1) {
-		log_warn("%s: %s to %s", __func__, imsg_type_name(type),
-		    proc_name(p));
-		return -1;
-	}
-	return 0;
+	iov.iov_base = (void *)(uintptr_t)data;
+	iov.iov_len = len;
+	return child_sendv(p, type, &iov, len > 0 ? 1 : 0);
 }
 
 int
@@ -316,11 +313,11 @@ children_stop(void)
 	struct timespec		 ts = { 0, 10 * 1000 * 1000 };
 
 	parent->stopping = 1;
-	for (p = PROC_AGENT; p < PROC_MAX; p++) {
+	/* The sockets stay open until the children are gone: a child that
+	 * saw EOF first would log the parent's death as an error. */
+	for (p = PROC_AGENT; p < PROC_MAX; p++)
 		if (parent->children[p].pid > 0)
 			(void)kill(parent->children[p].pid, SIGTERM);
-		child_disconnect(&parent->children[p]);
-	}
 	deadline = monotime_ms() + STOP_WAIT_MS;
 	for (;;) {
 		children_reap();
@@ -343,6 +340,8 @@ children_stop(void)
 		}
 		nanosleep(&ts, NULL);
 	}
+	for (p = PROC_AGENT; p < PROC_MAX; p++)
+		child_disconnect(&parent->children[p]);
 	for (p = PROC_AGENT; p < PROC_MAX; p++)
 		if (parent->children[p].restart_ev != NULL) {
 			event_free(parent->children[p].restart_ev);

@@ -1,0 +1,730 @@
+/*
+ * The pod lifecycle, driven from the parent: CREATE -> CREATING ->
+ * RUNNING, a dead container -> FAILED (and back through CREATING when the
+ * restart policy says so), DESTROY -> DESTROYING -> TERMINATED.  The
+ * engine's labels are the durable record: a listing from the runtime
+ * rebuilds this table after any restart.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "podspec.h"
+#include "pods.h"
+#include "report.h"
+#include "riklet.h"
+#include "util.h"
+
+#define RESTART_BACKOFF_FIRST_MS	10000
+#define RESTART_BACKOFF_MAX_MS		300000
+#define RESTART_BACKOFF_RESET_MS	600000	/* 10 min running */
+
+struct pod_tree		 pods = RB_INITIALIZER(&pods);
+static size_t		 npods;
+static int		 listing;
+static struct event	*disconnect_ev;
+
+static int		 pod_cmp(struct pod *, struct pod *);
+static struct pod	*pod_new(const char *);
+static void		 pod_free(struct pod *);
+static void		 pod_set(struct pod *, uint32_t);
+static void		 pod_fail(struct pod *, const char *, const char *,
+			    int32_t);
+static void		 pod_send_create(struct pod *);
+static void		 pod_send_destroy(struct pod *);
+static void		 pod_start_destroy(struct pod *);
+static void		 pod_container_exited(struct pod *, struct pod_ctr *);
+static void		 pod_restart_cb(int, short, void *);
+static void		 pod_send_restarts(struct pod *);
+static void		 pod_metrics_update(struct pod *);
+static void		 pod_evaluate(struct pod *, int);
+static struct pod_ctr	*pod_ctr_find(struct pod *, const char *);
+static int		 pod_all_running(const struct pod *);
+static void		 disconnect_cb(int, short, void *);
+
+RB_GENERATE(pod_tree, pod, entry, pod_cmp)
+
+static int
+pod_cmp(struct pod *a, struct pod *b)
+{
+	return strcmp(a->instance, b->instance);
+}
+
+struct pod *
+pod_find(const char *instance)
+{
+	struct pod	 key;
+
+	if (strlcpy(key.instance, instance, sizeof(key.instance)) >=
+	    sizeof(key.instance))
+		return NULL;
+	return RB_FIND(pod_tree, &pods, &key);
+}
+
+size_t
+pod_count(void)
+{
+	return npods;
+}
+
+void
+pods_init(void)
+{
+	if ((disconnect_ev = evtimer_new(parent->base, disconnect_cb,
+	    NULL)) == NULL)
+		fatalx("%s: evtimer_new", __func__);
+}
+
+void
+pods_clear(void)
+{
+	struct pod	*p;
+
+	while ((p = RB_MIN(pod_tree, &pods)) != NULL)
+		pod_free(p);
+	if (disconnect_ev != NULL)
+		event_free(disconnect_ev);
+	disconnect_ev = NULL;
+}
+
+static struct pod *
+pod_new(const char *instance)
+{
+	struct pod	*p;
+
+	if (npods >= PODS_MAX)
+		return NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		fatal("%s", __func__);
+	(void)strlcpy(p->instance, instance, sizeof(p->instance));
+	p->status = RIK_UNKNOWN;
+	p->exit_code = REPORT_NO_EXIT;
+	p->created_ms = monotime_ms();
+	if ((p->restart_ev = evtimer_new(parent->base, pod_restart_cb,
+	    p)) == NULL)
+		fatalx("%s: evtimer_new", __func__);
+	RB_INSERT(pod_tree, &pods, p);
+	npods++;
+	return p;
+}
+
+static void
+pod_free(struct pod *p)
+{
+	RB_REMOVE(pod_tree, &pods, p);
+	npods--;
+	(void)child_send(PROC_METRICS, IMSG_MET_POD_DEL, p->instance,
+	    strlen(p->instance) + 1);
+	event_free(p->restart_ev);
+	free(p->spec);
+	free(p);
+}
+
+/* Every state change goes through here: reported once, in order. */
+static void
+pod_set(struct pod *p, uint32_t status)
+{
+	p->status = status;
+	if (status == RIK_RUNNING)
+		p->running_since_ms = monotime_ms();
+	report_status(p->instance, status, NULL, NULL, REPORT_NO_EXIT);
+}
+
+static void
+pod_fail(struct pod *p, const char *reason, const char *message,
+    int32_t exit_code)
+{
+	p->status = RIK_FAILED;
+	(void)strlcpy(p->reason, reason, sizeof(p->reason));
+	(void)strlcpy(p->message, message, sizeof(p->message));
+	p->exit_code = exit_code;
+	report_status(p->instance, RIK_FAILED, reason, message, exit_code);
+}
+
+static struct pod_ctr *
+pod_ctr_find(struct pod *p, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->ncontainers; i++)
+		if (strcmp(p->containers[i].name, name) == 0)
+			return &p->containers[i];
+	return NULL;
+}
+
+static int
+pod_all_running(const struct pod *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->ncontainers; i++)
+		if (p->containers[i].state != CONTAINER_RUNNING)
+			return 0;
+	return p->ncontainers > 0;
+}
+
+static int
+runtime_ready(void)
+{
+	return parent->children[PROC_RUNTIME].connected &&
+	    parent->children[PROC_RUNTIME].ready;
+}
+
+static void
+pod_send_create(struct pod *p)
+{
+	if (runtime_ready())
+		(void)child_send(PROC_RUNTIME, IMSG_POD_CREATE, p->spec,
+		    p->speclen);
+}
+
+static void
+pod_send_destroy(struct pod *p)
+{
+	if (runtime_ready())
+		(void)child_send(PROC_RUNTIME, IMSG_POD_DESTROY, p->instance,
+		    strlen(p->instance) + 1);
+}
+
+/* CREATE from the scheduler, already decoded once by the agent. */
+void
+pods_create(const void *data, size_t len)
+{
+	struct pod_spec	 ps;
+	struct pod	*p;
+	char		 err[256];
+	size_t		 i;
+
+	if (podspec_decode(data, len, &ps, err, sizeof(err)) == -1) {
+		child_violation(&parent->children[PROC_AGENT], "POD_CREATE: %s",
+		    err);
+		return;
+	}
+	if ((p = pod_find(ps.instance)) != NULL) {
+		/* A repeated CREATE: say again where the pod stands. */
+		log_info("pod %s: CREATE again, already %s", p->instance,
+		    rik_status_name(p->status));
+		if (p->status == RIK_FAILED)
+			report_status(p->instance, p->status, p->reason,
+			    p->message, p->exit_code);
+		else if (p->status != RIK_UNKNOWN)
+			report_status(p->instance, p->status, NULL, NULL,
+			    REPORT_NO_EXIT);
+		podspec_free(&ps);
+		return;
+	}
+	if ((p = pod_new(ps.instance)) == NULL) {
+		log_warnx("pod %s: refused, %d pods already", ps.instance,
+		    PODS_MAX);
+		report_status(ps.instance, RIK_FAILED, "TooManyPods",
+		    "this node runs as many pods as it can", REPORT_NO_EXIT);
+		podspec_free(&ps);
+		return;
+	}
+	(void)strlcpy(p->name, ps.name, sizeof(p->name));
+	p->restart_policy = ps.restart_policy;
+	p->ncontainers = ps.ncontainers;
+	for (i = 0; i < ps.ncontainers; i++) {
+		(void)strlcpy(p->containers[i].name, ps.containers[i].name,
+		    sizeof(p->containers[i].name));
+		(void)strlcpy(p->containers[i].image, ps.containers[i].image,
+		    sizeof(p->containers[i].image));
+		p->containers[i].memory_limit = ps.containers[i].memory_limit;
+		p->containers[i].nano_cpus = ps.containers[i].nano_cpus;
+		p->containers[i].state = POD_STATE_NONE;
+	}
+	podspec_free(&ps);
+	if ((p->spec = malloc(len)) == NULL)
+		fatal("%s", __func__);
+	memcpy(p->spec, data, len);
+	p->speclen = len;
+	p->op = OP_CREATE;
+	pod_set(p, RIK_CREATING);
+	pod_send_create(p);
+}
+
+static void
+pod_start_destroy(struct pod *p)
+{
+	evtimer_del(p->restart_ev);
+	p->op = OP_DESTROY;
+	if (p->status != RIK_DESTROYING && !p->report_unknown)
+		pod_set(p, RIK_DESTROYING);
+	pod_send_destroy(p);
+}
+
+/* DESTROY from the scheduler. */
+void
+pods_destroy(const char *instance)
+{
+	struct pod	*p;
+
+	if ((p = pod_find(instance)) == NULL) {
+		/*
+		 * Unknown here, but the engine may still hold containers of
+		 * it: have the runtime make sure, then answer TERMINATED.
+		 */
+		if ((p = pod_new(instance)) == NULL) {
+			report_status(instance, RIK_TERMINATED, NULL, NULL,
+			    REPORT_NO_EXIT);
+			return;
+		}
+		p->report_unknown = 1;
+	}
+	if (p->op == OP_DESTROY)
+		return;
+	pod_start_destroy(p);
+}
+
+void
+pods_engine(const struct rt_engine *e)
+{
+	if (e->up)
+		log_info("engine up: Docker %s, API %s", e->version,
+		    e->api_version);
+	else
+		log_warnx("engine down: %s", e->message);
+}
+
+/* The runtime's answer to a create or a destroy. */
+void
+pods_result(const struct rt_pod_result *r)
+{
+	struct pod	*p;
+	size_t		 i;
+
+	if ((p = pod_find(r->instance)) == NULL) {
+		log_debug("result for unknown pod %s", r->instance);
+		return;
+	}
+	if (r->op == POD_OP_CREATE) {
+		if (p->op != OP_CREATE)
+			return;		/* overtaken by a destroy */
+		p->op = OP_NONE;
+		if (!r->ok) {
+			for (i = 0; i < p->ncontainers; i++)
+				p->containers[i].state = POD_STATE_NONE;
+			pod_fail(p, r->reason, r->message, REPORT_NO_EXIT);
+			(void)child_send(PROC_METRICS, IMSG_MET_POD_DEL,
+			    p->instance, strlen(p->instance) + 1);
+			return;
+		}
+		for (i = 0; i < p->ncontainers; i++)
+			if (p->containers[i].state == CONTAINER_EXITED) {
+				pod_set(p, RIK_RUNNING);
+				pod_container_exited(p, &p->containers[i]);
+				return;
+			}
+		pod_set(p, RIK_RUNNING);
+		return;
+	}
+	if (p->op != OP_DESTROY)
+		return;
+	p->op = OP_NONE;
+	if (!r->ok) {
+		pod_fail(p, r->reason, r->message, REPORT_NO_EXIT);
+		return;
+	}
+	if (p->report_unknown == 2)	/* a half-made pod we cleaned up */
+		pod_fail(p, "CreateInterrupted", "riklet stopped while the "
+		    "pod was being created; its containers were removed",
+		    REPORT_NO_EXIT);
+	else
+		report_status(p->instance, RIK_TERMINATED, NULL, NULL,
+		    REPORT_NO_EXIT);
+	pod_free(p);
+}
+
+static void
+pod_container_exited(struct pod *p, struct pod_ctr *c)
+{
+	char		 msg[RIK_MESSAGE_MAX];
+	struct timeval	 tv;
+	int		 restart;
+
+	(void)snprintf(msg, sizeof(msg), "container %s exited with code %d%s",
+	    c->name, c->exit_code, c->oom_killed ? " (out of memory)" : "");
+	if (p->status != RIK_FAILED)
+		pod_fail(p, c->oom_killed ? "OOMKilled" : "ContainerExited",
+		    msg, c->exit_code);
+	restart = p->restart_policy == RESTART_ALWAYS ||
+	    (p->restart_policy == RESTART_ON_FAILURE &&
+	    (c->exit_code != 0 || c->oom_killed));
+	if (!restart || evtimer_pending(p->restart_ev, NULL))
+		return;
+	if (p->running_since_ms != 0 &&
+	    monotime_ms() - p->running_since_ms >= RESTART_BACKOFF_RESET_MS)
+		p->backoff_ms = 0;
+	p->backoff_ms = p->backoff_ms == 0 ? RESTART_BACKOFF_FIRST_MS :
+	    p->backoff_ms * 2;
+	if (p->backoff_ms > RESTART_BACKOFF_MAX_MS)
+		p->backoff_ms = RESTART_BACKOFF_MAX_MS;
+	log_info("pod %s: restarting in %llu s (policy %s)", p->instance,
+	    (unsigned long long)p->backoff_ms / 1000,
+	    restart_policy_name(p->restart_policy));
+	tv.tv_sec = (time_t)(p->backoff_ms / 1000);
+	tv.tv_usec = (suseconds_t)(p->backoff_ms % 1000) * 1000;
+	evtimer_add(p->restart_ev, &tv);
+}
+
+static void
+pod_send_restarts(struct pod *p)
+{
+	struct container_ref	 ref;
+	size_t			 i;
+
+	if (!runtime_ready())
+		return;
+	for (i = 0; i < p->ncontainers; i++) {
+		if (p->containers[i].state == CONTAINER_RUNNING ||
+		    p->containers[i].id[0] == '\0')
+			continue;
+		memset(&ref, 0, sizeof(ref));
+		(void)strlcpy(ref.instance, p->instance, sizeof(ref.instance));
+		(void)strlcpy(ref.id, p->containers[i].id, sizeof(ref.id));
+		(void)child_send(PROC_RUNTIME, IMSG_CONTAINER_RESTART, &ref,
+		    sizeof(ref));
+	}
+}
+
+static void
+pod_restart_cb(int fd, short event, void *arg)
+{
+	struct pod	*p = arg;
+
+	(void)fd;
+	(void)event;
+	if (p->op != OP_NONE || p->status != RIK_FAILED)
+		return;
+	p->restarts++;
+	p->op = OP_RESTART;
+	pod_set(p, RIK_CREATING);
+	pod_send_restarts(p);
+}
+
+/* What the engine says about one of our containers. */
+void
+pods_container(const struct rt_container *rc)
+{
+	struct pod	*p;
+	struct pod_ctr	*c;
+	uint32_t	 old;
+	int		 changed;
+
+	if ((p = pod_find(rc->instance)) == NULL) {
+		if (!listing || rc->state == CONTAINER_REMOVED) {
+			log_debug("container %s of unknown pod %s",
+			    rc->name, rc->instance);
+			return;
+		}
+		/* Adopted: a pod this riklet ran before it restarted. */
+		if (rc->ncontainers == 0 || rc->ncontainers >
+		    RIK_CONTAINERS_MAX || rc->index >= rc->ncontainers) {
+			log_warnx("container %s of pod %s: bad labels, ignored",
+			    rc->name, rc->instance);
+			return;
+		}
+		if ((p = pod_new(rc->instance)) == NULL)
+			return;
+		(void)strlcpy(p->name, rc->pod_name, sizeof(p->name));
+		p->restart_policy = rc->restart_policy;
+		p->ncontainers = rc->ncontainers;
+		for (size_t i = 0; i < p->ncontainers; i++)
+			p->containers[i].state = POD_STATE_NONE;
+		log_info("pod %s: adopting it from the engine", p->instance);
+	}
+	if ((c = pod_ctr_find(p, rc->name)) == NULL) {
+		if (p->status != RIK_UNKNOWN || rc->index >= p->ncontainers ||
+		    p->containers[rc->index].name[0] != '\0') {
+			log_warnx("pod %s: unexpected container %s",
+			    p->instance, rc->name);
+			return;
+		}
+		c = &p->containers[rc->index];
+		(void)strlcpy(c->name, rc->name, sizeof(c->name));
+	}
+	if (listing)
+		c->seen = p->listed = 1;
+	old = c->state;
+	changed = strcmp(c->id, rc->id) != 0 || c->pid != rc->pid ||
+	    strcmp(c->cgroup, rc->cgroup) != 0;
+	(void)strlcpy(c->id, rc->id, sizeof(c->id));
+	(void)strlcpy(c->image, rc->image, sizeof(c->image));
+	(void)strlcpy(c->cgroup, rc->cgroup, sizeof(c->cgroup));
+	c->pid = rc->state == CONTAINER_RUNNING ? rc->pid : 0;
+	c->memory_limit = rc->memory_limit;
+	c->nano_cpus = rc->nano_cpus;
+	if (rc->state == CONTAINER_EXITED) {
+		c->exit_code = rc->exit_code;
+		c->oom_killed = rc->oom_killed || c->oom_killed;
+	} else if (rc->state == CONTAINER_RUNNING)
+		c->oom_killed = 0;
+	if (rc->oom_killed && rc->state != CONTAINER_EXITED) {
+		/* The oom event comes before the die: remember it. */
+		c->oom_killed = 1;
+		return;
+	}
+	c->state = rc->state;
+	if (changed)
+		pod_metrics_update(p);
+	if (listing || old == c->state || p->op == OP_DESTROY ||
+	    p->op == OP_CREATE || p->report_unknown)
+		return;
+
+	switch (c->state) {
+	case CONTAINER_EXITED:
+		if (p->status == RIK_RUNNING || p->op == OP_RESTART) {
+			p->op = OP_NONE;
+			pod_container_exited(p, c);
+		}
+		break;
+	case CONTAINER_RUNNING:
+		if (p->op == OP_RESTART && pod_all_running(p)) {
+			p->op = OP_NONE;
+			pod_set(p, RIK_RUNNING);
+		}
+		break;
+	case CONTAINER_REMOVED:
+		c->state = POD_STATE_NONE;
+		if (p->status == RIK_RUNNING || p->status == RIK_CREATING)
+			pod_fail(p, "ContainerRemoved", "a container of the "
+			    "pod was removed behind riklet's back",
+			    REPORT_NO_EXIT);
+		break;
+	}
+}
+
+void
+pods_list_begin(void)
+{
+	struct pod	*p;
+	size_t		 i;
+
+	listing = 1;
+	RB_FOREACH(p, pod_tree, &pods) {
+		p->listed = 0;
+		for (i = 0; i < p->ncontainers; i++)
+			p->containers[i].seen = 0;
+	}
+}
+
+/* A full listing is in: settle every pod against what the engine has. */
+void
+pods_list_end(void)
+{
+	struct pod	*p, *next;
+
+	listing = 0;
+	RB_FOREACH_SAFE(p, pod_tree, &pods, next)
+		pod_evaluate(p, p->status == RIK_UNKNOWN &&
+		    p->op == OP_NONE && !p->report_unknown);
+}
+
+static void
+pod_evaluate(struct pod *p, int adopted)
+{
+	size_t	 i, seen = 0, exited = 0, created = 0;
+
+	if (p->op == OP_CREATE || p->op == OP_DESTROY || p->report_unknown)
+		return;		/* the runtime is on it */
+	for (i = 0; i < p->ncontainers; i++) {
+		struct pod_ctr *c = &p->containers[i];
+
+		if (!c->seen) {
+			c->state = POD_STATE_NONE;
+			continue;
+		}
+		seen++;
+		if (c->state == CONTAINER_EXITED)
+			exited++;
+		else if (c->state == CONTAINER_CREATED)
+			created++;
+	}
+	if (adopted && seen < p->ncontainers) {
+		log_warnx("pod %s: only %zu of %zu containers exist, "
+		    "removing the rest", p->instance, seen, p->ncontainers);
+		p->report_unknown = 2;
+		p->op = OP_DESTROY;
+		pod_send_destroy(p);
+		return;
+	}
+	if (seen == 0) {
+		if (p->status == RIK_RUNNING || p->op == OP_RESTART) {
+			p->op = OP_NONE;
+			pod_fail(p, "ContainerRemoved", "the pod's containers "
+			    "are gone from the engine", REPORT_NO_EXIT);
+		}
+		return;
+	}
+	if (adopted) {
+		pod_set(p, created > 0 && exited == 0 ? RIK_CREATING :
+		    RIK_RUNNING);
+		if (created > 0 && exited == 0) {
+			/* Made but never started when riklet stopped. */
+			p->op = OP_RESTART;
+			pod_send_restarts(p);
+			return;
+		}
+	}
+	if (exited > 0 && (p->status == RIK_RUNNING || p->op == OP_RESTART)) {
+		p->op = OP_NONE;
+		for (i = 0; i < p->ncontainers; i++)
+			if (p->containers[i].state == CONTAINER_EXITED) {
+				pod_container_exited(p, &p->containers[i]);
+				break;
+			}
+	} else if (p->op == OP_RESTART && pod_all_running(p)) {
+		p->op = OP_NONE;
+		pod_set(p, RIK_RUNNING);
+	}
+}
+
+/* A new runtime: hand it again what the old one had not finished. */
+void
+pods_runtime_ready(void)
+{
+	struct pod	*p;
+
+	RB_FOREACH(p, pod_tree, &pods) {
+		switch (p->op) {
+		case OP_CREATE:
+			pod_send_create(p);
+			break;
+		case OP_DESTROY:
+			pod_send_destroy(p);
+			break;
+		case OP_RESTART:
+			pod_send_restarts(p);
+			break;
+		}
+	}
+}
+
+static void
+pod_metrics_update(struct pod *p)
+{
+	struct met_pod	 mp;
+	size_t		 i;
+	int64_t		 nano = 0, mem = 0;
+	int		 cpu_all = 1, mem_all = 1;
+
+	memset(&mp, 0, sizeof(mp));
+	(void)strlcpy(mp.instance, p->instance, sizeof(mp.instance));
+	for (i = 0; i < p->ncontainers; i++) {
+		struct pod_ctr *c = &p->containers[i];
+
+		if (c->nano_cpus > 0)
+			nano += c->nano_cpus;
+		else
+			cpu_all = 0;
+		if (c->memory_limit > 0)
+			mem += c->memory_limit;
+		else
+			mem_all = 0;
+		if (c->id[0] == '\0')
+			continue;
+		(void)strlcpy(mp.containers[mp.ncontainers].id, c->id,
+		    sizeof(mp.containers[0].id));
+		mp.containers[mp.ncontainers].pid = c->pid;
+		(void)strlcpy(mp.containers[mp.ncontainers].cgroup, c->cgroup,
+		    sizeof(mp.containers[0].cgroup));
+		mp.ncontainers++;
+	}
+	/* A pod is limited only if each of its containers is. */
+	mp.cpu_limit = cpu_all ? (double)nano / 1e9 : 0;
+	mp.memory_limit = mem_all ? mem : 0;
+	(void)child_send(PROC_METRICS, IMSG_MET_POD, &mp, sizeof(mp));
+}
+
+void
+pods_metrics_ready(void)
+{
+	struct pod	*p;
+
+	RB_FOREACH(p, pod_tree, &pods)
+		pod_metrics_update(p);
+}
+
+/* The scheduler has us again: tell it where every pod stands. */
+void
+pods_agent_registered(void)
+{
+	struct pod	*p;
+
+	RB_FOREACH(p, pod_tree, &pods) {
+		if (p->status == RIK_UNKNOWN || p->report_unknown)
+			continue;
+		if (p->status == RIK_FAILED)
+			report_status(p->instance, p->status, p->reason,
+			    p->message, p->exit_code);
+		else
+			report_status(p->instance, p->status, NULL, NULL,
+			    REPORT_NO_EXIT);
+	}
+}
+
+void
+pods_metrics_sample(const char *instance, const char *json)
+{
+	struct pod	*p;
+
+	if ((p = pod_find(instance)) == NULL || p->status == RIK_UNKNOWN ||
+	    p->report_unknown)
+		return;
+	report_metrics(p->instance, p->status, json);
+}
+
+/*
+ * stop-after-disconnect: once the scheduler has been away that long,
+ * stop every pod (Nomad's stop_after_client_disconnect).
+ */
+void
+pods_agent_state(const struct agent_state *st)
+{
+	struct timeval	 tv;
+	uint64_t	 ms = parent->conf.stop_after_disconnect_ms;
+
+	if (st->state == AGENT_REGISTERED) {
+		evtimer_del(disconnect_ev);
+		return;
+	}
+	if (ms == 0 || evtimer_pending(disconnect_ev, NULL))
+		return;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(disconnect_ev, &tv);
+}
+
+static void
+disconnect_cb(int fd, short event, void *arg)
+{
+	struct pod	*p;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (npods == 0)
+		return;
+	log_warnx("scheduler unreachable for %llu ms: stopping every pod "
+	    "(stop-after-disconnect)",
+	    (unsigned long long)parent->conf.stop_after_disconnect_ms);
+	RB_FOREACH(p, pod_tree, &pods)
+		if (p->op != OP_DESTROY)
+			pod_start_destroy(p);
+}
+
+/* Image pull progress, for the log and rikletctl. */
+void
+pods_pull(const struct rt_pull *pl)
+{
+	struct pod	*p;
+
+	if ((p = pod_find(pl->instance)) == NULL)
+		return;
+	if (pl->finished)
+		log_info("pod %s: pulled %s (%lld bytes)", p->instance,
+		    pl->image, (long long)pl->done);
+	else
+		log_info("pod %s: pulling %s: %lld of %lld bytes", p->instance,
+		    pl->image, (long long)pl->done, (long long)pl->total);
+}

@@ -1,0 +1,89 @@
+/*
+ * The pod table: every instance riklet runs, its containers as the engine
+ * last described them, and the status last reported to the scheduler.
+ */
+#ifndef RIKLET_PODS_H
+#define RIKLET_PODS_H
+
+#include <sys/tree.h>
+
+#include <event2/event.h>
+
+#include "riklet_msg.h"
+
+#define PODS_MAX		4096
+#define POD_STATE_NONE		CONTAINER_STATE_MAX	/* not made yet */
+
+struct pod_ctr {
+	char		 name[RIK_NAME_MAX];
+	char		 id[RIK_CONTAINER_ID_MAX];
+	char		 image[RIK_IMAGE_MAX];
+	char		 cgroup[RIK_CGROUP_MAX];
+	uint32_t	 state;		/* enum container_state */
+	int32_t		 exit_code;
+	uint32_t	 oom_killed;
+	int32_t		 pid;
+	int64_t		 memory_limit;
+	int64_t		 nano_cpus;
+	int		 seen;		/* in the current engine listing */
+};
+
+enum pod_op_pending {
+	OP_NONE,
+	OP_CREATE,
+	OP_DESTROY,
+	OP_RESTART
+};
+
+struct pod {
+	RB_ENTRY(pod)	 entry;
+	char		 instance[RIK_ID_MAX];
+	char		 name[RIK_NAME_MAX];
+	uint32_t	 status;	/* last status reported (rik_status) */
+	uint32_t	 restart_policy;
+	size_t		 ncontainers;
+	struct pod_ctr	 containers[RIK_CONTAINERS_MAX];
+	unsigned char	*spec;		/* podspec encoding, to resend */
+	size_t		 speclen;
+	int		 op;		/* enum pod_op_pending */
+	int		 report_unknown;	/* DESTROY of an unknown pod */
+	char		 reason[RIK_REASON_MAX];
+	char		 message[RIK_MESSAGE_MAX];
+	int32_t		 exit_code;
+	uint64_t	 created_ms;
+	uint64_t	 running_since_ms;
+	unsigned int	 restarts;
+	uint64_t	 backoff_ms;
+	struct event	*restart_ev;
+	int		 listed;	/* seen in the current listing */
+};
+
+RB_HEAD(pod_tree, pod);
+RB_PROTOTYPE(pod_tree, pod, entry, pod_cmp)
+
+extern struct pod_tree	 pods;
+
+struct pod	*pod_find(const char *);
+size_t		 pod_count(void);
+void		 pods_init(void);
+void		 pods_clear(void);
+
+/* From the agent. */
+void		 pods_create(const void *, size_t);
+void		 pods_destroy(const char *);
+/* From the runtime. */
+void		 pods_engine(const struct rt_engine *);
+void		 pods_container(const struct rt_container *);
+void		 pods_result(const struct rt_pod_result *);
+void		 pods_list_begin(void);
+void		 pods_list_end(void);
+/* Children coming back. */
+void		 pods_runtime_ready(void);
+void		 pods_metrics_ready(void);
+void		 pods_agent_registered(void);
+/* The scheduler connection. */
+void		 pods_agent_state(const struct agent_state *);
+void		 pods_metrics_sample(const char *, const char *);
+void		 pods_pull(const struct rt_pull *);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * Prints a configuration in the riklet.conf(5) syntax that parse.y reads
+ * back to the same struct: every setting, in a fixed order.
+ */
+#include <stdio.h>
+
+#include "parse.h"
+#include "riklet_conf.h"
+#include "util.h"
+
+static void	print_setting(FILE *, const char *, const char *);
+static void	print_string(FILE *, const char *);
+static void	print_duration(FILE *, const char *, uint64_t);
+
+void
+print_config(FILE *f, const struct riklet_conf *conf)
+{
+	fputs("scheduler ", f);
+	print_string(f, conf->scheduler);
+	if (conf->tls) {
+		fputs(" tls ca ", f);
+		print_string(f, conf->tls_ca);
+		if (conf->tls_cert[0] != '\0') {
+			fputs(" cert ", f);
+			print_string(f, conf->tls_cert);
+			fputs(" key ", f);
+			print_string(f, conf->tls_key);
+		}
+	}
+	fputc('\n', f);
+	print_setting(f, "hostname", conf->hostname);
+	print_duration(f, "metric-resolution", conf->metric_resolution_ms);
+	print_setting(f, "docker socket", conf->docker_socket);
+	print_setting(f, "user", conf->user);
+	print_setting(f, "chroot", conf->chroot);
+	print_setting(f, "control socket", conf->control_socket);
+	if (conf->stop_after_disconnect_ms == 0)
+		fputs("stop-after-disconnect off\n", f);
+	else
+		print_duration(f, "stop-after-disconnect",
+		    conf->stop_after_disconnect_ms);
+	print_duration(f, "stop-grace", conf->stop_grace_ms);
+	fprintf(f, "create-parallel %u\n", conf->create_parallel);
+}
+
+static void
+print_setting(FILE *f, const char *keyword, const char *value)
+{
+	fprintf(f, "%s ", keyword);
+	print_string(f, value);
+	fputc('\n', f);
+}
+
+/* Quoted, with the two characters the lexer treats as special escaped. */
+static void
+print_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+print_duration(FILE *f, const char *keyword, uint64_t ms)
+{
+	char	 buf[32];
+
+	fmt_duration(ms, buf, sizeof(buf));
+	fprintf(f, "%s %s\n", keyword, buf);
+}

@@ -1,0 +1,160 @@
+/*
+ * Sends pod statuses to the agent, in order.  A state change is never
+ * dropped: when the agent is not there it is queued (bounded) and sent,
+ * still in order, once a new agent is ready.  Metrics are not queued: the
+ * next sample replaces them anyway.
+ */
+#include <sys/queue.h>
+#include <sys/uio.h>
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "report.h"
+#include "riklet.h"
+
+struct pending {
+	TAILQ_ENTRY(pending)	 entry;
+	struct pod_status	 ps;
+	char			*metrics;
+};
+
+static TAILQ_HEAD(, pending)	 pendq = TAILQ_HEAD_INITIALIZER(pendq);
+static size_t			 npending;
+static int			 overflow_logged;
+
+static int	send_status(const struct pod_status *, const char *);
+
+static int
+agent_ready(void)
+{
+	return parent->children[PROC_AGENT].connected &&
+	    parent->children[PROC_AGENT].ready;
+}
+
+static int
+send_status(const struct pod_status *ps, const char *metrics)
+{
+	struct iovec	 iov[2];
+
+	iov[0].iov_base = (void *)(uintptr_t)ps;
+	iov[0].iov_len = sizeof(*ps);
+	iov[1].iov_base = (void *)(uintptr_t)metrics;
+	iov[1].iov_len = strlen(metrics) + 1;
+	return child_sendv(PROC_AGENT, IMSG_POD_STATUS, iov, 2);
+}
+
+/* {"reason": ..., "message": ..., "exitCode": N} for a FAILED status. */
+char *
+report_failure_json(const char *reason, const char *message, int32_t code)
+{
+	json_t	*o;
+	char	*s;
+
+	o = json_object();
+	json_object_set_new(o, "reason", json_string(reason ? reason : ""));
+	json_object_set_new(o, "message", json_string(message ? message : ""));
+	if (code != REPORT_NO_EXIT)
+		json_object_set_new(o, "exitCode", json_integer(code));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+void
+report_status(const char *instance, uint32_t status, const char *reason,
+    const char *message, int32_t exit_code)
+{
+	struct pending	*p;
+	char		*json = NULL;
+
+	if (reason != NULL &&
+	    (json = report_failure_json(reason, message, exit_code)) == NULL)
+		fatalx("%s: json", __func__);
+	log_info("pod %s: %s%s%s%s%s", instance, rik_status_name(status),
+	    reason ? " (" : "", reason ? reason : "",
+	    message && *message ? ": " : "", message && *message ? message :
+	    reason ? "" : "");
+	if (reason != NULL)
+		log_debug("pod %s: %s", instance, json);
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		fatal("%s", __func__);
+	(void)strlcpy(p->ps.instance, instance, sizeof(p->ps.instance));
+	p->ps.status = status;
+	p->ps.transition = 1;
+	p->metrics = json ? json : strdup("");
+	if (p->metrics == NULL)
+		fatal("%s", __func__);
+	if (npending >= REPORT_QUEUE_MAX) {
+		struct pending *old = TAILQ_FIRST(&pendq);
+
+		if (!overflow_logged)
+			log_warnx("agent away too long: dropping the oldest "
+			    "queued statuses (their pods' current state is "
+			    "re-sent on registration)");
+		overflow_logged = 1;
+		TAILQ_REMOVE(&pendq, old, entry);
+		free(old->metrics);
+		free(old);
+		npending--;
+	}
+	TAILQ_INSERT_TAIL(&pendq, p, entry);
+	npending++;
+	report_flush();
+}
+
+/* Sends what waits, in order, as far as the agent takes it. */
+void
+report_flush(void)
+{
+	struct pending	*p;
+
+	while (agent_ready() && (p = TAILQ_FIRST(&pendq)) != NULL) {
+		if (send_status(&p->ps, p->metrics) == -1)
+			return;
+		TAILQ_REMOVE(&pendq, p, entry);
+		free(p->metrics);
+		free(p);
+		npending--;
+	}
+	if (npending == 0)
+		overflow_logged = 0;
+}
+
+void
+report_metrics(const char *instance, uint32_t status, const char *json)
+{
+	struct pod_status	 ps;
+
+	if (!agent_ready())
+		return;
+	memset(&ps, 0, sizeof(ps));
+	(void)strlcpy(ps.instance, instance, sizeof(ps.instance));
+	ps.status = status;
+	ps.transition = 0;
+	(void)send_status(&ps, json);
+}
+
+void
+report_node_metrics(const char *json)
+{
+	if (agent_ready())
+		(void)child_send(PROC_AGENT, IMSG_NODE_METRICS, json,
+		    strlen(json) + 1);
+}
+
+void
+report_clear(void)
+{
+	struct pending	*p;
+
+	while ((p = TAILQ_FIRST(&pendq)) != NULL) {
+		TAILQ_REMOVE(&pendq, p, entry);
+		free(p->metrics);
+		free(p);
+	}
+	npending = 0;
+}

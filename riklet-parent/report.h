@@ -1,0 +1,21 @@
+/*
+ * Statuses for the scheduler, through the agent.  While the agent is
+ * away, state changes wait in a bounded queue so that none is lost.
+ */
+#ifndef RIKLET_REPORT_H
+#define RIKLET_REPORT_H
+
+#include <stdint.h>
+
+#define REPORT_QUEUE_MAX	65536
+#define REPORT_NO_EXIT		INT32_MIN
+
+void	report_status(const char *, uint32_t, const char *, const char *,
+	    int32_t);
+void	report_metrics(const char *, uint32_t, const char *);
+void	report_node_metrics(const char *);
+void	report_flush(void);
+void	report_clear(void);
+char	*report_failure_json(const char *, const char *, int32_t);
+
+#endif
