@@ -159,21 +159,22 @@ meminfo_kb(const char *buf, const char *key, uint64_t *bytes)
 int
 node_read_disks(const char *root, struct disk_sample *ds)
 {
-	struct mnt_entry	 e;
-	struct {
+	static struct {
 		unsigned int	 major, minor;
 		int		 whole;
 		char		 point[PATH_MAX];
 		char		 name[MET_DISK_NAME_MAX];
 	}			*seen;
+	struct mnt_entry	 e;
 	char			*cursor;
 	size_t			 nseen = 0, i, j;
 	int			 r;
 
 	ds->ndisks = 0;
-	if ((cursor = met_mountinfo_read(root)) == NULL)
+	if (seen == NULL && (seen = calloc(MET_DISKS_MAX,
+	    sizeof(*seen))) == NULL)
 		return -1;
-	if ((seen = calloc(MET_DISKS_MAX, sizeof(*seen))) == NULL)
+	if ((cursor = met_mountinfo_read(root)) == NULL)
 		return -1;
 	while ((r = met_mountinfo_next(&cursor, &e)) != 0) {
 		if (r == -1) {
@@ -214,7 +215,6 @@ node_read_disks(const char *root, struct disk_sample *ds)
 			j++;
 	}
 	ds->ndisks = j;
-	free(seen);
 	return 0;
 }
 

@@ -256,8 +256,12 @@ mpod_sample(struct metrics *m, struct mpod *pod, uint64_t now)
 	}
 	elapsed = now - pod->prev_ns;
 	pod->prev_ns = now;
-	if (!complete)
+	/* Not fresh: the ticks look for it, and its next whole reading is
+	 * a new baseline that makes it fresh again. */
+	if (!complete) {
+		pod->fresh = 0;
 		return NULL;
+	}
 	if (baseline) {
 		pod->fresh = 1;
 		pod->added_ns = now;
@@ -285,15 +289,15 @@ static void
 mpod_limits(const struct metrics *m, const struct mpod *pod,
     struct pod_figures *pf)
 {
-	double		 cpu = 0.0;
-	uint64_t	 mem = 0;
-	int		 cpu_known = 1, mem_known = 1, cpu_none = 0,
-			 mem_none = 0;
-	size_t		 i;
+	const struct cg_limits	*l;
+	double			 cpu = 0.0;
+	uint64_t		 mem = 0;
+	int			 cpu_known = 1, mem_known = 1, cpu_none = 0,
+				 mem_none = 0;
+	size_t			 i;
 
 	for (i = 0; i < pod->nctrs; i++) {
-		const struct cg_limits *l = &pod->ctrs[i].limits;
-
+		l = &pod->ctrs[i].limits;
 		cpu_known &= l->cpu_known;
 		mem_known &= l->mem_known;
 		cpu_none |= l->cpu == 0.0;

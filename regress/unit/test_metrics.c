@@ -657,6 +657,14 @@ START_TEST(pod_initial_sample)
 	ck_assert_uint_eq(mpods_sample(&m, T0 + 1200 * ms, 1, count_report), 0);
 	ck_assert_int_eq(nreports, 2);
 	ck_assert_ptr_nonnull(strstr(last_report, "\"currentUsage\":0.0"));
+
+	/* A fresh pod whose container goes before its report is left to
+	 * the ticks, not polled between them. */
+	mp.instance[0] = 'x';
+	ck_assert_ptr_nonnull(mpod_add(&m, &mp, T0 + 1300 * ms));
+	rm("/sys/fs/cgroup/cpuacct/docker/" ID_A "/cpuacct.usage");
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 1500 * ms, 0, count_report), 0);
+	ck_assert_int_eq(nreports, 2);
 }
 END_TEST
 
