@@ -359,6 +359,53 @@ START_TEST(pod_v1_two_containers)
 }
 END_TEST
 
+/*
+ * Other v1 layouts: cpu and cpuacct mounted together (systemd), and a
+ * hierarchy whose mount shows only a subtree (a cgroup namespace).
+ */
+START_TEST(pod_v1_layouts)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	json_t		*doc;
+	char		 cmd[3 * PATH_MAX];
+
+	(void)tree("v1");
+	(void)snprintf(cmd, sizeof(cmd), "cd %s && "
+	    "sed -i -e '/ rw,cpu$/d' -e '/ rw,cpuacct$/d' -e "
+	    "'s#^35 31 0:32 / /sys/fs/cgroup/memory #35 31 0:32 /docker "
+	    "/sys/fs/cgroup/memory #' proc/self/mountinfo && "
+	    "echo '32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - "
+	    "cgroup cgroup rw,cpu,cpuacct' >>proc/self/mountinfo && "
+	    "mkdir -p sys/fs/cgroup/cpu,cpuacct/docker && "
+	    "mv sys/fs/cgroup/cpu/docker/" ID_A " sys/fs/cgroup/cpu,cpuacct/"
+	    "docker/ && mv sys/fs/cgroup/cpuacct/docker/" ID_A "/cpuacct.usage "
+	    "sys/fs/cgroup/cpu,cpuacct/docker/" ID_A "/ && "
+	    "mv sys/fs/cgroup/memory/docker/" ID_A " sys/fs/cgroup/memory/ && "
+	    "printf '2:cpu,cpuacct:/docker/" ID_A "\\n4:memory:/docker/"
+	    ID_A "\\n0::/\\n' >proc/4242/cgroup", tmproot);
+	ck_assert_int_eq(system(cmd), 0);
+	metrics_init(&m, tmproot);
+	ck_assert_str_eq(m.mounts.memory.root, "/docker");
+	ck_assert_str_eq(m.mounts.cpu.mnt, m.mounts.cpuacct.mnt);
+	ck_assert_ptr_nonnull(strstr(m.mounts.cpu.mnt, "/cpu,cpuacct"));
+	node_figures_set();
+	pod_msg(&mp, "systemd-1");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_int_eq(pod->ctrs[0].resolved, 1);
+	ck_assert_int_eq(pod->ctrs[0].dirs.mem_v, CG_V1);
+	put("/sys/fs/cgroup/cpu,cpuacct/docker/" ID_A "/cpuacct.usage",
+	    "802439755\n");
+	doc = parse(mpod_sample(&m, pod, T0 + SEC));
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 0.5, 1e-9);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 50.0,
+	    1e-9);
+	check_pod_memory(doc, 134217728, 33554432);
+	json_decref(doc);
+}
+END_TEST
+
 START_TEST(pod_v2)
 {
 	struct met_pod	 mp;
@@ -718,6 +765,7 @@ main(void)
 	tc = tcase_create("pod");
 	tcase_add_test(tc, pod_v1);
 	tcase_add_test(tc, pod_v1_two_containers);
+	tcase_add_test(tc, pod_v1_layouts);
 	tcase_add_test(tc, pod_v2);
 	tcase_add_test(tc, pod_container_vanishes);
 	tcase_add_test(tc, pod_counter_backwards);
