@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "metrics.h"
 #include "test_metrics.h"
 
@@ -754,8 +755,6 @@ main(void)
 {
 	Suite	*s = suite_create("metrics");
 	TCase	*tc;
-	SRunner	*sr;
-	int	 failed;
 
 	tc = tcase_create("node");
 	tcase_add_test(tc, node_document);
@@ -779,9 +778,5 @@ main(void)
 	tc = tcase_create("json");
 	tcase_add_test(tc, json_numbers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

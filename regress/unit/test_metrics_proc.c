@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "checkrun.h"
 #include "metrics.h"
 #include "test_metrics.h"
 #include "util.h"
@@ -432,8 +433,6 @@ main(void)
 {
 	Suite	*s = suite_create("metrics_proc");
 	TCase	*tc;
-	SRunner	*sr;
-	int	 failed;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "test_metrics_proc: not run: riklet -P "
@@ -462,9 +461,5 @@ main(void)
 		tcase_add_test(tc, pod_half_core_quota);
 		suite_add_tcase(s, tc);
 	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }
