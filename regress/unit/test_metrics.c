@@ -30,21 +30,21 @@
 #define T0	(1000 * SEC)
 #define GIB	(UINT64_C(1) << 30)
 
+static char	 tmpbase[64];	/* this run's, removed by main() */
 static char	 tmproot[PATH_MAX];
 static struct metrics m;
 
 static void	 remove_tmp(void);
 
-/* A private copy of a fixture tree, removed when the test ends. */
+/* A private copy of a fixture tree under this run's directory. */
 static const char *
 tree(const char *name)
 {
 	const char	*rd = getenv("REGRESS_DIR");
 	char		 cmd[2 * PATH_MAX + 64];
 
-	(void)snprintf(tmproot, sizeof(tmproot), "/tmp/test_metrics.XXXXXX");
+	(void)snprintf(tmproot, sizeof(tmproot), "%s/t.XXXXXX", tmpbase);
 	ck_assert_ptr_nonnull(mkdtemp(tmproot));
-	atexit(remove_tmp);
 	(void)snprintf(cmd, sizeof(cmd), "cp -R '%s/fixtures/metrics/%s/.' %s",
 	    rd != NULL ? rd : "regress", name, tmproot);
 	ck_assert_int_eq(system(cmd), 0);
@@ -755,6 +755,7 @@ main(void)
 {
 	Suite	*s = suite_create("metrics");
 	TCase	*tc;
+	int	 failed;
 
 	tc = tcase_create("node");
 	tcase_add_test(tc, node_document);
@@ -778,5 +779,16 @@ main(void)
 	tc = tcase_create("json");
 	tcase_add_test(tc, json_numbers);
 	suite_add_tcase(s, tc);
-	return check_run(s);
+
+	/* The tests run in children that end with _exit(): their copies
+	 * are removed here, whatever the outcome. */
+	(void)strlcpy(tmpbase, "/tmp/test_metrics.XXXXXX", sizeof(tmpbase));
+	if (mkdtemp(tmpbase) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	failed = check_run(s);
+	(void)strlcpy(tmproot, tmpbase, sizeof(tmproot));
+	remove_tmp();
+	return failed;
 }
