@@ -110,7 +110,8 @@ $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 $(BUILD)/bench/%: bench/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Iriklet-runtime -Iregress/lib $(ALL_CFLAGS) \
-	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) $(ALL_LDFLAGS)
+	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
+	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
 
 bench: all $(BENCH_BINS)
 	@set -e; for b in $(BENCH_BINS); do \
