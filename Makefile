@@ -8,7 +8,9 @@
 #   make fuzz-replay     every fuzzing corpus once (part of check)
 #   make demo            riklet against a local engine and scheduler peer
 #   make lint            mandoc -Tlint on every man page
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (no root needed with
+#                        DESTDIR); then, as root, once per machine:
+#   make install-user    the _riklet user and /var/empty, if missing
 
 CC		?= cc
 YACC		 = bison -y
@@ -16,6 +18,8 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
+SYSTEMDDIR	?= $(PREFIX)/lib/systemd/system
+INITDIR		?= $(SYSCONFDIR)/init.d
 BUILD		?= build
 CFLAGS		?= -O2 -g
 SAN		?=
@@ -42,11 +46,12 @@ PARENT_SRCS	 = $(filter-out riklet-parent/riklet.c, \
 AGENT_SRCS	 = $(wildcard riklet-agent/*.c)
 METRICS_SRCS	 = $(wildcard riklet-metrics/*.c)
 RUNTIME_SRCS	 = $(wildcard riklet-runtime/*.c)
+CONTROL_SRCS	 = $(wildcard riklet-control/*.c)
 CTL_SRCS	 = $(wildcard rikletctl/*.c)
 
 LIB_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_SRCS) \
 		   $(PARENT_SRCS) $(AGENT_SRCS) $(METRICS_SRCS) \
-		   $(RUNTIME_SRCS)) \
+		   $(RUNTIME_SRCS) $(CONTROL_SRCS)) \
 		   $(BUILD)/obj/parse.o $(PROTO_OBJS)
 MAIN_OBJ	 = $(BUILD)/obj/riklet-parent/riklet.o
 CTL_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRCS))
@@ -56,6 +61,8 @@ UNIT_SRCS	 = $(wildcard regress/unit/test_*.c)
 UNIT_BINS	 = $(patsubst regress/unit/%.c,$(BUILD)/regress/%,$(UNIT_SRCS))
 HARNESS_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard regress/lib/*.c))
 
+BENCH_BINS	 = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
 MANPAGES	 = $(wildcard man/*.[0-9])
 
 PROGS		 = $(BUILD)/riklet
@@ -64,8 +71,8 @@ PROGS		+= $(BUILD)/rikletctl
 endif
 
 .PHONY: all check check-unit check-config check-integration check-slow \
-	check-asan check-valgrind demo lint install clean fuzz fuzz-build \
-	fuzz-bins fuzz-replay test-hooks bench
+	check-asan check-valgrind demo lint install install-user clean fuzz \
+	fuzz-build fuzz-bins fuzz-replay test-hooks bench
 
 all: $(PROGS)
 
@@ -97,16 +104,32 @@ $(BUILD)/obj/parse.o: $(BUILD)/parse.c
 $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Iriklet-parent -Iriklet-agent \
-	    -Iriklet-metrics -Iriklet-runtime -Iregress/lib -I$(BUILD) \
+	    -Iriklet-metrics -Iriklet-runtime -Iriklet-control -Iregress/lib \
+	    -I$(BUILD) \
 	    $(ALL_CFLAGS) $(shell pkg-config --cflags check) \
 	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
 	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
 
+# Benchmarks need the engine; not part of check.
+$(BUILD)/bench/%: bench/%.c $(HARNESS_OBJS) $(LIBRIKLET)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Iriklet-runtime -Iregress/lib $(ALL_CFLAGS) \
+	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
+	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
+
+bench: all $(BENCH_BINS)
+	@set -e; for b in $(BENCH_BINS); do \
+		echo "== $$b"; \
+		REGRESS_DIR=$(CURDIR)/regress RIKLET=$(CURDIR)/$(BUILD)/riklet $$b; \
+	done
+
 # The test command: installs what is missing, then builds and runs all.
+# The private engine the tests start is stopped at the end, pass or fail.
 check:
 	sh regress/deps.sh
 	$(MAKE) all
-	$(MAKE) check-unit check-config lint check-integration fuzz-replay
+	$(MAKE) check-unit check-config lint check-integration fuzz-replay; \
+	    rc=$$?; sh regress/engine.sh stop >/dev/null 2>&1; exit $$rc
 
 check-unit: $(UNIT_BINS) $(BUILD)/riklet
 	@set -e; for t in $(UNIT_BINS); do \
@@ -118,8 +141,11 @@ check-unit: $(UNIT_BINS) $(BUILD)/riklet
 check-config: $(BUILD)/riklet
 	sh regress/config/run.sh $(BUILD)/riklet
 
+# Children are not dumpable, so LeakSanitizer cannot inspect them: leaks
+# are checked in the unit tests and by check-valgrind instead.
 check-integration: all test-hooks
-	RIKLET=$(CURDIR)/$(BUILD)/riklet BUILD=$(CURDIR)/$(BUILD) \
+	ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=0} \
+	    RIKLET=$(CURDIR)/$(BUILD)/riklet BUILD=$(CURDIR)/$(BUILD) \
 	    RIKLET_HOOKS=$(CURDIR)/$(BUILD)/hooks/riklet \
 	    sh regress/integration/run.sh
 
@@ -201,12 +227,33 @@ demo:
 	$(MAKE) all
 	sh regress/demo.sh $(CURDIR)/$(BUILD)
 
+# The example configuration always; riklet.conf itself only if absent.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/riklet \
+	    $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(INITDIR)
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 etc/riklet.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/riklet/riklet.conf.example
+	test -e $(DESTDIR)$(SYSCONFDIR)/riklet/riklet.conf || \
+	    install -m 0644 etc/riklet.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/riklet/riklet.conf
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' etc/riklet.service \
+	    >$(DESTDIR)$(SYSTEMDDIR)/riklet.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/riklet.service
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
+	    -e 's|/etc/riklet/|$(SYSCONFDIR)/riklet/|g' etc/riklet.init \
+	    >$(DESTDIR)$(INITDIR)/riklet
+	chmod 0755 $(DESTDIR)$(INITDIR)/riklet
+
+# Idempotent; the user's name and the directory are riklet.conf's
+# defaults (user, chroot).
+install-user:
+	id _riklet >/dev/null 2>&1 || \
+	    useradd -r -s /usr/sbin/nologin -d /nonexistent -M _riklet
+	install -d -m 0755 -o root -g root $(DESTDIR)/var/empty
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -31,6 +31,20 @@ static const char *const imsg_names[IMSG_MAX] = {
 	[IMSG_MET_POD_DEL] = "MET_POD_DEL",
 	[IMSG_MET_NODE] = "MET_NODE",
 	[IMSG_MET_POD_SAMPLE] = "MET_POD_SAMPLE",
+	[IMSG_CTL_LISTEN] = "CTL_LISTEN",
+	[IMSG_CTL_SHOW_STATUS] = "CTL_SHOW_STATUS",
+	[IMSG_CTL_SHOW_PODS] = "CTL_SHOW_PODS",
+	[IMSG_CTL_SHOW_POD] = "CTL_SHOW_POD",
+	[IMSG_CTL_SHOW_METRICS] = "CTL_SHOW_METRICS",
+	[IMSG_CTL_LOG_VERBOSE] = "CTL_LOG_VERBOSE",
+	[IMSG_CTL_RELOAD] = "CTL_RELOAD",
+	[IMSG_CTL_STATUS] = "CTL_STATUS",
+	[IMSG_CTL_CHILD] = "CTL_CHILD",
+	[IMSG_CTL_POD] = "CTL_POD",
+	[IMSG_CTL_CONTAINER] = "CTL_CONTAINER",
+	[IMSG_CTL_METRICS] = "CTL_METRICS",
+	[IMSG_CTL_ERROR] = "CTL_ERROR",
+	[IMSG_CTL_END] = "CTL_END",
 };
 
 const char *
@@ -53,6 +67,8 @@ proc_name(enum riklet_proc p)
 		return "metrics";
 	case PROC_RUNTIME:
 		return "runtime";
+	case PROC_CONTROL:
+		return "control";
 	case PROC_MAX:
 		break;
 	}

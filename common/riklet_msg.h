@@ -27,6 +27,7 @@ enum riklet_proc {
 	PROC_AGENT,
 	PROC_METRICS,
 	PROC_RUNTIME,
+	PROC_CONTROL,
 	PROC_MAX
 };
 
@@ -91,6 +92,25 @@ enum imsg_type {
 	/* metrics -> parent */
 	IMSG_MET_NODE,		/* node metrics JSON, NUL-terminated */
 	IMSG_MET_POD_SAMPLE,	/* struct met_pod_sample + JSON */
+
+	/*
+	 * The control socket (rikletctl).  peerid is the control process's
+	 * connection number; the parent's answers carry it back.
+	 */
+	IMSG_CTL_LISTEN,	/* parent -> control: the listening socket (fd) */
+	IMSG_CTL_SHOW_STATUS,	/* control -> parent: empty */
+	IMSG_CTL_SHOW_PODS,	/* control -> parent: empty */
+	IMSG_CTL_SHOW_POD,	/* control -> parent: instance id, NUL-terminated */
+	IMSG_CTL_SHOW_METRICS,	/* control -> parent: empty */
+	IMSG_CTL_LOG_VERBOSE,	/* control -> parent: int32_t verbosity */
+	IMSG_CTL_RELOAD,	/* control -> parent: empty */
+	IMSG_CTL_STATUS,	/* parent -> control: struct ctl_status */
+	IMSG_CTL_CHILD,		/* parent -> control: struct ctl_child */
+	IMSG_CTL_POD,		/* parent -> control: struct ctl_pod */
+	IMSG_CTL_CONTAINER,	/* parent -> control: struct ctl_container */
+	IMSG_CTL_METRICS,	/* parent -> control: struct ctl_metrics + JSON */
+	IMSG_CTL_ERROR,		/* parent -> control: message, NUL-terminated */
+	IMSG_CTL_END,		/* parent -> control: empty, the answer is whole */
 
 	IMSG_MAX
 };
@@ -182,7 +202,13 @@ struct rt_pull {
 	uint32_t	 finished;
 };
 
-/* IMSG_MET_POD: the containers of one pod and where their cgroups are. */
+/*
+ * IMSG_MET_POD: the containers of one pod and where their cgroups are.
+ * cgroup, when known, is the path inside each hierarchy as
+ * /proc/<pid>/cgroup shows it ("/docker/<id>"); otherwise the metrics
+ * process finds it from pid (0: not running), and then only a path that
+ * names the container id is taken, so a reused pid is never measured.
+ */
 struct met_container {
 	char		 id[RIK_CONTAINER_ID_MAX];
 	int32_t		 pid;
@@ -201,6 +227,75 @@ struct met_pod {
 struct met_pod_sample {
 	char		 instance[RIK_ID_MAX];
 	/* followed by the pod metrics JSON, NUL-terminated */
+};
+
+/*
+ * IMSG_CTL_*: what rikletctl shows.  Durations are milliseconds before
+ * the answer was made, so neither side needs the other's clock.
+ */
+#define CTL_HOST_MAX		256	/* CONF_HOST_MAX */
+
+struct ctl_status {
+	char		 scheduler[CTL_HOST_MAX];
+	char		 hostname[CTL_HOST_MAX];
+	uint32_t	 agent_state;	/* enum agent_conn */
+	uint32_t	 agent_backoff_ms;
+	uint64_t	 agent_since_ms;	/* in that state for so long */
+	char		 agent_reason[RIK_MESSAGE_MAX];
+	uint64_t	 uptime_ms;
+	uint32_t	 engine_known;	/* the runtime has said something */
+	uint32_t	 engine_up;
+	char		 engine_version[RIK_VERSION_MAX];
+	char		 engine_api_version[RIK_VERSION_MAX];
+	char		 engine_message[RIK_MESSAGE_MAX];
+	uint32_t	 npods;
+	int32_t		 verbose;
+	uint32_t	 nchildren;	/* IMSG_CTL_CHILD messages that follow */
+};
+
+struct ctl_child {
+	uint32_t	 proc;		/* enum riklet_proc */
+	int32_t		 pid;		/* 0: not running */
+	uint32_t	 ready;
+	uint32_t	 restarts;
+	uint64_t	 uptime_ms;
+};
+
+struct ctl_pod {
+	char		 instance[RIK_ID_MAX];
+	char		 name[RIK_NAME_MAX];
+	uint32_t	 status;	/* enum rik_status */
+	uint32_t	 restart_policy;
+	uint32_t	 ncontainers;
+	uint32_t	 nrunning;
+	uint32_t	 restarts;
+	int32_t		 exit_code;
+	uint64_t	 age_ms;
+	char		 reason[RIK_REASON_MAX];
+	char		 message[RIK_MESSAGE_MAX];
+	char		 pull_image[RIK_IMAGE_MAX];	/* "": not pulling */
+	int64_t		 pull_done;	/* bytes */
+	int64_t		 pull_total;	/* bytes, 0: not known yet */
+};
+
+/* Only for "show pod ID": one per container, after its ctl_pod. */
+struct ctl_container {
+	char		 instance[RIK_ID_MAX];
+	char		 name[RIK_NAME_MAX];
+	char		 id[RIK_CONTAINER_ID_MAX];
+	char		 image[RIK_IMAGE_MAX];
+	uint32_t	 state;		/* enum container_state, or _MAX: none */
+	int32_t		 exit_code;
+	uint32_t	 oom_killed;
+	int32_t		 pid;
+	int64_t		 memory_limit;
+	int64_t		 nano_cpus;
+};
+
+struct ctl_metrics {
+	char		 instance[RIK_ID_MAX];	/* "": the node */
+	uint64_t	 age_ms;
+	/* followed by the metrics JSON, NUL-terminated */
 };
 
 const char	*imsg_type_name(uint32_t);

@@ -7,6 +7,7 @@
  * including SIGSTOP/SIGCONT (restart_syscall) and reconnects; a call
  * not in a list kills the whole process, and the parent restarts it.
  */
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -79,6 +80,8 @@ static void	rule(scmp_filter_ctx, uint32_t, const char *, unsigned int,
 static void	rules_agent(scmp_filter_ctx);
 static void	rules_metrics(scmp_filter_ctx);
 static void	rules_runtime(scmp_filter_ctx);
+static void	rules_control(scmp_filter_ctx);
+static void	refuse_syslog_socket(scmp_filter_ctx);
 #ifdef RIKLET_TEST_HOOKS
 static void	sandbox_test_hooks(enum riklet_proc);
 #endif
@@ -116,9 +119,13 @@ static const char *const agent_calls[] = {
 	"sched_yield",
 };
 
-/* The metrics child: small files under /proc and /sys, statvfs. */
+/*
+ * The metrics child, measured over its process tests (node figures, a
+ * pod in a cgroup, resolution changes): small files under /proc and
+ * /sys, access(R_OK) on cgroup files, statvfs, its tick's timerfd.
+ */
 static const char *const metrics_calls[] = {
-	"statfs",
+	"statfs", "access", "faccessat", "timerfd_create", "timerfd_settime",
 };
 
 /*
@@ -159,6 +166,15 @@ __lsan_is_turned_off(void)
 }
 #endif
 
+/*
+ * The control child: libevent's listener accepts rikletctl's clients on
+ * the socket the parent passed, its bufferevents read and write them,
+ * and the peer's credentials say who is asking.
+ */
+static const char *const control_calls[] = {
+	"accept4", "accept", "getsockopt", "readv", "writev", "shutdown",
+};
+
 /* jansson seeds its hash function from /dev/urandom. */
 static const char *const metrics_readonly[] = {
 	"/proc", "/sys", "/dev/urandom"
@@ -176,6 +192,10 @@ static const struct sandbox_policy policies[PROC_MAX] = {
 		runtime_calls, NELEM(runtime_calls), rules_runtime, 1,
 		NULL, 0
 	},
+	[PROC_CONTROL] = {
+		control_calls, NELEM(control_calls), rules_control, 1,
+		NULL, 0
+	},
 };
 
 void
@@ -183,7 +203,8 @@ sandbox_child(enum riklet_proc proc)
 {
 	const struct sandbox_policy	*pol;
 
-	if (proc <= PROC_PARENT || proc >= PROC_MAX)
+	if (proc <= PROC_PARENT || proc >= PROC_MAX ||
+	    policies[proc].rules == NULL)
 		fatalx("%s: no policy for process %d", __func__, (int)proc);
 	pol = &policies[proc];
 	sandbox_rlimits(pol);
@@ -361,6 +382,18 @@ rules_agent(scmp_filter_ctx ctx)
 	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "open", 0, NULL);
 }
 
+/*
+ * For a child with no socket of its own: syslog(3) reconnects after
+ * syslogd restarts, and refused, it loses a line instead of the process.
+ * Any other socket kills.
+ */
+static void
+refuse_syslog_socket(scmp_filter_ctx ctx)
+{
+	rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 2, (struct scmp_arg_cmp[]){
+	    ARG_EQ(0, AF_UNIX), ARG_MASKED(1, 0xf, SOCK_DGRAM) });
+}
+
 static void
 rules_metrics(scmp_filter_ctx ctx)
 {
@@ -370,13 +403,7 @@ rules_metrics(scmp_filter_ctx ctx)
 	    ARG_MASKED(2, mask, O_RDONLY) });
 	rule(ctx, SCMP_ACT_ALLOW, "open", 1, (struct scmp_arg_cmp[]){
 	    ARG_MASKED(1, mask, O_RDONLY) });
-	/*
-	 * syslog(3) reconnects after syslogd restarts: refused, it loses
-	 * a line instead of the process.  Any other socket kills.
-	 */
-	rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 2, (struct scmp_arg_cmp[]){
-	    ARG_EQ(0, AF_UNIX),
-	    ARG_MASKED(1, 0xf, SOCK_DGRAM) });
+	refuse_syslog_socket(ctx);
 }
 
 static void
@@ -389,6 +416,18 @@ rules_runtime(scmp_filter_ctx ctx)
 	/* OpenSSL, started by curl_global_init, looks for openssl.cnf. */
 	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "openat", 0, NULL);
 	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "open", 0, NULL);
+}
+
+static void
+rules_control(scmp_filter_ctx ctx)
+{
+	/* libevent sizes its reads with FIONREAD. */
+	rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, (struct scmp_arg_cmp[]){
+	    ARG_EQ(1, FIONREAD) });
+	/* The chroot is empty: nothing to open. */
+	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "openat", 0, NULL);
+	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "open", 0, NULL);
+	refuse_syslog_socket(ctx);
 }
 
 #ifdef RIKLET_TEST_HOOKS

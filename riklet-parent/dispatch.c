@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "control.h"
 #include "log.h"
 #include "podspec.h"
 #include "pods.h"
@@ -37,6 +38,9 @@ parent_child_ready(struct child *c)
 		/* It lists the engine's containers by itself. */
 		pods_runtime_ready();
 		break;
+	case PROC_CONTROL:
+		control_child_ready();
+		break;
 	default:
 		break;
 	}
@@ -53,6 +57,7 @@ parent_child_gone(struct child *c)
 	memset(&st, 0, sizeof(st));
 	st.state = AGENT_DISCONNECTED;
 	pods_agent_state(&st);
+	control_agent_state(&st);
 }
 
 void
@@ -67,6 +72,9 @@ parent_dispatch(struct child *c, struct imsg *imsg)
 		break;
 	case PROC_RUNTIME:
 		dispatch_runtime(c, imsg);
+		break;
+	case PROC_CONTROL:
+		control_dispatch(c, imsg);
 		break;
 	default:
 		fatalx("%s: message from %s", __func__, proc_name(c->proc));
@@ -98,6 +106,7 @@ dispatch_agent(struct child *c, struct imsg *imsg)
 			return;
 		}
 		pods_agent_state(&st);
+		control_agent_state(&st);
 		if (st.state == AGENT_REGISTERED)
 			pods_agent_registered();
 		break;
@@ -187,6 +196,7 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 			return;
 		}
 		pods_engine(&e);
+		control_engine(&e);
 		break;
 	case IMSG_RT_CONTAINER:
 		if (imsg->datalen != sizeof(rc)) {
@@ -237,6 +247,7 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 			return;
 		}
 		pods_pull(&pl);
+		control_pull(&pl);
 		break;
 	}
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "log.h"
 #include "report.h"
 #include "riklet.h"
@@ -129,6 +130,7 @@ report_metrics(const char *instance, uint32_t status, const char *json)
 {
 	struct pod_status	 ps;
 
+	control_pod_metrics(instance, json);
 	if (!agent_ready())
 		return;
 	memset(&ps, 0, sizeof(ps));
@@ -141,6 +143,7 @@ report_metrics(const char *instance, uint32_t status, const char *json)
 void
 report_node_metrics(const char *json)
 {
+	control_node_metrics(json);
 	if (agent_ready())
 		(void)child_send(PROC_AGENT, IMSG_NODE_METRICS, json,
 		    strlen(json) + 1);

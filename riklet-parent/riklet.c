@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "log.h"
 #include "parse.h"
 #include "pods.h"
@@ -28,6 +29,7 @@
 __dead void	agent_main(int, char **);
 __dead void	metrics_main(int, char **);
 __dead void	runtime_main(int, char **);
+__dead void	control_main(int, char **);
 
 static __dead void usage(void);
 static void	parent_sig(int, short, void *);
@@ -105,6 +107,8 @@ main(int argc, char *argv[])
 			metrics_main(argc, argv);
 		if (strcmp(role, "runtime") == 0)
 			runtime_main(argc, argv);
+		if (strcmp(role, "control") == 0)
+			control_main(argc, argv);
 		errx(1, "unknown process %s", role);
 	}
 
@@ -131,6 +135,7 @@ main(int argc, char *argv[])
 	self[n] = '\0';
 	p.self = self;
 	prepare_chroot(p.conf.chroot);
+	control_open(p.conf.control_socket);
 
 	if (!p.foreground) {
 		log_init(0, p.verbose, LOG_DAEMON);
@@ -155,6 +160,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(p.base);
 
 	children_stop();
+	control_close();
 	pods_clear();
 	report_clear();
 	sched_clear();

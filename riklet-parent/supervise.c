@@ -41,6 +41,10 @@ static const uint64_t allowed_types[PROC_MAX] = {
 	    TYPEBIT(IMSG_RT_ENGINE) | TYPEBIT(IMSG_RT_CONTAINER) |
 	    TYPEBIT(IMSG_RT_POD_RESULT) | TYPEBIT(IMSG_RT_LIST_BEGIN) |
 	    TYPEBIT(IMSG_RT_LIST_END) | TYPEBIT(IMSG_RT_PULL),
+	[PROC_CONTROL] = TYPEBIT(IMSG_CHILD_READY) |
+	    TYPEBIT(IMSG_CTL_SHOW_STATUS) | TYPEBIT(IMSG_CTL_SHOW_PODS) |
+	    TYPEBIT(IMSG_CTL_SHOW_POD) | TYPEBIT(IMSG_CTL_SHOW_METRICS) |
+	    TYPEBIT(IMSG_CTL_LOG_VERBOSE) | TYPEBIT(IMSG_CTL_RELOAD),
 };
 
 static void	child_start(struct child *);
@@ -97,6 +101,7 @@ child_start(struct child *c)
 		if (imsgev_compose(&c->iev, IMSG_CONF, 0, -1, &parent->conf,
 		    sizeof(parent->conf)) == -1)
 			fatal("%s: compose", __func__);
+		c->conf_gen = parent->conf_gen;
 		log_debug("started %s (pid %d)", name, (int)pid);
 		return;
 	}
@@ -192,6 +197,7 @@ child_dispatch(int fd, short event, void *arg)
 				c->ready = 1;
 				log_info("%s ready (pid %d)",
 				    proc_name(c->proc), (int)c->pid);
+				child_send_conf(c);
 				parent_child_ready(c);
 			}
 		} else
@@ -270,16 +276,11 @@ child_restart_cb(int fd, short event, void *arg)
 int
 child_send(enum riklet_proc p, uint32_t type, const void *data, size_t len)
 {
-	struct child	*c = &parent->children[p];
+	struct iovec	 iov;
 
-	if (!c->connected)
-		return -1;
-	if (imsgev_compose(&c->iev, type, 0, -1, data, len) == -1) {
-		log_warn("%s: %s to %s", __func__, imsg_type_name(type),
-		    proc_name(p));
-		return -1;
-	}
-	return 0;
+	iov.iov_base = (void *)(uintptr_t)data;
+	iov.iov_len = len;
+	return child_sendv(p, type, &iov, len > 0 ? 1 : 0);
 }
 
 int
@@ -288,7 +289,11 @@ child_sendv(enum riklet_proc p, uint32_t type, const struct iovec *iov,
 {
 	struct child	*c = &parent->children[p];
 
-	if (!c->connected)
+	/*
+	 * Until it is ready a child reads nothing but its configuration;
+	 * whatever it needs after that is sent when it says it is ready.
+	 */
+	if (!c->connected || !c->ready)
 		return -1;
 	if (imsgev_composev(&c->iev, type, 0, -1, iov, iovcnt) == -1) {
 		log_warn("%s: %s to %s", __func__, imsg_type_name(type),
@@ -298,14 +303,29 @@ child_sendv(enum riklet_proc p, uint32_t type, const struct iovec *iov,
 	return 0;
 }
 
+/*
+ * A child that is not ready yet is still reading its first configuration
+ * and takes nothing else: it gets the new one when it says it is ready.
+ */
 void
 children_send_conf(void)
 {
 	enum riklet_proc	 p;
 
+	parent->conf_gen++;
 	for (p = PROC_AGENT; p < PROC_MAX; p++)
-		(void)child_send(p, IMSG_CONF, &parent->conf,
-		    sizeof(parent->conf));
+		if (parent->children[p].ready)
+			child_send_conf(&parent->children[p]);
+}
+
+void
+child_send_conf(struct child *c)
+{
+	if (c->conf_gen == parent->conf_gen)
+		return;
+	if (child_send(c->proc, IMSG_CONF, &parent->conf,
+	    sizeof(parent->conf)) == 0)
+		c->conf_gen = parent->conf_gen;
 }
 
 /* TERM to every child, then KILL to whatever is left after a moment. */
@@ -318,11 +338,11 @@ children_stop(void)
 	struct timespec		 ts = { 0, 10 * 1000 * 1000 };
 
 	parent->stopping = 1;
-	for (p = PROC_AGENT; p < PROC_MAX; p++) {
+	/* The sockets stay open until the children are gone: a child that
+	 * saw EOF first would log the parent's death as an error. */
+	for (p = PROC_AGENT; p < PROC_MAX; p++)
 		if (parent->children[p].pid > 0)
 			(void)kill(parent->children[p].pid, SIGTERM);
-		child_disconnect(&parent->children[p]);
-	}
 	deadline = monotime_ms() + STOP_WAIT_MS;
 	for (;;) {
 		children_reap();
@@ -345,6 +365,8 @@ children_stop(void)
 		}
 		nanosleep(&ts, NULL);
 	}
+	for (p = PROC_AGENT; p < PROC_MAX; p++)
+		child_disconnect(&parent->children[p]);
 	for (p = PROC_AGENT; p < PROC_MAX; p++)
 		if (parent->children[p].restart_ev != NULL) {
 			event_free(parent->children[p].restart_ev);

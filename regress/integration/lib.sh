@@ -58,3 +58,117 @@ stop_riklet() {
 }
 
 status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+# --- the real engine and the scheduler peer ---------------------------
+PY=/usr/bin/python3
+
+# engine_up: a private dockerd (regress/engine.sh) with the test image.
+engine_up() {
+	_env=$(sh "$REGRESS_DIR/engine.sh" start) || fail "engine did not start"
+	eval "$_env"
+	[ -S "$DOCKER_SOCK" ] || fail "no engine socket"
+	sh "$REGRESS_DIR/engine.sh" image >/dev/null || fail "no test image"
+	export DOCKER_SOCK
+}
+
+# docker_api METHOD PATH: the Engine API, JSON on stdout.
+docker_api() {
+	curl -s --unix-socket "$DOCKER_SOCK" -X "$1" "http://docker$2"
+}
+
+# containers_of NODE: how many containers the engine has for that node.
+containers_of() {
+	docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%5D%7D" |
+	    $PY -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+
+# names_of NODE: the sorted container names of that node, one a line.
+names_of() {
+	docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%5D%7D" |
+	    $PY -c 'import json,sys; [print(n) for n in sorted(c["Names"][0] for c in json.load(sys.stdin))]'
+}
+
+free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# peer_up [PORT]: the scheduler test peer, its files in $T/peer.
+peer_up() {
+	PEER_PORT=${1:-${PEER_PORT:-$(free_port)}}
+	mkdir -p "$T/peer"
+	rm -f "$T/peer/ready"
+	$PY "$REGRESS_DIR/peer/scheduler.py" --port "$PEER_PORT" \
+	    --dir "$T/peer" --lifetime "${PEER_LIFETIME:-900}" \
+	    >>"$T/peer.log" 2>&1 &
+	PEER_PID=$!
+	wait_for 30 test -f "$T/peer/ready" || fail "peer did not start: $(tail -n 5 "$T/peer.log")"
+}
+
+peer_down() {
+	[ -n "${PEER_PID:-}" ] || return 0
+	kill -KILL "$PEER_PID" 2>/dev/null
+	wait "$PEER_PID" 2>/dev/null
+	PEER_PID=""
+}
+at_exit 'peer_down'
+
+# peer_send INSTANCE CREATE|DESTROY [DEFINITION]
+peer_send() {
+	$PY -c 'import json,sys; print(json.dumps({"instance_id":sys.argv[1],"action":sys.argv[2],"definition":sys.argv[3]}))' \
+	    "$1" "$2" "${3:-}" >>"$T/peer/commands.jsonl"
+}
+
+# pod_def NAME [CONTAINER=COMMAND]...: a busybox pod definition.
+pod_def() {
+	$PY - "$@" <<'PY'
+import json, sys
+name = sys.argv[1]
+ctrs = []
+for spec in sys.argv[2:] or ["main=sleep 100000"]:
+    cname, cmd = spec.split("=", 1)
+    ctrs.append({"name": cname, "image": "riklet/busybox:latest",
+                 "command": ["/bin/sh", "-c", cmd]})
+d = {"api_version": "v0", "kind": "pods", "name": name, "replicas": 1,
+     "spec": {"containers": ctrs}}
+if len(sys.argv) > 1 and name.startswith("restart-"):
+    d["spec"]["restartPolicy"] = name.split("-")[1]
+print(json.dumps(d))
+PY
+}
+
+# statuses INSTANCE: the state changes the peer saw for it, one a line
+# (metrics samples, which carry "cpu", left out).
+statuses() {
+	$PY "$REGRESS_DIR/integration/peerq.py" statuses "$T/peer" "$1"
+}
+
+# wait_status INSTANCE STATUS SECONDS
+wait_status() {
+	wait_for "$3" sh -c "$PY '$REGRESS_DIR/integration/peerq.py' statuses '$T/peer' '$1' | grep -qx '$2'"
+}
+
+# node_cleanup NODE: removes every container of that node from the engine.
+node_cleanup() {
+	for _id in $(docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%5D%7D" |
+	    $PY -c 'import json,sys; [print(c["Id"]) for c in json.load(sys.stdin)]' 2>/dev/null); do
+		docker_api DELETE "/containers/$_id?force=1" >/dev/null
+	done
+}
+
+# riklet_conf NODE: a configuration for a riklet against the peer and
+# engine; the node's containers are removed when the test ends.
+riklet_conf() {
+	at_exit "node_cleanup '$1'"
+	mkdir -p "$T/empty"
+	chmod 0755 "$T" "$T/empty"
+	cat >"$T/riklet.conf" <<CONF
+scheduler "127.0.0.1:$PEER_PORT"
+hostname "$1"
+metric-resolution ${RESOLUTION:-1s}
+docker socket "$DOCKER_SOCK"
+control socket "$T/riklet.sock"
+chroot "$T/empty"
+stop-grace 1s
+${EXTRA_CONF:-}
+CONF
+}

@@ -29,7 +29,7 @@ wait_ready() {	# ROLE: a ready child of that role, its pid in $pid
 }
 
 start_riklet "$T/riklet.conf" -v
-for role in agent metrics runtime; do
+for role in agent metrics runtime control; do
 	wait_ready $role
 	for task in /proc/"$pid"/task/*; do
 		s=$(awk '$1 == "Seccomp:" { print $2 }' "$task/status")
@@ -40,11 +40,11 @@ for role in agent metrics runtime; do
 	    fail "$role: core files allowed"
 	ok "$role (pid $pid): Seccomp 2 in $(ls /proc/"$pid"/task | wc -l) thread(s), no core"
 done
-for role in metrics runtime; do
+for role in metrics runtime control; do
 	[ "$(limit "$(child_pid $role)" "Max processes")" = 0 ] ||
 	    fail "$role may fork"
 done
-ok "metrics and runtime: RLIMIT_NPROC 0"
+ok "metrics, runtime and control: RLIMIT_NPROC 0"
 if grep -q "metrics: Landlock ABI" "$T/riklet.log"; then
 	ok "$(grep -o 'metrics: Landlock ABI.*' "$T/riklet.log" | head -n 1)"
 else
@@ -54,7 +54,7 @@ else
 fi
 
 # A stopped and continued child is still the same, confined, process.
-for role in agent metrics runtime; do
+for role in agent metrics runtime control; do
 	pid=$(child_pid $role)
 	kill -STOP "$pid"
 	sleep 0.3
@@ -80,9 +80,9 @@ RIKLET=$hooks
 start_riklet "$T/riklet.conf" -v
 # SIGUSR1: exec, which no child may.  SIGUSR2: the call this child's
 # filter refuses by argument (agent: a netlink socket; metrics: open
-# for writing; runtime: an IP socket).
+# for writing; runtime and control: an IP socket).
 for sig in USR1 USR2; do
-	for role in agent metrics runtime; do
+	for role in agent metrics runtime control; do
 		wait_ready $role
 		old=$pid
 		kill -$sig "$old"

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "log.h"
 #include "parse.h"
 #include "riklet_conf.h"
@@ -421,7 +422,6 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner		*sr;
 	const char	*dir;
 	char		 pattern[PATH_MAX + 32];
 	int		 failed;
@@ -451,12 +451,9 @@ main(void)
 		return 1;
 	}
 
-	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(config_suite());
 	globfree(&valid);
 	globfree(&invalid);
 	(void)rmdir(tmp_dir);
-	return failed == 0 ? 0 : 1;
+	return failed;
 }

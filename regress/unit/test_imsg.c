@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "imsg.h"
 
 static int	sp[2];
@@ -301,8 +302,6 @@ main(void)
 {
 	Suite	*s = suite_create("imsg");
 	TCase	*tc = tcase_create("framing");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_roundtrip);
@@ -319,9 +318,5 @@ main(void)
 	tcase_add_test(tc, test_fd_missing);
 	tcase_add_test(tc, test_string_checks);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkrun.h"
 #include "podspec.h"
 
 static void
@@ -190,8 +191,6 @@ main(void)
 {
 	Suite	*s = suite_create("podspec");
 	TCase	*tc = tcase_create("encoding");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_every_truncation);
@@ -199,9 +198,5 @@ main(void)
 	tcase_add_test(tc, test_invalid);
 	tcase_add_test(tc, test_ids);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -46,27 +46,31 @@ static const struct {
 	int		 a, b;		/* open flags; socket domain, type */
 	int		 expect[PROC_MAX];	/* 0, an errno, or the above */
 } cases[] = {
-	/* expect[]: parent (unused), agent, metrics, runtime */
+	/* expect[]: parent (unused), agent, metrics, runtime, control */
 	{ "read /proc", try_open, "/proc/self/stat", O_RDONLY, 0,
-	    { 0, ENOENT, 0, ENOENT } },
+	    { 0, ENOENT, 0, ENOENT, ENOENT } },
 	{ "read /etc", try_open, "/etc/passwd", O_RDONLY, 0,
-	    { 0, ENOENT, LANDLOCKED, ENOENT } },
+	    { 0, ENOENT, LANDLOCKED, ENOENT, ENOENT } },
 	{ "urandom", try_open, "/dev/urandom", O_RDONLY, 0,
-	    { 0, ENOENT, 0, ENOENT } },
+	    { 0, ENOENT, 0, ENOENT, ENOENT } },
 	{ "open to write", try_open, "/proc/self/comm", O_WRONLY, 0,
-	    { 0, ENOENT, KILLED, ENOENT } },
+	    { 0, ENOENT, KILLED, ENOENT, ENOENT } },
 	{ "IP socket", try_socket, NULL, AF_INET, SOCK_STREAM,
-	    { 0, 0, KILLED, KILLED } },
+	    { 0, 0, KILLED, KILLED, KILLED } },
 	{ "unix stream", try_socket, NULL, AF_UNIX, SOCK_STREAM,
-	    { 0, 0, KILLED, 0 } },
+	    { 0, 0, KILLED, 0, KILLED } },
 	{ "unix dgram", try_socket, NULL, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC,
-	    { 0, 0, EACCES, 0 } },
+	    { 0, 0, EACCES, 0, EACCES } },
 	{ "netlink", try_socket, NULL, AF_NETLINK, SOCK_RAW,
-	    { 0, KILLED, KILLED, KILLED } },
-	{ "exec", try_exec, NULL, 0, 0, { 0, KILLED, KILLED, KILLED } },
-	{ "fork", try_fork, NULL, 0, 0, { 0, KILLED, KILLED, KILLED } },
-	{ "thread", try_thread, NULL, 0, 0, { 0, 0, KILLED, KILLED } },
-	{ "stop/cont", try_sleep, NULL, 0, 0, { 0, 0, 0, 0 } },
+	    { 0, KILLED, KILLED, KILLED, KILLED } },
+	{ "exec", try_exec, NULL, 0, 0,
+	    { 0, KILLED, KILLED, KILLED, KILLED } },
+	{ "fork", try_fork, NULL, 0, 0,
+	    { 0, KILLED, KILLED, KILLED, KILLED } },
+	{ "thread", try_thread, NULL, 0, 0,
+	    { 0, 0, KILLED, KILLED, KILLED } },
+	{ "stop/cont", try_sleep, NULL, 0, 0,
+	    { 0, 0, 0, 0, 0 } },
 };
 
 static int

@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""bench/lifecycle: what riklet adds to the engine's own create+start.
+
+Run by bench/lifecycle.sh with a riklet, the scheduler peer and the engine
+up.  Measures, in one run:
+  - riklet: time from the peer sending CREATE (its events.log) to the peer
+    receiving RUNNING (received.jsonl), one pod at a time, N times;
+  - raw: POST /containers/create + /start of the same container straight
+    to the engine, N times;
+  - a burst of 100 pods through riklet, against 100 sequential raw
+    create+starts.
+Prints medians and the overhead.
+"""
+import http.client
+import json
+import socket
+import statistics
+import sys
+import time
+
+PEER, SOCK, N = sys.argv[1], sys.argv[2], int(sys.argv[3])
+IMAGE = "riklet/busybox:latest"
+
+
+class UnixHTTP(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost")
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+def api(method, path, body=None):
+    c = UnixHTTP(SOCK)
+    hdr = {"Content-Type": "application/json"} if body is not None else {}
+    c.request(method, path, json.dumps(body) if body is not None else None,
+              hdr)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, data
+
+
+def definition(name):
+    return json.dumps({"name": name, "spec": {"containers": [
+        {"name": "main", "image": IMAGE, "command": ["sleep", "100000"]}]}})
+
+
+def send(instance, action):
+    with open(PEER + "/commands.jsonl", "a") as f:
+        f.write(json.dumps({"instance_id": instance, "action": action,
+                            "definition": definition(instance)}) + "\n")
+
+
+def command_time(instance):
+    for line in open(PEER + "/events.log"):
+        t, _, rest = line.partition(" ")
+        if rest.startswith("command %s " % instance):
+            return float(t)
+    return None
+
+
+def status_time(instance, status):
+    for line in open(PEER + "/received.jsonl"):
+        m = json.loads(line)
+        if m.get("instance_id") == instance and m.get("status") == status \
+                and '"cpu"' not in m.get("metrics", ""):
+            return m["t"]
+    return None
+
+
+def wait(instance, status, limit=60):
+    end = time.time() + limit
+    while time.time() < end:
+        t = status_time(instance, status)
+        if t is not None:
+            return t
+        time.sleep(0.005)
+    sys.exit("bench: %s never %s" % (instance, status))
+
+
+def raw_create_start(name):
+    t0 = time.time()
+    st, data = api("POST", "/containers/create?name=" + name,
+                   {"Image": IMAGE, "Cmd": ["sleep", "100000"],
+                    "HostConfig": {"Init": True}})
+    if st != 201:
+        sys.exit("raw create: %d %s" % (st, data))
+    cid = json.loads(data)["Id"]
+    st, data = api("POST", "/containers/%s/start" % cid)
+    if st != 204:
+        sys.exit("raw start: %d %s" % (st, data))
+    return time.time() - t0, cid
+
+
+def raw_remove(cid):
+    api("DELETE", "/containers/%s?force=1" % cid)
+
+
+def main():
+    rik, raw = [], []
+    for i in range(N):
+        inst = "bl%d" % i
+        send(inst, "CREATE")
+        t1 = wait(inst, "RUNNING")
+        t0 = command_time(inst)
+        rik.append(t1 - t0)
+        send(inst, "DESTROY")
+        wait(inst, "TERMINATED")
+        d, cid = raw_create_start("bench-raw-%d" % i)
+        raw.append(d)
+        raw_remove(cid)
+    mr, mw = statistics.median(rik) * 1000, statistics.median(raw) * 1000
+    print("single pod, %d runs (median):" % N)
+    print("  riklet CREATE -> RUNNING     %8.1f ms" % mr)
+    print("  raw engine create+start      %8.1f ms" % mw)
+    print("  riklet overhead              %8.1f ms (ratio %.2f)"
+          % (mr - mw, mr / mw))
+
+    t0 = time.time()
+    for i in range(100):
+        send("bb%d" % i, "CREATE")
+    last = max(wait("bb%d" % i, "RUNNING", 300) for i in range(100))
+    first = command_time("bb0")
+    burst = last - first
+    for i in range(100):
+        send("bb%d" % i, "DESTROY")
+    for i in range(100):
+        wait("bb%d" % i, "TERMINATED", 300)
+    t0 = time.time()
+    cids = [raw_create_start("bench-seq-%d" % i)[1] for i in range(100)]
+    seq = time.time() - t0
+    for c in cids:
+        raw_remove(c)
+    print("100-pod burst:")
+    print("  riklet, in parallel          %8.2f s" % burst)
+    print("  raw, sequential              %8.2f s" % seq)
+    print("  ratio (riklet / raw)         %8.2f" % (burst / seq))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+#!/bin/sh
+# bench/lifecycle: riklet's CREATE -> RUNNING against the raw engine, and
+# a 100-pod burst.  Run as root from the top of the tree after `make`:
+#   sh bench/lifecycle.sh [runs]
+REGRESS_DIR=$(cd "$(dirname "$0")/../regress" && pwd)
+RIKLET=${RIKLET:-$(cd "$(dirname "$0")/.." && pwd)/build/riklet}
+export RIKLET REGRESS_DIR
+. "$REGRESS_DIR/integration/lib.sh"
+need_root
+ensure_user
+engine_up
+peer_up
+RESOLUTION=5s EXTRA_CONF="create-parallel 8" riklet_conf bench-lifecycle
+start_riklet "$T/riklet.conf"
+wait_for 20 sh -c "$PY '$REGRESS_DIR/integration/peerq.py' registers '$T/peer' | grep -q bench-lifecycle" ||
+    fail "not registered"
+$PY "$(dirname "$0")/lifecycle.py" "$T/peer" "$DOCKER_SOCK" "${1:-20}"
+stop_riklet

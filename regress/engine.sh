@@ -1,0 +1,153 @@
+#!/bin/sh
+#
+# A private Docker engine for riklet's tests, demo and CI.
+#
+#   sh regress/engine.sh start	start (or reuse) it; prints DOCKER_SOCK=<path>
+#   sh regress/engine.sh image	import riklet/busybox:latest (busybox-static)
+#   sh regress/engine.sh stop	remove riklet's containers, stop the engine
+#   sh regress/engine.sh env	prints DOCKER_SOCK=<path>
+#
+# State lives in ${RIKLET_ENGINE_DIR:-/tmp/rikeng}.  The flags keep the
+# host's network untouched; the exec-root path stays short because
+# containerd's socket paths must fit in 104 bytes.  Only the Engine API is
+# used (curl --unix-socket): a docker CLI on PATH may not be Debian's.
+
+set -eu
+
+D=${RIKLET_ENGINE_DIR:-/tmp/rikeng}
+SOCK=$D/docker.sock
+PIDFILE=$D/dockerd.pid
+IMAGE_REPO=riklet/busybox
+IMAGE_TAG=latest
+
+api() {
+	# api METHOD PATH [curl args...]: the body on stdout, fails on >= 400
+	m=$1 p=$2
+	shift 2
+	curl -sS --fail --max-time 60 --unix-socket "$SOCK" -X "$m" \
+	    "$@" "http://localhost$p"
+}
+
+ping() {
+	curl -s --max-time 2 --unix-socket "$SOCK" \
+	    http://localhost/_ping 2>/dev/null | grep -q OK
+}
+
+running_pid() {
+	[ -f "$PIDFILE" ] || return 1
+	pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+	echo "$pid"
+}
+
+need_pkg() {
+	# need_pkg COMMAND PACKAGE
+	[ -x "$1" ] && return 0
+	echo "engine.sh: installing $2" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -q "$2" >&2 ||
+	    { apt-get update -q >&2 && apt-get install -y -q "$2" >&2; }
+}
+
+start() {
+	need_pkg /usr/sbin/dockerd docker.io
+	mkdir -p "$D"
+	chmod 0755 "$D"
+	if running_pid >/dev/null && ping; then
+		echo "DOCKER_SOCK=$SOCK"
+		return 0
+	fi
+	if pid=$(running_pid); then
+		# Alive but not answering: give it the time a start takes.
+		i=0
+		while [ $i -lt 100 ] && ! ping; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if ping; then
+			echo "DOCKER_SOCK=$SOCK"
+			return 0
+		fi
+		echo "engine.sh: dockerd $pid does not answer" >&2
+		exit 1
+	fi
+	rm -f "$SOCK" "$PIDFILE"
+	mkdir -p "$D/data" "$D/x"
+	# containerd must not inherit our stdout: callers read it to the end.
+	nohup /usr/sbin/dockerd --data-root "$D/data" --exec-root "$D/x" \
+	    --pidfile "$PIDFILE" --host "unix://$SOCK" --bridge=none \
+	    --iptables=false --ip-masq=false --ip-forward=false \
+	    </dev/null >"$D/dockerd.log" 2>&1 &
+	i=0
+	while ! ping; do
+		if [ $i -ge 300 ]; then
+			echo "engine.sh: dockerd did not answer in 30 s," \
+			    "see $D/dockerd.log" >&2
+			tail -5 "$D/dockerd.log" >&2
+			exit 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "DOCKER_SOCK=$SOCK"
+}
+
+image() {
+	ping || { echo "engine.sh: no engine at $SOCK; run start" >&2; exit 1; }
+	if api GET "/images/$IMAGE_REPO:$IMAGE_TAG/json" >/dev/null 2>&1; then
+		return 0
+	fi
+	need_pkg /bin/busybox busybox-static
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	mkdir -p "$tmp/root/bin" "$tmp/root/tmp" "$tmp/root/etc" \
+	    "$tmp/root/proc" "$tmp/root/sys" "$tmp/root/dev"
+	cp /bin/busybox "$tmp/root/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -s busybox "$tmp/root/bin/$a"
+	done
+	echo "root:x:0:0:root:/:/bin/sh" >"$tmp/root/etc/passwd"
+	echo "root:x:0:" >"$tmp/root/etc/group"
+	tar -C "$tmp/root" -cf "$tmp/rootfs.tar" .
+	api POST "/images/create?fromSrc=-&repo=$IMAGE_REPO&tag=$IMAGE_TAG" \
+	    -H 'Content-Type: application/x-tar' \
+	    --data-binary "@$tmp/rootfs.tar" >/dev/null
+	api GET "/images/$IMAGE_REPO:$IMAGE_TAG/json" >/dev/null
+}
+
+stop() {
+	if ! pid=$(running_pid); then
+		rm -f "$SOCK" "$PIDFILE"
+		return 0
+	fi
+	# Containers left running make dockerd's shutdown slow: remove them.
+	if ping; then
+		ids=$(api GET '/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.managed%3Dtrue%22%5D%7D' |
+		    tr ',' '\n' | sed -n 's/^.*"Id":"\([0-9a-f]*\)".*$/\1/p')
+		for id in $ids; do
+			api DELETE "/containers/$id?force=1&v=1" >/dev/null ||
+			    true
+		done
+	fi
+	kill "$pid" 2>/dev/null || true
+	i=0
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ $i -ge 300 ]; then
+			echo "engine.sh: dockerd $pid still alive, killing" >&2
+			kill -9 "$pid" 2>/dev/null || true
+			break
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rm -f "$SOCK" "$PIDFILE"
+}
+
+case "${1:-}" in
+start)	start ;;
+image)	image ;;
+stop)	stop ;;
+env)	echo "DOCKER_SOCK=$SOCK" ;;
+*)	echo "usage: sh regress/engine.sh start|image|stop|env" >&2
+	exit 64 ;;
+esac

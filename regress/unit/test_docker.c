@@ -1,0 +1,408 @@
+/*
+ * The Engine API's requests and responses as runtime_docker.c builds and
+ * reads them, with what a broken or hostile engine could send.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+#define NODE	"node-a"
+#define ID64	"0123456789abcdef0123456789abcdef" \
+		"0123456789abcdef0123456789abcdef"
+
+static const char *labels_ok =
+    "\"Labels\":{\"riklet.managed\":\"true\",\"riklet.node\":\"" NODE "\","
+    "\"riklet.instance\":\"inst-1\",\"riklet.container\":\"web\","
+    "\"riklet.pod\":\"p\",\"riklet.restart\":\"OnFailure\","
+    "\"riklet.index\":\"1\",\"riklet.count\":\"2\"}";
+
+static char *
+inspect_json(const char *labels, const char *status, const char *extra)
+{
+	char	*s;
+
+	if (asprintf(&s, "{\"Id\":\"%s\",\"Config\":{\"Image\":\"busybox\","
+	    "%s},\"State\":{\"Status\":\"%s\",\"Pid\":42,\"ExitCode\":3,"
+	    "\"OOMKilled\":true},\"HostConfig\":{\"Memory\":1048576,"
+	    "\"NanoCpus\":250000000%s}}", ID64, labels, status, extra) == -1)
+		ck_abort();
+	return s;
+}
+
+static int
+inspect_with(const char *labels, const char *node, struct rt_container *c)
+{
+	char	*s = inspect_json(labels, "running", "");
+	int	 rv;
+
+	rv = docker_parse_inspect(s, strlen(s), node, "", c);
+	free(s);
+	return rv;
+}
+
+START_TEST(test_version)
+{
+	char	 v[RIK_VERSION_MAX], a[RIK_VERSION_MAX], err[256];
+	const char *ok = "{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\"}";
+	const char *old = "{\"Version\":\"19.03\",\"ApiVersion\":\"1.40\"}";
+	const char *newer = "{\"Version\":\"27\",\"ApiVersion\":\"1.47\"}";
+	const char *bad = "{\"Version\":\"x\",\"ApiVersion\":41}";
+	const char *longv = "{\"Version\":\"0123456789012345678901234567890123"
+	    "456789\",\"ApiVersion\":\"1.41\"}";
+
+	ck_assert_int_eq(docker_parse_version(ok, strlen(ok), v, sizeof(v), a,
+	    sizeof(a), err, sizeof(err)), 0);
+	ck_assert_str_eq(v, "20.10.24");
+	ck_assert_str_eq(a, "1.41");
+	ck_assert_int_eq(docker_parse_version(newer, strlen(newer), v,
+	    sizeof(v), a, sizeof(a), err, sizeof(err)), 0);
+	ck_assert_int_eq(docker_parse_version(old, strlen(old), v, sizeof(v),
+	    a, sizeof(a), err, sizeof(err)), -1);
+	ck_assert(strstr(err, "1.40 is older than 1.41") != NULL);
+	ck_assert_int_eq(docker_parse_version(bad, strlen(bad), v, sizeof(v),
+	    a, sizeof(a), err, sizeof(err)), -1);
+	ck_assert_int_eq(docker_parse_version(longv, strlen(longv), v,
+	    sizeof(v), a, sizeof(a), err, sizeof(err)), -1);
+	ck_assert_int_eq(docker_parse_version("{", 1, v, sizeof(v), a,
+	    sizeof(a), err, sizeof(err)), -1);
+	ck_assert_int_eq(docker_parse_version("", 0, v, sizeof(v), a,
+	    sizeof(a), err, sizeof(err)), -1);
+	ck_assert(!docker_api_ok("1"));
+	ck_assert(!docker_api_ok("1.4x"));
+	ck_assert(!docker_api_ok(".41"));
+	ck_assert(docker_api_ok("2.0"));
+	ck_assert(!docker_api_ok("0.99"));
+}
+END_TEST
+
+START_TEST(test_inspect)
+{
+	struct rt_container	 c;
+	char			*s;
+
+	s = inspect_json(labels_ok, "running", "");
+	ck_assert_int_eq(docker_parse_inspect(s, strlen(s), NODE, "cgroupfs",
+	    &c), 0);
+	ck_assert_str_eq(c.id, ID64);
+	ck_assert_str_eq(c.instance, "inst-1");
+	ck_assert_str_eq(c.name, "web");
+	ck_assert_str_eq(c.pod_name, "p");
+	ck_assert_uint_eq(c.restart_policy, RESTART_ON_FAILURE);
+	ck_assert_uint_eq(c.index, 1);
+	ck_assert_uint_eq(c.ncontainers, 2);
+	ck_assert_uint_eq(c.state, CONTAINER_RUNNING);
+	ck_assert_int_eq(c.pid, 42);
+	ck_assert_int_eq(c.memory_limit, 1048576);
+	ck_assert_int_eq(c.nano_cpus, 250000000);
+	ck_assert_uint_eq(c.oom_killed, 1);
+	ck_assert_str_eq(c.cgroup, "/docker/" ID64);
+	free(s);
+
+	s = inspect_json(labels_ok, "exited", ",\"CgroupParent\":\"/x\"");
+	ck_assert_int_eq(docker_parse_inspect(s, strlen(s), NODE, "systemd",
+	    &c), 0);
+	ck_assert_uint_eq(c.state, CONTAINER_EXITED);
+	ck_assert_int_eq(c.pid, 0);
+	ck_assert_int_eq(c.exit_code, 3);
+	ck_assert_str_eq(c.cgroup, "");
+	free(s);
+
+	/* Another node's container, or one riklet does not manage. */
+	ck_assert_int_eq(inspect_with(labels_ok, "node-b", &c), -1);
+	ck_assert_int_eq(inspect_with(
+	    "\"Labels\":{\"riklet.node\":\"" NODE "\"}", NODE, &c), -1);
+	/* A bad instance id in a label. */
+	ck_assert_int_eq(inspect_with(
+	    "\"Labels\":{\"riklet.managed\":\"true\",\"riklet.node\":\"" NODE
+	    "\",\"riklet.instance\":\"../x\",\"riklet.container\":\"w\"}",
+	    NODE, &c), -1);
+	/* An index beyond the count is dropped, not trusted. */
+	ck_assert_int_eq(inspect_with(
+	    "\"Labels\":{\"riklet.managed\":\"true\",\"riklet.node\":\"" NODE
+	    "\",\"riklet.instance\":\"i\",\"riklet.container\":\"w\","
+	    "\"riklet.index\":\"5\",\"riklet.count\":\"2\"}", NODE, &c), 0);
+	ck_assert_uint_eq(c.ncontainers, 0);
+	ck_assert_uint_eq(c.index, 0);
+	/* Wrong types and truncations. */
+	ck_assert_int_eq(docker_parse_inspect("[]", 2, NODE, "", &c), -1);
+	ck_assert_int_eq(docker_parse_inspect("{\"Id\":1}", 8, NODE, "", &c),
+	    -1);
+	s = inspect_json(labels_ok, "running", "");
+	ck_assert_int_eq(docker_parse_inspect(s, strlen(s) / 2, NODE, "", &c),
+	    -1);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_list)
+{
+	char	 ids[4][RIK_CONTAINER_ID_MAX];
+	size_t	 n;
+	const char *two = "[{\"Id\":\"" ID64 "\"},{\"Id\":\"" ID64 "\"}]";
+	const char *badid = "[{\"Id\":\"../../etc\"}]";
+
+	ck_assert_int_eq(docker_parse_list(two, strlen(two), ids, 4, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(ids[1], ID64);
+	ck_assert_int_eq(docker_parse_list(two, strlen(two), ids, 1, &n), -1);
+	ck_assert_int_eq(docker_parse_list(badid, strlen(badid), ids, 4, &n),
+	    -1);
+	ck_assert_int_eq(docker_parse_list("{}", 2, ids, 4, &n), -1);
+	ck_assert_int_eq(docker_parse_list("[]", 2, ids, 4, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(docker_parse_list("[1]", 3, ids, 4, &n), -1);
+}
+END_TEST
+
+START_TEST(test_event)
+{
+	struct docker_event	 e;
+	const char *die = "{\"status\":\"die\",\"id\":\"" ID64 "\","
+	    "\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\""
+	    ID64 "\",\"Attributes\":{\"exitCode\":\"3\",\"image\":\"bb\","
+	    "\"riklet.managed\":\"true\",\"riklet.node\":\"" NODE "\","
+	    "\"riklet.instance\":\"i1\",\"riklet.container\":\"c\"}}}";
+	const char *other = "{\"Type\":\"container\",\"Action\":\"start\","
+	    "\"Actor\":{\"ID\":\"" ID64 "\",\"Attributes\":{}}}";
+	const char *net = "{\"Type\":\"network\",\"Action\":\"connect\","
+	    "\"Actor\":{\"ID\":\"" ID64 "\"}}";
+	const char *badcode = "{\"Type\":\"container\",\"Action\":\"die\","
+	    "\"Actor\":{\"ID\":\"" ID64 "\",\"Attributes\":{\"exitCode\":"
+	    "\"99999999999\"}}}";
+
+	ck_assert_int_eq(docker_parse_event(die, strlen(die), NODE, &e), 0);
+	ck_assert_str_eq(e.action, "die");
+	ck_assert_int_eq(e.labels_ok, 1);
+	ck_assert_int_eq(e.has_exit_code, 1);
+	ck_assert_int_eq(e.exit_code, 3);
+	ck_assert_str_eq(e.c.instance, "i1");
+	ck_assert_str_eq(e.c.image, "bb");
+	ck_assert_int_eq(docker_parse_event(die, strlen(die), "other", &e), 0);
+	ck_assert_int_eq(e.labels_ok, 0);
+	ck_assert_int_eq(docker_parse_event(other, strlen(other), NODE, &e),
+	    0);
+	ck_assert_int_eq(e.labels_ok, 0);
+	ck_assert_int_eq(docker_parse_event(net, strlen(net), NODE, &e), -1);
+	ck_assert_int_eq(docker_parse_event(badcode, strlen(badcode), NODE,
+	    &e), 0);
+	ck_assert_int_eq(e.has_exit_code, 0);
+	ck_assert_int_eq(docker_parse_event("garbage", 7, NODE, &e), -1);
+}
+END_TEST
+
+START_TEST(test_pull_and_message)
+{
+	struct docker_pull	 p;
+	char			 m[64];
+	const char *prog = "{\"status\":\"Downloading\",\"progressDetail\":"
+	    "{\"current\":100,\"total\":1000},\"id\":\"abc\"}";
+	const char *done = "{\"status\":\"Pull complete\",\"id\":\"abc\"}";
+	const char *err = "{\"errorDetail\":{\"message\":\"x\"},"
+	    "\"error\":\"manifest unknown\"}";
+	const char *msg = "{\"message\":\"No such image: a/b\"}";
+
+	ck_assert_int_eq(docker_parse_pull(prog, strlen(prog), &p), 0);
+	ck_assert_int_eq(p.current, 100);
+	ck_assert_int_eq(p.total, 1000);
+	ck_assert_str_eq(p.layer, "abc");
+	ck_assert_int_eq(docker_parse_pull(done, strlen(done), &p), 0);
+	ck_assert_int_eq(p.done, 1);
+	ck_assert_int_eq(docker_parse_pull(err, strlen(err), &p), 0);
+	ck_assert_str_eq(p.error, "manifest unknown");
+	ck_assert_int_eq(docker_parse_pull("[", 1, &p), -1);
+	ck_assert_int_eq(docker_parse_message(msg, strlen(msg), m, sizeof(m)),
+	    0);
+	ck_assert_str_eq(m, "No such image: a/b");
+	ck_assert_int_eq(docker_parse_message("{}", 2, m, sizeof(m)), -1);
+	ck_assert_str_eq(m, "");
+}
+END_TEST
+
+/* A response past the cap is refused before it is parsed. */
+START_TEST(test_oversized)
+{
+	struct rt_container	 c;
+	char			 ids[1][RIK_CONTAINER_ID_MAX];
+	char			*big;
+	size_t			 n, len = HTTP_LIST_MAX + 16;
+
+	ck_assert((big = malloc(len + 1)) != NULL);
+	memset(big, ' ', len);
+	big[0] = '[';
+	big[len - 1] = ']';
+	big[len] = '\0';
+	ck_assert_int_eq(docker_parse_list(big, len, ids, 1, &n), -1);
+	ck_assert_int_eq(docker_parse_inspect(big, len, NODE, "", &c), -1);
+	free(big);
+}
+END_TEST
+
+START_TEST(test_create_body)
+{
+	struct pod_spec		 ps;
+	struct pod_container	*c;
+	json_t			*j, *l, *hc;
+	char			*s;
+	size_t			 i;
+	static const char	*want[][2] = {
+		{ "riklet.managed", "true" },
+		{ "riklet.node", NODE },
+		{ "riklet.instance", "inst-1" },
+		{ "riklet.container", "side" },
+		{ "riklet.pod", "web" },
+		{ "riklet.restart", "Always" },
+		{ "riklet.index", "1" },
+		{ "riklet.count", "2" },
+		{ "riklet.definition", "{\"name\":\"web\"}" },
+	};
+
+	memset(&ps, 0, sizeof(ps));
+	(void)strlcpy(ps.instance, "inst-1", sizeof(ps.instance));
+	(void)strlcpy(ps.name, "web", sizeof(ps.name));
+	ps.restart_policy = RESTART_ALWAYS;
+	ps.definition = "{\"name\":\"web\"}";
+	ps.ncontainers = 2;
+	c = &ps.containers[1];
+	(void)strlcpy(c->name, "side", sizeof(c->name));
+	(void)strlcpy(c->image, "nginx:1.25", sizeof(c->image));
+	c->memory_limit = 128 << 20;
+	c->nano_cpus = 500000000;
+	c->env[c->nenv++] = "A=1";
+	c->command[c->ncommand++] = "/bin/sh";
+	c->args[c->nargs++] = "-c";
+	c->args[c->nargs++] = "echo \"hi\"";
+	c->ports[c->nports++] = (struct pod_port){ 80, 8080, PORT_TCP };
+	c->ports[c->nports++] = (struct pod_port){ 0, 53, PORT_UDP };
+
+	ck_assert_ptr_null(docker_create_body(&ps, 2, NODE));
+	ck_assert_ptr_nonnull(s = docker_create_body(&ps, 1, NODE));
+	ck_assert_ptr_nonnull(j = json_loads(s, 0, NULL));
+	free(s);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "Image")),
+	    "nginx:1.25");
+	l = json_object_get(j, "Labels");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_str_eq(json_string_value(json_object_get(l,
+		    want[i][0])), want[i][1]);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j,
+	    "Env"), 0)), "A=1");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j,
+	    "Entrypoint"), 0)), "/bin/sh");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j,
+	    "Cmd"), 1)), "echo \"hi\"");
+	ck_assert(json_is_object(json_object_get(json_object_get(j,
+	    "ExposedPorts"), "53/udp")));
+	hc = json_object_get(j, "HostConfig");
+	ck_assert(json_is_true(json_object_get(hc, "Init")));
+	ck_assert_int_eq(json_integer_value(json_object_get(hc, "Memory")),
+	    128 << 20);
+	ck_assert_int_eq(json_integer_value(json_object_get(hc, "NanoCpus")),
+	    500000000);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(json_object_get(hc, "PortBindings"), "8080/tcp"),
+	    0), "HostPort")), "80");
+	ck_assert_ptr_null(json_object_get(json_object_get(hc,
+	    "PortBindings"), "53/udp"));
+	json_decref(j);
+
+	/* Container 0 has no limits, command or ports: none is sent. */
+	(void)strlcpy(ps.containers[0].name, "a", sizeof(c->name));
+	(void)strlcpy(ps.containers[0].image, "busybox", sizeof(c->image));
+	ck_assert_ptr_nonnull(s = docker_create_body(&ps, 0, NODE));
+	ck_assert_ptr_nonnull(j = json_loads(s, 0, NULL));
+	free(s);
+	hc = json_object_get(j, "HostConfig");
+	ck_assert_ptr_null(json_object_get(hc, "Memory"));
+	ck_assert_ptr_null(json_object_get(j, "Cmd"));
+	ck_assert_ptr_null(json_object_get(j, "Entrypoint"));
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(test_paths)
+{
+	char	 p[4096], big[600];
+
+	ck_assert_int_eq(docker_pull_path(p, sizeof(p), "nginx:1.25"), 0);
+	ck_assert_str_eq(p, "/v1.41/images/create?fromImage=nginx&tag=1.25");
+	ck_assert_int_eq(docker_pull_path(p, sizeof(p), "busybox"), 0);
+	ck_assert_str_eq(p,
+	    "/v1.41/images/create?fromImage=busybox&tag=latest");
+	ck_assert_int_eq(docker_pull_path(p, sizeof(p),
+	    "reg.local:5000/team/app"), 0);
+	ck_assert_str_eq(p, "/v1.41/images/create?fromImage="
+	    "reg.local%3A5000%2Fteam%2Fapp&tag=latest");
+	ck_assert_int_eq(docker_pull_path(p, sizeof(p), "a@sha256:00"), 0);
+	ck_assert_str_eq(p, "/v1.41/images/create?fromImage=a%40sha256%3A00");
+	ck_assert_int_eq(docker_pull_path(p, sizeof(p), "a:"), -1);
+	ck_assert_int_eq(docker_pull_path(p, sizeof(p), ":x"), -1);
+	ck_assert_int_eq(docker_image_path(p, sizeof(p), "a/b:c&d", "/json"),
+	    0);
+	ck_assert_str_eq(p, "/v1.41/images/a%2Fb%3Ac%26d/json");
+	ck_assert_int_eq(docker_image_path(p, 20, "a/b:c&d", "/json"), -1);
+
+	ck_assert_int_eq(docker_filters_path(p, sizeof(p), "/c", "n\"1",
+	    "i"), 0);
+	ck_assert_str_eq(p, "/c?all=1&filters=%7B%22label%22%3A%5B%22riklet."
+	    "managed%3Dtrue%22%2C%22riklet.node%3Dn%5C%221%22%2C%22riklet."
+	    "instance%3Di%22%5D%7D");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(docker_filters_path(p, sizeof(p), "/c", big, NULL),
+	    -1);
+	ck_assert_int_eq(docker_events_path(p, sizeof(p), NODE), 0);
+	ck_assert(strstr(p, "/v1.41/events?filters=") == p);
+	ck_assert(strstr(p, "%22oom%22") != NULL);
+	ck_assert_uint_eq(docker_escape(p, 4, "a b"), 5);
+	ck_assert_str_eq(p, "a");
+	ck_assert(docker_valid_id(ID64));
+	ck_assert(!docker_valid_id("ABC"));
+	ck_assert(!docker_valid_id(ID64 "0"));
+}
+END_TEST
+
+START_TEST(test_error)
+{
+	struct http_result	 r = { 500, "{\"message\":\"boom\"}", 18,
+				    NULL };
+	char			 m[64];
+
+	docker_error(&r, m, sizeof(m));
+	ck_assert_str_eq(m, "boom");
+	r.body = "<html>";
+	r.len = 6;
+	docker_error(&r, m, sizeof(m));
+	ck_assert_str_eq(m, "engine answered HTTP 500");
+	r.error = "response too large";
+	docker_error(&r, m, sizeof(m));
+	ck_assert_str_eq(m, "engine: response too large");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("docker");
+	TCase	*tc = tcase_create("api");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_inspect);
+	tcase_add_test(tc, test_list);
+	tcase_add_test(tc, test_event);
+	tcase_add_test(tc, test_pull_and_message);
+	tcase_add_test(tc, test_oversized);
+	tcase_add_test(tc, test_create_body);
+	tcase_add_test(tc, test_paths);
+	tcase_add_test(tc, test_error);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,550 @@
+/*
+ * riklet-control: serves rikletctl.  The parent binds the control socket
+ * and passes the listening descriptor here (IMSG_CTL_LISTEN); this
+ * process, unprivileged and chrooted like the agent, accepts clients,
+ * reads one request line from each, asks the parent by imsg and writes
+ * back one line of JSON.  Untrusted bytes from a client never reach a
+ * process that runs as root.
+ */
+#include <sys/socket.h>
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "control_proc.h"
+#include "imsgev.h"
+#include "log.h"
+#include "privsep.h"
+#include "util.h"
+
+#define TERMINATED(a)	strarray_terminated((a), sizeof(a))
+
+enum conn_state {
+	CONN_READING,	/* waiting for the request line */
+	CONN_WAITING,	/* the parent is answering */
+	CONN_WRITING	/* the answer is on its way out */
+};
+
+struct ctl_conn {
+	TAILQ_ENTRY(ctl_conn)	 entry;
+	uint32_t		 id;
+	struct bufferevent	*bev;
+	struct event		*deadline;
+	enum conn_state		 state;
+	enum ctl_cmd		 cmd;
+	json_t			*answer;	/* being assembled */
+	json_t			*list;		/* where items are appended */
+	size_t			 nitems;
+	uid_t			 uid;
+};
+
+__dead void	control_main(int, char **);
+static void	control_dispatch_parent(int, short, void *);
+static void	control_listen(int);
+static void	control_accept(struct evconnlistener *, evutil_socket_t,
+		    struct sockaddr *, int, void *);
+static void	control_accept_error(struct evconnlistener *, void *);
+static void	control_accept_resume(int, short, void *);
+static void	conn_read(struct bufferevent *, void *);
+static void	conn_written(struct bufferevent *, void *);
+static void	conn_event(struct bufferevent *, short, void *);
+static void	conn_timeout(int, short, void *);
+static void	conn_request(struct ctl_conn *, const char *, size_t);
+static void	conn_answer(struct ctl_conn *, json_t *);
+static void	conn_error(struct ctl_conn *, const char *);
+static void	conn_close(struct ctl_conn *);
+static struct ctl_conn *conn_find(uint32_t);
+static void	conn_parent_msg(struct ctl_conn *, struct imsg *);
+static int	conn_add_item(struct ctl_conn *, json_t *, json_t *);
+
+static struct riklet_conf	 conf;
+static struct imsgev		 iev_parent;
+static struct event_base	*base;
+static struct evconnlistener	*listener;
+static struct event		*accept_ev;
+static TAILQ_HEAD(, ctl_conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
+static size_t			 nconns;
+static uint32_t			 next_id = 1;
+
+/* What each command asks the parent. */
+static const uint32_t		 cmd_imsg[CTL_CMD_MAX] = {
+	[CTL_SHOW_STATUS] = IMSG_CTL_SHOW_STATUS,
+	[CTL_SHOW_PODS] = IMSG_CTL_SHOW_PODS,
+	[CTL_SHOW_POD] = IMSG_CTL_SHOW_POD,
+	[CTL_SHOW_METRICS] = IMSG_CTL_SHOW_METRICS,
+	[CTL_LOG_VERBOSE] = IMSG_CTL_LOG_VERBOSE,
+	[CTL_LOG_BRIEF] = IMSG_CTL_LOG_VERBOSE,
+	[CTL_RELOAD] = IMSG_CTL_RELOAD,
+};
+
+__dead void
+control_main(int argc, char **argv)
+{
+	child_setup(PROC_CONTROL, argc, argv);
+	child_read_conf(&conf);
+	/* It needs no file: the socket comes as a descriptor. */
+	priv_drop(&conf, PROC_CONTROL, conf.chroot, (gid_t)-1);
+	sandbox_child(PROC_CONTROL);
+	base = child_event_init(&iev_parent, control_dispatch_parent, NULL);
+	if ((accept_ev = evtimer_new(base, control_accept_resume, NULL)) ==
+	    NULL)
+		fatalx("%s: evtimer_new", __func__);
+	event_base_dispatch(base);
+	exit(0);
+}
+
+static void
+control_dispatch_parent(int fd, short event, void *arg)
+{
+	struct ctl_conn	*c;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 v;
+
+	(void)fd;
+	(void)arg;
+	if (imsgev_io(&iev_parent, event) == -1)
+		fatalx("parent is gone");
+	for (;;) {
+		if ((n = imsg_get(&iev_parent.ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", __func__);
+		if (n == 0)
+			break;
+		switch (imsg.hdr.type) {
+		case IMSG_CONF:
+			if (conf_from_imsg(imsg.data, imsg.datalen, &conf) == -1)
+				fatalx("%s: bad IMSG_CONF", __func__);
+			log_debug("configuration updated");
+			break;
+		case IMSG_VERBOSE:
+			if (imsg.datalen != sizeof(v))
+				fatalx("%s: bad IMSG_VERBOSE", __func__);
+			memcpy(&v, imsg.data, sizeof(v));
+			log_setverbose(v);
+			break;
+		case IMSG_CTL_LISTEN:
+			if (imsg.fd == -1 || imsg.datalen != 0)
+				fatalx("%s: bad IMSG_CTL_LISTEN", __func__);
+			control_listen(imsg.fd);
+			imsg.fd = -1;
+			break;
+		case IMSG_CTL_STATUS:
+		case IMSG_CTL_CHILD:
+		case IMSG_CTL_POD:
+		case IMSG_CTL_CONTAINER:
+		case IMSG_CTL_METRICS:
+		case IMSG_CTL_ERROR:
+		case IMSG_CTL_END:
+			/* The client may have gone meanwhile. */
+			if ((c = conn_find(imsg.hdr.peerid)) != NULL &&
+			    c->state == CONN_WAITING)
+				conn_parent_msg(c, &imsg);
+			break;
+		default:
+			log_debug("%s: unexpected %s", __func__,
+			    imsg_type_name(imsg.hdr.type));
+			break;
+		}
+		if (imsg.fd != -1)
+			close(imsg.fd);
+		imsg_free(&imsg);
+	}
+	imsgev_update(&iev_parent);
+}
+
+static void
+control_listen(int fd)
+{
+	if (listener != NULL)
+		evconnlistener_free(listener);
+	listener = evconnlistener_new(base, control_accept, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (listener == NULL)
+		fatalx("%s: evconnlistener_new", __func__);
+	evconnlistener_set_error_cb(listener, control_accept_error);
+	log_debug("listening on the control socket");
+}
+
+/* Out of descriptors and the like: a second's pause, not a busy loop. */
+static void
+control_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	(void)arg;
+	log_warn("accept");
+	evconnlistener_disable(l);
+	evtimer_add(accept_ev, &tv);
+}
+
+static void
+control_accept_resume(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (listener != NULL)
+		evconnlistener_enable(listener);
+}
+
+static void
+control_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	static const char	 busy[] = "{\"error\":\"too many clients\"}\n";
+	struct ctl_conn		*c;
+	struct ucred		 cred;
+	socklen_t		 len = sizeof(cred);
+	struct timeval		 tv = { CTL_TIMEOUT_S, 0 };
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	(void)arg;
+	memset(&cred, 0, sizeof(cred));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		cred.uid = (uid_t)-1;
+	if (nconns >= CTL_CONNS_MAX) {
+		log_warnx("refusing a client of uid %u: %d clients "
+		    "already", (unsigned)cred.uid, CTL_CONNS_MAX);
+		(void)send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT |
+		    MSG_NOSIGNAL);
+		close(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("%s", __func__);
+		close(fd);
+		return;
+	}
+	c->id = next_id++;
+	if (next_id == 0)
+		next_id = 1;
+	c->uid = cred.uid;
+	c->state = CONN_READING;
+	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->deadline = evtimer_new(base, conn_timeout, c);
+	if (c->bev == NULL || c->deadline == NULL) {
+		log_warnx("%s: out of memory", __func__);
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			close(fd);
+		if (c->deadline != NULL)
+			event_free(c->deadline);
+		free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, conn_read, conn_written, conn_event, c);
+	/* Never buffer more of a request than a request may be. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CTL_REQUEST_MAX + 2);
+	bufferevent_enable(c->bev, EV_READ);
+	evtimer_add(c->deadline, &tv);
+	TAILQ_INSERT_TAIL(&conns, c, entry);
+	nconns++;
+	log_debug("client %u (uid %u) connected", c->id,
+	    (unsigned)c->uid);
+}
+
+static void
+conn_read(struct bufferevent *bev, void *arg)
+{
+	struct ctl_conn	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		*line;
+	size_t		 len;
+
+	if (c->state != CONN_READING) {
+		/* One request per connection: the rest is ignored. */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	if ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) == NULL) {
+		if (evbuffer_get_length(in) > CTL_REQUEST_MAX)
+			conn_error(c, "request too long");
+		return;
+	}
+	conn_request(c, line, len);
+	free(line);
+}
+
+/* A NUL inside the line is caught by the parser as not printable. */
+static void
+conn_request(struct ctl_conn *c, const char *line, size_t len)
+{
+	struct ctl_request	 req;
+	const char		*errstr;
+	const void		*data = NULL;
+	size_t			 datalen = 0;
+	int32_t			 v;
+	int			 r;
+
+	if (ctl_request_parse(line, len, &req, &errstr) == -1) {
+		log_warnx("client %u (uid %u): bad request: %s",
+		    c->id, (unsigned)c->uid, errstr);
+		conn_error(c, errstr);
+		return;
+	}
+	log_debug("client %u: command %d", c->id, req.cmd);
+	c->cmd = req.cmd;
+	/* The answer's frame, filled as the parent's messages come. */
+	switch (req.cmd) {
+	case CTL_SHOW_POD:
+		data = req.instance;
+		datalen = strlen(req.instance) + 1;
+		break;
+	case CTL_LOG_VERBOSE:
+	case CTL_LOG_BRIEF:
+		v = req.cmd == CTL_LOG_VERBOSE ? 1 : 0;
+		data = &v;
+		datalen = sizeof(v);
+		c->answer = json_pack("{s:s, s:i}", "log",
+		    v ? "verbose" : "brief", "verbose", (int)v);
+		break;
+	case CTL_SHOW_PODS:
+	case CTL_SHOW_METRICS:
+		c->answer = req.cmd == CTL_SHOW_PODS ? json_object() :
+		    json_pack("{s:n}", "node");
+		c->list = json_array();
+		json_object_set_new(c->answer, "pods", c->list);
+		break;
+	case CTL_RELOAD:
+		c->answer = json_pack("{s:s}", "reload", "requested");
+		break;
+	default:
+		break;
+	}
+	r = imsgev_compose(&iev_parent, cmd_imsg[req.cmd], c->id, -1, data,
+	    datalen);
+	if (r == -1) {
+		log_warn("client %u: to the parent", c->id);
+		conn_error(c, "riklet is too busy to answer");
+		return;
+	}
+	c->state = CONN_WAITING;
+}
+
+/* One message of the parent's answer to c's request. */
+static void
+conn_parent_msg(struct ctl_conn *c, struct imsg *imsg)
+{
+	struct ctl_status	 cs;
+	struct ctl_child	 cc;
+	struct ctl_pod		 cp;
+	struct ctl_container	 ct;
+	struct ctl_metrics	 cm;
+	const char		*s;
+	json_t			*o;
+
+	switch (imsg->hdr.type) {
+	case IMSG_CTL_STATUS:
+		if (imsg->datalen != sizeof(cs))
+			fatalx("%s: bad CTL_STATUS", __func__);
+		memcpy(&cs, imsg->data, sizeof(cs));
+		if (c->cmd != CTL_SHOW_STATUS || c->answer != NULL ||
+		    !TERMINATED(cs.scheduler) || !TERMINATED(cs.hostname) ||
+		    !TERMINATED(cs.agent_reason) ||
+		    !TERMINATED(cs.engine_version) ||
+		    !TERMINATED(cs.engine_api_version) ||
+		    !TERMINATED(cs.engine_message) ||
+		    (c->answer = ctl_json_status(&cs)) == NULL) {
+			conn_error(c, "bad status from the parent");
+			return;
+		}
+		c->list = json_object_get(c->answer, "children");
+		break;
+	case IMSG_CTL_CHILD:
+		if (imsg->datalen != sizeof(cc))
+			fatalx("%s: bad CTL_CHILD", __func__);
+		memcpy(&cc, imsg->data, sizeof(cc));
+		if (c->cmd != CTL_SHOW_STATUS || c->answer == NULL)
+			conn_error(c, "unexpected process from the parent");
+		else
+			(void)conn_add_item(c, c->list, ctl_json_child(&cc));
+		break;
+	case IMSG_CTL_POD:
+		if (imsg->datalen != sizeof(cp))
+			fatalx("%s: bad CTL_POD", __func__);
+		memcpy(&cp, imsg->data, sizeof(cp));
+		if (!TERMINATED(cp.instance) || !TERMINATED(cp.name) ||
+		    !TERMINATED(cp.reason) || !TERMINATED(cp.message) ||
+		    !TERMINATED(cp.pull_image) ||
+		    (c->cmd != CTL_SHOW_PODS && c->cmd != CTL_SHOW_POD) ||
+		    (c->cmd == CTL_SHOW_POD && c->answer != NULL)) {
+			conn_error(c, "unexpected pod from the parent");
+			return;
+		}
+		o = ctl_json_pod(&cp);
+		if (c->cmd == CTL_SHOW_PODS) {
+			(void)conn_add_item(c, c->list, o);
+			break;
+		}
+		if (o == NULL) {
+			conn_error(c, "cannot encode the pod");
+			return;
+		}
+		c->list = json_array();
+		json_object_set_new(o, "containers", c->list);
+		c->answer = json_pack("{s:o}", "pod", o);
+		break;
+	case IMSG_CTL_CONTAINER:
+		if (imsg->datalen != sizeof(ct))
+			fatalx("%s: bad CTL_CONTAINER", __func__);
+		memcpy(&ct, imsg->data, sizeof(ct));
+		if (!TERMINATED(ct.instance) || !TERMINATED(ct.name) ||
+		    !TERMINATED(ct.id) || !TERMINATED(ct.image) ||
+		    c->cmd != CTL_SHOW_POD || c->answer == NULL)
+			conn_error(c, "unexpected container from the parent");
+		else
+			(void)conn_add_item(c, c->list,
+			    ctl_json_container(&ct));
+		break;
+	case IMSG_CTL_METRICS:
+		if (imsg->datalen <= sizeof(cm))
+			fatalx("%s: bad CTL_METRICS", __func__);
+		memcpy(&cm, imsg->data, sizeof(cm));
+		if (!TERMINATED(cm.instance) || c->cmd != CTL_SHOW_METRICS ||
+		    (s = imsg_string(imsg, sizeof(cm))) == NULL) {
+			conn_error(c, "unexpected metrics from the parent");
+			return;
+		}
+		if (cm.instance[0] == '\0')
+			json_object_set_new(c->answer, "node",
+			    ctl_json_metrics(&cm, s));
+		else
+			(void)conn_add_item(c, c->list,
+			    ctl_json_metrics(&cm, s));
+		break;
+	case IMSG_CTL_ERROR:
+		if ((s = imsg_string(imsg, 0)) == NULL)
+			fatalx("%s: bad CTL_ERROR", __func__);
+		conn_error(c, s);
+		break;
+	case IMSG_CTL_END:
+		if (c->answer == NULL) {
+			conn_error(c, "incomplete answer from the parent");
+			return;
+		}
+		o = c->answer;
+		c->answer = NULL;
+		conn_answer(c, o);
+		break;
+	}
+}
+
+/* Appends item (taking it) to list, within the bound of one answer. */
+static int
+conn_add_item(struct ctl_conn *c, json_t *list, json_t *item)
+{
+	if (item == NULL || list == NULL) {
+		json_decref(item);
+		conn_error(c, "cannot encode the answer");
+		return -1;
+	}
+	if (++c->nitems > CTL_ITEMS_MAX) {
+		json_decref(item);
+		conn_error(c, "answer too large");
+		return -1;
+	}
+	json_array_append_new(list, item);
+	return 0;
+}
+
+/* Sends answer (and takes it), then closes once it is written. */
+static void
+conn_answer(struct ctl_conn *c, json_t *answer)
+{
+	char	*s;
+
+	json_decref(c->answer);
+	c->answer = NULL;
+	c->list = NULL;
+	c->state = CONN_WRITING;
+	s = answer ? json_dumps(answer, JSON_COMPACT | JSON_PRESERVE_ORDER) :
+	    NULL;
+	json_decref(answer);
+	if (s == NULL || evbuffer_add_printf(bufferevent_get_output(c->bev),
+	    "%s\n", s) == -1) {
+		log_warnx("client %u: cannot write the answer",
+		    c->id);
+		free(s);
+		conn_close(c);
+		return;
+	}
+	free(s);
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+static void
+conn_error(struct ctl_conn *c, const char *msg)
+{
+	conn_answer(c, ctl_json_error(msg));
+}
+
+static void
+conn_written(struct bufferevent *bev, void *arg)
+{
+	struct ctl_conn	*c = arg;
+
+	if (c->state == CONN_WRITING &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		conn_close(c);
+}
+
+static void
+conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct ctl_conn	*c = arg;
+
+	/* A client that shut down its side after the request still reads. */
+	if ((what & BEV_EVENT_EOF) && c->state != CONN_READING) {
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR)
+		log_debug("client %u: %s", c->id,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	conn_close(c);
+}
+
+static void
+conn_timeout(int fd, short event, void *arg)
+{
+	struct ctl_conn	*c = arg;
+
+	(void)fd;
+	(void)event;
+	log_warnx("client %u (uid %u) timed out", c->id,
+	    (unsigned)c->uid);
+	conn_close(c);
+}
+
+static struct ctl_conn *
+conn_find(uint32_t id)
+{
+	struct ctl_conn	*c;
+
+	TAILQ_FOREACH(c, &conns, entry)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static void
+conn_close(struct ctl_conn *c)
+{
+	log_debug("client %u gone", c->id);
+	TAILQ_REMOVE(&conns, c, entry);
+	nconns--;
+	bufferevent_free(c->bev);
+	event_free(c->deadline);
+	json_decref(c->answer);
+	free(c);
+}

@@ -1,0 +1,180 @@
+/*
+ * The parent's answers, as the JSON objects rikletctl reads.  Durations
+ * are milliseconds, named *_ms; states are words, not numbers.
+ */
+#include <string.h>
+
+#include "control_proc.h"
+
+static json_t		*text(const char *);
+static const char	*agent_conn_name(uint32_t);
+static const char	*container_state_name(uint32_t);
+static const char	*restart_policy_name(uint32_t);
+
+/*
+ * Free text the engine or the scheduler wrote may not be UTF-8, which a
+ * JSON string must be: such bytes become '?'.
+ */
+static json_t *
+text(const char *s)
+{
+	char	 buf[RIK_MESSAGE_MAX];
+	size_t	 i;
+	json_t	*j;
+
+	if ((j = json_string(s)) != NULL)
+		return j;
+	(void)strlcpy(buf, s, sizeof(buf));
+	for (i = 0; buf[i] != '\0'; i++)
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+			buf[i] = '?';
+	return json_string(buf);
+}
+
+static const char *
+agent_conn_name(uint32_t s)
+{
+	static const char *const names[AGENT_CONN_MAX] = {
+		"disconnected", "connecting", "registered"
+	};
+
+	return s < AGENT_CONN_MAX ? names[s] : "unknown";
+}
+
+static const char *
+container_state_name(uint32_t s)
+{
+	static const char *const names[CONTAINER_STATE_MAX] = {
+		"created", "running", "exited", "removed"
+	};
+
+	return s < CONTAINER_STATE_MAX ? names[s] : "none";
+}
+
+static const char *
+restart_policy_name(uint32_t p)
+{
+	static const char *const names[RESTART_MAX] = {
+		"Never", "OnFailure", "Always"
+	};
+
+	return p < RESTART_MAX ? names[p] : "unknown";
+}
+
+json_t *
+ctl_json_error(const char *msg)
+{
+	return json_pack("{s:o}", "error", text(msg));
+}
+
+json_t *
+ctl_json_status(const struct ctl_status *cs)
+{
+	json_t	*engine;
+
+	if (!cs->engine_known)
+		engine = json_pack("{s:s}", "state", "unknown");
+	else
+		engine = json_pack("{s:s, s:o, s:o, s:o}",
+		    "state", cs->engine_up ? "up" : "down",
+		    "version", text(cs->engine_version),
+		    "api_version", text(cs->engine_api_version),
+		    "message", text(cs->engine_message));
+	return json_pack("{s:{s:o, s:s, s:I, s:I, s:o}, s:o, s:I, s:o, "
+	    "s:I, s:s, s:i, s:[]}",
+	    "scheduler",
+	    "address", text(cs->scheduler),
+	    "state", agent_conn_name(cs->agent_state),
+	    "since_ms", (json_int_t)cs->agent_since_ms,
+	    "backoff_ms", (json_int_t)cs->agent_backoff_ms,
+	    "reason", text(cs->agent_reason),
+	    "hostname", text(cs->hostname),
+	    "uptime_ms", (json_int_t)cs->uptime_ms,
+	    "engine", engine,
+	    "pods", (json_int_t)cs->npods,
+	    "log", cs->verbose > 0 ? "verbose" : "brief",
+	    "verbose", (int)cs->verbose,
+	    "children");
+}
+
+json_t *
+ctl_json_child(const struct ctl_child *cc)
+{
+	return json_pack("{s:s, s:i, s:b, s:I, s:I}",
+	    "name", cc->proc < PROC_MAX ? proc_name(cc->proc) : "unknown",
+	    "pid", (int)cc->pid,
+	    "ready", (int)(cc->ready != 0),
+	    "restarts", (json_int_t)cc->restarts,
+	    "uptime_ms", (json_int_t)cc->uptime_ms);
+}
+
+json_t *
+ctl_json_pod(const struct ctl_pod *cp)
+{
+	json_t	*o;
+
+	o = json_pack("{s:o, s:o, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o}",
+	    "instance", text(cp->instance),
+	    "name", text(cp->name),
+	    "status", rik_status_name(cp->status),
+	    "restart_policy", restart_policy_name(cp->restart_policy),
+	    "ncontainers", (json_int_t)cp->ncontainers,
+	    "running", (json_int_t)cp->nrunning,
+	    "restarts", (json_int_t)cp->restarts,
+	    "age_ms", (json_int_t)cp->age_ms,
+	    "reason", text(cp->reason),
+	    "message", text(cp->message));
+	if (o == NULL)
+		return NULL;
+	if (cp->reason[0] != '\0')
+		json_object_set_new(o, "exit_code",
+		    json_integer(cp->exit_code));
+	if (cp->pull_image[0] != '\0')
+		json_object_set_new(o, "pull", json_pack("{s:o, s:I, s:I}",
+		    "image", text(cp->pull_image),
+		    "done", (json_int_t)cp->pull_done,
+		    "total", (json_int_t)cp->pull_total));
+	return o;
+}
+
+json_t *
+ctl_json_container(const struct ctl_container *cc)
+{
+	json_t	*o;
+
+	o = json_pack("{s:o, s:o, s:o, s:s, s:i, s:I, s:I}",
+	    "name", text(cc->name),
+	    "id", text(cc->id),
+	    "image", text(cc->image),
+	    "state", container_state_name(cc->state),
+	    "pid", (int)cc->pid,
+	    "memory_limit", (json_int_t)cc->memory_limit,
+	    "nano_cpus", (json_int_t)cc->nano_cpus);
+	if (o == NULL)
+		return NULL;
+	if (cc->state == CONTAINER_EXITED) {
+		json_object_set_new(o, "exit_code",
+		    json_integer(cc->exit_code));
+		json_object_set_new(o, "oom_killed",
+		    json_boolean(cc->oom_killed));
+	}
+	return o;
+}
+
+/* The document is the metrics child's, passed on by the parent. */
+json_t *
+ctl_json_metrics(const struct ctl_metrics *cm, const char *doc)
+{
+	json_t		*m, *o;
+	json_error_t	 error;
+
+	if ((m = json_loads(doc, JSON_REJECT_DUPLICATES, &error)) == NULL)
+		m = json_null();
+	if (cm->instance[0] == '\0')
+		o = json_pack("{s:I, s:o}", "age_ms", (json_int_t)cm->age_ms,
+		    "metrics", m);
+	else
+		o = json_pack("{s:o, s:I, s:o}", "instance", text(cm->instance),
+		    "age_ms", (json_int_t)cm->age_ms, "metrics", m);
+	return o;
+}

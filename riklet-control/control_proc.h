@@ -1,0 +1,47 @@
+/*
+ * riklet-control: the unprivileged process that serves the control
+ * socket.  Requests are one line of text; answers one line of JSON.
+ */
+#ifndef RIKLET_CONTROL_PROC_H
+#define RIKLET_CONTROL_PROC_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "riklet_msg.h"
+
+#define CTL_REQUEST_MAX		512	/* bytes in a request line */
+#define CTL_CONNS_MAX		32	/* clients at once */
+#define CTL_TIMEOUT_S		10	/* for a whole request and answer */
+#define CTL_ITEMS_MAX		8192	/* pods, containers... in one answer */
+
+enum ctl_cmd {
+	CTL_SHOW_STATUS,
+	CTL_SHOW_PODS,
+	CTL_SHOW_POD,
+	CTL_SHOW_METRICS,
+	CTL_LOG_VERBOSE,
+	CTL_LOG_BRIEF,
+	CTL_RELOAD,
+	CTL_CMD_MAX
+};
+
+struct ctl_request {
+	enum ctl_cmd	 cmd;
+	char		 instance[RIK_ID_MAX];	/* CTL_SHOW_POD */
+};
+
+/* control_request.c */
+int	 ctl_request_parse(const char *, size_t, struct ctl_request *,
+	    const char **);
+
+/* control_json.c */
+json_t	*ctl_json_status(const struct ctl_status *);
+json_t	*ctl_json_child(const struct ctl_child *);
+json_t	*ctl_json_pod(const struct ctl_pod *);
+json_t	*ctl_json_container(const struct ctl_container *);
+json_t	*ctl_json_metrics(const struct ctl_metrics *, const char *);
+json_t	*ctl_json_error(const char *);
+
+#endif

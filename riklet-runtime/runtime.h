@@ -1,0 +1,113 @@
+/*
+ * What the runtime's files share: the HTTP client over the engine socket
+ * (runtime_http.c), the Engine API's requests and responses
+ * (runtime_docker.c), the pod operations (runtime_pod.c) and the /events
+ * watcher with the listings (runtime_events.c).
+ */
+#ifndef RIKLET_RUNTIME_H
+#define RIKLET_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "podspec.h"
+#include "riklet_conf.h"
+#include "riklet_msg.h"
+
+#define DOCKER_API_MIN_MAJOR	1
+#define DOCKER_API_MIN_MINOR	41
+#define DOCKER_API_PREFIX	"/v1.41"
+
+#define HTTP_MAX_ACTIVE		16	/* requests on the wire at once */
+#define HTTP_MAX_PENDING	512	/* requests waiting for a slot */
+#define HTTP_BODY_MAX		(1024 * 1024)	/* a usual response */
+#define HTTP_LIST_MAX		(8 * 1024 * 1024)	/* a listing */
+#define HTTP_LINE_MAX		(64 * 1024)	/* one line of a stream */
+#define HTTP_TIMEOUT_MS		30000
+#define HTTP_CONNECT_MS		2000
+#define PULL_TIMEOUT_MS		(10 * 60 * 1000)
+#define OPS_MAX			256	/* queued and running pod ops */
+
+/* One HTTP exchange with the engine. */
+struct http_req;
+
+typedef void	(*http_done_cb)(struct http_req *, void *);
+typedef void	(*http_line_cb)(struct http_req *, const char *, size_t,
+		    void *);
+typedef void	(*http_open_cb)(struct http_req *, long, void *);
+
+struct http_result {
+	long		 status;	/* HTTP status, 0: no answer */
+	const char	*body;		/* NUL-terminated, "" for streams */
+	size_t		 len;
+	const char	*error;		/* transport error, NULL if none */
+};
+
+void	 http_init(struct event_base *, const char *);
+struct http_req *http_request(const char *, const char *, const char *,
+	    long, size_t, http_done_cb, void *);
+struct http_req *http_stream(const char *, const char *, long,
+	    http_open_cb, http_line_cb, http_done_cb, void *);
+void	 http_cancel(struct http_req *);
+const struct http_result *http_result(const struct http_req *);
+
+/* runtime_docker.c: Engine API requests and responses, no I/O. */
+struct docker_event {
+	char		 action[16];
+	char		 id[RIK_CONTAINER_ID_MAX];
+	int		 has_exit_code;
+	int32_t		 exit_code;
+	struct rt_container c;		/* from the event's attributes */
+	int		 labels_ok;
+};
+
+struct docker_pull {
+	char		 layer[80];
+	int64_t		 current;
+	int64_t		 total;
+	int		 done;		/* this layer is complete */
+	char		 error[RIK_MESSAGE_MAX];
+};
+
+int	 docker_parse_version(const char *, size_t, char *, size_t, char *,
+	    size_t, char *, size_t);
+int	 docker_parse_info(const char *, size_t, char *, size_t);
+int	 docker_parse_message(const char *, size_t, char *, size_t);
+int	 docker_parse_id(const char *, size_t, char *, size_t);
+int	 docker_parse_list(const char *, size_t, char (*)[RIK_CONTAINER_ID_MAX],
+	    size_t, size_t *);
+int	 docker_parse_inspect(const char *, size_t, const char *,
+	    const char *, struct rt_container *);
+int	 docker_parse_event(const char *, size_t, const char *,
+	    struct docker_event *);
+int	 docker_parse_pull(const char *, size_t, struct docker_pull *);
+char	*docker_create_body(const struct pod_spec *, size_t, const char *);
+int	 docker_filters_path(char *, size_t, const char *, const char *,
+	    const char *);
+int	 docker_events_path(char *, size_t, const char *);
+int	 docker_image_path(char *, size_t, const char *, const char *);
+int	 docker_pull_path(char *, size_t, const char *);
+int	 docker_valid_id(const char *);
+int	 docker_api_ok(const char *);
+size_t	 docker_escape(char *, size_t, const char *);
+void	 docker_error(const struct http_result *, char *, size_t);
+
+/* runtime.c */
+extern struct riklet_conf	 runtime_conf;
+void	 runtime_send(uint32_t, const void *, size_t);
+int	 runtime_engine_up(void);
+void	 runtime_engine_lost(const char *);
+
+/* runtime_pod.c */
+void	 pod_create(const void *, size_t);
+void	 pod_destroy(const char *);
+void	 pod_restart(const struct container_ref *);
+void	 pod_engine_up(void);
+
+/* runtime_events.c */
+void	 watch_start(const char *);
+void	 watch_stop(void);
+
+#endif
