@@ -208,16 +208,18 @@ fuzz: fuzz-build
 	done
 
 fuzz-replay: fuzz-build
-	@set -e; for n in $(FUZZ_NAMES); do \
+	@failed=""; for n in $(FUZZ_NAMES); do \
 		log=$(FUZZ_BUILD)/replay-$$n.log; \
 		if $(FUZZ_BUILD)/fuzz/fuzz_$$n -runs=0 -close_fd_mask=3 \
 		    regress/fuzz/$$n >$$log 2>&1; then \
 			echo "ok fuzz_$$n: $$(ls regress/fuzz/$$n | wc -l)" \
 			    "inputs, $$(grep -o 'cov: [0-9]*' $$log | tail -n 1)"; \
 		else \
-			echo "FAIL fuzz_$$n"; tail -n 60 $$log; exit 1; \
+			echo "FAIL fuzz_$$n"; tail -n 40 $$log; \
+			failed="$$failed fuzz_$$n"; \
 		fi; \
-	done
+	done; \
+	[ -z "$$failed" ] || { echo "fuzz-replay failed:$$failed"; exit 1; }
 
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)

@@ -47,6 +47,7 @@ void	 children_stop(void);
 void	 children_reap(void);
 int	 child_send(enum riklet_proc, uint32_t, const void *, size_t);
 int	 child_sendv(enum riklet_proc, uint32_t, const struct iovec *, int);
+int	 child_may_send(enum riklet_proc, uint32_t);
 void	 child_violation(struct child *, const char *, ...)
 	    __attribute__((__format__(printf, 2, 3)));
 void	 children_send_conf(void);

@@ -142,6 +142,14 @@ child_disconnect(struct child *c)
 	c->ready = 0;
 }
 
+/* Whether p may send messages of this type (fuzz_dispatch.c asks too). */
+int
+child_may_send(enum riklet_proc p, uint32_t type)
+{
+	return p < PROC_MAX && type < IMSG_MAX &&
+	    (allowed_types[p] & TYPEBIT(type)) != 0;
+}
+
 /* Logs and kills a child that sent something it must not. */
 void
 child_violation(struct child *c, const char *fmt, ...)
@@ -180,8 +188,7 @@ child_dispatch(int fd, short event, void *arg)
 		}
 		if (n == 0)
 			break;
-		if (imsg.hdr.type >= IMSG_MAX ||
-		    (allowed_types[c->proc] & TYPEBIT(imsg.hdr.type)) == 0)
+		if (!child_may_send(c->proc, imsg.hdr.type))
 			child_violation(c, "message type %u (%s) not allowed",
 			    imsg.hdr.type, imsg_type_name(imsg.hdr.type));
 		else if (imsg.fd != -1)

@@ -1,12 +1,14 @@
 /*
  * libFuzzer target: every parent-side validator.  The input is a sequence
  * of messages as a compromised child could send them, each
- *	u8 child (agent, metrics, runtime), u8 type, u16 length, data
- * handed to parent_dispatch() as supervise.c would after its type check,
- * so that a valid message reaches the pod table and the next one sees its
- * effect.  The table, the status queue and the resolver are cleared after
- * each input.
+ *	u8 child (agent, metrics, runtime, control), u8 type, u16 length,
+ *	data
+ * handed to parent_dispatch() as supervise.c does after its type check
+ * (child_may_send()), so that a valid message reaches the pod table and
+ * the next one sees its effect.  The table, the status queue and the
+ * resolver are cleared after each input.
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,8 @@ fuzz_init(void)
 
 	log_init(1, 0, LOG_DAEMON);
 	log_procinit("parent");
+	/* IMSG_CTL_RELOAD raises it, for riklet.c's handler. */
+	(void)signal(SIGHUP, SIG_IGN);
 	parent = &fuzz_parent;
 	conf_defaults(&parent->conf);
 	/* A literal address resolves at once, without a DNS query. */
@@ -59,7 +63,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		inited = 1;
 	}
 	while (size - off >= 4) {
-		c = &parent->children[PROC_AGENT + data[off] % 3];
+		c = &parent->children[PROC_AGENT +
+		    data[off] % (PROC_MAX - PROC_AGENT)];
 		memset(&imsg, 0, sizeof(imsg));
 		imsg.hdr.type = data[off + 1] % IMSG_MAX;
 		len = (size_t)data[off + 2] | (size_t)data[off + 3] << 8;
@@ -75,7 +80,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(imsg.data, data + off, len);
 		((char *)imsg.data)[len] = '\0';
 		off += len;
-		parent_dispatch(c, &imsg);
+		/* What supervise.c's child_dispatch() lets through. */
+		if (child_may_send(c->proc, imsg.hdr.type)) {
+			if (imsg.hdr.type == IMSG_CHILD_READY)
+				parent_child_ready(c);
+			else
+				parent_dispatch(c, &imsg);
+		}
 		imsg_free(&imsg);
 	}
 	pods_clear();

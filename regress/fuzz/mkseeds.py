@@ -3,16 +3,15 @@
 # (the config corpus is copied from regress/config).  Run from the top:
 #	python3 regress/fuzz/mkseeds.py
 # The layouts follow common/imsg.h, common/podspec.c and riklet_msg.h.
-import os, struct
+import os, re, struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # enum imsg_type, in order
-TYPES = """NONE CONF VERBOSE CHILD_READY TLS_CA TLS_CERT TLS_KEY SCHED_TARGET
-POD_STATUS NODE_METRICS SCHED_RESOLVE AGENT_STATE POD_CREATE POD_DESTROY
-CONTAINER_RESTART RT_ENGINE RT_CONTAINER RT_POD_RESULT RT_LIST_BEGIN
-RT_LIST_END RT_PULL MET_POD MET_POD_DEL MET_NODE MET_POD_SAMPLE""".split()
+with open(os.path.join(HERE, '..', '..', 'common', 'riklet_msg.h')) as f:
+    ENUM = f.read().split('enum imsg_type {')[1].split('};')[0]
+TYPES = re.findall(r'^\s*IMSG_(\w+)', ENUM, flags=re.M)
 T = {n: i for i, n in enumerate(TYPES)}
-AGENT, METRICS, RUNTIME = 0, 1, 2
+AGENT, METRICS, RUNTIME, CONTROL = 0, 1, 2, 3
 
 
 def put(corpus, name, data):
@@ -56,12 +55,12 @@ def podspec(instance='pod-1', name='web', policy=0, definition='{}',
 
 
 def rt_container(instance, name='web', state=1, index=0, n=1, exit_code=0,
-                 cid='a' * 64):
+                 cid='a' * 64, mem=0, nano=0):
     return (fixed(instance, 128) + fixed('web', 64) + fixed(name, 64) +
             fixed(cid, 72) + fixed('busybox:latest', 256) +
             fixed('/sys/fs/cgroup/system.slice/docker-x.scope', 512) +
             struct.pack('=IiIiIII4xqq', state, exit_code, 0, 4242, 0, index,
-                        n, 0, 0))
+                        n, mem, nano))
 
 
 def rt_result(instance, op=0, ok=1, reason='', message=''):
@@ -155,8 +154,29 @@ put('dispatch', 'listing',
                                                  index=1, n=2, cid='b' * 64)) +
     rec(RUNTIME, T['RT_LIST_END'], b'') +
     rec(RUNTIME, T['RT_ENGINE'], rt_engine(0)))
+put('dispatch', 'control',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) + create +
+    rec(CONTROL, T['CTL_SHOW_STATUS'], b'') +
+    rec(CONTROL, T['CTL_SHOW_PODS'], b'') +
+    rec(CONTROL, T['CTL_SHOW_POD'], I.encode() + b'\0') +
+    rec(CONTROL, T['CTL_SHOW_METRICS'], b'') +
+    rec(CONTROL, T['CTL_LOG_VERBOSE'], struct.pack('=i', 0)) +
+    rec(CONTROL, T['CTL_RELOAD'], b''))
 put('dispatch', 'bad-sizes',
     rec(AGENT, T['AGENT_STATE'], b'\x01') +
     rec(METRICS, T['MET_NODE'], b'no nul') +
     rec(RUNTIME, T['RT_CONTAINER'], b'\0' * 100) +
     rec(AGENT, T['POD_DESTROY'], b'../etc\0'))
+
+# Found by fuzz_dispatch: a runtime's CPU or memory limits that overflow
+# when the parent adds up a pod's (riklet-parent/pods.c, reported).
+big = 0x6000000000000000
+put('dispatch', 'crash-pod-limits-overflow',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) +
+    rec(RUNTIME, T['RT_LIST_BEGIN'], b'') +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container('big-1', index=0, n=2,
+                                                 mem=big, nano=big)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container('big-1', name='side',
+                                                 index=1, n=2, cid='b' * 64,
+                                                 mem=big, nano=big)) +
+    rec(RUNTIME, T['RT_LIST_END'], b''))
