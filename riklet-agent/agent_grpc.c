@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,13 @@
  * scheduler takes as a fresh node report.
  */
 #define HEARTBEAT_MS		5000
-/* grpcio sends a stream's headers with its first message only. */
+/*
+ * Register's headers say the scheduler took the registration, unless a
+ * status follows at once (a refusal is headers and status together).
+ * grpcio sends headers with the first message only: without headers, no
+ * status for a while after the request was sent means taken too.
+ */
+#define HEADERS_GRACE_MS	100
 #define REGISTER_GRACE_MS	1000
 #define CQ_EVENTS_MAX		256
 #define RECV_MAX		(RIK_DEFINITION_MAX + 4096)
@@ -82,6 +89,7 @@ struct session {
 	grpc_call		*st;
 	int			 pending;	/* batches not completed */
 	int			 dead;
+	int			 headers;	/* Register's headers came */
 	grpc_metadata_array	 reg_md, reg_trailers, st_md, st_trailers;
 	grpc_byte_buffer	*reg_req, *reg_msg, *st_msg, *st_out;
 	grpc_status_code	 reg_code, st_code;
@@ -139,8 +147,6 @@ static struct event		*ev_cq, *ev_backoff, *ev_grace, *ev_heartbeat;
 
 static grpc_channel		*chan;
 static char			 target[AGENT_TARGET_MAX];
-static char			 chan_target[AGENT_TARGET_MAX];
-static int			 chan_stale;
 static char			*pem[3];	/* CA, certificate, key */
 static struct gop		 watch_op = { OP_WATCH, NULL };
 static int			 watch_pending;
@@ -152,6 +158,7 @@ static int			 send_inflight;
 static uint64_t			 last_send_ms;
 static uint32_t			 backoff_ms = BACKOFF_MIN_MS;
 static int			 outage_logged;
+static atomic_int		 grpc_quiet;
 static int			 keepalive_ms = KEEPALIVE_MS;
 
 void
@@ -184,11 +191,15 @@ sched_init(struct event_base *base, const struct riklet_conf *c)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-/* gRPC's own log lines, as ours: they say why a handshake failed. */
+/*
+ * gRPC's own log lines, as ours: they say why a handshake failed.  Its
+ * errors are warnings once per outage, like ours (this runs on gRPC's
+ * threads, hence the atomic).
+ */
 static void
 grpc_log(gpr_log_func_args *a)
 {
-	if (a->severity == GPR_LOG_SEVERITY_ERROR)
+	if (a->severity == GPR_LOG_SEVERITY_ERROR && !atomic_load(&grpc_quiet))
 		log_warnx("grpc: %s", a->message);
 	else
 		log_debug("grpc: %s", a->message);
@@ -258,7 +269,6 @@ sched_set_pem(uint32_t which, const char *s)
 		freezero(pem[which], strlen(pem[which]));
 	if ((pem[which] = strdup(s)) == NULL)
 		fatal("%s", __func__);
-	chan_stale = 1;
 }
 
 void
@@ -268,8 +278,6 @@ sched_set_target(const char *t)
 		log_info("scheduler %s is at %s", conf->scheduler, t);
 		(void)strlcpy(target, t, sizeof(target));
 	}
-	if (strcmp(target, chan_target) != 0)
-		chan_stale = 1;
 	if (state == CONN_IDLE)
 		sched_connect();
 }
@@ -317,7 +325,7 @@ channel_open(void)
 	a[n++].value.integer = BACKOFF_MIN_MS;
 	a[n].type = GRPC_ARG_INTEGER;
 	a[n].key = (char *)(uintptr_t)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS;
-	a[n++].value.integer = BACKOFF_MIN_MS;
+	a[n++].value.integer = BACKOFF_MAX_MS;
 	a[n].type = GRPC_ARG_INTEGER;
 	a[n].key = (char *)(uintptr_t)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
 	a[n++].value.integer = RECV_MAX;
@@ -345,8 +353,6 @@ channel_open(void)
 	    (chan = grpc_channel_create(target, creds, &args)) == NULL)
 		fatalx("%s: cannot create a channel to %s", __func__, target);
 	grpc_channel_credentials_release(creds);
-	(void)strlcpy(chan_target, target, sizeof(chan_target));
-	chan_stale = 0;
 	log_debug("channel to %s (%s, keepalive %d ms)", target,
 	    conf->tls ? "tls" : "insecure", keepalive_ms);
 }
@@ -360,10 +366,13 @@ sched_connect(void)
 		state = CONN_IDLE;
 		return;
 	}
-	if (chan == NULL || chan_stale)
-		channel_open();
-	else
-		grpc_channel_reset_connect_backoff(chan);
+	/*
+	 * A fresh channel for every attempt: its state then shows this
+	 * attempt's failure at once (a failed channel stays in
+	 * TRANSIENT_FAILURE while it retries on its own), and our backoff,
+	 * not the channel's, decides when to try again.
+	 */
+	channel_open();
 	state = CONN_CONNECTING;
 	agent_conn_state(AGENT_CONNECTING, backoff_ms, "connecting");
 	connect_deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
@@ -429,6 +438,7 @@ sched_fail(const char *why)
 		log_warnx("scheduler %s (%s): %s; retrying", conf->scheduler,
 		    target, why);
 		outage_logged = 1;
+		atomic_store(&grpc_quiet, 1);
 	} else
 		log_debug("scheduler %s: %s", conf->scheduler, why);
 	state = CONN_BACKOFF;
@@ -627,6 +637,7 @@ op_done(struct gop *g, int ok)
 	struct session	*s = g->s;
 	struct timeval	 grace = { REGISTER_GRACE_MS / 1000,
 			    (REGISTER_GRACE_MS % 1000) * 1000 };
+	struct timeval	 hgrace = { 0, HEADERS_GRACE_MS * 1000 };
 	char		 why[RIK_MESSAGE_MAX];
 
 	s->pending--;
@@ -639,13 +650,14 @@ op_done(struct gop *g, int ok)
 	case OP_REG_SEND:
 		if (!ok)
 			sched_fail("cannot send the registration");
-		else
+		else if (!s->headers)
 			evtimer_add(ev_grace, &grace);
 		break;
 	case OP_REG_HEADERS:
-		/* Headers mean the scheduler took the registration. */
-		if (ok && state == CONN_REGISTERING)
-			registered();
+		if (ok && state == CONN_REGISTERING) {
+			s->headers = 1;
+			evtimer_add(ev_grace, &hgrace);
+		}
 		break;
 	case OP_REG_RECV:
 		/* No message: the stream ended, its status says why. */
@@ -673,7 +685,6 @@ op_done(struct gop *g, int ok)
 		    keepalive_ms < KEEPALIVE_MAX_MS) {
 			/* What other gRPC clients do: ping less. */
 			keepalive_ms *= 2;
-			chan_stale = 1;
 			log_info("scheduler wants fewer pings: keepalive "
 			    "now %d ms", keepalive_ms);
 		}
@@ -714,6 +725,7 @@ registered(void)
 	state = CONN_REGISTERED;
 	backoff_ms = BACKOFF_MIN_MS;
 	outage_logged = 0;
+	atomic_store(&grpc_quiet, 0);
 	log_info("registered with scheduler %s as %s", conf->scheduler,
 	    conf->hostname);
 	/* RIK marks a worker Ready only on a WorkerMetric RUNNING. */
