@@ -54,6 +54,8 @@ UNIT_BINS	 = $(patsubst regress/unit/%.c,$(BUILD)/regress/%,$(UNIT_SRCS))
 HARNESS_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard regress/lib/*.c \
 		   regress/peer/*.c))
 
+BENCH_BINS	 = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
 MANPAGES	 = $(wildcard man/*.[0-9])
 
 PROGS		 = $(BUILD)/riklet
@@ -99,6 +101,18 @@ $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	    $(ALL_CFLAGS) $(shell pkg-config --cflags check) \
 	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
 	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
+
+$(BUILD)/bench/%: bench/%.c $(HARNESS_OBJS) $(LIBRIKLET)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Iregress/lib -Iregress/peer -Iriklet-agent $(ALL_CFLAGS) \
+	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) $(ALL_LDFLAGS)
+
+bench: $(BENCH_BINS) $(BUILD)/riklet
+	@set -e; for b in $(BENCH_BINS); do \
+		echo "== $$b"; \
+		REGRESS_DIR=$(CURDIR)/regress RIKLET=$(CURDIR)/$(BUILD)/riklet \
+		    $$b; \
+	done
 
 check: all check-unit check-config lint check-integration
 

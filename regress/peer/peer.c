@@ -349,3 +349,27 @@ agent_rss_kb(struct agent *a)
 	fclose(f);
 	return kb;
 }
+
+/* The agent's user+system CPU time in ms, from /proc; -1 if unknown. */
+long
+agent_cpu_ms(struct agent *a)
+{
+	char			 path[64], buf[1024], *p;
+	unsigned long		 ut, st;
+	long			 hz = sysconf(_SC_CLK_TCK);
+	FILE			*f;
+	size_t			 n;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)a->h.pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After the command name in parentheses: fields 3 on; 14, 15. */
+	if ((p = strrchr(buf, ')')) == NULL || hz <= 0 ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return -1;
+	return (long)((ut + st) * 1000 / (unsigned long)hz);
+}
