@@ -109,13 +109,15 @@ peer_kill(struct peer *p, int sig)
 	}
 }
 
-/* For a test that passed: its files are of no more use. */
+/* For a test that passed: its files are of no use unless RIKLET_KEEP. */
 void
 peer_done(struct peer *p)
 {
 	char	 cmd[128];
 
 	peer_kill(p, SIGTERM);
+	if (getenv("RIKLET_KEEP") != NULL)
+		return;
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", p->dir);
 	(void)system(cmd);
 }
