@@ -61,7 +61,8 @@ agent_dispatch_parent(int fd, short event, void *arg)
 			break;
 		switch (imsg.hdr.type) {
 		case IMSG_CONF:
-			if (conf_from_imsg(imsg.data, imsg.datalen, &conf) == -1)
+			if (conf_from_imsg(imsg.data, imsg.datalen,
+			    &conf) == -1)
 				fatalx("%s: bad IMSG_CONF", __func__);
 			log_debug("configuration updated");
 			break;

@@ -113,6 +113,7 @@ struct cq_event {
 static void	*cq_thread(void *);
 static void	 cq_wakeup(int, short, void *);
 static void	 grpc_log(gpr_log_func_args *);
+static void	 arg_int(grpc_arg *, const char *, int);
 static void	 channel_open(void);
 static void	 sched_connect(void);
 static void	 watch(grpc_connectivity_state);
@@ -301,6 +302,15 @@ scheduler_host(char *host, size_t size)
 	(void)snprintf(host, size, "%.*s", (int)(end - s), s);
 }
 
+/* grpc_arg's key is not const, though gRPC never writes it. */
+static void
+arg_int(grpc_arg *a, const char *key, int value)
+{
+	a->type = GRPC_ARG_INTEGER;
+	a->key = (char *)(uintptr_t)key;
+	a->value.integer = value;
+}
+
 static void
 channel_open(void)
 {
@@ -313,25 +323,14 @@ channel_open(void)
 
 	if (chan != NULL)
 		grpc_channel_destroy(chan);
-	a[n].type = GRPC_ARG_INTEGER;
-	a[n].key = (char *)(uintptr_t)GRPC_ARG_KEEPALIVE_TIME_MS;
-	a[n++].value.integer = keepalive_ms;
-	a[n].type = GRPC_ARG_INTEGER;
-	a[n].key = (char *)(uintptr_t)GRPC_ARG_KEEPALIVE_TIMEOUT_MS;
-	a[n++].value.integer = KEEPALIVE_TIMEOUT_MS;
+	arg_int(&a[n++], GRPC_ARG_KEEPALIVE_TIME_MS, keepalive_ms);
+	arg_int(&a[n++], GRPC_ARG_KEEPALIVE_TIMEOUT_MS, KEEPALIVE_TIMEOUT_MS);
 	/* Our backoff decides when to retry, not the channel's own. */
-	a[n].type = GRPC_ARG_INTEGER;
-	a[n].key = (char *)(uintptr_t)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS;
-	a[n++].value.integer = BACKOFF_MIN_MS;
-	a[n].type = GRPC_ARG_INTEGER;
-	a[n].key = (char *)(uintptr_t)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS;
-	a[n++].value.integer = BACKOFF_MAX_MS;
-	a[n].type = GRPC_ARG_INTEGER;
-	a[n].key = (char *)(uintptr_t)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-	a[n++].value.integer = RECV_MAX;
-	a[n].type = GRPC_ARG_INTEGER;
-	a[n].key = (char *)(uintptr_t)GRPC_ARG_ENABLE_RETRIES;
-	a[n++].value.integer = 0;
+	arg_int(&a[n++], GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+	    BACKOFF_MIN_MS);
+	arg_int(&a[n++], GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, BACKOFF_MAX_MS);
+	arg_int(&a[n++], GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, RECV_MAX);
+	arg_int(&a[n++], GRPC_ARG_ENABLE_RETRIES, 0);
 	if (conf->tls) {
 		scheduler_host(host, sizeof(host));
 		a[n].type = GRPC_ARG_STRING;

@@ -36,6 +36,8 @@ static int	parse_strv(struct dparse *, json_t *, const char *, char **,
 static int	parse_env(struct dparse *, json_t *, struct pod_container *);
 static int	parse_port(struct dparse *, json_t *, struct pod_container *);
 static int	parse_ports(struct dparse *, json_t *, struct pod_container *);
+static int	parse_limit(struct dparse *, json_t *, const char *,
+		    int (*)(const char *, int64_t *), int64_t *);
 static int	parse_limits(struct dparse *, json_t *,
 		    struct pod_container *);
 static int	parse_container(struct dparse *, json_t *, size_t,
@@ -297,12 +299,34 @@ parse_memory(const char *s, int64_t *bytes)
 	return scaled(num, 1, MEMORY_MAX, bytes);
 }
 
+/* One limit: a string such as "500m" or a bare integer, never zero. */
+static int
+parse_limit(struct dparse *d, json_t *lim, const char *key,
+    int (*parse)(const char *, int64_t *), int64_t *out)
+{
+	json_t		*v = json_object_get(lim, key);
+	char		 num[32];
+	const char	*s;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v)) {
+		(void)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		s = num;
+	} else if (json_is_string(v))
+		s = json_string_value(v);
+	else
+		return fail(d, "%s limit: not a string", key);
+	if (parse(s, out) == -1 || *out == 0)
+		return fail(d, "%s limit: bad value", key);
+	return 0;
+}
+
 static int
 parse_limits(struct dparse *d, json_t *cj, struct pod_container *c)
 {
-	json_t		*res = json_object_get(cj, "resources"), *lim, *v;
-	char		 num[32];
-	const char	*s;
+	json_t		*res = json_object_get(cj, "resources"), *lim;
 
 	if (res == NULL || json_is_null(res))
 		return 0;
@@ -313,31 +337,10 @@ parse_limits(struct dparse *d, json_t *cj, struct pod_container *c)
 		return 0;
 	if (!json_is_object(lim))
 		return fail(d, "resources.limits: not an object");
-	if ((v = json_object_get(lim, "cpu")) != NULL && !json_is_null(v)) {
-		if (json_is_integer(v)) {
-			(void)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-			    json_integer_value(v));
-			s = num;
-		} else if (json_is_string(v))
-			s = json_string_value(v);
-		else
-			return fail(d, "cpu limit: not a string");
-		if (parse_cpu(s, &c->nano_cpus) == -1 || c->nano_cpus == 0)
-			return fail(d, "cpu limit: bad value");
-	}
-	if ((v = json_object_get(lim, "memory")) != NULL && !json_is_null(v)) {
-		if (json_is_integer(v)) {
-			(void)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-			    json_integer_value(v));
-			s = num;
-		} else if (json_is_string(v))
-			s = json_string_value(v);
-		else
-			return fail(d, "memory limit: not a string");
-		if (parse_memory(s, &c->memory_limit) == -1 ||
-		    c->memory_limit == 0)
-			return fail(d, "memory limit: bad value");
-	}
+	if (parse_limit(d, lim, "cpu", parse_cpu, &c->nano_cpus) == -1 ||
+	    parse_limit(d, lim, "memory", parse_memory, &c->memory_limit) ==
+	    -1)
+		return -1;
 	return 0;
 }
 

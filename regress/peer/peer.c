@@ -271,11 +271,12 @@ agent_target(struct agent *a, struct peer *p)
 int
 agent_wait_state(struct agent *a, uint32_t want, int timeout_ms)
 {
-	uint64_t		 deadline = monotime_ms() + (uint64_t)timeout_ms;
+	uint64_t		 deadline;
 	struct agent_state	 as;
 	struct imsg		 imsg;
 	int			 left, ok;
 
+	deadline = monotime_ms() + (uint64_t)timeout_ms;
 	while ((left = (int)(deadline - monotime_ms())) > 0) {
 		if (harness_wait(&a->h, IMSG_AGENT_STATE, &imsg, left) != 1)
 			return 0;

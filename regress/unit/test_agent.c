@@ -21,11 +21,22 @@
 #include "riklet_msg.h"
 #include "util.h"
 
+static void	start_registered(struct peer *, struct agent *);
 static void	agent_stop(struct agent *);
 static void	run(const char *, int);
 static void	make_pki(const char *, const char *);
 static void	send_pem(struct agent *, uint32_t, const char *, const char *);
 static void	tls_case(int, int);
+
+/* A peer, and the agent registered with it as node-a. */
+static void
+start_registered(struct peer *p, struct agent *a)
+{
+	ck_assert_int_eq(peer_start(p), 0);
+	ck_assert_int_eq(agent_start(a, p, NULL), 0);
+	ck_assert_int_eq(agent_target(a, p), 0);
+	ck_assert(agent_wait_state(a, AGENT_REGISTERED, 10000));
+}
 
 static void
 agent_stop(struct agent *a)
@@ -51,10 +62,7 @@ START_TEST(test_register)
 	struct peer	 p = { 0 };
 	struct agent	 a;
 
-	ck_assert_int_eq(peer_start(&p), 0);
-	ck_assert_int_eq(agent_start(&a, &p, NULL), 0);
-	ck_assert_int_eq(agent_target(&a, &p), 0);
-	ck_assert(agent_wait_state(&a, AGENT_REGISTERED, 10000));
+	start_registered(&p, &a);
 	ck_assert_int_eq(peer_wait(&p, 5000, 1, "rpc", "register",
 	    "hostname", "node-a", NULL), 1);
 	/* The first status is the WorkerMetric RUNNING, with "{}". */
@@ -77,14 +85,12 @@ START_TEST(test_invalid_definition)
 	struct peer	 p = { 0 };
 	struct agent	 a;
 
-	ck_assert_int_eq(peer_start(&p), 0);
-	ck_assert_int_eq(agent_start(&a, &p, NULL), 0);
-	ck_assert_int_eq(agent_target(&a, &p), 0);
-	ck_assert(agent_wait_state(&a, AGENT_REGISTERED, 10000));
+	start_registered(&p, &a);
 	ck_assert_int_eq(peer_command(&p, "bad1", "{not json", "CREATE"), 0);
-	ck_assert_int_eq(peer_command(&p, "bad2", "{\"spec\":{\"containers\":[{\"name\":"
-	    "\"c\"}]}}", "CREATE"), 0);
-	ck_assert_int_eq(peer_command(&p, "bad3", "{\"spec\":{\"containers\":[]}}", "CREATE"), 0);
+	ck_assert_int_eq(peer_command(&p, "bad2", "{\"spec\":{\"containers\":"
+	    "[{\"name\":\"c\"}]}}", "CREATE"), 0);
+	ck_assert_int_eq(peer_command(&p, "bad3", "{\"spec\":{\"containers\":"
+	    "[]}}", "CREATE"), 0);
 	ck_assert_int_eq(peer_wait(&p, 5000, 1, "kind", "instance",
 	    "instance_id", "bad1", "status", "FAILED",
 	    "metrics", "~\"reason\":\"InvalidDefinition\"", NULL), 1);
@@ -92,10 +98,11 @@ START_TEST(test_invalid_definition)
 	    "status", "FAILED", "metrics", "~image", NULL), 1);
 	ck_assert_int_eq(peer_wait(&p, 5000, 1, "instance_id", "bad3",
 	    "status", "FAILED", "metrics", "~no container", NULL), 1);
-	ck_assert(agent_log_contains(&a, "instance bad2: InvalidDefinition", 1000));
+	ck_assert(agent_log_contains(&a, "instance bad2: InvalidDefinition",
+	    1000));
 	/* Still up, still registered: a good one goes through. */
-	ck_assert_int_eq(peer_command(&p, "good", "{\"spec\":{\"containers\":[{\"name\":\"c\","
-	    "\"image\":\"busybox\"}]}}", "CREATE"), 0);
+	ck_assert_int_eq(peer_command(&p, "good", "{\"spec\":{\"containers\":"
+	    "[{\"name\":\"c\",\"image\":\"busybox\"}]}}", "CREATE"), 0);
 	{
 		struct imsg	 imsg;
 
@@ -116,10 +123,7 @@ START_TEST(test_unknown_action)
 	char		 path[128];
 	FILE		*f;
 
-	ck_assert_int_eq(peer_start(&p), 0);
-	ck_assert_int_eq(agent_start(&a, &p, NULL), 0);
-	ck_assert_int_eq(agent_target(&a, &p), 0);
-	ck_assert(agent_wait_state(&a, AGENT_REGISTERED, 10000));
+	start_registered(&p, &a);
 	(void)snprintf(path, sizeof(path), "%s/commands.jsonl", p.dir);
 	ck_assert_ptr_nonnull(f = fopen(path, "a"));
 	fprintf(f, "{\"instance_id\":\"x1\",\"definition\":\"{}\","
@@ -152,10 +156,7 @@ START_TEST(test_create_destroy)
 	    "[\"-c\",\"sleep 1\"],\"resources\":{\"limits\":{\"cpu\":"
 	    "\"500m\",\"memory\":\"128Mi\"}}}]}}";
 
-	ck_assert_int_eq(peer_start(&p), 0);
-	ck_assert_int_eq(agent_start(&a, &p, NULL), 0);
-	ck_assert_int_eq(agent_target(&a, &p), 0);
-	ck_assert(agent_wait_state(&a, AGENT_REGISTERED, 10000));
+	start_registered(&p, &a);
 	ck_assert_int_eq(peer_command(&p, "inst-1", def, "CREATE"), 0);
 	ck_assert_int_eq(harness_wait(&a.h, IMSG_POD_CREATE, &imsg, 5000), 1);
 	ck_assert_int_eq(podspec_decode(imsg.data, imsg.datalen, &ps, err,
@@ -200,16 +201,14 @@ START_TEST(test_thousand_in_order)
 	FILE		*f;
 	int		 i, seq = 0;
 
-	ck_assert_int_eq(peer_start(&p), 0);
-	ck_assert_int_eq(agent_start(&a, &p, NULL), 0);
-	ck_assert_int_eq(agent_target(&a, &p), 0);
-	ck_assert(agent_wait_state(&a, AGENT_REGISTERED, 10000));
+	start_registered(&p, &a);
 	for (i = 0; i < 1000; i++) {
 		(void)snprintf(m, sizeof(m), "{\"seq\":%d}", i);
-		ck_assert_int_eq(agent_send_status(&a, "pod-1", i % 2 ? RIK_RUNNING : RIK_CREATING, 1,
-		    m), 0);
+		ck_assert_int_eq(agent_send_status(&a, "pod-1", i % 2 ?
+		    RIK_RUNNING : RIK_CREATING, 1, m), 0);
 		/* Samples in between may be coalesced, never the changes. */
-		ck_assert_int_eq(agent_send_status(&a, "pod-1", RIK_RUNNING, 0, "{\"sample\":1}"), 0);
+		ck_assert_int_eq(agent_send_status(&a, "pod-1", RIK_RUNNING, 0,
+		    "{\"sample\":1}"), 0);
 	}
 	ck_assert_int_eq(peer_wait(&p, 20000, 1000, "instance_id", "pod-1",
 	    "metrics", "~seq", NULL), 1000);
@@ -249,8 +248,8 @@ START_TEST(test_empty_hostname)
 	ck_assert_int_eq(agent_target(&a, &p), 0);
 	ck_assert_int_ge(peer_wait(&p, 10000, 1, "rpc", "refused",
 	    "code", "FAILED_PRECONDITION", NULL), 1);
-	ck_assert(agent_log_contains(&a, "scheduler refused to register hostname "
-	    "\"\"", 5000));
+	ck_assert(agent_log_contains(&a,
+	    "scheduler refused to register hostname \"\"", 5000));
 	ck_assert(!agent_wait_state(&a, AGENT_REGISTERED, 1500));
 	ck_assert_int_eq(peer_count(&p, "rpc", "register", NULL), 0);
 	agent_stop(&a);
@@ -264,10 +263,7 @@ START_TEST(test_peer_restart)
 	struct agent	 a;
 	uint64_t	 t0;
 
-	ck_assert_int_eq(peer_start(&p), 0);
-	ck_assert_int_eq(agent_start(&a, &p, NULL), 0);
-	ck_assert_int_eq(agent_target(&a, &p), 0);
-	ck_assert(agent_wait_state(&a, AGENT_REGISTERED, 10000));
+	start_registered(&p, &a);
 	ck_assert_int_eq(agent_send_status(&a, "pod-r", RIK_RUNNING, 1, ""), 0);
 	ck_assert_int_eq(peer_wait(&p, 5000, 1, "instance_id", "pod-r",
 	    "status", "RUNNING", NULL), 1);
@@ -402,7 +398,8 @@ tls_case(int right_ca, int mutual)
 	} else {
 		ck_assert(!agent_wait_state(&a, AGENT_REGISTERED, 4000));
 		ck_assert(agent_log_contains(&a, "TLS handshake failed", 2000));
-		ck_assert(agent_log_contains(&a, "certificate verify failed", 2000));
+		ck_assert(agent_log_contains(&a, "certificate verify failed",
+		    2000));
 		ck_assert_int_eq(peer_count(&p, "rpc", "register", NULL), 0);
 	}
 	agent_stop(&a);
@@ -439,10 +436,7 @@ START_TEST(test_ping_policy)
 
 	(void)strlcpy(p.extra[p.nextra++], "--strict-pings",
 	    sizeof(p.extra[0]));
-	ck_assert_int_eq(peer_start(&p), 0);
-	ck_assert_int_eq(agent_start(&a, &p, NULL), 0);
-	ck_assert_int_eq(agent_target(&a, &p), 0);
-	ck_assert(agent_wait_state(&a, AGENT_REGISTERED, 10000));
+	start_registered(&p, &a);
 	/* No state change at all for 10 minutes. */
 	ck_assert_int_eq(harness_wait(&a.h, IMSG_AGENT_STATE, &imsg,
 	    10 * 60 * 1000), 0);

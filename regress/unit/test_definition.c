@@ -19,7 +19,9 @@ static int	parse(const char *, struct pod_spec *);
 static int	parse_ok(const char *, struct pod_spec *);
 static void	refused(const char *, const char *);
 static char	*with_container(const char *);
-static char	*repeat(const char *, int, const char *);
+static void	c_refused(const char *, const char *);
+static void	c_ok(const char *);
+static void	list_case(const char *, int, const char *, const char *);
 
 /* Parses s for instance "i-1"; frees ps unless it is NULL. */
 static int
@@ -64,29 +66,53 @@ with_container(const char *members)
 	return s;
 }
 
-/* pre, then n copies of item joined by commas. */
-static char *
-repeat(const char *pre, int n, const char *item)
+static void
+c_refused(const char *members, const char *why)
 {
-	size_t	 len = strlen(pre) + (size_t)n * (strlen(item) + 1) + 1;
-	char	*s = malloc(len);
+	char	*s = with_container(members);
+
+	refused(s, why);
+	free(s);
+}
+
+static void
+c_ok(const char *members)
+{
+	char	*s = with_container(members);
+
+	parse_ok(s, NULL);
+	free(s);
+}
+
+/* "key": [item, ...] n times; why is NULL when it must parse. */
+static void
+list_case(const char *key, int n, const char *item, const char *why)
+{
+	size_t	 len = strlen(key) + (size_t)n * (strlen(item) + 1) + 8;
+	char	*m = malloc(len);
 	int	 i;
 
-	ck_assert_ptr_nonnull(s);
-	(void)strlcpy(s, pre, len);
+	ck_assert_ptr_nonnull(m);
+	(void)snprintf(m, len, "\"%s\":[", key);
 	for (i = 0; i < n; i++) {
 		if (i)
-			(void)strlcat(s, ",", len);
-		(void)strlcat(s, item, len);
+			(void)strlcat(m, ",", len);
+		(void)strlcat(m, item, len);
 	}
-	return s;
+	(void)strlcat(m, "]", len);
+	if (why == NULL)
+		c_ok(m);
+	else
+		c_refused(m, why);
+	free(m);
 }
 
 START_TEST(test_full)
 {
 	struct pod_spec		 ps;
 	struct pod_container	*c;
-	const char		*d = "{\"api_version\":\"v0\",\"kind\":\"pods\","
+	const char		*d =
+	    "{\"api_version\":\"v0\",\"kind\":\"pods\","
 	    "\"name\":\"web\",\"replicas\":1,\"unknown\":{\"x\":[1,2]},"
 	    "\"spec\":{\"restartPolicy\":\"Always\",\"containers\":["
 	    "{\"name\":\"web\",\"image\":\"nginx:1.25\",\"env\":[{\"name\":"
@@ -195,8 +221,8 @@ START_TEST(test_containers_limit)
 		ck_assert_int_ne(asprintf(&n, "%s%s", items, item), -1);
 		free(items);
 		items = n;
-		ck_assert_int_ne(asprintf(&s, "{\"spec\":{\"containers\":[%s]}}",
-		    items), -1);
+		ck_assert_int_ne(asprintf(&s,
+		    "{\"spec\":{\"containers\":[%s]}}", items), -1);
 		if (i < RIK_CONTAINERS_MAX)
 			parse_ok(s, NULL);
 		else
@@ -265,40 +291,16 @@ START_TEST(test_env)
 	ck_assert_str_eq(ps.containers[0].env[0], "A=x=y");
 	podspec_free(&ps);
 	free(s);
-	s = with_container("\"env\":{}");
-	refused(s, "env: not an array");
-	free(s);
-	s = with_container("\"env\":[\"A=1\"]");
-	refused(s, "not an object");
-	free(s);
-	s = with_container("\"env\":[{\"value\":\"1\"}]");
-	refused(s, "bad name");
-	free(s);
-	s = with_container("\"env\":[{\"name\":\"\"}]");
-	refused(s, "bad name");
-	free(s);
-	s = with_container("\"env\":[{\"name\":\"A=B\",\"value\":\"1\"}]");
-	refused(s, "bad name");
-	free(s);
-	s = with_container("\"env\":[{\"name\":\"A\",\"value\":1}]");
-	refused(s, "value: not a string");
-	free(s);
-	e = repeat("\"env\":[", POD_ENV_MAX, "{\"name\":\"A\",\"value\":\"1\"}");
-	ck_assert_int_ne(asprintf(&big, "%s]", e), -1);
-	s = with_container(big);
-	parse_ok(s, &ps);
-	ck_assert_uint_eq(ps.containers[0].nenv, POD_ENV_MAX);
-	podspec_free(&ps);
-	free(s);
-	free(big);
-	free(e);
-	e = repeat("\"env\":[", POD_ENV_MAX + 1, "{\"name\":\"A\"}");
-	ck_assert_int_ne(asprintf(&big, "%s]", e), -1);
-	s = with_container(big);
-	refused(s, "more than");
-	free(s);
-	free(big);
-	free(e);
+	c_refused("\"env\":{}", "env: not an array");
+	c_refused("\"env\":[\"A=1\"]", "not an object");
+	c_refused("\"env\":[{\"value\":\"1\"}]", "bad name");
+	c_refused("\"env\":[{\"name\":\"\"}]", "bad name");
+	c_refused("\"env\":[{\"name\":\"A=B\",\"value\":\"1\"}]", "bad name");
+	c_refused("\"env\":[{\"name\":\"A\",\"value\":1}]",
+	    "value: not a string");
+	list_case("env", POD_ENV_MAX, "{\"name\":\"A\",\"value\":\"1\"}",
+	    NULL);
+	list_case("env", POD_ENV_MAX + 1, "{\"name\":\"A\"}", "more than");
 	/* "A=" plus the value: exactly POD_STRING_MAX fits. */
 	n = POD_STRING_MAX - 2;
 	ck_assert_ptr_nonnull(e = malloc(n + 1));
@@ -306,15 +308,11 @@ START_TEST(test_env)
 	e[n] = '\0';
 	ck_assert_int_ne(asprintf(&big, "\"env\":[{\"name\":\"A\","
 	    "\"value\":\"%s\"}]", e), -1);
-	s = with_container(big);
-	parse_ok(s, NULL);
-	free(s);
+	c_ok(big);
 	free(big);
 	ck_assert_int_ne(asprintf(&big, "\"env\":[{\"name\":\"AB\","
 	    "\"value\":\"%s\"}]", e), -1);
-	s = with_container(big);
-	refused(s, "longer than");
-	free(s);
+	c_refused(big, "longer than");
 	free(big);
 	free(e);
 }
@@ -322,7 +320,7 @@ END_TEST
 
 START_TEST(test_ports)
 {
-	char		*s, *p, *big;
+	char		*s;
 	struct pod_spec	 ps;
 
 	s = with_container("\"ports\":{\"port\":65535,\"target_port\":1}");
@@ -330,53 +328,23 @@ START_TEST(test_ports)
 	ck_assert_uint_eq(ps.containers[0].ports[0].port, 65535);
 	podspec_free(&ps);
 	free(s);
-	s = with_container("\"ports\":{\"port\":65536}");
-	refused(s, "port");
-	free(s);
-	s = with_container("\"ports\":{\"port\":-1}");
-	refused(s, "port");
-	free(s);
-	s = with_container("\"ports\":{\"port\":\"80\"}");
-	refused(s, "port");
-	free(s);
-	s = with_container("\"ports\":{\"port\":80,\"target_port\":0}");
-	refused(s, "target_port");
-	free(s);
-	s = with_container("\"ports\":{\"port\":0}");
-	refused(s, "missing target_port");
-	free(s);
-	s = with_container("\"ports\":{}");
-	refused(s, "missing target_port");
-	free(s);
-	s = with_container("\"ports\":{\"port\":80,\"protocol\":\"SCTP\"}");
-	refused(s, "protocol");
-	free(s);
-	s = with_container("\"ports\":[1]");
-	refused(s, "not an object");
-	free(s);
-	s = with_container("\"ports\":7");
-	refused(s, "not an object");
-	free(s);
-	p = repeat("\"ports\":[", POD_PORTS_MAX, "{\"port\":80}");
-	ck_assert_int_ne(asprintf(&big, "%s]", p), -1);
-	s = with_container(big);
-	parse_ok(s, NULL);
-	free(s);
-	free(big);
-	free(p);
-	p = repeat("\"ports\":[", POD_PORTS_MAX + 1, "{\"port\":80}");
-	ck_assert_int_ne(asprintf(&big, "%s]", p), -1);
-	s = with_container(big);
-	refused(s, "more than");
-	free(s);
-	free(big);
-	free(p);
+	c_refused("\"ports\":{\"port\":65536}", "port");
+	c_refused("\"ports\":{\"port\":-1}", "port");
+	c_refused("\"ports\":{\"port\":\"80\"}", "port");
+	c_refused("\"ports\":{\"port\":80,\"target_port\":0}", "target_port");
+	c_refused("\"ports\":{\"port\":0}", "missing target_port");
+	c_refused("\"ports\":{}", "missing target_port");
+	c_refused("\"ports\":{\"port\":80,\"protocol\":\"SCTP\"}", "protocol");
+	c_refused("\"ports\":[1]", "not an object");
+	c_refused("\"ports\":7", "not an object");
+	list_case("ports", POD_PORTS_MAX, "{\"port\":80}", NULL);
+	list_case("ports", POD_PORTS_MAX + 1, "{\"port\":80}", "more than");
 }
 END_TEST
 
 START_TEST(test_argv)
 {
-	char		*s, *w, *big, *word;
+	char		*s, *big, *word;
 	struct pod_spec	 ps;
 
 	s = with_container("\"command\":[],\"args\":null");
@@ -384,41 +352,19 @@ START_TEST(test_argv)
 	ck_assert_uint_eq(ps.containers[0].ncommand, 0);
 	podspec_free(&ps);
 	free(s);
-	s = with_container("\"command\":\"/bin/sh\"");
-	refused(s, "command: not an array");
-	free(s);
-	s = with_container("\"args\":[\"a\",1]");
-	refused(s, "args[1]: not a string");
-	free(s);
-	w = repeat("\"args\":[", POD_ARGV_MAX, "\"x\"");
-	ck_assert_int_ne(asprintf(&big, "%s]", w), -1);
-	s = with_container(big);
-	parse_ok(s, &ps);
-	ck_assert_uint_eq(ps.containers[0].nargs, POD_ARGV_MAX);
-	podspec_free(&ps);
-	free(s);
-	free(big);
-	free(w);
-	w = repeat("\"command\":[", POD_ARGV_MAX + 1, "\"x\"");
-	ck_assert_int_ne(asprintf(&big, "%s]", w), -1);
-	s = with_container(big);
-	refused(s, "more than");
-	free(s);
-	free(big);
-	free(w);
+	c_refused("\"command\":\"/bin/sh\"", "command: not an array");
+	c_refused("\"args\":[\"a\",1]", "args[1]: not a string");
+	list_case("args", POD_ARGV_MAX, "\"x\"", NULL);
+	list_case("command", POD_ARGV_MAX + 1, "\"x\"", "more than");
 	ck_assert_ptr_nonnull(word = malloc(POD_STRING_MAX + 2));
 	memset(word, 'w', POD_STRING_MAX + 1);
 	word[POD_STRING_MAX + 1] = '\0';
 	ck_assert_int_ne(asprintf(&big, "\"args\":[\"%s\"]", word), -1);
-	s = with_container(big);
-	refused(s, "too long");
-	free(s);
+	c_refused(big, "too long");
 	free(big);
 	word[POD_STRING_MAX] = '\0';
 	ck_assert_int_ne(asprintf(&big, "\"args\":[\"%s\"]", word), -1);
-	s = with_container(big);
-	parse_ok(s, NULL);
-	free(s);
+	c_ok(big);
 	free(big);
 	free(word);
 }
@@ -440,7 +386,8 @@ START_TEST(test_limits)
 		{ "128Mi", 128 << 20 }, { "1G", 1000000000 },
 		{ "1.5Gi", INT64_C(3) << 29 }, { "4096", 4096 },
 		{ "1k", 1000 }, { "1K", 1000 }, { "2Ki", 2048 },
-		{ "1Pi", INT64_C(1) << 50 }, { "2Pi", -1 }, { "1Ti", INT64_C(1) << 40 },
+		{ "1Pi", INT64_C(1) << 50 }, { "2Pi", -1 },
+		{ "1Ti", INT64_C(1) << 40 },
 		{ "0", -1 }, { "", -1 }, { "Mi", -1 }, { "1Xi", -1 },
 		{ "1.2.3", -1 }, { "-5Mi", -1 }, { "1 Mi", -1 },
 		{ "9223372036854775807", -1 }, { "9999999999999999999G", -1 },
@@ -482,21 +429,12 @@ START_TEST(test_limits)
 		}
 		free(s);
 	}
-	s = with_container("\"resources\":{\"limits\":{\"cpu\":1.5}}");
-	refused(s, "cpu limit: not a string");
-	free(s);
-	s = with_container("\"resources\":{\"limits\":{\"memory\":-1}}");
-	refused(s, "memory limit");
-	free(s);
-	s = with_container("\"resources\":[]");
-	refused(s, "resources: not an object");
-	free(s);
-	s = with_container("\"resources\":{\"limits\":7}");
-	refused(s, "limits: not an object");
-	free(s);
-	s = with_container("\"resources\":{\"requests\":{\"cpu\":\"x\"}}");
-	parse_ok(s, NULL);
-	free(s);
+	c_refused("\"resources\":{\"limits\":{\"cpu\":1.5}}",
+	    "cpu limit: not a string");
+	c_refused("\"resources\":{\"limits\":{\"memory\":-1}}", "memory limit");
+	c_refused("\"resources\":[]", "resources: not an object");
+	c_refused("\"resources\":{\"limits\":7}", "limits: not an object");
+	c_ok("\"resources\":{\"requests\":{\"cpu\":\"x\"}}");
 }
 END_TEST
 
@@ -520,9 +458,7 @@ START_TEST(test_size_depth_id)
 	free(s);
 	(void)snprintf(pad, RIK_DEFINITION_MAX + 64, "\"x\":\"%*s\"",
 	    (int)n + 1, "");
-	s = with_container(pad);
-	refused(s, "larger than");
-	free(s);
+	c_refused(pad, "larger than");
 	free(pad);
 	/* Deep nesting in an ignored field is refused before jansson. */
 	ck_assert_ptr_nonnull(pad = malloc(4096));
@@ -531,14 +467,10 @@ START_TEST(test_size_depth_id)
 		(void)strlcat(pad, "[", 4096);
 	for (i = 0; i < 40; i++)
 		(void)strlcat(pad, "]", 4096);
-	s = with_container(pad);
-	refused(s, "nested");
-	free(s);
+	c_refused(pad, "nested");
 	free(pad);
 	/* Brackets inside strings do not count. */
-	s = with_container("\"x\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"");
-	parse_ok(s, NULL);
-	free(s);
+	c_ok("\"x\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"");
 	/* A NUL byte in the definition itself. */
 	ck_assert_int_eq(definition_parse("i-1", "{}\0{}", 5, &ps, err,
 	    sizeof(err)), -1);
