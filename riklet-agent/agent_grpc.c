@@ -124,6 +124,8 @@ static void	 grace_fire(int, short, void *);
 static void	 heartbeat_fire(int, short, void *);
 static int	 batch(struct session *, grpc_call *, enum op_kind,
 		    grpc_op *, size_t);
+static int	 await_status(struct session *, grpc_call *, enum op_kind,
+		    grpc_metadata_array *, grpc_status_code *, grpc_slice *);
 static void	 session_start(void);
 static void	 session_end(struct session *);
 static void	 session_free(struct session *);
@@ -481,6 +483,22 @@ batch(struct session *s, grpc_call *call, enum op_kind kind, grpc_op *ops,
 	return 0;
 }
 
+/* The batch that completes when the call ends, with its status. */
+static int
+await_status(struct session *s, grpc_call *call, enum op_kind kind,
+    grpc_metadata_array *trailers, grpc_status_code *code,
+    grpc_slice *details)
+{
+	grpc_op	 op;
+
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	op.data.recv_status_on_client.trailing_metadata = trailers;
+	op.data.recv_status_on_client.status = code;
+	op.data.recv_status_on_client.status_details = details;
+	return batch(s, call, kind, &op, 1);
+}
+
 static void
 session_start(void)
 {
@@ -528,12 +546,8 @@ session_start(void)
 	ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
 	if (batch(s, s->reg, OP_REG_SEND, ops, 3) == -1)
 		goto fail;
-	memset(ops, 0, sizeof(ops));
-	ops[0].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-	ops[0].data.recv_status_on_client.trailing_metadata = &s->reg_trailers;
-	ops[0].data.recv_status_on_client.status = &s->reg_code;
-	ops[0].data.recv_status_on_client.status_details = &s->reg_details;
-	if (batch(s, s->reg, OP_REG_STATUS, ops, 1) == -1)
+	if (await_status(s, s->reg, OP_REG_STATUS, &s->reg_trailers,
+	    &s->reg_code, &s->reg_details) == -1)
 		goto fail;
 	/* Apart from the request: grpcio may hold headers back for long. */
 	memset(ops, 0, sizeof(ops));
@@ -559,12 +573,8 @@ session_start(void)
 	ops[1].data.recv_message.recv_message = &s->st_msg;
 	if (batch(s, s->st, OP_ST_RECV, ops, 2) == -1)
 		goto fail;
-	memset(ops, 0, sizeof(ops));
-	ops[0].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-	ops[0].data.recv_status_on_client.trailing_metadata = &s->st_trailers;
-	ops[0].data.recv_status_on_client.status = &s->st_code;
-	ops[0].data.recv_status_on_client.status_details = &s->st_details;
-	if (batch(s, s->st, OP_ST_STATUS, ops, 1) == -1)
+	if (await_status(s, s->st, OP_ST_STATUS, &s->st_trailers,
+	    &s->st_code, &s->st_details) == -1)
 		goto fail;
 	log_debug("registering as %s", conf->hostname);
 	return;
