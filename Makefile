@@ -102,16 +102,17 @@ $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
 	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
 
+# Benchmarks need the engine; not part of check.
 $(BUILD)/bench/%: bench/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -Iregress/lib -Iregress/peer -Iriklet-agent $(ALL_CFLAGS) \
+	$(CC) $(ALL_CPPFLAGS) -Iriklet-runtime -Iriklet-agent -Iregress/lib \
+	    -Iregress/peer $(ALL_CFLAGS) \
 	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) $(ALL_LDFLAGS)
 
-bench: $(BENCH_BINS) $(BUILD)/riklet
+bench: all $(BENCH_BINS)
 	@set -e; for b in $(BENCH_BINS); do \
 		echo "== $$b"; \
-		REGRESS_DIR=$(CURDIR)/regress RIKLET=$(CURDIR)/$(BUILD)/riklet \
-		    $$b; \
+		REGRESS_DIR=$(CURDIR)/regress RIKLET=$(CURDIR)/$(BUILD)/riklet $$b; \
 	done
 
 check: all check-unit check-config lint check-integration

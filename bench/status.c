@@ -39,7 +39,7 @@ main(int argc, char **argv)
 	struct agent	 a;
 	char		 m[64], last[64];
 	uint64_t	 t0, t1;
-	long		 rss_idle, rss_busy, cpu0, cpu1;
+	long		 rss_idle, rss_busy, cpu0, cpu1, pcpu0, pcpu1;
 	int		 n = argc > 1 ? atoi(argv[1]) : DEFAULT_N;
 	int		 rounds = argc > 2 ? atoi(argv[2]) : DEFAULT_ROUNDS;
 	int		 i, r, seq = 0, got;
@@ -57,7 +57,8 @@ main(int argc, char **argv)
 		die("no WorkerMetric");
 	rss_idle = agent_rss_kb(&a);
 
-	cpu0 = agent_cpu_ms(&a);
+	cpu0 = cpu_ms(a.h.pid);
+	pcpu0 = cpu_ms(p.pid);
 	t0 = monotime_ms();
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < n; i++, seq++) {
@@ -71,7 +72,8 @@ main(int argc, char **argv)
 			die("the last status never arrived");
 	}
 	t1 = monotime_ms();
-	cpu1 = agent_cpu_ms(&a);
+	cpu1 = cpu_ms(a.h.pid);
+	pcpu1 = cpu_ms(p.pid);
 	rss_busy = agent_rss_kb(&a);
 	got = peer_count(&p, "instance_id", "bench-pod", NULL);
 	printf("statuses: %d sent, %d received in %llu ms: %.0f/s\n", seq,
@@ -79,6 +81,7 @@ main(int argc, char **argv)
 	    t1 > t0 ? seq * 1000.0 / (double)(t1 - t0) : 0.0);
 	printf("agent CPU: %ld ms for the run (%.1f us per status)\n",
 	    cpu1 - cpu0, (cpu1 - cpu0) * 1000.0 / seq);
+	printf("peer CPU: %ld ms for the run\n", pcpu1 - pcpu0);
 	printf("agent RSS: %ld kB registered and idle, %ld kB after the "
 	    "burst\n", rss_idle, rss_busy);
 	harness_stop(&a.h);

@@ -23,7 +23,7 @@
 
 static int	free_port(void);
 static int	record_matches(json_t *, va_list);
-static int	peer_vcount(struct peer *, va_list);
+static int	peer_vcount(struct peer *, long *, va_list);
 
 /* A loopback port nobody listens on right now. */
 static int
@@ -139,11 +139,16 @@ record_matches(json_t *r, va_list ap)
 	return 1;
 }
 
+/*
+ * Counts the matching records from byte *off on and moves *off past the
+ * last complete line, so that a wait reads each record once.
+ */
 static int
-peer_vcount(struct peer *p, va_list ap)
+peer_vcount(struct peer *p, long *off, va_list ap)
 {
 	char		 path[128], *line = NULL;
 	size_t		 cap = 0;
+	ssize_t		 len;
 	FILE		*f;
 	json_t		*r;
 	int		 n = 0;
@@ -152,9 +157,16 @@ peer_vcount(struct peer *p, va_list ap)
 	(void)snprintf(path, sizeof(path), "%s/received.jsonl", p->dir);
 	if ((f = fopen(path, "r")) == NULL)
 		return 0;
-	while (getline(&line, &cap, f) != -1) {
+	if (fseek(f, *off, SEEK_SET) == -1) {
+		fclose(f);
+		return 0;
+	}
+	while ((len = getline(&line, &cap, f)) != -1) {
+		if (line[len - 1] != '\n')
+			break;		/* a line being written */
+		*off += len;
 		if ((r = json_loads(line, 0, NULL)) == NULL)
-			continue;	/* a line being written */
+			continue;
 		va_copy(aq, ap);
 		n += record_matches(r, aq);
 		va_end(aq);
@@ -170,10 +182,11 @@ int
 peer_count(struct peer *p, ...)
 {
 	va_list	 ap;
+	long	 off = 0;
 	int	 n;
 
 	va_start(ap, p);
-	n = peer_vcount(p, ap);
+	n = peer_vcount(p, &off, ap);
 	va_end(ap);
 	return n;
 }
@@ -184,11 +197,12 @@ peer_wait(struct peer *p, int timeout_ms, int count, ...)
 {
 	uint64_t	 deadline = monotime_ms() + (uint64_t)timeout_ms;
 	va_list		 ap;
-	int		 n;
+	long		 off = 0;
+	int		 n = 0;
 
 	for (;;) {
 		va_start(ap, count);
-		n = peer_vcount(p, ap);
+		n += peer_vcount(p, &off, ap);
 		va_end(ap);
 		if (n >= count || monotime_ms() >= deadline)
 			return n;
@@ -353,9 +367,9 @@ agent_rss_kb(struct agent *a)
 	return kb;
 }
 
-/* The agent's user+system CPU time in ms, from /proc; -1 if unknown. */
+/* A process's user+system CPU time in ms, from /proc; -1 if unknown. */
 long
-agent_cpu_ms(struct agent *a)
+cpu_ms(pid_t pid)
 {
 	char			 path[64], buf[1024], *p;
 	unsigned long		 ut, st;
@@ -363,7 +377,7 @@ agent_cpu_ms(struct agent *a)
 	FILE			*f;
 	size_t			 n;
 
-	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)a->h.pid);
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	n = fread(buf, 1, sizeof(buf) - 1, f);

@@ -45,6 +45,6 @@ int	agent_log_contains(struct agent *, const char *, int);
 int	agent_send_status(struct agent *, const char *, uint32_t, uint32_t,
 	    const char *);
 long	agent_rss_kb(struct agent *);
-long	agent_cpu_ms(struct agent *);
+long	cpu_ms(pid_t);
 
 #endif
