@@ -3,6 +3,14 @@
  * parent by imsg and to RIK's scheduler by gRPC (agent_grpc.c); every
  * instruction from the scheduler is parsed here (definition.c), so the
  * parent only ever sees a validated pod description.
+ *
+ * The agent runs chrooted in an empty directory, where no resolver works:
+ * the parent resolves the scheduler's name and sends the addresses as a
+ * gRPC target (IMSG_SCHED_TARGET, "ipv4:a:p,b:p" or "ipv6:[a]:p"); after
+ * every failed attempt the agent asks it to resolve again
+ * (IMSG_SCHED_RESOLVE).  TLS material comes from the parent the same way,
+ * and the host part of conf.scheduler is the name the certificate must
+ * carry.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -291,6 +291,25 @@ START_TEST(test_peer_restart)
 }
 END_TEST
 
+/* A frozen scheduler says nothing: keepalive finds it within ~20 s. */
+START_TEST(test_peer_frozen)
+{
+	struct peer	 p = { 0 };
+	struct agent	 a;
+	uint64_t	 t0;
+
+	start_registered(&p, &a);
+	ck_assert_int_eq(kill(p.pid, SIGSTOP), 0);
+	t0 = monotime_ms();
+	ck_assert(agent_wait_state(&a, AGENT_DISCONNECTED, 30000));
+	ck_assert_uint_le(monotime_ms() - t0, 25000);
+	ck_assert(agent_log_contains(&a, "retrying", 2000));
+	agent_stop(&a);
+	peer_kill(&p, SIGKILL);
+	peer_done(&p);
+}
+END_TEST
+
 START_TEST(test_peer_down_at_start)
 {
 	struct peer	 p = { 0 };
@@ -471,6 +490,7 @@ main(void)
 	ADD(tc, thousand_in_order);
 	ADD(tc, empty_hostname);
 	ADD(tc, peer_restart);
+	ADD(tc, peer_frozen);
 	ADD(tc, peer_down_at_start);
 	ADD(tc, tls);
 	ADD(tc, tls_wrong_ca);
