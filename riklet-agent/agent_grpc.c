@@ -61,7 +61,12 @@
 #define HEADERS_GRACE_MS	100
 #define REGISTER_GRACE_MS	1000
 #define CQ_EVENTS_MAX		256
-#define RECV_MAX		(RIK_DEFINITION_MAX + 4096)
+/*
+ * Larger than any definition we accept, so that an oversized one still
+ * arrives and is answered FAILED: gRPC refusing the message would end the
+ * Register stream, and the scheduler could send it again on every retry.
+ */
+#define RECV_MAX		(1024 * 1024)
 
 enum op_kind {
 	OP_REG_SEND,

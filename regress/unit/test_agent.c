@@ -45,7 +45,10 @@ agent_stop(struct agent *a)
 
 	/* Alive until told to stop: it never exits on its own. */
 	ck_assert_int_eq(waitpid(a->h.pid, &status, WNOHANG), 0);
-	harness_stop(&a->h);
+	/* And then it stops cleanly, gRPC threads and all. */
+	status = harness_stop(&a->h);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "agent ended with status %#x", status);
 }
 
 static void
@@ -100,6 +103,20 @@ START_TEST(test_invalid_definition)
 	    "status", "FAILED", "metrics", "~no container", NULL), 1);
 	ck_assert(agent_log_contains(&a, "instance bad2: InvalidDefinition",
 	    1000));
+	/* Too large for riklet, not for gRPC: refused, stream kept. */
+	{
+		char	*big;
+
+		ck_assert_ptr_nonnull(big = malloc(100000));
+		memset(big, ' ', 99999);
+		big[99999] = '\0';
+		big[0] = '{';
+		big[99998] = '}';
+		ck_assert_int_eq(peer_command(&p, "big", big, "CREATE"), 0);
+		free(big);
+	}
+	ck_assert_int_eq(peer_wait(&p, 5000, 1, "instance_id", "big",
+	    "status", "FAILED", "metrics", "~larger than", NULL), 1);
 	/* Still up, still registered: a good one goes through. */
 	ck_assert_int_eq(peer_command(&p, "good", "{\"spec\":{\"containers\":"
 	    "[{\"name\":\"c\",\"image\":\"busybox\"}]}}", "CREATE"), 0);
