@@ -258,7 +258,8 @@ agent_start(struct agent *a, struct peer *p, struct riklet_conf *conf)
 	 * Under AddressSanitizer: LeakSanitizer needs /proc, which the
 	 * chrooted agent has not, and would end it with an error at exit.
 	 */
-	(void)setenv("ASAN_OPTIONS", "detect_leaks=0", 0);
+	if (getenv("ASAN_OPTIONS") == NULL || *getenv("ASAN_OPTIONS") == '\0')
+		(void)setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
 	if ((fd = open(a->log, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1)
 		return -1;
 	saved = dup(2);
