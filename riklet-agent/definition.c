@@ -46,14 +46,22 @@ static int	parse_spec(struct dparse *, json_t *, struct pod_spec *);
 static int	json_depth_ok(const char *, size_t);
 static int	scaled(const char *, int64_t, int64_t, int64_t *);
 
+/*
+ * The reason goes back to the scheduler in JSON and into our log, and
+ * may quote the input (jansson's errors do): keep it printable ASCII.
+ */
 static int
 fail(struct dparse *d, const char *fmt, ...)
 {
 	va_list	 ap;
+	char	*p;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(d->err, d->errlen, fmt, ap);
 	va_end(ap);
+	for (p = d->err; *p != '\0'; p++)
+		if (*p < ' ' || *p > '~')
+			*p = '?';
 	return -1;
 }
 

@@ -13,6 +13,9 @@
 
 #include "agent.h"
 
+#define PRINTABLE	" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+			"[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+
 static char	 err[RIK_MESSAGE_MAX];
 
 static int	parse(const char *, struct pod_spec *);
@@ -522,6 +525,9 @@ START_TEST(test_corpus)
 			ck_assert_msg(rv == -1, "%s accepted", de->d_name);
 			ck_assert_msg(err[0] != '\0', "%s: no reason",
 			    de->d_name);
+			/* It goes into JSON and the log as it is. */
+			ck_assert_msg(strspn(err, PRINTABLE) == strlen(err),
+			    "%s: unprintable reason", de->d_name);
 		}
 		count++;
 	}
