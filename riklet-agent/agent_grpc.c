@@ -157,7 +157,6 @@ static grpc_channel		*chan;
 static char			 target[AGENT_TARGET_MAX];
 static char			*pem[3];	/* CA, certificate, key */
 static struct gop		 watch_op = { OP_WATCH, NULL };
-static int			 watch_pending;
 static gpr_timespec		 connect_deadline;
 
 static enum conn_state		 state = CONN_IDLE;
@@ -395,7 +394,6 @@ watch(grpc_connectivity_state cs)
 {
 	grpc_channel_watch_connectivity_state(chan, cs, connect_deadline, cq,
 	    &watch_op);
-	watch_pending = 1;
 }
 
 static void
@@ -403,10 +401,10 @@ watch_done(int ok)
 {
 	grpc_connectivity_state	 cs;
 
-	watch_pending = 0;
 	if (state != CONN_CONNECTING)
 		return;
-	cs = grpc_channel_check_connectivity_state(chan, 0);
+	/* 1: an idle channel must be told to connect again. */
+	cs = grpc_channel_check_connectivity_state(chan, 1);
 	switch (cs) {
 	case GRPC_CHANNEL_READY:
 		session_start();
