@@ -56,7 +56,8 @@ LIBRIKLET	 = $(BUILD)/libriklet.a
 
 UNIT_SRCS	 = $(wildcard regress/unit/test_*.c)
 UNIT_BINS	 = $(patsubst regress/unit/%.c,$(BUILD)/regress/%,$(UNIT_SRCS))
-HARNESS_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard regress/lib/*.c))
+HARNESS_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard regress/lib/*.c \
+		   regress/peer/*.c))
 
 BENCH_BINS	 = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
@@ -100,7 +101,7 @@ $(BUILD)/obj/parse.o: $(BUILD)/parse.c
 $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Iriklet-parent -Iriklet-agent \
-	    -Iriklet-metrics -Iriklet-runtime -Iriklet-control -Iregress/lib \
+	    -Iriklet-metrics -Iriklet-runtime -Iriklet-control -Iregress/lib -Iregress/peer \
 	    -I$(BUILD) \
 	    $(ALL_CFLAGS) $(shell pkg-config --cflags check) \
 	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
@@ -109,7 +110,8 @@ $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 # Benchmarks need the engine; not part of check.
 $(BUILD)/bench/%: bench/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -Iriklet-runtime -Iregress/lib $(ALL_CFLAGS) \
+	$(CC) $(ALL_CPPFLAGS) -Iriklet-runtime -Iriklet-agent -Iregress/lib \
+	    -Iregress/peer $(ALL_CFLAGS) \
 	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
 	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
 
