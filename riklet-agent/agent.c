@@ -130,7 +130,11 @@ pod_status(struct imsg *imsg)
 	    ps.transition > 1)
 		fatalx("%s: bad IMSG_POD_STATUS", __func__);
 	if (!sched_registered()) {
-		log_debug("not registered: status %s of %s not sent",
+		/* A state change waits for the connection; a sample not. */
+		if (ps.transition && queue_push(STATUS_INSTANCE, ps.instance,
+		    ps.status, 1, metrics) == 0)
+			return;
+		log_debug("not registered: status %s of %s not kept",
 		    rik_status_name(ps.status), ps.instance);
 		return;
 	}

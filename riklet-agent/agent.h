@@ -74,6 +74,8 @@ int	queue_push(uint32_t, const char *, uint32_t, uint32_t, const char *);
 struct status_entry *queue_first(void);
 void	queue_remove(struct status_entry *);
 void	queue_clear(void);
+void	queue_drop_samples(void);
+void	queue_last_to_head(void);
 size_t	queue_length(void);
 
 /* definition.c */

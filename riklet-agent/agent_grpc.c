@@ -437,7 +437,7 @@ sched_fail(const char *why)
 	evtimer_del(ev_grace);
 	event_del(ev_heartbeat);
 	send_inflight = 0;
-	queue_clear();
+	queue_drop_samples();
 	if (!outage_logged) {
 		log_warnx("scheduler %s (%s): %s; retrying", conf->scheduler,
 		    target, why);
@@ -744,6 +744,8 @@ registered(void)
 	if (queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
 	    agent_node_metrics()) == -1)
 		fatalx("%s: cannot queue", __func__);
+	/* Before the state changes that waited for the connection. */
+	queue_last_to_head();
 	last_send_ms = monotime_ms();
 	event_add(ev_heartbeat, &tv);
 	sched_kick();

@@ -3,10 +3,12 @@
  * A state change is never dropped nor overtaken.  A metrics sample only
  * matters until a newer one of the same pod (or of the node) exists, so a
  * new sample replaces the unsent one and goes to the tail: it never
- * overtakes a state change queued before it.  The queue is bounded; when
- * it is full the connection is given up (the scheduler is not reading),
- * and after the next registration the parent sends every pod's state
- * again, so nothing is lost but intermediate states.
+ * overtakes a state change queued before it.  State changes outlive a
+ * lost connection and go out, in order, once registered again; samples
+ * do not (they are stale by then).  The queue is bounded; when it is full
+ * the connection is given up (the scheduler is not reading), and after
+ * the next registration the parent sends every pod's state again, so
+ * nothing is lost but intermediate states.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,8 @@ static int	sample_cmp(struct pod_sample *, struct pod_sample *);
 RB_HEAD(sample_tree, pod_sample);
 RB_PROTOTYPE_STATIC(sample_tree, pod_sample, entry, sample_cmp)
 
-static TAILQ_HEAD(, status_entry)	 queue = TAILQ_HEAD_INITIALIZER(queue);
+static TAILQ_HEAD(status_queue, status_entry) queue =
+    TAILQ_HEAD_INITIALIZER(queue);
 static struct sample_tree		 samples = RB_INITIALIZER(&samples);
 static size_t				 queued;
 
@@ -104,7 +107,29 @@ queue_remove(struct status_entry *e)
 	free(e);
 }
 
-/* What waits is stale once the connection is gone: the parent resends. */
+/* Puts the newest entry first: what a new registration must say first. */
+void
+queue_last_to_head(void)
+{
+	struct status_entry	*e;
+
+	if ((e = TAILQ_LAST(&queue, status_queue)) == NULL)
+		return;
+	TAILQ_REMOVE(&queue, e, entry);
+	TAILQ_INSERT_HEAD(&queue, e, entry);
+}
+
+/* A connection is gone: samples are stale, state changes still due. */
+void
+queue_drop_samples(void)
+{
+	struct status_entry	*e, *next;
+
+	TAILQ_FOREACH_SAFE(e, &queue, entry, next)
+		if (!e->transition)
+			queue_remove(e);
+}
+
 void
 queue_clear(void)
 {

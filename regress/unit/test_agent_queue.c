@@ -26,6 +26,30 @@ expect(uint32_t kind, const char *instance, uint32_t status,
 	queue_remove(e);
 }
 
+/* A lost connection drops samples, keeps changes; a new registration's
+ * WorkerMetric goes before them. */
+START_TEST(test_disconnect_keeps_changes)
+{
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "a", RIK_DESTROYING, 1,
+	    ""), 0);
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "a", RIK_DESTROYING, 0,
+	    "s"), 0);
+	ck_assert_int_eq(queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
+	    "{}"), 0);
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "a", RIK_TERMINATED, 1,
+	    ""), 0);
+	queue_drop_samples();
+	ck_assert_uint_eq(queue_length(), 2);
+	ck_assert_int_eq(queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
+	    "{\"n\":1}"), 0);
+	queue_last_to_head();
+	expect(STATUS_WORKER, "", RIK_RUNNING, "{\"n\":1}");
+	expect(STATUS_INSTANCE, "a", RIK_DESTROYING, "");
+	expect(STATUS_INSTANCE, "a", RIK_TERMINATED, "");
+	ck_assert_ptr_null(queue_first());
+}
+END_TEST
+
 START_TEST(test_order_and_coalescing)
 {
 	ck_assert_int_eq(queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
@@ -103,6 +127,7 @@ main(void)
 	int	 failed;
 
 	tcase_add_test(tc, test_order_and_coalescing);
+	tcase_add_test(tc, test_disconnect_keeps_changes);
 	tcase_add_test(tc, test_bound_and_clear);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
