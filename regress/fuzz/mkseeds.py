@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-# Writes the generated seed inputs of regress/fuzz/{imsg,podspec,dispatch}
-# (the config corpus is copied from regress/config).  Run from the top:
+# Writes the generated seed inputs of regress/fuzz/{imsg,podspec,dispatch,
+# instance} (the config corpus is copied from regress/config, the docker
+# one recorded from a real engine, the definition one is the agent's).
+# Run from the top:
 #	python3 regress/fuzz/mkseeds.py
-# The layouts follow common/imsg.h, common/podspec.c and riklet_msg.h.
-import os, re, struct
+# The layouts follow common/imsg.h, common/podspec.c and riklet_msg.h;
+# instance seeds are InstanceScheduling messages encoded by protoc.
+import json, os, re, struct, subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # enum imsg_type, in order
@@ -180,3 +183,26 @@ put('dispatch', 'crash-pod-limits-overflow',
                                                  index=1, n=2, cid='b' * 64,
                                                  mem=big, nano=big)) +
     rec(RUNTIME, T['RT_LIST_END'], b''))
+
+# instance: InstanceScheduling, wrapping the agent's valid definitions.
+def instance(name, iid, definition, action):
+    text = 'instance_id: %s\ndefinition: %s\naction: %s\n' % (
+        json.dumps(iid), json.dumps(definition), action)
+    top = os.path.join(HERE, '..', '..')
+    out = subprocess.run(['protoc', '-I' + os.path.join(top, 'proto'),
+                          '-I/usr/include', '--encode=worker.InstanceScheduling',
+                          os.path.join(top, 'proto', 'worker.proto')],
+                         input=text.encode(), capture_output=True,
+                         check=True).stdout
+    put('instance', name, out)
+
+
+DEFS = os.path.join(HERE, 'definition')
+for i, f in enumerate(sorted(f for f in os.listdir(DEFS)
+                             if f.startswith('ok-'))[:4]):
+    with open(os.path.join(DEFS, f)) as d:
+        instance('create-' + f[:-len('.json')], 'pod-%d' % i, d.read(),
+                 'CREATE')
+instance('destroy', 'pod-1', '', 'DESTROY')
+instance('bad-id', '../x', '{}', 'CREATE')
+instance('unknown-action', 'pod-2', '{}', '7')
