@@ -1,9 +1,10 @@
 #!/bin/sh
 # Soak: riklet with SOAK_PODS pods (50) at a 1 s metric resolution for
 # SOAK_SECONDS (600), the scheduler peer restarted every minute and one
-# child killed every 30 s (agent, runtime, metrics in turn).  Prints the
-# RSS and PSS of every riklet process before and after, and fails if the
-# pods did not all stay running or a child broke the protocol.
+# child killed every 30 s (agent, runtime, metrics, control in turn).
+# Prints the RSS and PSS of every riklet process before and after, and
+# fails if the pods did not all stay running, a child broke the protocol
+# or a seccomp filter killed one.
 #
 #	sh bench/soak.sh		(root; from the top of the tree)
 #
@@ -111,7 +112,7 @@ all_pods() {	# ACTION: one command per pod
 child_pid() { pgrep -P "$RIKLET_PID" -f "^riklet: $1\$" | head -n 1; }
 
 memory() {	# one line per process: role, RSS and PSS in kB, open fds
-	for role in parent agent metrics runtime; do
+	for role in parent agent metrics runtime control; do
 		if [ $role = parent ]; then pid=$RIKLET_PID
 		else pid=$(child_pid $role); fi
 		[ -n "$pid" ] || { echo "$role - - -"; continue; }
@@ -157,11 +158,11 @@ memory >"$T/mem.before"
 
 log "soak for $SECONDS_TOTAL s: a child killed every 30 s, the peer restarted every 60 s"
 start=$(now) tick=0 kills=0 restarts=0
-roles="agent runtime metrics"
+roles="agent runtime metrics control"
 while [ $(($(now) - start)) -lt "$SECONDS_TOTAL" ]; do
 	sleep 30
 	tick=$((tick + 1))
-	role=$(echo $roles | cut -d' ' -f$(((tick - 1) % 3 + 1)))
+	role=$(echo $roles | cut -d" " -f$(((tick - 1) % 4 + 1)))
 	pid=$(child_pid $role)
 	if [ -n "$pid" ]; then
 		kill -KILL "$pid" && kills=$((kills + 1))
