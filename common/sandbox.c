@@ -81,6 +81,7 @@ static void	rules_agent(scmp_filter_ctx);
 static void	rules_metrics(scmp_filter_ctx);
 static void	rules_runtime(scmp_filter_ctx);
 static void	rules_control(scmp_filter_ctx);
+static void	refuse_opens(scmp_filter_ctx);
 static void	refuse_syslog_socket(scmp_filter_ctx);
 #ifdef RIKLET_TEST_HOOKS
 static void	sandbox_test_hooks(enum riklet_proc);
@@ -378,6 +379,13 @@ rules_agent(scmp_filter_ctx ctx)
 	 * /etc/localtime), and the chroot is empty: "not found" is the
 	 * truth, and they carry on.
 	 */
+	refuse_opens(ctx);
+}
+
+/* Any open fails as if the file were not there. */
+static void
+refuse_opens(scmp_filter_ctx ctx)
+{
 	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "openat", 0, NULL);
 	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "open", 0, NULL);
 }
@@ -414,8 +422,7 @@ rules_runtime(scmp_filter_ctx ctx)
 	rule(ctx, SCMP_ACT_ALLOW, "socketpair", 1, (struct scmp_arg_cmp[]){
 	    ARG_EQ(0, AF_UNIX) });
 	/* OpenSSL, started by curl_global_init, looks for openssl.cnf. */
-	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "openat", 0, NULL);
-	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "open", 0, NULL);
+	refuse_opens(ctx);
 }
 
 static void
@@ -425,8 +432,7 @@ rules_control(scmp_filter_ctx ctx)
 	rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, (struct scmp_arg_cmp[]){
 	    ARG_EQ(1, FIONREAD) });
 	/* The chroot is empty: nothing to open. */
-	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "openat", 0, NULL);
-	rule(ctx, SCMP_ACT_ERRNO(ENOENT), "open", 0, NULL);
+	refuse_opens(ctx);
 	refuse_syslog_socket(ctx);
 }
 

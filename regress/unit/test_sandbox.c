@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "log.h"
 #include "privsep.h"
 #include "sandbox.h"
@@ -263,13 +264,6 @@ sandbox_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
 	log_init(1, 0, LOG_DAEMON);
-	sr = srunner_create(sandbox_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(sandbox_suite());
 }
