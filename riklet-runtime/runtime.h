@@ -100,6 +100,34 @@ int	 docker_api_ok(const char *);
 size_t	 docker_escape(char *, size_t, const char *);
 void	 docker_error(const struct http_result *, char *, size_t);
 
+/* runtime_pull.c: an image pull's progress */
+#define PULL_LAYERS_MAX		64
+#define PULL_REPORT_MS		1000	/* to the parent */
+#define PULL_LOG_MS		5000	/* to the log */
+#define PULL_REPORT		0x1
+#define PULL_LOG		0x2
+
+struct pull_layer {
+	char		 id[80];
+	int64_t		 current;
+	int64_t		 total;
+};
+
+struct pull_progress {
+	struct pull_layer layers[PULL_LAYERS_MAX];
+	size_t		 nlayers;
+	int64_t		 done;		/* bytes, all layers */
+	int64_t		 total;
+	uint64_t	 start_ms;
+	int		 reported;	/* the parent has had figures */
+	uint64_t	 reported_ms;
+	uint64_t	 logged_ms;
+	char		 error[RIK_MESSAGE_MAX];
+};
+
+void	 pull_init(struct pull_progress *, uint64_t);
+int	 pull_line(struct pull_progress *, const char *, size_t, uint64_t);
+
 /* runtime.c */
 extern struct riklet_conf	 runtime_conf;
 void	 runtime_send(uint32_t, const void *, size_t);
