@@ -56,7 +56,8 @@ LIBRIKLET	 = $(BUILD)/libriklet.a
 
 UNIT_SRCS	 = $(wildcard regress/unit/test_*.c)
 UNIT_BINS	 = $(patsubst regress/unit/%.c,$(BUILD)/regress/%,$(UNIT_SRCS))
-HARNESS_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard regress/lib/*.c))
+HARNESS_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard regress/lib/*.c \
+		   regress/peer/*.c))
 
 BENCH_BINS	 = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
@@ -66,6 +67,9 @@ PROGS		 = $(BUILD)/riklet
 ifneq ($(CTL_SRCS),)
 PROGS		+= $(BUILD)/rikletctl
 endif
+
+# Keep the test harness objects: they are not worth rebuilding each run.
+.SECONDARY:
 
 .PHONY: all check check-unit check-config check-integration check-slow \
 	check-asan demo lint install install-user clean fuzz bench
@@ -100,7 +104,7 @@ $(BUILD)/obj/parse.o: $(BUILD)/parse.c
 $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Iriklet-parent -Iriklet-agent \
-	    -Iriklet-metrics -Iriklet-runtime -Iriklet-control -Iregress/lib \
+	    -Iriklet-metrics -Iriklet-runtime -Iriklet-control -Iregress/lib -Iregress/peer \
 	    -I$(BUILD) \
 	    $(ALL_CFLAGS) $(shell pkg-config --cflags check) \
 	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
@@ -109,8 +113,10 @@ $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 # Benchmarks need the engine; not part of check.
 $(BUILD)/bench/%: bench/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -Iriklet-runtime -Iregress/lib $(ALL_CFLAGS) \
-	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) $(ALL_LDFLAGS)
+	$(CC) $(ALL_CPPFLAGS) -Iriklet-runtime -Iriklet-agent -Iregress/lib \
+	    -Iregress/peer $(ALL_CFLAGS) \
+	    -o $@ $< $(HARNESS_OBJS) $(LIBRIKLET) $(LIBS) \
+	    $(shell pkg-config --libs check) $(ALL_LDFLAGS)
 
 bench: all $(BENCH_BINS)
 	@set -e; for b in $(BENCH_BINS); do \
@@ -127,11 +133,11 @@ check:
 	    sh regress/engine.sh stop >/dev/null 2>&1; exit $$rc
 
 check-unit: $(UNIT_BINS) $(BUILD)/riklet
-	@set -e; for t in $(UNIT_BINS); do \
+	@failed=""; for t in $(UNIT_BINS); do \
 		echo "== $$t"; \
 		CK_FORK=yes REGRESS_DIR=$(CURDIR)/regress \
-		    RIKLET=$(CURDIR)/$(BUILD)/riklet $$t; \
-	done
+		    RIKLET=$(CURDIR)/$(BUILD)/riklet $$t || failed="$$failed $$t"; \
+	done; [ -z "$$failed" ] || { echo "unit tests failed:$$failed"; exit 1; }
 
 check-config: $(BUILD)/riklet
 	sh regress/config/run.sh $(BUILD)/riklet

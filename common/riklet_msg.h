@@ -218,7 +218,13 @@ struct rt_pull {
 	uint32_t	 finished;
 };
 
-/* IMSG_MET_POD: the containers of one pod and where their cgroups are. */
+/*
+ * IMSG_MET_POD: the containers of one pod and where their cgroups are.
+ * cgroup, when known, is the path inside each hierarchy as
+ * /proc/<pid>/cgroup shows it ("/docker/<id>"); otherwise the metrics
+ * process finds it from pid (0: not running), and then only a path that
+ * names the container id is taken, so a reused pid is never measured.
+ */
 struct met_container {
 	char		 id[RIK_CONTAINER_ID_MAX];
 	int32_t		 pid;

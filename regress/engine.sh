@@ -40,6 +40,16 @@ running_pid() {
 	echo "$pid"
 }
 
+# A dockerd (and its containerd) on our state without a pidfile: the
+# leftover of a start that went wrong.  Killed, it cannot hold the state.
+kill_strays() {
+	for p in $(pgrep -f -- "--data-root $D/data " 2>/dev/null) \
+	    $(pgrep -f -- "containerd --config $D/x/" 2>/dev/null); do
+		echo "engine.sh: killing stray engine process $p" >&2
+		kill -9 "$p" 2>/dev/null || true
+	done
+}
+
 need_pkg() {
 	# need_pkg COMMAND PACKAGE
 	[ -x "$1" ] && return 0
@@ -71,6 +81,7 @@ start() {
 		echo "engine.sh: dockerd $pid does not answer" >&2
 		exit 1
 	fi
+	kill_strays
 	rm -f "$SOCK" "$PIDFILE"
 	mkdir -p "$D/data" "$D/x"
 	# containerd must not inherit our stdout: callers read it to the end.
@@ -117,6 +128,7 @@ image() {
 
 stop() {
 	if ! pid=$(running_pid); then
+		kill_strays
 		rm -f "$SOCK" "$PIDFILE"
 		return 0
 	fi
@@ -143,10 +155,19 @@ stop() {
 	rm -f "$SOCK" "$PIDFILE"
 }
 
+# One engine command at a time per state directory: two test programs
+# starting it at once would start two dockerds on one state.
+locked() {
+	mkdir -p "$D"
+	exec 9>"$D.lock"
+	flock 9
+	"$@"
+}
+
 case "${1:-}" in
-start)	start ;;
-image)	image ;;
-stop)	stop ;;
+start)	locked start ;;
+image)	locked image ;;
+stop)	locked stop ;;
 env)	echo "DOCKER_SOCK=$SOCK" ;;
 *)	echo "usage: sh regress/engine.sh start|image|stop|env" >&2
 	exit 64 ;;

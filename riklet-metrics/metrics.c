@@ -1,28 +1,72 @@
 /*
- * riklet-metrics: entry point of the metrics process.
+ * riklet-metrics: samples the node and the pods the parent names at the
+ * metric resolution and sends the parent one JSON document each.
+ *
+ * The tick is a CLOCK_MONOTONIC timerfd with the resolution as its
+ * interval, so the kernel keeps the period and the work of a sample
+ * never delays the next one.
  */
+#include <sys/timerfd.h>
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "imsgev.h"
 #include "log.h"
+#include "metrics.h"
 #include "privsep.h"
+#include "util.h"
+
+#define MET_FRESH_POLL_MS	50
+#define MET_QUEUE_MAX		(4 * 1024 * 1024)	/* unsent reports */
 
 __dead void	metrics_main(int, char **);
 static void	metrics_dispatch_parent(int, short, void *);
+static void	metrics_tick(int, short, void *);
+static void	metrics_fresh(int, short, void *);
+static void	fresh_schedule(size_t);
+static void	timer_arm(uint64_t, uint64_t);
+static void	report_pod(const struct mpod *, const char *);
+static uint64_t	now_ns(void);
 
 static struct riklet_conf	 conf;
 static struct imsgev		 iev_parent;
+static struct metrics		 met;
+static struct event		*ev_tick, *ev_fresh;
+static int			 tick_fd = -1;
+static uint64_t			 tick_ms;	/* what the timer runs at */
 
 __dead void
 metrics_main(int argc, char **argv)
 {
 	struct event_base	*base;
+	char			 res[32];
 
 	child_setup(PROC_METRICS, argc, argv);
 	child_read_conf(&conf);
+	/* No chroot: the process reads /proc and /sys. */
 	priv_drop(&conf, PROC_METRICS, NULL, (gid_t)-1);
 	base = child_event_init(&iev_parent, metrics_dispatch_parent, NULL);
+
+	metrics_init(&met, "");
+	free(node_sample(&met));	/* the baseline */
+	if ((tick_fd = timerfd_create(CLOCK_MONOTONIC,
+	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1)
+		fatal("timerfd_create");
+	/* The first report comes after a short interval, not a full one. */
+	timer_arm(conf.metric_resolution_ms < MET_INITIAL_MS ?
+	    conf.metric_resolution_ms : MET_INITIAL_MS,
+	    conf.metric_resolution_ms);
+	if ((ev_tick = event_new(base, tick_fd, EV_READ | EV_PERSIST,
+	    metrics_tick, NULL)) == NULL || event_add(ev_tick, NULL) == -1)
+		fatalx("tick event");
+	if ((ev_fresh = evtimer_new(base, metrics_fresh, NULL)) == NULL)
+		fatalx("evtimer_new");
+	fmt_duration(tick_ms, res, sizeof(res));
+	log_info("sampling every %s", res);
 	event_base_dispatch(base);
 	exit(0);
 }
@@ -31,7 +75,10 @@ static void
 metrics_dispatch_parent(int fd, short event, void *arg)
 {
 	struct imsg	 imsg;
+	struct met_pod	 mp;
+	const char	*s;
 	ssize_t		 n;
+	int		 verbose, known;
 
 	(void)fd;
 	(void)arg;
@@ -46,7 +93,40 @@ metrics_dispatch_parent(int fd, short event, void *arg)
 		case IMSG_CONF:
 			if (conf_from_imsg(imsg.data, imsg.datalen, &conf) == -1)
 				fatalx("%s: bad IMSG_CONF", __func__);
-			log_debug("configuration updated");
+			if (conf.metric_resolution_ms != tick_ms)
+				log_debug("resolution changes to %llums at "
+				    "the next tick", (unsigned long long)
+				    conf.metric_resolution_ms);
+			break;
+		case IMSG_VERBOSE:
+			if (imsg.datalen != sizeof(verbose))
+				fatalx("%s: bad IMSG_VERBOSE size", __func__);
+			memcpy(&verbose, imsg.data, sizeof(verbose));
+			log_setverbose(verbose);
+			break;
+		case IMSG_MET_POD:
+			if (imsg.datalen != sizeof(mp))
+				fatalx("%s: IMSG_MET_POD: bad size %zu",
+				    __func__, imsg.datalen);
+			memcpy(&mp, imsg.data, sizeof(mp));
+			if (mpod_check(&mp) == -1)
+				fatalx("%s: IMSG_MET_POD: bad pod", __func__);
+			known = mpod_find(&met, mp.instance) != NULL;
+			if (mpod_add(&met, &mp, now_ns()) != NULL && !known)
+				log_info("pod %s: measuring %u containers",
+				    mp.instance, mp.ncontainers);
+			fresh_schedule(1);
+			break;
+		case IMSG_MET_POD_DEL:
+			if (imsg.datalen > RIK_ID_MAX ||
+			    (s = imsg_string(&imsg, 0)) == NULL)
+				fatalx("%s: IMSG_MET_POD_DEL: bad instance",
+				    __func__);
+			if (mpod_del(&met, s) == -1)
+				log_debug("pod %s: not measured, nothing to "
+				    "remove", s);
+			else
+				log_info("pod %s: no longer measured", s);
 			break;
 		default:
 			log_debug("%s: unexpected %s", __func__,
@@ -56,4 +136,101 @@ metrics_dispatch_parent(int fd, short event, void *arg)
 		imsg_free(&imsg);
 	}
 	imsgev_update(&iev_parent);
+}
+
+static void
+metrics_tick(int fd, short event, void *arg)
+{
+	uint64_t	 expirations;
+	ssize_t		 n;
+	char		*json;
+
+	(void)event;
+	(void)arg;
+	if ((n = read(fd, &expirations, sizeof(expirations))) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		fatal("%s: read", __func__);
+	}
+	if (n != sizeof(expirations))
+		fatalx("%s: short read", __func__);
+	if (expirations > 1)
+		log_debug("%llu ticks missed",
+		    (unsigned long long)expirations - 1);
+	if (conf.metric_resolution_ms != tick_ms) {
+		timer_arm(conf.metric_resolution_ms, conf.metric_resolution_ms);
+		log_info("resolution now %llums",
+		    (unsigned long long)tick_ms);
+	}
+	if (imsgbuf_queued(&iev_parent.ibuf) > MET_QUEUE_MAX) {
+		log_warnx("the parent does not read: this tick's reports "
+		    "dropped");
+		return;
+	}
+	if ((json = node_sample(&met)) != NULL) {
+		if (imsgev_compose(&iev_parent, IMSG_MET_NODE, 0, -1, json,
+		    strlen(json) + 1) == -1)
+			log_warn("node report");
+		free(json);
+	}
+	fresh_schedule(mpods_sample(&met, now_ns(), 1, report_pod));
+}
+
+/* Pods waiting for their initial sample, reported between ticks. */
+static void
+metrics_fresh(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	fresh_schedule(mpods_sample(&met, now_ns(), 0, report_pod));
+}
+
+static void
+fresh_schedule(size_t waiting)
+{
+	struct timeval	 tv = { 0, MET_FRESH_POLL_MS * 1000 };
+
+	if (waiting > 0 && !evtimer_pending(ev_fresh, NULL))
+		evtimer_add(ev_fresh, &tv);
+}
+
+static void
+report_pod(const struct mpod *pod, const char *json)
+{
+	struct met_pod_sample	 s;
+	struct iovec		 iov[2];
+
+	memset(&s, 0, sizeof(s));
+	(void)strlcpy(s.instance, pod->instance, sizeof(s.instance));
+	iov[0].iov_base = &s;
+	iov[0].iov_len = sizeof(s);
+	iov[1].iov_base = (void *)(uintptr_t)json;
+	iov[1].iov_len = strlen(json) + 1;
+	if (imsgev_composev(&iev_parent, IMSG_MET_POD_SAMPLE, 0, -1, iov,
+	    2) == -1)
+		log_warn("pod %s: report", pod->instance);
+}
+
+static void
+timer_arm(uint64_t first_ms, uint64_t interval_ms)
+{
+	struct itimerspec	 its;
+
+	its.it_value.tv_sec = (time_t)(first_ms / 1000);
+	its.it_value.tv_nsec = (long)(first_ms % 1000) * 1000000;
+	its.it_interval.tv_sec = (time_t)(interval_ms / 1000);
+	its.it_interval.tv_nsec = (long)(interval_ms % 1000) * 1000000;
+	if (timerfd_settime(tick_fd, 0, &its, NULL) == -1)
+		fatal("timerfd_settime");
+	tick_ms = interval_ms;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }

@@ -464,6 +464,7 @@ pods_container(const struct rt_container *rc)
 		c->oom_killed = 1;
 		return;
 	}
+	changed = changed || c->state != rc->state;
 	c->state = rc->state;
 	if (changed)
 		pod_metrics_update(p);
@@ -621,7 +622,8 @@ pod_metrics_update(struct pod *p)
 			mem += c->memory_limit;
 		else
 			mem_all = 0;
-		if (c->id[0] == '\0')
+		/* Only what runs can be measured. */
+		if (c->id[0] == '\0' || c->state != CONTAINER_RUNNING)
 			continue;
 		(void)strlcpy(mp.containers[mp.ncontainers].id, c->id,
 		    sizeof(mp.containers[0].id));
@@ -633,7 +635,11 @@ pod_metrics_update(struct pod *p)
 	/* A pod is limited only if each of its containers is. */
 	mp.cpu_limit = cpu_all ? (double)nano / 1e9 : 0;
 	mp.memory_limit = mem_all ? mem : 0;
-	(void)child_send(PROC_METRICS, IMSG_MET_POD, &mp, sizeof(mp));
+	if (mp.ncontainers == 0)
+		(void)child_send(PROC_METRICS, IMSG_MET_POD_DEL, p->instance,
+		    strlen(p->instance) + 1);
+	else
+		(void)child_send(PROC_METRICS, IMSG_MET_POD, &mp, sizeof(mp));
 }
 
 void

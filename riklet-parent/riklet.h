@@ -19,6 +19,7 @@ struct child {
 	int			 connected;	/* iev is live */
 	int			 ready;		/* sent IMSG_CHILD_READY */
 	unsigned int		 restarts;
+	unsigned int		 conf_gen;	/* configuration it has */
 	uint64_t		 started_ms;
 	uint64_t		 backoff_ms;
 	struct event		*restart_ev;
@@ -34,6 +35,7 @@ struct parent {
 	uint64_t		 resolution_override_ms;	/* 0: none */
 	uint64_t		 started_ms;
 	int			 stopping;
+	unsigned int		 conf_gen;	/* bumped by each reload */
 	struct child		 children[PROC_MAX];
 };
 
@@ -48,6 +50,7 @@ int	 child_sendv(enum riklet_proc, uint32_t, const struct iovec *, int);
 void	 child_violation(struct child *, const char *, ...)
 	    __attribute__((__format__(printf, 2, 3)));
 void	 children_send_conf(void);
+void	 child_send_conf(struct child *);
 
 /* dispatch.c: what the parent does with a valid message from a child */
 void	 parent_child_ready(struct child *);

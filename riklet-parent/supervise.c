@@ -104,6 +104,7 @@ child_start(struct child *c)
 		if (imsgev_compose(&c->iev, IMSG_CONF, 0, -1, &parent->conf,
 		    sizeof(parent->conf)) == -1)
 			fatal("%s: compose", __func__);
+		c->conf_gen = parent->conf_gen;
 		log_debug("started %s (pid %d)", name, (int)pid);
 		return;
 	}
@@ -199,6 +200,7 @@ child_dispatch(int fd, short event, void *arg)
 				c->ready = 1;
 				log_info("%s ready (pid %d)",
 				    proc_name(c->proc), (int)c->pid);
+				child_send_conf(c);
 				parent_child_ready(c);
 			}
 		} else
@@ -290,7 +292,11 @@ child_sendv(enum riklet_proc p, uint32_t type, const struct iovec *iov,
 {
 	struct child	*c = &parent->children[p];
 
-	if (!c->connected)
+	/*
+	 * Until it is ready a child reads nothing but its configuration;
+	 * whatever it needs after that is sent when it says it is ready.
+	 */
+	if (!c->connected || !c->ready)
 		return -1;
 	if (imsgev_composev(&c->iev, type, 0, -1, iov, iovcnt) == -1) {
 		log_warn("%s: %s to %s", __func__, imsg_type_name(type),
@@ -300,14 +306,29 @@ child_sendv(enum riklet_proc p, uint32_t type, const struct iovec *iov,
 	return 0;
 }
 
+/*
+ * A child that is not ready yet is still reading its first configuration
+ * and takes nothing else: it gets the new one when it says it is ready.
+ */
 void
 children_send_conf(void)
 {
 	enum riklet_proc	 p;
 
+	parent->conf_gen++;
 	for (p = PROC_AGENT; p < PROC_MAX; p++)
-		(void)child_send(p, IMSG_CONF, &parent->conf,
-		    sizeof(parent->conf));
+		if (parent->children[p].ready)
+			child_send_conf(&parent->children[p]);
+}
+
+void
+child_send_conf(struct child *c)
+{
+	if (c->conf_gen == parent->conf_gen)
+		return;
+	if (child_send(c->proc, IMSG_CONF, &parent->conf,
+	    sizeof(parent->conf)) == 0)
+		c->conf_gen = parent->conf_gen;
 }
 
 /* TERM to every child, then KILL to whatever is left after a moment. */

@@ -39,7 +39,8 @@ ok "repeated CREATE idempotent"
 # An invalid definition: FAILED with a reason, riklet still up.
 peer_send bad1 CREATE '{"spec":{"containers":[{"name":"x"}]}}'
 wait_status bad1 FAILED 10 || fail "invalid definition not FAILED"
-grep -q '"reason"' "$T/peer/received.jsonl" || fail "FAILED without reason"
+grep bad1 "$T/peer/received.jsonl" | grep FAILED |
+    grep -q 'reason\\":\\"InvalidDefinition' || fail "FAILED without reason"
 kill -0 "$RIKLET_PID" || fail "riklet died"
 ok "invalid definition FAILED with a reason"
 

@@ -1,0 +1,794 @@
+/*
+ * riklet-metrics on recorded trees (regress/fixtures/metrics): the node
+ * and pod documents field by field, cgroup v1 and v2, and what must not
+ * be reported: a container gone mid-sample, a counter going backwards, a
+ * missing controller, malformed files.
+ */
+#include <sys/statvfs.h>
+
+#include <check.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkrun.h"
+#include "metrics.h"
+#include "test_metrics.h"
+
+#define ID_A	"0123456789abcdef0123456789abcdef" \
+		"0123456789abcdef0123456789abcdef"
+#define ID_B	"fedcba9876543210fedcba9876543210" \
+		"fedcba9876543210fedcba9876543210"
+#define V1_A	"/sys/fs/cgroup/%s/docker/" ID_A
+#define V1_B	"/sys/fs/cgroup/%s/docker/" ID_B
+#define V2_A	"/sys/fs/cgroup/system.slice/docker-" ID_A ".scope"
+#define V2_B	"/sys/fs/cgroup/system.slice/docker-" ID_B ".scope"
+#define SEC	UINT64_C(1000000000)
+#define T0	(1000 * SEC)
+#define GIB	(UINT64_C(1) << 30)
+
+static char	 tmpbase[64];	/* this run's, removed by main() */
+static char	 tmproot[PATH_MAX];
+static struct metrics m;
+
+static void	 remove_tmp(void);
+
+/* A private copy of a fixture tree under this run's directory. */
+static const char *
+tree(const char *name)
+{
+	const char	*rd = getenv("REGRESS_DIR");
+	char		 cmd[2 * PATH_MAX + 64];
+
+	(void)snprintf(tmproot, sizeof(tmproot), "%s/t.XXXXXX", tmpbase);
+	ck_assert_ptr_nonnull(mkdtemp(tmproot));
+	(void)snprintf(cmd, sizeof(cmd), "cp -R '%s/fixtures/metrics/%s/.' %s",
+	    rd != NULL ? rd : "regress", name, tmproot);
+	ck_assert_int_eq(system(cmd), 0);
+	return tmproot;
+}
+
+static void
+remove_tmp(void)
+{
+	char	 cmd[PATH_MAX + 16];
+
+	if (tmproot[0] == '\0')
+		return;
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", tmproot);
+	(void)system(cmd);
+	tmproot[0] = '\0';
+}
+
+static void
+put(const char *path, const char *content)
+{
+	char	 full[PATH_MAX];
+	FILE	*f;
+
+	(void)snprintf(full, sizeof(full), "%s%s", tmproot, path);
+	ck_assert_msg((f = fopen(full, "w")) != NULL, "%s", full);
+	fputs(content, f);
+	fclose(f);
+}
+
+static void
+putf(const char *fmt, const char *ctrl, const char *file,
+    const char *content)
+{
+	char	 path[PATH_MAX];
+
+	(void)snprintf(path, sizeof(path), fmt, ctrl);
+	(void)strlcat(path, file, sizeof(path));
+	put(path, content);
+}
+
+static void
+copy_in(const char *fixture, const char *path)
+{
+	const char	*rd = getenv("REGRESS_DIR");
+	char		 cmd[3 * PATH_MAX];
+
+	(void)snprintf(cmd, sizeof(cmd), "cp '%s/fixtures/metrics/%s' '%s%s'",
+	    rd != NULL ? rd : "regress", fixture, tmproot, path);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+rm(const char *path)
+{
+	char	 cmd[2 * PATH_MAX];
+
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s%s'", tmproot, path);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static json_t *
+parse(char *s)
+{
+	json_t		*j;
+	json_error_t	 err;
+
+	ck_assert_ptr_nonnull(s);
+	j = json_loads(s, JSON_REJECT_DUPLICATES, &err);
+	ck_assert_msg(j != NULL, "bad JSON: %s: %s", err.text, s);
+	free(s);
+	return j;
+}
+
+/* The pod's CPU figure at now; the pod must be reported. */
+static double
+usage_at(struct mpod *pod, uint64_t now)
+{
+	json_t	*doc = parse(mpod_sample(&m, pod, now));
+	double	 pct = doc_num(doc, "cpu", "currentUsage");
+
+	json_decref(doc);
+	return pct;
+}
+
+static void
+node_figures_set(void)
+{
+	m.cpu_prev.ncpu = 2;
+	m.mem.total = 24 * GIB;
+	m.mem.avail = 20 * GIB;
+}
+
+static void
+pod_msg(struct met_pod *mp, const char *instance)
+{
+	memset(mp, 0, sizeof(*mp));
+	(void)strlcpy(mp->instance, instance, sizeof(mp->instance));
+}
+
+static void
+pod_ctr(struct met_pod *mp, const char *id, pid_t pid, const char *cgroup)
+{
+	struct met_container	*c = &mp->containers[mp->ncontainers++];
+
+	(void)strlcpy(c->id, id, sizeof(c->id));
+	c->pid = pid;
+	(void)strlcpy(c->cgroup, cgroup, sizeof(c->cgroup));
+}
+
+static void
+check_pod_memory(json_t *doc, uint64_t total, uint64_t used)
+{
+	ck_assert_int_eq(doc_int(doc, "memory", "totalMemory"), total);
+	ck_assert_int_eq(doc_int(doc, "memory", "freeMemory"), total - used);
+	ck_assert_double_eq_tol(doc_num(doc, "memory", "freeMemoryAmount"),
+	    round(10000.0 * (double)(total - used) / (double)total) / 100.0,
+	    1e-9);
+}
+
+START_TEST(node_document)
+{
+	json_t		*doc, *disks, *d;
+	struct statvfs	 sv;
+	const char	*names[] = { "/dev/vda", "/dev/sda1", "/dev/sdb1" };
+	size_t		 i;
+
+	metrics_init(&m, tree("node"));
+	ck_assert_ptr_null(node_sample(&m));	/* the baseline */
+	ck_assert_uint_eq(m.mem.total, UINT64_C(24731708) * 1024);
+	copy_in("stat.later", "/proc/stat");
+	doc = parse(node_sample(&m));
+
+	ck_assert_uint_eq(json_object_size(doc), 3);
+	ck_assert_uint_eq(json_object_size(json_object_get(doc, "cpu")), 2);
+	ck_assert_uint_eq(json_object_size(json_object_get(doc, "memory")), 3);
+	ck_assert_int_eq(doc_int(doc, "cpu", "totalCpu"), 2);
+	/* busy 9281 -> 9382, total 595646 -> 595846 clock ticks */
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 50.5, 1e-9);
+	ck_assert_int_eq(doc_int(doc, "memory", "totalMemory"),
+	    INT64_C(24731708) * 1024);
+	ck_assert_int_eq(doc_int(doc, "memory", "freeMemory"),
+	    INT64_C(24351528) * 1024);
+	ck_assert_double_eq_tol(doc_num(doc, "memory", "freeMemoryAmount"), 98.46,
+	    1e-9);
+
+	/* Not the bind mount, overlay, squashfs or the missing /mnt/gone. */
+	disks = json_object_get(doc, "disks");
+	ck_assert_uint_eq(json_array_size(disks), 3);
+	ck_assert_int_eq(statvfs(tmproot, &sv), 0);
+	json_array_foreach(disks, i, d) {
+		ck_assert_uint_eq(json_object_size(d), 4);
+		ck_assert_str_eq(json_string_value(json_object_get(d,
+		    "diskName")), names[i]);
+		ck_assert_int_eq(json_integer_value(json_object_get(d,
+		    "total")), (json_int_t)(sv.f_blocks * sv.f_frsize));
+		/* The disk under /tmp may be written to meanwhile. */
+		ck_assert(llabs(json_integer_value(json_object_get(d,
+		    "available")) - (json_int_t)(sv.f_bavail * sv.f_frsize)) <
+		    (json_int_t)(256 << 20));
+		ck_assert(llabs(json_integer_value(json_object_get(d,
+		    "used")) - (json_int_t)((sv.f_blocks - sv.f_bfree) *
+		    sv.f_frsize)) < (json_int_t)(256 << 20));
+	}
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(node_backwards)
+{
+	json_t	*doc;
+
+	metrics_init(&m, tree("node"));
+	copy_in("stat.later", "/proc/stat");
+	ck_assert_ptr_null(node_sample(&m));
+	copy_in("node/proc/stat", "/proc/stat");	/* earlier figures */
+	ck_assert_ptr_null(node_sample(&m));
+	copy_in("stat.later", "/proc/stat");
+	doc = parse(node_sample(&m));
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 50.5, 1e-9);
+	json_decref(doc);
+	/* No time passed: nothing to say either. */
+	ck_assert_ptr_null(node_sample(&m));
+}
+END_TEST
+
+START_TEST(node_malformed)
+{
+	struct cpu_sample	 cs;
+	struct mem_sample	 ms;
+	const char		*bad_stat[] = {
+		"",
+		"intr 1 2 3\n",
+		"cpu  1 2 3\ncpu0 1 2 3 4\nintr 0\n",
+		"cpu  1 2 3 x 5\ncpu0 1 2 3 4\nintr 0\n",
+		"cpu  99999999999999999999 1 1 1\ncpu0 1 1 1 1\nintr 0\n",
+		"cpu  -1 1 1 1\ncpu0 1 1 1 1\nintr 0\n",
+		"cpu  1 1 1 1\nintr 0\n",
+		"cpu  1 1 1 1\ncpu0 1 1 1 1",
+		"cpu  1 1 1 1\ncpux 1 1 1 1\nintr 0\n",
+		"cpu  1 1 1 1\ncpu  1 1 1 1\ncpu0 1 1 1 1\nintr 0\n",
+		("cpu  18446744073709551615 18446744073709551615 1 1\n"
+		    "cpu0 1 1 1 1\nintr 0\n"),
+	};
+	const char		*bad_meminfo[] = {
+		"",
+		"MemTotal:       1000 kB\n",
+		"MemTotal:       1000 kB\nMemAvailable:   x kB\n",
+		"MemTotal:       1000 MB\nMemAvailable:   10 kB\n",
+		"MemTotal:       0 kB\nMemAvailable:   0 kB\n",
+		("MemTotal:       99999999999999999999 kB\n"
+		    "MemAvailable:   1 kB\n"),
+	};
+	size_t			 i;
+
+	metrics_init(&m, tree("node"));
+	for (i = 0; i < sizeof(bad_stat) / sizeof(bad_stat[0]); i++) {
+		put("/proc/stat", bad_stat[i]);
+		ck_assert_msg(node_read_cpu(tmproot, &cs) == -1, "stat %zu", i);
+		ck_assert_ptr_null(node_sample(&m));
+	}
+	copy_in("stat.later", "/proc/stat");
+	for (i = 0; i < sizeof(bad_meminfo) / sizeof(bad_meminfo[0]); i++) {
+		put("/proc/meminfo", bad_meminfo[i]);
+		ck_assert_msg(node_read_mem(tmproot, &ms) == -1, "meminfo %zu",
+		    i);
+		ck_assert_ptr_null(node_sample(&m));
+	}
+	/* MemAvailable above MemTotal is capped, not trusted. */
+	put("/proc/meminfo", "MemTotal:       1000 kB\n"
+	    "MemAvailable:   2000 kB\n");
+	ck_assert_int_eq(node_read_mem(tmproot, &ms), 0);
+	ck_assert_uint_eq(ms.avail, ms.total);
+	/* A mountinfo that is all garbage gives no disk, and no crash. */
+	put("/proc/self/mountinfo", "garbage\n1 2 3\n1 2 8:x / / rw - ext4 "
+	    "/dev/x rw\n1 2 8:1 / / rw\n");
+	ck_assert_int_eq(node_read_disks(tmproot, &m.disks), 0);
+	ck_assert_uint_eq(m.disks.ndisks, 0);
+}
+END_TEST
+
+START_TEST(pod_v1)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	json_t		*doc;
+
+	metrics_init(&m, tree("v1"));
+	ck_assert(m.mounts.cpu.present && m.mounts.cpuacct.present &&
+	    m.mounts.memory.present && m.mounts.unified.present);
+	node_figures_set();
+	pod_msg(&mp, "web-1");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_int_eq(mpod_check(&mp), 0);
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_int_eq(pod->fresh, 1);
+	ck_assert_int_eq(pod->ctrs[0].dirs.acct_v, CG_V1);
+	/* 0.25 s of CPU in 1 s, quota 50000/100000: half the limit. */
+	putf(V1_A, "cpuacct", "/cpuacct.usage", "802439755\n");
+	doc = parse(mpod_sample(&m, pod, T0 + SEC));
+	ck_assert_int_eq(pod->fresh, 0);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 0.5, 1e-9);
+	ck_assert(json_is_real(json_object_get(json_object_get(doc, "cpu"),
+	    "totalCpu")));
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 50.0, 1e-9);
+	check_pod_memory(doc, 134217728, 33554432);
+	json_decref(doc);
+}
+END_TEST
+
+/* One unlimited container leaves the pod with the node's figures. */
+START_TEST(pod_v1_two_containers)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	json_t		*doc;
+
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	pod_msg(&mp, "web-2");
+	pod_ctr(&mp, ID_A, 4242, "");
+	pod_ctr(&mp, ID_B, 0, "/docker/" ID_B);	/* the engine's path */
+	mp.cpu_limit = 1.0;	/* the cgroups say otherwise: they win */
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	putf(V1_A, "cpuacct", "/cpuacct.usage", "652439755\n");
+	putf(V1_B, "cpuacct", "/cpuacct.usage", "1300000000\n");
+	putf(V1_B, "memory", "/memory.usage_in_bytes", "16777217\n");
+	doc = parse(mpod_sample(&m, pod, T0 + 2 * SEC));
+	/* 0.4 s of CPU in 2 s on 2 cores */
+	ck_assert_int_eq(doc_int(doc, "cpu", "totalCpu"), 2);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 10.0, 1e-9);
+	check_pod_memory(doc, 24 * GIB, 33554432 + 16777217);
+	json_decref(doc);
+
+	/* Limits the cgroups cannot tell come from the parent. */
+	pod_msg(&mp, "web-2");
+	pod_ctr(&mp, ID_A, 4242, "");
+	pod_ctr(&mp, ID_B, 0, "/docker/" ID_B);
+	mp.cpu_limit = 1.5;
+	mp.memory_limit = 1 << 30;
+	rm("/sys/fs/cgroup/cpu/docker/" ID_B "/cpu.cfs_quota_us");
+	rm("/sys/fs/cgroup/memory/docker/" ID_B "/memory.limit_in_bytes");
+	rm("/sys/fs/cgroup/memory/docker/" ID_A "/memory.limit_in_bytes");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0 + 3 * SEC));
+	pod->ticks = 0;		/* the limits are read again now */
+	putf(V1_A, "cpuacct", "/cpuacct.usage", "802439755\n");
+	doc = parse(mpod_sample(&m, pod, T0 + 4 * SEC));
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 1.5, 1e-9);
+	/* 0.15 s in 2 s (the last sample was at T0 + 2 s) of 1.5 cores */
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 5.0, 1e-9);
+	check_pod_memory(doc, 1 << 30, 33554432 + 16777217);
+	json_decref(doc);
+}
+END_TEST
+
+/*
+ * Other v1 layouts: cpu and cpuacct mounted together (systemd), and a
+ * hierarchy whose mount shows only a subtree (a cgroup namespace).
+ */
+START_TEST(pod_v1_layouts)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	json_t		*doc;
+	char		 cmd[3 * PATH_MAX];
+
+	(void)tree("v1");
+	(void)snprintf(cmd, sizeof(cmd), "cd %s && "
+	    "sed -i -e '/ rw,cpu$/d' -e '/ rw,cpuacct$/d' -e "
+	    "'s#^35 31 0:32 / /sys/fs/cgroup/memory #35 31 0:32 /docker "
+	    "/sys/fs/cgroup/memory #' proc/self/mountinfo && "
+	    "echo '32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - "
+	    "cgroup cgroup rw,cpu,cpuacct' >>proc/self/mountinfo && "
+	    "mkdir -p sys/fs/cgroup/cpu,cpuacct/docker && "
+	    "mv sys/fs/cgroup/cpu/docker/" ID_A " sys/fs/cgroup/cpu,cpuacct/"
+	    "docker/ && mv sys/fs/cgroup/cpuacct/docker/" ID_A "/cpuacct.usage "
+	    "sys/fs/cgroup/cpu,cpuacct/docker/" ID_A "/ && "
+	    "mv sys/fs/cgroup/memory/docker/" ID_A " sys/fs/cgroup/memory/ && "
+	    "printf '2:cpu,cpuacct:/docker/" ID_A "\\n4:memory:/docker/"
+	    ID_A "\\n0::/\\n' >proc/4242/cgroup", tmproot);
+	ck_assert_int_eq(system(cmd), 0);
+	metrics_init(&m, tmproot);
+	ck_assert_str_eq(m.mounts.memory.root, "/docker");
+	ck_assert_str_eq(m.mounts.cpu.mnt, m.mounts.cpuacct.mnt);
+	ck_assert_ptr_nonnull(strstr(m.mounts.cpu.mnt, "/cpu,cpuacct"));
+	node_figures_set();
+	pod_msg(&mp, "systemd-1");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_int_eq(pod->ctrs[0].resolved, 1);
+	ck_assert_int_eq(pod->ctrs[0].dirs.mem_v, CG_V1);
+	put("/sys/fs/cgroup/cpu,cpuacct/docker/" ID_A "/cpuacct.usage",
+	    "802439755\n");
+	doc = parse(mpod_sample(&m, pod, T0 + SEC));
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 0.5, 1e-9);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 50.0,
+	    1e-9);
+	check_pod_memory(doc, 134217728, 33554432);
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(pod_v2)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	json_t		*doc;
+
+	metrics_init(&m, tree("v2"));
+	ck_assert(!m.mounts.cpu.present && m.mounts.unified.present);
+	node_figures_set();
+	pod_msg(&mp, "api-1");
+	pod_ctr(&mp, ID_A, 4343, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_int_eq(pod->ctrs[0].dirs.acct_v, CG_V2);
+	ck_assert_int_eq(pod->ctrs[0].dirs.mem_v, CG_V2);
+	put(V2_A "/cpu.stat", "usage_usec 1400000\nuser_usec 1000000\n"
+	    "system_usec 400000\nnr_periods 20\n");
+	doc = parse(mpod_sample(&m, pod, T0 + SEC));
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 0.5, 1e-9);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 80.0, 1e-9);
+	check_pod_memory(doc, 268435456, 67108864);
+	json_decref(doc);
+
+	/* "max" is no limit: the node's figures. */
+	pod_msg(&mp, "api-2");
+	pod_ctr(&mp, ID_B, 4344, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	put(V2_B "/cpu.stat", "user_usec 1\nusage_usec 3500000\n");
+	doc = parse(mpod_sample(&m, pod, T0 + SEC));
+	ck_assert_int_eq(doc_int(doc, "cpu", "totalCpu"), 2);
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 25.0, 1e-9);
+	check_pod_memory(doc, 24 * GIB, 8388608);
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(pod_container_vanishes)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	char		 cmd[3 * PATH_MAX];
+
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	pod_msg(&mp, "db-1");
+	pod_ctr(&mp, ID_A, 4242, "");
+	pod_ctr(&mp, ID_B, 4243, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	/* B's cgroup goes between two samples: no report, no zero. */
+	(void)snprintf(cmd, sizeof(cmd), "mv %s/sys/fs/cgroup/cpuacct/docker/"
+	    ID_B " %s/gone", tmproot, tmproot);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
+	ck_assert_int_eq(pod->ctrs[1].resolved, 0);
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 2 * SEC));
+	/* It comes back: a fresh baseline first, then a report. */
+	(void)snprintf(cmd, sizeof(cmd), "mv %s/gone %s/sys/fs/cgroup/cpuacct/"
+	    "docker/" ID_B, tmproot, tmproot);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 3 * SEC));
+	ck_assert_int_eq(pod->fresh, 1);
+	putf(V1_A, "cpuacct", "/cpuacct.usage", "652439755\n");
+	putf(V1_B, "cpuacct", "/cpuacct.usage", "1100000000\n");
+	ck_assert_double_eq_tol(usage_at(pod, T0 + 4 * SEC), 10.0, 1e-9);
+}
+END_TEST
+
+START_TEST(pod_counter_backwards)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	pod_msg(&mp, "db-2");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	putf(V1_A, "cpuacct", "/cpuacct.usage", "1000\n");
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
+	putf(V1_A, "cpuacct", "/cpuacct.usage", "100001000\n");
+	ck_assert_double_eq_tol(usage_at(pod, T0 + 2 * SEC), 20.0, 1e-9);
+}
+END_TEST
+
+START_TEST(pod_missing_controller)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	char		 cmd[3 * PATH_MAX];
+
+	/* No memory hierarchy mounted, and v2 has no memory controller. */
+	metrics_init(&m, tree("v1"));
+	(void)snprintf(cmd, sizeof(cmd), "sed -i '/ - cgroup cgroup rw,memory"
+	    "$/d' %s/proc/self/mountinfo", tmproot);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(cg_mounts_read(tmproot, &m.mounts), 0);
+	ck_assert(!m.mounts.memory.present && m.mounts.cpuacct.present);
+	node_figures_set();
+	pod_msg(&mp, "cache-1");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
+
+	metrics_clear(&m);
+	remove_tmp();
+	metrics_init(&m, tree("v2"));
+	node_figures_set();
+	rm(V2_A "/memory.current");
+	pod_msg(&mp, "cache-2");
+	pod_ctr(&mp, ID_A, 4343, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
+	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
+}
+END_TEST
+
+START_TEST(pod_malformed)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	const char	*bad[] = { "", "abc\n", "-5\n", "1e9\n", "12 13\n",
+	    "99999999999999999999999\n", "12\n\n" };
+	const char	*bad_stat[] = { "", "user_usec 5\n", "usage_usec\n",
+	    "usage_usec x\n", "usage_usec 18446744073709551615\n",
+	    "usage_usec 5 6\n" };
+	size_t		 i;
+
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	pod_msg(&mp, "bad-1");
+	pod_ctr(&mp, ID_A, 4242, "");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+		putf(V1_A, "cpuacct", "/cpuacct.usage", bad[i]);
+		ck_assert_msg(mpod_sample(&m, pod, T0 + SEC) == NULL, "%zu", i);
+		ck_assert_int_eq(mpod_del(&m, "bad-1"), 0);
+		putf(V1_A, "cpuacct", "/cpuacct.usage", "1\n");
+	}
+	/* A garbled /proc/<pid>/cgroup finds nothing. */
+	put("/proc/4242/cgroup", "4:memory\n");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
+	put("/proc/4242/cgroup", "4:memory:/docker/../../etc\n");
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
+	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
+
+	metrics_clear(&m);
+	remove_tmp();
+	metrics_init(&m, tree("v2"));
+	node_figures_set();
+	pod_msg(&mp, "bad-2");
+	pod_ctr(&mp, ID_A, 4343, "");
+	for (i = 0; i < sizeof(bad_stat) / sizeof(bad_stat[0]); i++) {
+		ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+		put(V2_A "/cpu.stat", bad_stat[i]);
+		ck_assert_msg(mpod_sample(&m, pod, T0 + SEC) == NULL, "%zu", i);
+		ck_assert_int_eq(mpod_del(&m, "bad-2"), 0);
+		put(V2_A "/cpu.stat", "usage_usec 1\n");
+	}
+	/* Garbled limits are unknown, not zero: the node's figures. */
+	put(V2_A "/cpu.max", "fifty 100000\n");
+	put(V2_A "/memory.max", "-1\n");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_int_eq(pod->ctrs[0].limits.cpu_known, 0);
+	ck_assert_int_eq(pod->ctrs[0].limits.mem_known, 0);
+}
+END_TEST
+
+/* A pid that now belongs to another container's cgroup is not used. */
+START_TEST(pod_pid_reused)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	pod_msg(&mp, "reuse-1");
+	pod_ctr(&mp, ID_B, 4242, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
+	put("/proc/4242/cgroup", "1:cpu,cpuacct:/\n4:memory:/\n0::/\n");
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
+	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
+}
+END_TEST
+
+START_TEST(pod_messages_checked)
+{
+	struct met_pod	 mp, bad;
+
+	pod_msg(&mp, "ok");
+	pod_ctr(&mp, ID_A, 1, "/docker/x");
+	ck_assert_int_eq(mpod_check(&mp), 0);
+
+	bad = mp;
+	memset(bad.instance, 'x', sizeof(bad.instance));
+	ck_assert_int_eq(mpod_check(&bad), -1);
+	bad = mp;
+	bad.instance[0] = '\0';
+	ck_assert_int_eq(mpod_check(&bad), -1);
+	bad = mp;
+	bad.ncontainers = RIK_CONTAINERS_MAX + 1;
+	ck_assert_int_eq(mpod_check(&bad), -1);
+	bad = mp;
+	bad.cpu_limit = NAN;
+	ck_assert_int_eq(mpod_check(&bad), -1);
+	bad = mp;
+	bad.cpu_limit = -1;
+	ck_assert_int_eq(mpod_check(&bad), -1);
+	bad = mp;
+	bad.memory_limit = -1;
+	ck_assert_int_eq(mpod_check(&bad), -1);
+	bad = mp;
+	memset(bad.containers[0].id, 'a', sizeof(bad.containers[0].id));
+	ck_assert_int_eq(mpod_check(&bad), -1);
+	bad = mp;
+	memset(bad.containers[0].cgroup, '/', sizeof(bad.containers[0].cgroup));
+	ck_assert_int_eq(mpod_check(&bad), -1);
+	bad = mp;
+	(void)strlcpy(bad.containers[0].cgroup, "docker/x",
+	    sizeof(bad.containers[0].cgroup));
+	ck_assert_int_eq(mpod_check(&bad), -1);
+	bad = mp;
+	bad.containers[0].pid = -1;
+	ck_assert_int_eq(mpod_check(&bad), -1);
+	/* Only the containers in use are looked at. */
+	bad = mp;
+	memset(bad.containers[1].id, 'a', sizeof(bad.containers[1].id));
+	ck_assert_int_eq(mpod_check(&bad), 0);
+}
+END_TEST
+
+START_TEST(pod_table)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	char		 name[32];
+	int		 i;
+
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	for (i = 0; i < MET_PODS_MAX; i++) {
+		(void)snprintf(name, sizeof(name), "p%d", i);
+		pod_msg(&mp, name);
+		ck_assert_ptr_nonnull(mpod_add(&m, &mp, T0));
+	}
+	pod_msg(&mp, "one-too-many");
+	ck_assert_ptr_null(mpod_add(&m, &mp, T0));
+	pod_msg(&mp, "p7");	/* a replacement is not a new pod */
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_uint_eq(m.npods, MET_PODS_MAX);
+	ck_assert_ptr_eq(mpod_find(&m, "p7"), pod);
+	ck_assert_int_eq(mpod_del(&m, "p7"), 0);
+	ck_assert_int_eq(mpod_del(&m, "p7"), -1);
+	ck_assert_ptr_null(mpod_find(&m, "p7"));
+	ck_assert_uint_eq(m.npods, MET_PODS_MAX - 1);
+}
+END_TEST
+
+static int	 nreports;
+static char	 last_report[RIK_METRICS_MAX];
+
+static void
+count_report(const struct mpod *pod, const char *json)
+{
+	(void)pod;
+	nreports++;
+	(void)strlcpy(last_report, json, sizeof(last_report));
+}
+
+/* A new pod is reported after its initial sample, not a whole tick. */
+START_TEST(pod_initial_sample)
+{
+	struct met_pod	 mp;
+	const uint64_t	 ms = SEC / 1000;
+
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	pod_msg(&mp, "new-1");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(mpod_add(&m, &mp, T0));
+	nreports = 0;
+	/* A tick 50 ms after the add is too soon; the fresh timer is not
+	 * due before 200 ms. */
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 50 * ms, 1, count_report), 1);
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 150 * ms, 0, count_report), 1);
+	ck_assert_int_eq(nreports, 0);
+	putf(V1_A, "cpuacct", "/cpuacct.usage", "652439755\n");
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 200 * ms, 0, count_report), 0);
+	ck_assert_int_eq(nreports, 1);
+	ck_assert_ptr_nonnull(strstr(last_report, "\"currentUsage\":100.0"));
+	/* From then on only ticks report it. */
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 400 * ms, 0, count_report), 0);
+	ck_assert_int_eq(nreports, 1);
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 1200 * ms, 1, count_report), 0);
+	ck_assert_int_eq(nreports, 2);
+	ck_assert_ptr_nonnull(strstr(last_report, "\"currentUsage\":0.0"));
+
+	/* A fresh pod whose container goes before its report is left to
+	 * the ticks, not polled between them. */
+	mp.instance[0] = 'x';
+	ck_assert_ptr_nonnull(mpod_add(&m, &mp, T0 + 1300 * ms));
+	rm("/sys/fs/cgroup/cpuacct/docker/" ID_A "/cpuacct.usage");
+	ck_assert_uint_eq(mpods_sample(&m, T0 + 1500 * ms, 0, count_report), 0);
+	ck_assert_int_eq(nreports, 2);
+}
+END_TEST
+
+START_TEST(json_numbers)
+{
+	struct pod_figures	 pf = { 0.5, 33.333333, 3000, 1000 };
+	struct disk_sample	 ds = { 0 };
+	struct node_figures	 nf = { 2, 12.346, { 1000, 333 }, &ds };
+	char			*s;
+
+	s = met_json_pod(&pf);
+	ck_assert_str_eq(s, "{\"cpu\":{\"totalCpu\":0.5,\"currentUsage\":"
+	    "33.33},\"memory\":{\"totalMemory\":3000,\"freeMemory\":2000,"
+	    "\"freeMemoryAmount\":66.67}}");
+	free(s);
+	pf.total_cpu = 2.0;
+	pf.cpu_pct = 150.0;	/* never above 100 */
+	pf.mem_used = 4000;	/* nor below no memory */
+	s = met_json_pod(&pf);
+	ck_assert_str_eq(s, "{\"cpu\":{\"totalCpu\":2,\"currentUsage\":"
+	    "100.0},\"memory\":{\"totalMemory\":3000,\"freeMemory\":0,"
+	    "\"freeMemoryAmount\":0.0}}");
+	free(s);
+	ds.ndisks = 1;
+	(void)strlcpy(ds.disks[0].name, "/dev/vda", sizeof(ds.disks[0].name));
+	ds.disks[0].total = UINT64_C(270000000000);
+	ds.disks[0].used = 1;
+	ds.disks[0].avail = 2;
+	s = met_json_node(&nf);
+	ck_assert_str_eq(s, "{\"cpu\":{\"totalCpu\":2,\"currentUsage\":"
+	    "12.35},\"memory\":{\"totalMemory\":1000,\"freeMemory\":333,"
+	    "\"freeMemoryAmount\":33.3},\"disks\":[{\"diskName\":\"/dev/vda\","
+	    "\"total\":270000000000,\"used\":1,\"available\":2}]}");
+	free(s);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("metrics");
+	TCase	*tc;
+	int	 failed;
+
+	tc = tcase_create("node");
+	tcase_add_test(tc, node_document);
+	tcase_add_test(tc, node_backwards);
+	tcase_add_test(tc, node_malformed);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("pod");
+	tcase_add_test(tc, pod_v1);
+	tcase_add_test(tc, pod_v1_two_containers);
+	tcase_add_test(tc, pod_v1_layouts);
+	tcase_add_test(tc, pod_v2);
+	tcase_add_test(tc, pod_container_vanishes);
+	tcase_add_test(tc, pod_counter_backwards);
+	tcase_add_test(tc, pod_missing_controller);
+	tcase_add_test(tc, pod_malformed);
+	tcase_add_test(tc, pod_pid_reused);
+	tcase_add_test(tc, pod_messages_checked);
+	tcase_add_test(tc, pod_table);
+	tcase_add_test(tc, pod_initial_sample);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("json");
+	tcase_add_test(tc, json_numbers);
+	suite_add_tcase(s, tc);
+
+	/* The tests run in children that end with _exit(): their copies
+	 * are removed here, whatever the outcome. */
+	(void)strlcpy(tmpbase, "/tmp/test_metrics.XXXXXX", sizeof(tmpbase));
+	if (mkdtemp(tmpbase) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	failed = check_run(s);
+	(void)strlcpy(tmproot, tmpbase, sizeof(tmproot));
+	remove_tmp();
+	return failed;
+}

@@ -1,0 +1,465 @@
+/*
+ * riklet-metrics as a process ("riklet -P metrics", run by the harness
+ * that plays the parent) on this machine: reports on time, the node's
+ * CPU with one core busy, a pod in a cgroup v1 made here with a quota of
+ * half a core, and bad messages from the parent.  Needs root; the pod
+ * test also needs the cpu, cpuacct and memory v1 hierarchies.
+ */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "checkrun.h"
+#include "metrics.h"
+#include "test_metrics.h"
+#include "util.h"
+
+#define CG_NAME_MAX	64
+
+static struct harness	 h;
+static pid_t		 spinner_pid;
+static struct cg_mounts	 cgm;
+static char		 cg_name[CG_NAME_MAX];
+static const struct cg_hier *cg_hiers[3];
+
+static void
+start(uint64_t resolution_ms)
+{
+	struct riklet_conf	 conf;
+
+	harness_conf(&conf);
+	conf.metric_resolution_ms = resolution_ms;
+	ck_assert_int_eq(harness_start(&h, "metrics", &conf), 0);
+}
+
+static void
+stop(void)
+{
+	(void)harness_stop(&h);
+	if (spinner_pid > 0) {
+		(void)kill(spinner_pid, SIGKILL);
+		(void)waitpid(spinner_pid, NULL, 0);
+		spinner_pid = 0;
+	}
+}
+
+/* A process that keeps one core busy and dies with the test. */
+static pid_t
+spinner(void)
+{
+	volatile unsigned long	 n = 0;
+	pid_t			 pid;
+
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		for (;;)
+			n++;
+	}
+	spinner_pid = pid;
+	return pid;
+}
+
+/* The next node report, parsed; its arrival time in *at (ms). */
+static json_t *
+node_report(uint64_t *at, int timeout_ms)
+{
+	struct imsg	 imsg;
+	const char	*s;
+	json_t		*doc;
+
+	ck_assert_int_eq(harness_wait(&h, IMSG_MET_NODE, &imsg, timeout_ms),
+	    1);
+	if (at != NULL)
+		*at = monotime_ms();
+	ck_assert_ptr_nonnull(s = imsg_string(&imsg, 0));
+	ck_assert_ptr_nonnull(doc = json_loads(s, 0, NULL));
+	imsg_free(&imsg);
+	return doc;
+}
+
+/* The next report for a pod, parsed; NULL when none came in time. */
+static json_t *
+pod_report(const char *instance, int timeout_ms)
+{
+	struct imsg		 imsg;
+	struct met_pod_sample	 ps;
+	const char		*s;
+	json_t			*doc;
+
+	for (;;) {
+		if (harness_wait(&h, IMSG_MET_POD_SAMPLE, &imsg,
+		    timeout_ms) != 1)
+			return NULL;
+		ck_assert_uint_gt(imsg.datalen, sizeof(ps));
+		memcpy(&ps, imsg.data, sizeof(ps));
+		ck_assert(strarray_terminated(ps.instance,
+		    sizeof(ps.instance)));
+		ck_assert_ptr_nonnull(s = imsg_string(&imsg, sizeof(ps)));
+		if (strcmp(ps.instance, instance) == 0)
+			break;
+		imsg_free(&imsg);
+	}
+	ck_assert_ptr_nonnull(doc = json_loads(s, 0, NULL));
+	imsg_free(&imsg);
+	return doc;
+}
+
+static void
+reports_every(uint64_t resolution_ms, int n)
+{
+	uint64_t	 first, last, span;
+	int		 i;
+
+	json_decref(node_report(&first, 3 * (int)resolution_ms + 2000));
+	for (i = 0; i < n; i++)
+		json_decref(node_report(&last, 3 * (int)resolution_ms));
+	span = last - first;
+	ck_assert_msg(span >= resolution_ms * (uint64_t)n * 9 / 10 &&
+	    span <= resolution_ms * (uint64_t)n * 11 / 10,
+	    "%d reports in %llums, want %llums +- 10%%", n,
+	    (unsigned long long)span,
+	    (unsigned long long)resolution_ms * (uint64_t)n);
+}
+
+START_TEST(resolution)
+{
+	struct riklet_conf	 conf;
+	uint64_t		 t0, at;
+
+	t0 = monotime_ms();
+	start(200);
+	/* The first report comes after the short initial sample. */
+	json_decref(node_report(&at, 2000));
+	ck_assert_msg(at - t0 < 1000, "first report after %llums",
+	    (unsigned long long)(at - t0));
+	reports_every(200, 10);
+
+	/* A new resolution (a SIGHUP in the parent) applies from the next
+	 * tick on. */
+	harness_conf(&conf);
+	conf.metric_resolution_ms = 100;
+	ck_assert_int_eq(harness_send(&h, IMSG_CONF, &conf, sizeof(conf)), 0);
+	json_decref(node_report(NULL, 1000));
+	reports_every(100, 10);
+	stop();
+}
+END_TEST
+
+/* busy and total clock ticks of all CPUs, read here, apart from riklet. */
+static void
+proc_stat(unsigned long long *busy, unsigned long long *total)
+{
+	unsigned long long	 v[8] = { 0 };
+	FILE			*f;
+	int			 i;
+
+	ck_assert_ptr_nonnull(f = fopen("/proc/stat", "r"));
+	ck_assert_int_ge(fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu "
+	    "%llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]),
+	    4);
+	fclose(f);
+	for (*total = 0, i = 0; i < 8; i++)
+		*total += v[i];
+	*busy = *total - v[3] - v[4];
+}
+
+/* utime + stime of a process, in clock ticks. */
+static unsigned long long
+proc_ticks(pid_t pid)
+{
+	char			 path[64], buf[1024], *p;
+	unsigned long long	 ut, st;
+	FILE			*f;
+	size_t			 n;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(p = strrchr(buf, ')'));
+	ck_assert_int_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+	    "%*u %*u %llu %llu", &ut, &st), 2);
+	return ut + st;
+}
+
+/*
+ * One core busy on a 2-core machine is 50 +- 15 %.  The machine may be
+ * shared (other tests, builds), so every 1 s report is also compared
+ * with this test's own reading of /proc/stat over the same window, and
+ * the 50 % target is judged on the windows where nothing but the
+ * spinner ran.
+ */
+START_TEST(node_one_core_busy)
+{
+	unsigned long long	 busy0, total0, busy1, total1, spin0, spin1;
+	double			 pct, mine, others, ncpu, want;
+	json_t			*doc;
+	int			 i, quiet = 0;
+
+	ncpu = (double)sysconf(_SC_NPROCESSORS_ONLN);
+	want = 100.0 / ncpu;
+	(void)spinner();
+	start(1000);
+	json_decref(node_report(NULL, 3000));	/* a partial window */
+	proc_stat(&busy0, &total0);
+	spin0 = proc_ticks(spinner_pid);
+	for (i = 0; i < 15 && quiet < 3; i++) {
+		doc = node_report(NULL, 3000);
+		proc_stat(&busy1, &total1);
+		spin1 = proc_ticks(spinner_pid);
+		ck_assert_int_eq(json_integer_value(json_object_get(
+		    json_object_get(doc, "cpu"), "totalCpu")), (json_int_t)ncpu);
+		ck_assert(json_array_size(json_object_get(doc, "disks")) > 0);
+		pct = doc_num(doc, "cpu", "currentUsage");
+		json_decref(doc);
+		mine = 100.0 * (double)(busy1 - busy0) /
+		    (double)(total1 - total0);
+		others = mine - 100.0 * (double)(spin1 - spin0) /
+		    (double)(total1 - total0);
+		ck_assert_msg(pct >= mine - 5.0 && pct <= mine + 5.0,
+		    "node usage %.2f, this test read %.2f", pct, mine);
+		if (others < 5.0) {
+			ck_assert_msg(pct >= want - 15.0 && pct <= want + 15.0,
+			    "node usage %.2f with one core busy, want %.0f "
+			    "+- 15", pct, want);
+			quiet++;
+		} else
+			fprintf(stderr, "node_one_core_busy: window with "
+			    "%.1f%% of other load not judged\n", others);
+		busy0 = busy1;
+		total0 = total1;
+		spin0 = spin1;
+	}
+	ck_assert_msg(quiet > 0, "the machine was never quiet enough to "
+	    "judge the one-core figure");
+	stop();
+}
+END_TEST
+
+/* Writes a value into a file of this test's cgroup in hierarchy h. */
+static int
+cg_write(const struct cg_hier *hier, const char *file, const char *value)
+{
+	char	 path[2 * PATH_MAX];
+	FILE	*f;
+	int	 r;
+
+	(void)snprintf(path, sizeof(path), "%s/%s/%s", hier->mnt, cg_name,
+	    file);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	r = fputs(value, f) == EOF;
+	return (fclose(f) == EOF || r) ? -1 : 0;
+}
+
+/* In the runner, around the test: the cgroups go even if it fails. */
+static void
+cgroup_setup(void)
+{
+	char	 path[2 * PATH_MAX];
+	size_t	 i;
+
+	(void)snprintf(cg_name, sizeof(cg_name), "riklet-test-%d",
+	    (int)getpid());
+	for (i = 0; i < 3; i++) {
+		(void)snprintf(path, sizeof(path), "%s/%s", cg_hiers[i]->mnt,
+		    cg_name);
+		if (mkdir(path, 0755) == -1 && errno != EEXIST) {
+			fprintf(stderr, "mkdir %s: %s\n", path,
+			    strerror(errno));
+			abort();
+		}
+	}
+}
+
+static void
+cgroup_teardown(void)
+{
+	char	 path[2 * PATH_MAX], buf[4096], *p;
+	size_t	 i;
+	int	 tries;
+
+	for (i = 0; i < 3; i++) {
+		(void)snprintf(path, sizeof(path), "%s/%s", cg_hiers[i]->mnt,
+		    cg_name);
+		for (tries = 0; tries < 100; tries++) {
+			if (met_read_path(path, "/cgroup.procs", buf,
+			    sizeof(buf)) == -1 || buf[0] == '\0')
+				break;
+			for (p = buf; *p != '\0'; p = strchr(p, '\n') + 1)
+				(void)kill((pid_t)atoi(p), SIGKILL);
+			usleep(20000);
+		}
+		if (rmdir(path) == -1 && errno != ENOENT)
+			fprintf(stderr, "rmdir %s: %s\n", path,
+			    strerror(errno));
+	}
+}
+
+START_TEST(pod_half_core_quota)
+{
+	struct met_pod		 mp;
+	char			 pid[16];
+	json_t			*doc;
+	uint64_t		 sent, at, t1;
+	unsigned long long	 spin0, spin1;
+	double			 pct, cores;
+	size_t			 i;
+	int			 n, judged = 0;
+
+	ck_assert_int_eq(cg_write(cg_hiers[0], "cpu.cfs_period_us", "100000"),
+	    0);
+	ck_assert_int_eq(cg_write(cg_hiers[0], "cpu.cfs_quota_us", "50000"),
+	    0);
+	ck_assert_int_eq(cg_write(cg_hiers[2], "memory.limit_in_bytes",
+	    "67108864"), 0);
+	(void)snprintf(pid, sizeof(pid), "%d", (int)spinner());
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(cg_write(cg_hiers[i], "cgroup.procs", pid), 0);
+
+	start(1000);
+	json_decref(node_report(NULL, 3000));
+	/* No path and no limits: found from the pid, read from cgroups. */
+	memset(&mp, 0, sizeof(mp));
+	(void)strlcpy(mp.instance, "quota-pod", sizeof(mp.instance));
+	mp.ncontainers = 1;
+	(void)strlcpy(mp.containers[0].id, cg_name,
+	    sizeof(mp.containers[0].id));
+	mp.containers[0].pid = spinner_pid;
+	sent = monotime_ms();
+	ck_assert_int_eq(harness_send(&h, IMSG_MET_POD, &mp, sizeof(mp)), 0);
+	ck_assert_ptr_nonnull(doc = pod_report("quota-pod", 2000));
+	at = monotime_ms();
+	ck_assert_msg(at - sent >= 90 && at - sent <= 400,
+	    "first pod report after %llums", (unsigned long long)(at - sent));
+	json_decref(doc);
+
+	/*
+	 * Each report agrees with the spinner's own CPU time; about 100 %
+	 * is judged on the windows where other load let it have its half
+	 * core.
+	 */
+	spin0 = proc_ticks(spinner_pid);
+	for (n = 0; n < 10 && judged < 3; n++) {
+		ck_assert_ptr_nonnull(doc = pod_report("quota-pod", 3000));
+		spin1 = proc_ticks(spinner_pid);
+		t1 = monotime_ms();
+		ck_assert_double_eq_tol(doc_num(doc, "cpu", "totalCpu"), 0.5,
+		    1e-9);
+		pct = doc_num(doc, "cpu", "currentUsage");
+		ck_assert_int_eq(json_integer_value(json_object_get(
+		    json_object_get(doc, "memory"), "totalMemory")), 67108864);
+		ck_assert(doc_num(doc, "memory", "freeMemory") > 0 &&
+		    doc_num(doc, "memory", "freeMemory") <= 67108864);
+		json_decref(doc);
+		cores = (double)(spin1 - spin0) / (double)sysconf(_SC_CLK_TCK) /
+		    ((double)(t1 - at) / 1000.0);
+		if (n > 0) {
+			ck_assert_msg(pct >= 200.0 * cores - 10.0 &&
+			    pct <= 200.0 * cores + 10.0, "pod usage %.2f, the "
+			    "spinner used %.2f cores", pct, cores);
+			if (cores >= 0.45) {
+				ck_assert_msg(pct >= 85.0, "pod usage %.2f, "
+				    "want 100 +- 15", pct);
+				judged++;
+			} else
+				fprintf(stderr, "pod_half_core_quota: spinner "
+				    "had %.2f cores, window not judged\n",
+				    cores);
+		}
+		spin0 = spin1;
+		at = t1;
+	}
+	ck_assert_msg(judged > 0, "the spinner never had its half core");
+
+	/* Removed: no more reports for it. */
+	ck_assert_int_eq(harness_send(&h, IMSG_MET_POD_DEL, "quota-pod",
+	    sizeof("quota-pod")), 0);
+	ck_assert_ptr_null(pod_report("quota-pod", 2500));
+	stop();
+}
+END_TEST
+
+/* The child must die on a message the parent could never send. */
+static void
+expect_death(uint32_t type, const void *data, size_t len)
+{
+	struct imsg	 imsg;
+	int		 r, status;
+
+	start(5000);
+	ck_assert_int_eq(harness_wait(&h, IMSG_CHILD_READY, &imsg, 3000), 1);
+	imsg_free(&imsg);
+	ck_assert_int_eq(harness_send(&h, type, data, len), 0);
+	while ((r = harness_recv(&h, &imsg, 3000)) == 1)
+		imsg_free(&imsg);
+	ck_assert_int_eq(r, -1);
+	status = harness_stop(&h);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+}
+
+START_TEST(bad_messages)
+{
+	struct met_pod	 mp;
+	char		 id[RIK_ID_MAX + 8];
+
+	memset(&mp, 0, sizeof(mp));
+	(void)strlcpy(mp.instance, "x", sizeof(mp.instance));
+	expect_death(IMSG_MET_POD, &mp, sizeof(mp) - 1);
+	mp.ncontainers = RIK_CONTAINERS_MAX + 1;
+	expect_death(IMSG_MET_POD, &mp, sizeof(mp));
+	expect_death(IMSG_MET_POD_DEL, "abc", 3);	/* no NUL */
+	memset(id, 'a', sizeof(id));
+	id[sizeof(id) - 1] = '\0';
+	expect_death(IMSG_MET_POD_DEL, id, sizeof(id));
+	expect_death(IMSG_VERBOSE, "", 1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("metrics_proc");
+	TCase	*tc;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_metrics_proc: not run: riklet -P "
+		    "metrics must start as root\n");
+		return EXIT_SUCCESS;
+	}
+	tc = tcase_create("process");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, resolution);
+	tcase_add_test(tc, node_one_core_busy);
+	tcase_add_test(tc, bad_messages);
+	suite_add_tcase(s, tc);
+
+	if (cg_mounts_read("", &cgm) == -1 || !cgm.cpu.present ||
+	    !cgm.cpuacct.present || !cgm.memory.present)
+		fprintf(stderr, "test_metrics_proc: pod test not run: this "
+		    "machine has no cgroup v1 cpu, cpuacct and memory "
+		    "hierarchies\n");
+	else {
+		cg_hiers[0] = &cgm.cpu;
+		cg_hiers[1] = &cgm.cpuacct;
+		cg_hiers[2] = &cgm.memory;
+		tc = tcase_create("cgroup");
+		tcase_set_timeout(tc, 60);
+		tcase_add_unchecked_fixture(tc, cgroup_setup, cgroup_teardown);
+		tcase_add_test(tc, pod_half_core_quota);
+		suite_add_tcase(s, tc);
+	}
+	return check_run(s);
+}

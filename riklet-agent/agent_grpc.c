@@ -1,0 +1,865 @@
+/*
+ * The connection to RIK's scheduler with the gRPC C core.
+ *
+ * gRPC's I/O only makes progress while some thread waits on its
+ * completion queue (the callback queue stalls until a 5 s backup poller),
+ * so one thread blocks in grpc_completion_queue_next and hands each
+ * completion to the event loop through an eventfd.  Every gRPC call is
+ * made on the main thread: the thread only moves (tag, ok) pairs.
+ *
+ * A session is one registration: the Register server stream that brings
+ * instructions, and the SendStatusUpdates client stream that carries
+ * statuses, one message in flight at a time.  When either ends the session
+ * is cancelled, and freed once all its batches have completed; then we
+ * back off (1 s doubling to 30 s, with jitter), ask the parent to resolve
+ * the scheduler again, and start over.  The scheduler being away is never
+ * a reason to exit.
+ */
+#include <sys/eventfd.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/log.h>
+#include <grpc/support/time.h>
+
+#include "agent.h"
+#include "log.h"
+#include "util.h"
+#include "worker.pb-c.h"
+
+#define BACKOFF_MIN_MS		1000
+#define BACKOFF_MAX_MS		30000
+#define CONNECT_TIMEOUT_MS	10000
+/* Pings every 10 s, 10 s to answer: a frozen scheduler is seen in 20 s. */
+#define KEEPALIVE_MS		10000
+#define KEEPALIVE_MAX_MS	(5 * 60 * 1000)
+#define KEEPALIVE_TIMEOUT_MS	10000
+/*
+ * A server with gRPC's default policy counts pings that come with no data
+ * as strikes: an idle stream gets a WorkerMetric this often, which the
+ * scheduler takes as a fresh node report.
+ */
+#define HEARTBEAT_MS		5000
+/*
+ * Register's headers say the scheduler took the registration, unless a
+ * status follows at once (a refusal is headers and status together).
+ * grpcio sends headers with the first message only: without headers, no
+ * status for a while after the request was sent means taken too.
+ */
+#define HEADERS_GRACE_MS	100
+#define REGISTER_GRACE_MS	1000
+#define CQ_EVENTS_MAX		256
+/*
+ * Larger than any definition we accept, so that an oversized one still
+ * arrives and is answered FAILED: gRPC refusing the message would end the
+ * Register stream, and the scheduler could send it again on every retry.
+ */
+#define RECV_MAX		(1024 * 1024)
+
+enum op_kind {
+	OP_REG_SEND,
+	OP_REG_HEADERS,
+	OP_REG_RECV,
+	OP_REG_STATUS,
+	OP_ST_START,
+	OP_ST_RECV,
+	OP_ST_STATUS,
+	OP_ST_SEND,
+	OP_WATCH,
+	OP_MAX
+};
+
+struct session;
+
+/* A batch's tag: which batch, of which session. */
+struct gop {
+	enum op_kind	 kind;
+	struct session	*s;
+};
+
+struct session {
+	grpc_call		*reg;
+	grpc_call		*st;
+	int			 pending;	/* batches not completed */
+	int			 dead;
+	int			 headers;	/* Register's headers came */
+	grpc_metadata_array	 reg_md, reg_trailers, st_md, st_trailers;
+	grpc_byte_buffer	*reg_req, *reg_msg, *st_msg, *st_out;
+	grpc_status_code	 reg_code, st_code;
+	grpc_slice		 reg_details, st_details;
+	struct gop		 ops[OP_MAX];
+};
+
+enum conn_state {
+	CONN_IDLE,		/* no target yet */
+	CONN_CONNECTING,	/* waiting for the channel to be ready */
+	CONN_REGISTERING,
+	CONN_REGISTERED,
+	CONN_BACKOFF
+};
+
+struct cq_event {
+	void		*tag;
+	int		 ok;
+};
+
+static void	*cq_thread(void *);
+static void	 cq_wakeup(int, short, void *);
+static void	 grpc_log(gpr_log_func_args *);
+static void	 arg_int(grpc_arg *, const char *, int);
+static void	 channel_open(void);
+static void	 sched_connect(void);
+static void	 watch(grpc_connectivity_state);
+static void	 watch_done(int);
+static void	 sched_fail(const char *);
+static void	 backoff_fire(int, short, void *);
+static void	 grace_fire(int, short, void *);
+static void	 heartbeat_fire(int, short, void *);
+static int	 batch(struct session *, grpc_call *, enum op_kind,
+		    grpc_op *, size_t);
+static int	 await_status(struct session *, grpc_call *, enum op_kind,
+		    grpc_metadata_array *, grpc_status_code *, grpc_slice *);
+static void	 session_start(void);
+static void	 session_end(struct session *);
+static void	 session_free(struct session *);
+static void	 op_done(struct gop *, int);
+static void	 registered(void);
+static void	 reg_recv(struct session *);
+static void	 reg_message(struct session *);
+static const char *call_status(grpc_status_code, grpc_slice, char *,
+		    size_t);
+static grpc_byte_buffer *pack_status(const struct status_entry *);
+static void	 scheduler_host(char *, size_t);
+
+static const struct riklet_conf	*conf;
+static struct event_base	*sched_base;
+static grpc_completion_queue	*cq;
+static pthread_t		 cq_tid;
+static pthread_mutex_t		 cq_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct cq_event		 cq_events[CQ_EVENTS_MAX];
+static size_t			 cq_nevents;
+static int			 cq_fd = -1;
+static struct event		*ev_cq, *ev_backoff, *ev_grace, *ev_heartbeat;
+
+static grpc_channel		*chan;
+static char			 target[AGENT_TARGET_MAX];
+static char			*pem[3];	/* CA, certificate, key */
+static struct gop		 watch_op = { OP_WATCH, NULL };
+static gpr_timespec		 connect_deadline;
+
+static enum conn_state		 state = CONN_IDLE;
+static struct session		*cur;
+static int			 send_inflight;
+static uint64_t			 last_send_ms;
+static uint32_t			 backoff_ms = BACKOFF_MIN_MS;
+static int			 outage_logged;
+static atomic_int		 grpc_quiet;
+static int			 keepalive_ms = KEEPALIVE_MS;
+
+void
+sched_init(struct event_base *base, const struct riklet_conf *c)
+{
+	sigset_t	 all, old;
+
+	conf = c;
+	sched_base = base;
+	gpr_set_log_function(grpc_log);
+	gpr_set_log_verbosity(log_getverbose() > 1 ? GPR_LOG_SEVERITY_INFO :
+	    GPR_LOG_SEVERITY_ERROR);
+	grpc_init();
+	if ((cq = grpc_completion_queue_create_for_next(NULL)) == NULL)
+		fatalx("%s: completion queue", __func__);
+	if ((cq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		fatal("%s: eventfd", __func__);
+	if ((ev_cq = event_new(base, cq_fd, EV_READ | EV_PERSIST, cq_wakeup,
+	    NULL)) == NULL || event_add(ev_cq, NULL) == -1 ||
+	    (ev_backoff = evtimer_new(base, backoff_fire, NULL)) == NULL ||
+	    (ev_grace = evtimer_new(base, grace_fire, NULL)) == NULL ||
+	    (ev_heartbeat = event_new(base, -1, EV_PERSIST, heartbeat_fire,
+	    NULL)) == NULL)
+		fatalx("%s: event", __func__);
+	/* Signals are the event loop's business, not the queue thread's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if ((errno = pthread_create(&cq_tid, NULL, cq_thread, NULL)) != 0)
+		fatal("%s: pthread_create", __func__);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * gRPC's own log lines, as ours: they say why a handshake failed.  Its
+ * errors are warnings once per outage, like ours (this runs on gRPC's
+ * threads, hence the atomic).
+ */
+static void
+grpc_log(gpr_log_func_args *a)
+{
+	if (a->severity == GPR_LOG_SEVERITY_ERROR && !atomic_load(&grpc_quiet))
+		log_warnx("grpc: %s", a->message);
+	else
+		log_debug("grpc: %s", a->message);
+}
+
+static void *
+cq_thread(void *arg)
+{
+	grpc_event	 ev;
+	uint64_t	 one = 1;
+	int		 wake;
+
+	(void)arg;
+	for (;;) {
+		ev = grpc_completion_queue_next(cq,
+		    gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+		if (ev.type == GRPC_QUEUE_SHUTDOWN)
+			break;
+		if (ev.type != GRPC_OP_COMPLETE)
+			continue;
+		pthread_mutex_lock(&cq_mtx);
+		/* Batches in flight are few and bounded: this cannot fill. */
+		if (cq_nevents == CQ_EVENTS_MAX)
+			fatalx("%s: completion backlog", __func__);
+		cq_events[cq_nevents].tag = ev.tag;
+		cq_events[cq_nevents].ok = ev.success;
+		wake = cq_nevents++ == 0;
+		pthread_mutex_unlock(&cq_mtx);
+		if (wake && write(cq_fd, &one, sizeof(one)) == -1 &&
+		    errno != EAGAIN)
+			fatal("%s: eventfd write", __func__);
+	}
+	return NULL;
+}
+
+static void
+cq_wakeup(int fd, short event, void *arg)
+{
+	struct cq_event	 evs[CQ_EVENTS_MAX];
+	uint64_t	 n;
+	size_t		 i, nevs;
+
+	(void)event;
+	(void)arg;
+	if (read(fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
+		fatal("%s: eventfd read", __func__);
+	pthread_mutex_lock(&cq_mtx);
+	nevs = cq_nevents;
+	memcpy(evs, cq_events, nevs * sizeof(evs[0]));
+	cq_nevents = 0;
+	pthread_mutex_unlock(&cq_mtx);
+	for (i = 0; i < nevs; i++) {
+		if (evs[i].tag == &watch_op)
+			watch_done(evs[i].ok);
+		else
+			op_done(evs[i].tag, evs[i].ok);
+	}
+}
+
+/* IMSG_TLS_*: which is 0 for the CA, 1 the certificate, 2 the key. */
+void
+sched_set_pem(uint32_t which, const char *s)
+{
+	if (which >= 3)
+		return;
+	if (pem[which] != NULL)
+		freezero(pem[which], strlen(pem[which]));
+	if ((pem[which] = strdup(s)) == NULL)
+		fatal("%s", __func__);
+}
+
+void
+sched_set_target(const char *t)
+{
+	if (strcmp(t, target) != 0) {
+		log_info("scheduler %s is at %s", conf->scheduler, t);
+		(void)strlcpy(target, t, sizeof(target));
+	}
+	if (state == CONN_IDLE)
+		sched_connect();
+}
+
+int
+sched_registered(void)
+{
+	return state == CONN_REGISTERED;
+}
+
+/* The host part of "host:port" or "[v6]:port", for TLS name checks. */
+static void
+scheduler_host(char *host, size_t size)
+{
+	const char	*s = conf->scheduler, *end;
+
+	if (*s == '[' && (end = strchr(s, ']')) != NULL)
+		s++;
+	else if ((end = strrchr(s, ':')) == NULL)
+		end = s + strlen(s);
+	(void)snprintf(host, size, "%.*s", (int)(end - s), s);
+}
+
+/* grpc_arg's key is not const, though gRPC never writes it. */
+static void
+arg_int(grpc_arg *a, const char *key, int value)
+{
+	a->type = GRPC_ARG_INTEGER;
+	a->key = (char *)(uintptr_t)key;
+	a->value.integer = value;
+}
+
+static void
+channel_open(void)
+{
+	grpc_channel_credentials	*creds;
+	grpc_ssl_pem_key_cert_pair	 pair;
+	grpc_channel_args		 args;
+	grpc_arg			 a[8];
+	char				 host[CONF_HOST_MAX];
+	size_t				 n = 0;
+
+	if (chan != NULL)
+		grpc_channel_destroy(chan);
+	arg_int(&a[n++], GRPC_ARG_KEEPALIVE_TIME_MS, keepalive_ms);
+	arg_int(&a[n++], GRPC_ARG_KEEPALIVE_TIMEOUT_MS, KEEPALIVE_TIMEOUT_MS);
+	/* Our backoff decides when to retry, not the channel's own. */
+	arg_int(&a[n++], GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+	    BACKOFF_MIN_MS);
+	arg_int(&a[n++], GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, BACKOFF_MAX_MS);
+	arg_int(&a[n++], GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, RECV_MAX);
+	arg_int(&a[n++], GRPC_ARG_ENABLE_RETRIES, 0);
+	if (conf->tls) {
+		scheduler_host(host, sizeof(host));
+		a[n].type = GRPC_ARG_STRING;
+		a[n].key = (char *)(uintptr_t)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG;
+		a[n++].value.string = host;
+		if (pem[0] == NULL)
+			log_warnx("tls: no CA from the parent; the scheduler's "
+			    "certificate cannot be checked in the chroot");
+		pair.cert_chain = pem[1];
+		pair.private_key = pem[2];
+		creds = grpc_ssl_credentials_create(pem[0],
+		    pem[1] != NULL && pem[2] != NULL ? &pair : NULL, NULL,
+		    NULL);
+	} else
+		creds = grpc_insecure_credentials_create();
+	args.num_args = n;
+	args.args = a;
+	if (creds == NULL ||
+	    (chan = grpc_channel_create(target, creds, &args)) == NULL)
+		fatalx("%s: cannot create a channel to %s", __func__, target);
+	grpc_channel_credentials_release(creds);
+	log_debug("channel to %s (%s, keepalive %d ms)", target,
+	    conf->tls ? "tls" : "insecure", keepalive_ms);
+}
+
+static void
+sched_connect(void)
+{
+	grpc_connectivity_state	 cs;
+
+	if (target[0] == '\0') {
+		state = CONN_IDLE;
+		return;
+	}
+	/*
+	 * A fresh channel for every attempt: its state then shows this
+	 * attempt's failure at once (a failed channel stays in
+	 * TRANSIENT_FAILURE while it retries on its own), and our backoff,
+	 * not the channel's, decides when to try again.
+	 */
+	channel_open();
+	state = CONN_CONNECTING;
+	agent_conn_state(AGENT_CONNECTING, backoff_ms, "connecting");
+	connect_deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+	    gpr_time_from_millis(CONNECT_TIMEOUT_MS, GPR_TIMESPAN));
+	cs = grpc_channel_check_connectivity_state(chan, 1);
+	if (cs == GRPC_CHANNEL_READY)
+		session_start();
+	else
+		watch(cs);
+}
+
+static void
+watch(grpc_connectivity_state cs)
+{
+	grpc_channel_watch_connectivity_state(chan, cs, connect_deadline, cq,
+	    &watch_op);
+}
+
+static void
+watch_done(int ok)
+{
+	grpc_connectivity_state	 cs;
+
+	if (state != CONN_CONNECTING)
+		return;
+	/* 1: an idle channel must be told to connect again. */
+	cs = grpc_channel_check_connectivity_state(chan, 1);
+	switch (cs) {
+	case GRPC_CHANNEL_READY:
+		session_start();
+		break;
+	case GRPC_CHANNEL_TRANSIENT_FAILURE:
+	case GRPC_CHANNEL_SHUTDOWN:
+		sched_fail(conf->tls ? "cannot connect (connection or TLS "
+		    "handshake failed)" : "cannot connect");
+		break;
+	default:
+		if (!ok)
+			sched_fail("connection timed out");
+		else
+			watch(cs);
+		break;
+	}
+}
+
+/* Every way a connection ends comes here, once per session. */
+static void
+sched_fail(const char *why)
+{
+	struct timeval	 tv;
+	uint32_t	 delay;
+
+	if (cur != NULL) {
+		session_end(cur);
+		cur = NULL;
+	}
+	evtimer_del(ev_grace);
+	event_del(ev_heartbeat);
+	send_inflight = 0;
+	queue_drop_samples();
+	if (!outage_logged) {
+		log_warnx("scheduler %s (%s): %s; retrying", conf->scheduler,
+		    target, why);
+		outage_logged = 1;
+		atomic_store(&grpc_quiet, 1);
+	} else
+		log_debug("scheduler %s: %s", conf->scheduler, why);
+	state = CONN_BACKOFF;
+	agent_conn_state(AGENT_DISCONNECTED, backoff_ms, why);
+	/* Addresses change: have the parent look again, once per step. */
+	agent_to_parent(IMSG_SCHED_RESOLVE, NULL, 0);
+	/* Full jitter on the upper half: no herd of workers in step. */
+	delay = backoff_ms / 2 + arc4random_uniform(backoff_ms / 2 + 1);
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	evtimer_add(ev_backoff, &tv);
+	backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+	    backoff_ms * 2;
+}
+
+static void
+backoff_fire(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (state == CONN_BACKOFF)
+		sched_connect();
+}
+
+static int
+batch(struct session *s, grpc_call *call, enum op_kind kind, grpc_op *ops,
+    size_t nops)
+{
+	grpc_call_error	 e;
+
+	s->ops[kind].kind = kind;
+	s->ops[kind].s = s;
+	if ((e = grpc_call_start_batch(call, ops, nops, &s->ops[kind],
+	    NULL)) != GRPC_CALL_OK) {
+		log_warnx("%s: batch %d: %s", __func__, kind,
+		    grpc_call_error_to_string(e));
+		return -1;
+	}
+	s->pending++;
+	return 0;
+}
+
+/* The batch that completes when the call ends, with its status. */
+static int
+await_status(struct session *s, grpc_call *call, enum op_kind kind,
+    grpc_metadata_array *trailers, grpc_status_code *code,
+    grpc_slice *details)
+{
+	grpc_op	 op;
+
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	op.data.recv_status_on_client.trailing_metadata = trailers;
+	op.data.recv_status_on_client.status = code;
+	op.data.recv_status_on_client.status_details = details;
+	return batch(s, call, kind, &op, 1);
+}
+
+static void
+session_start(void)
+{
+	struct session		*s;
+	Common__WorkerRegistration reg;
+	grpc_op			 ops[3];
+	grpc_slice		 sl;
+	gpr_timespec		 never = gpr_inf_future(GPR_CLOCK_REALTIME);
+	size_t			 len;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		fatal("%s", __func__);
+	grpc_metadata_array_init(&s->reg_md);
+	grpc_metadata_array_init(&s->reg_trailers);
+	grpc_metadata_array_init(&s->st_md);
+	grpc_metadata_array_init(&s->st_trailers);
+	s->reg_details = grpc_empty_slice();
+	s->st_details = grpc_empty_slice();
+	cur = s;
+	state = CONN_REGISTERING;
+
+	common__worker_registration__init(&reg);
+	reg.hostname = (char *)(uintptr_t)conf->hostname;
+	len = common__worker_registration__get_packed_size(&reg);
+	sl = grpc_slice_malloc(len);
+	common__worker_registration__pack(&reg, GRPC_SLICE_START_PTR(sl));
+	s->reg_req = grpc_raw_byte_buffer_create(&sl, 1);
+	grpc_slice_unref(sl);
+
+	/* Infinite deadlines: both streams live as long as the session. */
+	s->reg = grpc_channel_create_call(chan, NULL, GRPC_PROPAGATE_DEFAULTS,
+	    cq, grpc_slice_from_static_string("/worker.Worker/Register"),
+	    NULL, never, NULL);
+	s->st = grpc_channel_create_call(chan, NULL, GRPC_PROPAGATE_DEFAULTS,
+	    cq, grpc_slice_from_static_string(
+	    "/worker.Worker/SendStatusUpdates"), NULL, never, NULL);
+	if (s->reg == NULL || s->st == NULL)
+		fatalx("%s: cannot create calls", __func__);
+
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[0].flags = GRPC_INITIAL_METADATA_WAIT_FOR_READY;
+	ops[1].op = GRPC_OP_SEND_MESSAGE;
+	ops[1].data.send_message.send_message = s->reg_req;
+	ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+	if (batch(s, s->reg, OP_REG_SEND, ops, 3) == -1)
+		goto fail;
+	if (await_status(s, s->reg, OP_REG_STATUS, &s->reg_trailers,
+	    &s->reg_code, &s->reg_details) == -1)
+		goto fail;
+	/* Apart from the request: grpcio may hold headers back for long. */
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_RECV_INITIAL_METADATA;
+	ops[0].data.recv_initial_metadata.recv_initial_metadata = &s->reg_md;
+	if (batch(s, s->reg, OP_REG_HEADERS, ops, 1) == -1)
+		goto fail;
+	reg_recv(s);
+
+	/*
+	 * The status stream's end must be awaited from the start, or a dead
+	 * scheduler is never noticed on it.
+	 */
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[0].flags = GRPC_INITIAL_METADATA_WAIT_FOR_READY;
+	if (batch(s, s->st, OP_ST_START, ops, 1) == -1)
+		goto fail;
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_RECV_INITIAL_METADATA;
+	ops[0].data.recv_initial_metadata.recv_initial_metadata = &s->st_md;
+	ops[1].op = GRPC_OP_RECV_MESSAGE;
+	ops[1].data.recv_message.recv_message = &s->st_msg;
+	if (batch(s, s->st, OP_ST_RECV, ops, 2) == -1)
+		goto fail;
+	if (await_status(s, s->st, OP_ST_STATUS, &s->st_trailers,
+	    &s->st_code, &s->st_details) == -1)
+		goto fail;
+	log_debug("registering as %s", conf->hostname);
+	return;
+ fail:
+	sched_fail("cannot start the calls");
+}
+
+static void
+reg_recv(struct session *s)
+{
+	grpc_op	 op;
+
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_MESSAGE;
+	op.data.recv_message.recv_message = &s->reg_msg;
+	if (batch(s, s->reg, OP_REG_RECV, &op, 1) == -1)
+		sched_fail("cannot read the instruction stream");
+}
+
+static void
+session_end(struct session *s)
+{
+	s->dead = 1;
+	grpc_call_cancel(s->reg, NULL);
+	grpc_call_cancel(s->st, NULL);
+	if (s->pending == 0)
+		session_free(s);
+}
+
+static void
+session_free(struct session *s)
+{
+	grpc_call_unref(s->reg);
+	grpc_call_unref(s->st);
+	grpc_metadata_array_destroy(&s->reg_md);
+	grpc_metadata_array_destroy(&s->reg_trailers);
+	grpc_metadata_array_destroy(&s->st_md);
+	grpc_metadata_array_destroy(&s->st_trailers);
+	if (s->reg_req != NULL)
+		grpc_byte_buffer_destroy(s->reg_req);
+	if (s->reg_msg != NULL)
+		grpc_byte_buffer_destroy(s->reg_msg);
+	if (s->st_msg != NULL)
+		grpc_byte_buffer_destroy(s->st_msg);
+	if (s->st_out != NULL)
+		grpc_byte_buffer_destroy(s->st_out);
+	grpc_slice_unref(s->reg_details);
+	grpc_slice_unref(s->st_details);
+	free(s);
+}
+
+static const char *
+call_status(grpc_status_code code, grpc_slice details, char *buf,
+    size_t size)
+{
+	size_t	 len = GRPC_SLICE_LENGTH(details);
+
+	if (len > 200)
+		len = 200;
+	(void)snprintf(buf, size, "status %d%s%.*s", (int)code,
+	    len ? ": " : "", (int)len,
+	    (const char *)GRPC_SLICE_START_PTR(details));
+	return buf;
+}
+
+static void
+op_done(struct gop *g, int ok)
+{
+	struct session	*s = g->s;
+	struct timeval	 grace = { REGISTER_GRACE_MS / 1000,
+			    (REGISTER_GRACE_MS % 1000) * 1000 };
+	struct timeval	 hgrace = { 0, HEADERS_GRACE_MS * 1000 };
+	char		 why[RIK_MESSAGE_MAX];
+
+	s->pending--;
+	if (s->dead) {
+		if (s->pending == 0)
+			session_free(s);
+		return;
+	}
+	switch (g->kind) {
+	case OP_REG_SEND:
+		if (!ok)
+			sched_fail("cannot send the registration");
+		else if (!s->headers)
+			evtimer_add(ev_grace, &grace);
+		break;
+	case OP_REG_HEADERS:
+		if (ok && state == CONN_REGISTERING) {
+			s->headers = 1;
+			evtimer_add(ev_grace, &hgrace);
+		}
+		break;
+	case OP_REG_RECV:
+		/* No message: the stream ended, its status says why. */
+		if (ok && s->reg_msg != NULL) {
+			if (state == CONN_REGISTERING)
+				registered();
+			reg_message(s);
+			if (!s->dead)
+				reg_recv(s);
+		}
+		break;
+	case OP_REG_STATUS:
+		call_status(s->reg_code, s->reg_details, why, sizeof(why));
+		if (s->reg_code == GRPC_STATUS_FAILED_PRECONDITION)
+			log_warnx("scheduler refused to register hostname "
+			    "\"%s\": %s", conf->hostname, why);
+		else if (s->reg_code == GRPC_STATUS_ALREADY_EXISTS)
+			log_warnx("scheduler says hostname \"%s\" is already "
+			    "registered: %s", conf->hostname, why);
+		sched_fail(why);
+		break;
+	case OP_ST_STATUS:
+		call_status(s->st_code, s->st_details, why, sizeof(why));
+		if (strstr(why, "too_many_pings") != NULL &&
+		    keepalive_ms < KEEPALIVE_MAX_MS) {
+			/* What other gRPC clients do: ping less. */
+			keepalive_ms *= 2;
+			log_info("scheduler wants fewer pings: keepalive "
+			    "now %d ms", keepalive_ms);
+		}
+		sched_fail(why);
+		break;
+	case OP_ST_SEND:
+		grpc_byte_buffer_destroy(s->st_out);
+		s->st_out = NULL;
+		send_inflight = 0;
+		/* A failed send ends the call: its status follows. */
+		if (ok)
+			sched_kick();
+		break;
+	case OP_ST_START:
+	case OP_ST_RECV:
+	case OP_WATCH:
+	case OP_MAX:
+		break;
+	}
+}
+
+static void
+grace_fire(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (state == CONN_REGISTERING)
+		registered();
+}
+
+static void
+registered(void)
+{
+	struct timeval	 tv = { HEARTBEAT_MS / 1000, 0 };
+
+	evtimer_del(ev_grace);
+	state = CONN_REGISTERED;
+	backoff_ms = BACKOFF_MIN_MS;
+	outage_logged = 0;
+	atomic_store(&grpc_quiet, 0);
+	log_info("registered with scheduler %s as %s", conf->scheduler,
+	    conf->hostname);
+	/* RIK marks a worker Ready only on a WorkerMetric RUNNING. */
+	if (queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
+	    agent_node_metrics()) == -1)
+		fatalx("%s: cannot queue", __func__);
+	/* Before the state changes that waited for the connection. */
+	queue_last_to_head();
+	last_send_ms = monotime_ms();
+	event_add(ev_heartbeat, &tv);
+	sched_kick();
+	agent_conn_state(AGENT_REGISTERED, 0, "registered");
+}
+
+static void
+heartbeat_fire(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (state != CONN_REGISTERED || queue_length() > 0 ||
+	    monotime_ms() - last_send_ms < HEARTBEAT_MS)
+		return;
+	if (queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
+	    agent_node_metrics()) == 0)
+		sched_kick();
+}
+
+/* One InstanceScheduling: decode it, bounded, and hand it on. */
+static void
+reg_message(struct session *s)
+{
+	grpc_byte_buffer_reader		 rd;
+	grpc_slice			 sl;
+	Worker__InstanceScheduling	*is;
+
+	if (!grpc_byte_buffer_reader_init(&rd, s->reg_msg)) {
+		log_warnx("scheduler: unreadable instruction");
+		goto done;
+	}
+	sl = grpc_byte_buffer_reader_readall(&rd);
+	grpc_byte_buffer_reader_destroy(&rd);
+	if (GRPC_SLICE_LENGTH(sl) > RECV_MAX)
+		log_warnx("scheduler: instruction of %zu bytes refused",
+		    GRPC_SLICE_LENGTH(sl));
+	else if ((is = worker__instance_scheduling__unpack(NULL,
+	    GRPC_SLICE_LENGTH(sl), GRPC_SLICE_START_PTR(sl))) == NULL)
+		log_warnx("scheduler: undecodable instruction of %zu bytes",
+		    GRPC_SLICE_LENGTH(sl));
+	else {
+		agent_instruction(is->instance_id, is->definition,
+		    strlen(is->definition), (int)is->action);
+		worker__instance_scheduling__free_unpacked(is, NULL);
+	}
+	grpc_slice_unref(sl);
+ done:
+	grpc_byte_buffer_destroy(s->reg_msg);
+	s->reg_msg = NULL;
+}
+
+static grpc_byte_buffer *
+pack_status(const struct status_entry *e)
+{
+	Common__WorkerStatus	 ws;
+	Common__WorkerMetric	 wm;
+	Common__InstanceMetric	 im;
+	grpc_byte_buffer	*bb;
+	grpc_slice		 sl;
+
+	common__worker_status__init(&ws);
+	ws.identifier = (char *)(uintptr_t)conf->hostname;
+	if (e->kind == STATUS_WORKER) {
+		common__worker_metric__init(&wm);
+		wm.status = (Common__ResourceStatus)e->status;
+		wm.metrics = (char *)(uintptr_t)e->metrics;
+		ws.status_case = COMMON__WORKER_STATUS__STATUS_WORKER;
+		ws.worker = &wm;
+	} else {
+		common__instance_metric__init(&im);
+		im.status = (Common__ResourceStatus)e->status;
+		im.metrics = (char *)(uintptr_t)e->metrics;
+		im.instance_id = (char *)(uintptr_t)e->instance;
+		ws.status_case = COMMON__WORKER_STATUS__STATUS_INSTANCE;
+		ws.instance = &im;
+	}
+	sl = grpc_slice_malloc(common__worker_status__get_packed_size(&ws));
+	common__worker_status__pack(&ws, GRPC_SLICE_START_PTR(sl));
+	bb = grpc_raw_byte_buffer_create(&sl, 1);
+	grpc_slice_unref(sl);
+	return bb;
+}
+
+/* Sends the next queued status unless one is in flight. */
+void
+sched_kick(void)
+{
+	struct status_entry	*e;
+	grpc_op			 op;
+
+	if (state != CONN_REGISTERED || send_inflight || cur == NULL ||
+	    (e = queue_first()) == NULL)
+		return;
+	cur->st_out = pack_status(e);
+	log_debug("send %s %s%s%s", e->kind == STATUS_WORKER ? "worker" :
+	    "instance", rik_status_name(e->status), e->instance[0] ? " " : "",
+	    e->instance);
+	queue_remove(e);
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_SEND_MESSAGE;
+	op.data.send_message.send_message = cur->st_out;
+	if (batch(cur, cur->st, OP_ST_SEND, &op, 1) == -1) {
+		sched_fail("cannot send a status");
+		return;
+	}
+	send_inflight = 1;
+	last_send_ms = monotime_ms();
+}
+
+/* The scheduler does not read what we send: start afresh. */
+void
+sched_overflow(void)
+{
+	if (state == CONN_REGISTERED)
+		sched_fail("status queue full, the scheduler is not reading");
+}

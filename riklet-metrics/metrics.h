@@ -1,0 +1,199 @@
+/*
+ * riklet-metrics: what the metrics process's files share.  Every reader
+ * takes the root prefix in struct metrics ("" on a real node) so the unit
+ * tests can feed it recorded /proc and /sys trees.
+ */
+#ifndef RIKLET_METRICS_H
+#define RIKLET_METRICS_H
+
+#include <sys/types.h>
+#include <sys/tree.h>
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "riklet_msg.h"
+
+#define MET_PODS_MAX		4096
+#define MET_DISKS_MAX		64
+#define MET_DISK_NAME_MAX	256
+#define MET_INITIAL_MS		200	/* first sample after start or add */
+#define MET_INITIAL_MIN_MS	100	/* shortest window worth a report */
+#define MET_LIMITS_EVERY	10	/* ticks between reads of the limits */
+
+/* The cpu line of /proc/stat, in clock ticks, and the online CPUs. */
+struct cpu_sample {
+	uint64_t	 busy;
+	uint64_t	 total;
+	unsigned int	 ncpu;
+};
+
+struct mem_sample {
+	uint64_t	 total;		/* MemTotal, bytes */
+	uint64_t	 avail;		/* MemAvailable, bytes */
+};
+
+struct disk_usage {
+	char		 name[MET_DISK_NAME_MAX];
+	uint64_t	 total;
+	uint64_t	 used;
+	uint64_t	 avail;		/* what an unprivileged user can use */
+};
+
+struct disk_sample {
+	size_t			 ndisks;
+	struct disk_usage	 disks[MET_DISKS_MAX];
+};
+
+/* One line of mountinfo, split in place. */
+struct mnt_entry {
+	unsigned int	 major;
+	unsigned int	 minor;
+	char		*root;
+	char		*point;
+	char		*fstype;
+	char		*source;
+	char		*superopts;
+};
+
+/* A figure ready for JSON: totals, free amounts and percentages. */
+struct node_figures {
+	unsigned int		 ncpu;
+	double			 cpu_pct;
+	struct mem_sample	 mem;
+	const struct disk_sample *disks;
+};
+
+struct pod_figures {
+	double		 total_cpu;	/* cores */
+	double		 cpu_pct;	/* of total_cpu */
+	uint64_t	 mem_total;
+	uint64_t	 mem_used;
+};
+
+/* Where a cgroup v1 hierarchy or the v2 tree is mounted. */
+struct cg_hier {
+	char		 mnt[PATH_MAX];	/* root prefix included */
+	char		 root[PATH_MAX];	/* the mount's root in the tree */
+	int		 present;
+};
+
+struct cg_mounts {
+	struct cg_hier	 cpu;
+	struct cg_hier	 cpuacct;
+	struct cg_hier	 memory;
+	struct cg_hier	 unified;
+};
+
+enum cg_version {
+	CG_NONE,
+	CG_V1,
+	CG_V2
+};
+
+/* The directories of one container's cgroups, per role. */
+struct cg_dirs {
+	char		*acct;		/* CPU time used */
+	char		*cpu;		/* CPU limit */
+	char		*mem;		/* memory used and limit */
+	enum cg_version	 acct_v, cpu_v, mem_v;
+};
+
+struct cg_usage {
+	uint64_t	 cpu_ns;
+	uint64_t	 mem_bytes;
+};
+
+/* A limit of 0 means none; known is 0 when it could not be read. */
+struct cg_limits {
+	double		 cpu;		/* cores */
+	uint64_t	 mem;		/* bytes */
+	int		 cpu_known;
+	int		 mem_known;
+};
+
+struct met_ctr {
+	char		 id[RIK_CONTAINER_ID_MAX];
+	pid_t		 pid;
+	char		 cgroup[RIK_CGROUP_MAX];
+	struct cg_dirs	 dirs;
+	int		 resolved;
+	uint64_t	 prev_ns;	/* cumulative CPU time at last sample */
+	int		 have_prev;
+	struct cg_limits limits;
+};
+
+struct mpod {
+	RB_ENTRY(mpod)	 entry;
+	char		 instance[RIK_ID_MAX];
+	double		 cpu_limit;	/* from the parent, 0: none */
+	uint64_t	 mem_limit;
+	uint64_t	 prev_ns;	/* monotonic time of the last sample */
+	uint64_t	 added_ns;
+	unsigned int	 ticks;		/* samples since limits were read */
+	int		 fresh;		/* waiting for its initial sample */
+	size_t		 nctrs;
+	struct met_ctr	 ctrs[];
+};
+
+RB_HEAD(mpod_tree, mpod);
+RB_PROTOTYPE(mpod_tree, mpod, entry, mpod_cmp)
+
+struct metrics {
+	const char		*root;
+	struct cg_mounts	 mounts;
+	struct mpod_tree		 pods;
+	size_t			 npods;
+	struct cpu_sample	 cpu_prev;
+	int			 cpu_have_prev;
+	struct mem_sample	 mem;	/* last node reading, for pods */
+	struct disk_sample	 disks;
+};
+
+/* metrics_file.c */
+int	 met_read_file(const char *, char *, size_t);
+int	 met_read_head(const char *, char *, size_t);
+int	 met_path(char *, size_t, const char *, const char *);
+int	 met_read_path(const char *, const char *, char *, size_t);
+int	 met_parse_u64(const char *, uint64_t *, const char **);
+int	 met_read_u64(const char *, const char *, uint64_t *);
+
+/* metrics_mountinfo.c */
+char	*met_mountinfo_read(const char *);
+int	 met_mountinfo_next(char **, struct mnt_entry *);
+int	 met_optlist_has(const char *, const char *);
+
+/* metrics_node.c */
+int	 node_read_cpu(const char *, struct cpu_sample *);
+int	 node_read_mem(const char *, struct mem_sample *);
+int	 node_read_disks(const char *, struct disk_sample *);
+int	 node_cpu_pct(const struct cpu_sample *, const struct cpu_sample *,
+	    double *);
+char	*node_sample(struct metrics *);
+
+/* metrics_cgroup.c */
+int	 cg_mounts_read(const char *, struct cg_mounts *);
+int	 cg_discover(const char *, const struct cg_mounts *, pid_t,
+	    const char *, const char *, struct cg_dirs *);
+void	 cg_dirs_free(struct cg_dirs *);
+int	 cg_read_usage(const struct cg_dirs *, struct cg_usage *);
+void	 cg_read_limits(const struct cg_dirs *, struct cg_limits *);
+
+/* metrics_pod.c */
+void	 metrics_init(struct metrics *, const char *);
+void	 metrics_clear(struct metrics *);
+int	 mpod_check(const struct met_pod *);
+struct mpod *mpod_add(struct metrics *, const struct met_pod *, uint64_t);
+int	 mpod_del(struct metrics *, const char *);
+struct mpod *mpod_find(struct metrics *, const char *);
+char	*mpod_sample(struct metrics *, struct mpod *, uint64_t);
+size_t	 mpods_sample(struct metrics *, uint64_t, int,
+	    void (*)(const struct mpod *, const char *));
+
+/* metrics_json.c */
+double	 met_round2(double);
+char	*met_json_node(const struct node_figures *);
+char	*met_json_pod(const struct pod_figures *);
+
+#endif
