@@ -6,56 +6,28 @@
 # follows new output until interrupted, errors for unknown pods and
 # containers, bad requests on the socket, the bound on requests freed by
 # clients that go away, and a follow ended by the runtime's death.
-#
-# The pod is made with the engine API and riklet's labels and adopted
-# from the engine's listing (as after a restart): the logs path does not depend on
-# how the pod came, and no scheduler is needed.
 . "$(dirname "$0")/lib.sh"
 need_root
 ensure_user
+[ -f "$REGRESS_DIR/peer/scheduler.py" ] || skip "needs regress/peer (the scheduler peer)"
 CTL=${RIKLETCTL:-$(dirname "$RIKLET")/rikletctl}
 [ -x "$CTL" ] || fail "no rikletctl at $CTL"
 engine_up
-PEER_PORT=$(free_port)	# nobody listens: riklet runs unregistered
+peer_up
 NODE=t-logs-$$
 riklet_conf "$NODE"
 SOCK=$T/riklet.sock
-
-# make_ctr INSTANCE NAME INDEX COUNT SCRIPT: a running container of a pod.
-make_ctr() {
-	_body=$($PY - "$NODE" "$@" <<'PY'
-import json, sys
-node, inst, name, idx, count, script = sys.argv[1:7]
-d = {"api_version": "v0", "kind": "pods", "name": inst, "spec": {}}
-print(json.dumps({"Image": "riklet/busybox:latest",
-    "Cmd": ["/bin/sh", "-c", script],
-    "Labels": {"riklet.managed": "true", "riklet.node": node,
-               "riklet.instance": inst, "riklet.container": name,
-               "riklet.pod": inst, "riklet.restart": "Never",
-               "riklet.index": idx, "riklet.count": count,
-               "riklet.definition": json.dumps(d)}}))
-PY
-)
-	curl -s --unix-socket "$DOCKER_SOCK" -H 'Content-Type: application/json' \
-	    -d "$_body" -X POST "http://docker/containers/create?name=rik-$1-$2" \
-	    >/dev/null || fail "create $1/$2"
-	docker_api POST "/containers/rik-$1-$2/start" >/dev/null
-}
-
-# stdout: out 1, a 20000-byte line, out 2; stderr: err 1, then late.
-make_ctr lg1 app 0 3 'echo out 1; echo err 1 >&2; sleep 1; head -c 20000 /dev/zero | tr "\0" x; echo; echo out 2; sleep 1; echo late >&2; exec sleep 100000'
-make_ctr lg1 side 1 3 'echo side; exec sleep 100000'
-make_ctr lg1 tick 2 3 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 1; done'
-# Adopted from the engine's listing when the runtime starts.
 start_riklet "$T/riklet.conf" -v
-running() {
-	"$CTL" -s "$SOCK" -j show pod lg1 2>/dev/null |
-	    $PY -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if [c["state"] for c in j["pod"]["containers"]] == ["running"]*3 else 1)'
-}
-wait_for 30 running || fail "pod lg1 not adopted: $("$CTL" -s "$SOCK" show pod lg1 2>&1)"
+
+# app's stdout: out 1, a 20000-byte line, out 2; its stderr: err 1, late.
+peer_send lg1 CREATE "$(pod_def lg1 \
+    'app=echo out 1; echo err 1 >&2; sleep 1; head -c 20000 /dev/zero | tr "\0" x; echo; echo out 2; sleep 1; echo late >&2; exec sleep 100000' \
+    'side=echo side; exec sleep 100000' \
+    'tick=i=0; while :; do i=$((i+1)); echo tick $i; sleep 1; done')"
+wait_status lg1 RUNNING 30 || fail "pod lg1 not RUNNING"
 wait_for 10 sh -c "docker_api() { curl -s --unix-socket '$DOCKER_SOCK' \"http://docker\$1\"; }; docker_api '/containers/rik-lg1-app/logs?stderr=1' | grep -q late" ||
     fail "the container did not print late"
-ok "pod lg1 adopted, 3 containers running"
+ok "pod lg1 RUNNING, 3 containers"
 
 # --- the whole output, streams apart; the first container by default
 { echo "out 1"; head -c 20000 /dev/zero | tr '\0' x; echo; echo "out 2"; } >"$T/want"
