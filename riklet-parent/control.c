@@ -76,8 +76,7 @@ static void	set_verbose(uint32_t, int32_t);
 static void	pod_to_ctl(const struct pod *, struct ctl_pod *, uint64_t);
 static void	logs_request(struct child *, uint32_t, struct imsg *);
 static void	logs_client(struct child *, uint32_t, struct imsg *);
-static struct logs_relay *logs_by_peer(uint32_t);
-static struct logs_relay *logs_by_reqid(uint32_t);
+static struct logs_relay *logs_find(uint32_t, int);
 static void	logs_forget(struct logs_relay *);
 static const struct pod_ctr *logs_container(const struct pod *,
 		    const char *, char *, size_t);
@@ -580,24 +579,14 @@ set_verbose(uint32_t peer, int32_t v)
 	(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
 }
 
+/* The relay of a control connection (by_peer) or of a runtime request. */
 static struct logs_relay *
-logs_by_peer(uint32_t peer)
+logs_find(uint32_t id, int by_peer)
 {
 	struct logs_relay	*lr;
 
 	TAILQ_FOREACH(lr, &relays, entry)
-		if (lr->peer == peer)
-			return lr;
-	return NULL;
-}
-
-static struct logs_relay *
-logs_by_reqid(uint32_t reqid)
-{
-	struct logs_relay	*lr;
-
-	TAILQ_FOREACH(lr, &relays, entry)
-		if (lr->reqid == reqid)
+		if ((by_peer ? lr->peer : lr->reqid) == id)
 			return lr;
 	return NULL;
 }
@@ -665,7 +654,7 @@ logs_request(struct child *c, uint32_t peer, struct imsg *imsg)
 		child_violation(c, "CTL_LOGS: bad contents");
 		return;
 	}
-	if (logs_by_peer(peer) != NULL) {
+	if (logs_find(peer, 1) != NULL) {
 		child_violation(c, "CTL_LOGS: connection %u asks twice", peer);
 		return;
 	}
@@ -697,7 +686,7 @@ logs_request(struct child *c, uint32_t peer, struct imsg *imsg)
 	/* Never 0, never one still open. */
 	do {
 		lr->reqid = relay_next++;
-	} while (lr->reqid == 0 || logs_by_reqid(lr->reqid) != NULL);
+	} while (lr->reqid == 0 || logs_find(lr->reqid, 0) != NULL);
 	lr->peer = peer;
 	(void)strlcpy(lr->instance, p->instance, sizeof(lr->instance));
 	(void)strlcpy(lr->container, pc->name, sizeof(lr->container));
@@ -745,7 +734,7 @@ logs_client(struct child *c, uint32_t peer, struct imsg *imsg)
 		return;
 	}
 	/* Ended meanwhile: nothing left to tell. */
-	if ((lr = logs_by_peer(peer)) == NULL)
+	if ((lr = logs_find(peer, 1)) == NULL)
 		return;
 	if (imsg->hdr.type == IMSG_CTL_LOGS_ACK) {
 		a.reqid = lr->reqid;
@@ -782,7 +771,7 @@ control_logs_runtime(struct child *c, struct imsg *imsg)
 			return;
 		}
 		/* Cancelled while it was on its way. */
-		if ((lr = logs_by_reqid(d.reqid)) == NULL)
+		if ((lr = logs_find(d.reqid, 0)) == NULL)
 			return;
 		d.reqid = lr->peer;
 		iov[0].iov_base = &d;
@@ -802,7 +791,7 @@ control_logs_runtime(struct child *c, struct imsg *imsg)
 		child_violation(c, "RT_LOGS_END: bad contents");
 		return;
 	}
-	if ((lr = logs_by_reqid(e.reqid)) == NULL)
+	if ((lr = logs_find(e.reqid, 0)) == NULL)
 		return;
 	if (!e.ok)
 		log_warnx("pod %s: logs of %s: %s", lr->instance,
