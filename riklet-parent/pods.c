@@ -719,18 +719,17 @@ disconnect_cb(int fd, short event, void *arg)
 			pod_start_destroy(p);
 }
 
-/* Image pull progress, for the log and rikletctl. */
+/*
+ * Image pull progress, every second, for rikletctl.  The runtime logs the
+ * pull's start, its progress every five seconds and its end with size
+ * and duration; here it is detail.
+ */
 void
 pods_pull(const struct rt_pull *pl)
 {
-	struct pod	*p;
-
-	if ((p = pod_find(pl->instance)) == NULL)
+	if (pod_find(pl->instance) == NULL)
 		return;
-	if (pl->finished)
-		log_info("pod %s: pulled %s (%lld bytes)", p->instance,
-		    pl->image, (long long)pl->done);
-	else
-		log_info("pod %s: pulling %s: %lld of %lld bytes", p->instance,
-		    pl->image, (long long)pl->done, (long long)pl->total);
+	log_debug("pod %s: %s %s: %lld of %lld bytes", pl->instance,
+	    pl->finished ? "pull of" : "pulling", pl->image,
+	    (long long)pl->done, (long long)pl->total);
 }
