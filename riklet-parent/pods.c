@@ -5,6 +5,7 @@
  * engine's labels are the durable record: a listing from the runtime
  * rebuilds this table after any restart.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -614,14 +615,15 @@ pod_metrics_update(struct pod *p)
 	for (i = 0; i < p->ncontainers; i++) {
 		struct pod_ctr *c = &p->containers[i];
 
-		if (c->nano_cpus > 0)
-			nano += c->nano_cpus;
-		else
+		/* Sums saturate: the engine's figures are not ours to trust. */
+		if (c->nano_cpus <= 0)
 			cpu_all = 0;
-		if (c->memory_limit > 0)
-			mem += c->memory_limit;
-		else
+		else if (__builtin_add_overflow(nano, c->nano_cpus, &nano))
+			nano = INT64_MAX;
+		if (c->memory_limit <= 0)
 			mem_all = 0;
+		else if (__builtin_add_overflow(mem, c->memory_limit, &mem))
+			mem = INT64_MAX;
 		/* Only what runs can be measured. */
 		if (c->id[0] == '\0' || c->state != CONTAINER_RUNNING)
 			continue;
