@@ -112,6 +112,22 @@ enum imsg_type {
 	IMSG_CTL_ERROR,		/* parent -> control: message, NUL-terminated */
 	IMSG_CTL_END,		/* parent -> control: empty, the answer is whole */
 
+	/*
+	 * rikletctl logs: control -> parent -> runtime and back.  On the
+	 * control side reqid is the connection (and equals peerid); on the
+	 * runtime side it is the parent's request number.
+	 */
+	IMSG_CTL_LOGS,		/* control -> parent: struct ctl_logs */
+	IMSG_CTL_LOGS_ACK,	/* control -> parent: struct logs_ack */
+	IMSG_CTL_LOGS_CANCEL,	/* control -> parent: uint32_t reqid */
+	IMSG_CTL_LOGS_DATA,	/* parent -> control: struct logs_data + bytes */
+	IMSG_CTL_LOGS_END,	/* parent -> control: struct logs_end */
+	IMSG_RT_LOGS,		/* parent -> runtime: struct rt_logs */
+	IMSG_RT_LOGS_ACK,	/* parent -> runtime: struct logs_ack */
+	IMSG_RT_LOGS_CANCEL,	/* parent -> runtime: uint32_t reqid */
+	IMSG_RT_LOGS_DATA,	/* runtime -> parent: struct logs_data + bytes */
+	IMSG_RT_LOGS_END,	/* runtime -> parent: struct logs_end */
+
 	IMSG_MAX
 };
 
@@ -296,6 +312,57 @@ struct ctl_metrics {
 	char		 instance[RIK_ID_MAX];	/* "": the node */
 	uint64_t	 age_ms;
 	/* followed by the metrics JSON, NUL-terminated */
+};
+
+/*
+ * A container's output, as rikletctl logs asks for it.  The runtime has
+ * at most LOGS_UNACKED_MAX bytes of a request on their way to the client
+ * at once; the client's side acknowledges what it has written out.
+ */
+#define LOGS_CHUNK_MAX		(16 * 1024)	/* bytes in one LOGS_DATA */
+#define LOGS_UNACKED_MAX	(256 * 1024)
+#define LOGS_TAIL_MAX		10000	/* lines */
+#define LOGS_TAIL_ALL		(-1)
+#define LOGS_REQUESTS_MAX	8	/* at once, for the whole node */
+
+enum logs_stream {
+	LOGS_STDOUT = 1,
+	LOGS_STDERR = 2
+};
+
+/* IMSG_CTL_LOGS */
+struct ctl_logs {
+	char		 instance[RIK_ID_MAX];
+	char		 container[RIK_NAME_MAX];	/* "": the first */
+	int32_t		 tail;		/* lines, or LOGS_TAIL_ALL */
+	uint32_t	 follow;
+};
+
+/* IMSG_RT_LOGS */
+struct rt_logs {
+	uint32_t	 reqid;
+	char		 id[RIK_CONTAINER_ID_MAX];
+	int32_t		 tail;
+	uint32_t	 follow;
+};
+
+/* IMSG_*_LOGS_DATA, followed by 1 to LOGS_CHUNK_MAX bytes of output */
+struct logs_data {
+	uint32_t	 reqid;
+	uint32_t	 stream;	/* enum logs_stream */
+};
+
+/* IMSG_*_LOGS_END: the output is whole (ok) or broke off (message). */
+struct logs_end {
+	uint32_t	 reqid;
+	uint32_t	 ok;
+	char		 message[RIK_MESSAGE_MAX];
+};
+
+/* IMSG_*_LOGS_ACK: so many more bytes are out of the way. */
+struct logs_ack {
+	uint32_t	 reqid;
+	uint32_t	 bytes;
 };
 
 const char	*imsg_type_name(uint32_t);

@@ -88,7 +88,7 @@ start() {
 	nohup /usr/sbin/dockerd --data-root "$D/data" --exec-root "$D/x" \
 	    --pidfile "$PIDFILE" --host "unix://$SOCK" --bridge=none \
 	    --iptables=false --ip-masq=false --ip-forward=false \
-	    </dev/null >"$D/dockerd.log" 2>&1 &
+	    </dev/null >"$D/dockerd.log" 2>&1 9>&- &
 	i=0
 	while ! ping; do
 		if [ $i -ge 300 ]; then

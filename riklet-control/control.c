@@ -5,6 +5,12 @@
  * reads one request line from each, asks the parent by imsg and writes
  * back one line of JSON.  Untrusted bytes from a client never reach a
  * process that runs as root.
+ *
+ * "logs" streams instead: a JSON line per piece of output as the parent
+ * relays it from the runtime, then {"end":true} (or {"error":...}).  What
+ * has been written out to the client is acknowledged to the parent, which
+ * keeps the runtime from running more than LOGS_UNACKED_MAX ahead; a
+ * client that closes its side is gone, and its request is cancelled.
  */
 #include <sys/socket.h>
 #include <sys/queue.h>
@@ -43,6 +49,10 @@ struct ctl_conn {
 	json_t			*list;		/* where items are appended */
 	size_t			 nitems;
 	uid_t			 uid;
+	int			 logs;		/* the parent has our request */
+	size_t			 unacked;	/* output bytes not yet acked */
+	char			 carry[2][4];	/* a character's first bytes */
+	size_t			 ncarry[2];
 };
 
 __dead void	control_main(int, char **);
@@ -63,6 +73,10 @@ static void	conn_close(struct ctl_conn *);
 static struct ctl_conn *conn_find(uint32_t);
 static void	conn_parent_msg(struct ctl_conn *, struct imsg *);
 static int	conn_add_item(struct ctl_conn *, json_t *, json_t *);
+static void	conn_logs_data(struct ctl_conn *, struct imsg *);
+static void	conn_logs_end(struct ctl_conn *, struct imsg *);
+static int	conn_logs_line(struct ctl_conn *, uint32_t, const char *,
+		    size_t);
 
 static struct riklet_conf	 conf;
 static struct imsgev		 iev_parent;
@@ -82,6 +96,7 @@ static const uint32_t		 cmd_imsg[CTL_CMD_MAX] = {
 	[CTL_LOG_VERBOSE] = IMSG_CTL_LOG_VERBOSE,
 	[CTL_LOG_BRIEF] = IMSG_CTL_LOG_VERBOSE,
 	[CTL_RELOAD] = IMSG_CTL_RELOAD,
+	[CTL_LOGS] = IMSG_CTL_LOGS,
 };
 
 __dead void
@@ -142,6 +157,8 @@ control_dispatch_parent(int fd, short event, void *arg)
 		case IMSG_CTL_METRICS:
 		case IMSG_CTL_ERROR:
 		case IMSG_CTL_END:
+		case IMSG_CTL_LOGS_DATA:
+		case IMSG_CTL_LOGS_END:
 			/* The client may have gone meanwhile. */
 			if ((c = conn_find(imsg.hdr.peerid)) != NULL &&
 			    c->state == CONN_WAITING)
@@ -280,6 +297,7 @@ static void
 conn_request(struct ctl_conn *c, const char *line, size_t len)
 {
 	struct ctl_request	 req;
+	struct ctl_logs		 cl;
 	const char		*errstr;
 	const void		*data = NULL;
 	size_t			 datalen = 0;
@@ -318,6 +336,16 @@ conn_request(struct ctl_conn *c, const char *line, size_t len)
 	case CTL_RELOAD:
 		c->answer = json_pack("{s:s}", "reload", "requested");
 		break;
+	case CTL_LOGS:
+		memset(&cl, 0, sizeof(cl));
+		(void)strlcpy(cl.instance, req.instance, sizeof(cl.instance));
+		(void)strlcpy(cl.container, req.container,
+		    sizeof(cl.container));
+		cl.tail = req.tail;
+		cl.follow = req.follow;
+		data = &cl;
+		datalen = sizeof(cl);
+		break;
 	default:
 		break;
 	}
@@ -329,6 +357,11 @@ conn_request(struct ctl_conn *c, const char *line, size_t len)
 		return;
 	}
 	c->state = CONN_WAITING;
+	if (req.cmd == CTL_LOGS) {
+		c->logs = 1;
+		/* Output may take its time, followed output forever. */
+		evtimer_del(c->deadline);
+	}
 }
 
 /* One message of the parent's answer to c's request. */
@@ -425,7 +458,15 @@ conn_parent_msg(struct ctl_conn *c, struct imsg *imsg)
 	case IMSG_CTL_ERROR:
 		if ((s = imsg_string(imsg, 0)) == NULL)
 			fatalx("%s: bad CTL_ERROR", __func__);
+		/* The parent made no request of it. */
+		c->logs = 0;
 		conn_error(c, s);
+		break;
+	case IMSG_CTL_LOGS_DATA:
+		conn_logs_data(c, imsg);
+		break;
+	case IMSG_CTL_LOGS_END:
+		conn_logs_end(c, imsg);
 		break;
 	case IMSG_CTL_END:
 		if (c->answer == NULL) {
@@ -488,11 +529,113 @@ conn_error(struct ctl_conn *c, const char *msg)
 	conn_answer(c, ctl_json_error(msg));
 }
 
+/*
+ * Writes a piece of output as a JSON line, keeping back the first bytes
+ * of a character the next piece completes.  end: nothing is kept.
+ */
+static int
+conn_logs_line(struct ctl_conn *c, uint32_t stream, const char *p,
+    size_t len)
+{
+	size_t	 i = stream == LOGS_STDERR ? 1 : 0, n, cut;
+	char	*buf, *line;
+	json_t	*o;
+	int	 r;
+
+	n = c->ncarry[i] + len;
+	if ((buf = malloc(n)) == NULL)
+		return -1;
+	memcpy(buf, c->carry[i], c->ncarry[i]);
+	memcpy(buf + c->ncarry[i], p, len);
+	cut = len > 0 ? ctl_utf8_cut(buf, n) : 0;
+	memcpy(c->carry[i], buf + n - cut, cut);
+	c->ncarry[i] = cut;
+	if (n - cut == 0) {
+		free(buf);
+		return 0;
+	}
+	o = ctl_json_logs(stream, buf, n - cut);
+	free(buf);
+	line = o != NULL ? json_dumps(o, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (line == NULL)
+		return -1;
+	r = evbuffer_add_printf(bufferevent_get_output(c->bev), "%s\n", line);
+	free(line);
+	return r == -1 ? -1 : 0;
+}
+
+static void
+conn_logs_data(struct ctl_conn *c, struct imsg *imsg)
+{
+	struct logs_data	 d;
+
+	if (imsg->datalen <= sizeof(d) ||
+	    imsg->datalen > sizeof(d) + LOGS_CHUNK_MAX)
+		fatalx("%s: bad CTL_LOGS_DATA size", __func__);
+	memcpy(&d, imsg->data, sizeof(d));
+	if (d.stream != LOGS_STDOUT && d.stream != LOGS_STDERR)
+		fatalx("%s: bad CTL_LOGS_DATA stream %u", __func__, d.stream);
+	if (c->cmd != CTL_LOGS || !c->logs) {
+		conn_error(c, "unexpected output from the parent");
+		return;
+	}
+	if (conn_logs_line(c, d.stream, (const char *)imsg->data + sizeof(d),
+	    imsg->datalen - sizeof(d)) == -1) {
+		log_warnx("client %u: cannot encode the output", c->id);
+		conn_error(c, "cannot encode the output");
+		return;
+	}
+	c->unacked += imsg->datalen - sizeof(d);
+}
+
+static void
+conn_logs_end(struct ctl_conn *c, struct imsg *imsg)
+{
+	struct logs_end	 e;
+
+	if (imsg->datalen != sizeof(e))
+		fatalx("%s: bad CTL_LOGS_END size", __func__);
+	memcpy(&e, imsg->data, sizeof(e));
+	if (!TERMINATED(e.message))
+		fatalx("%s: bad CTL_LOGS_END message", __func__);
+	if (c->cmd != CTL_LOGS || !c->logs) {
+		conn_error(c, "unexpected end of output from the parent");
+		return;
+	}
+	c->logs = 0;
+	/* What is left of a cut character is not one: out it goes as '?'. */
+	if ((c->ncarry[0] > 0 && conn_logs_line(c, LOGS_STDOUT, NULL, 0) ==
+	    -1) || (c->ncarry[1] > 0 && conn_logs_line(c, LOGS_STDERR, NULL,
+	    0) == -1)) {
+		conn_error(c, "cannot encode the output");
+		return;
+	}
+	log_debug("client %u: logs %s", c->id, e.ok ? "complete" :
+	    e.message);
+	if (e.ok)
+		conn_answer(c, json_pack("{s:b}", "end", 1));
+	else
+		conn_error(c, e.message);
+}
+
 static void
 conn_written(struct bufferevent *bev, void *arg)
 {
 	struct ctl_conn	*c = arg;
+	struct logs_ack	 a;
 
+	/* The client has taken it all: the runtime may send more. */
+	if (c->logs && c->unacked > 0) {
+		a.reqid = c->id;
+		a.bytes = (uint32_t)c->unacked;
+		if (imsgev_compose(&iev_parent, IMSG_CTL_LOGS_ACK, c->id, -1,
+		    &a, sizeof(a)) == -1)
+			log_warn("client %u: ack to the parent", c->id);
+		else
+			c->unacked = 0;
+	}
 	if (c->state == CONN_WRITING &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		conn_close(c);
@@ -503,8 +646,12 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct ctl_conn	*c = arg;
 
-	/* A client that shut down its side after the request still reads. */
-	if ((what & BEV_EVENT_EOF) && c->state != CONN_READING) {
+	/*
+	 * A client that shut down its side after the request still reads,
+	 * but logs may never end: there the client is gone.
+	 */
+	if ((what & BEV_EVENT_EOF) && c->state != CONN_READING &&
+	    c->cmd != CTL_LOGS) {
 		bufferevent_disable(bev, EV_READ);
 		return;
 	}
@@ -541,6 +688,9 @@ static void
 conn_close(struct ctl_conn *c)
 {
 	log_debug("client %u gone", c->id);
+	if (c->logs && imsgev_compose(&iev_parent, IMSG_CTL_LOGS_CANCEL,
+	    c->id, -1, &c->id, sizeof(c->id)) == -1)
+		log_warn("client %u: cancel to the parent", c->id);
 	TAILQ_REMOVE(&conns, c, entry);
 	nconns--;
 	bufferevent_free(c->bev);

@@ -2,6 +2,7 @@
  * The parent's answers, as the JSON objects rikletctl reads.  Durations
  * are milliseconds, named *_ms; states are words, not numbers.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "control_proc.h"
@@ -10,6 +11,7 @@ static json_t		*text(const char *);
 static const char	*agent_conn_name(uint32_t);
 static const char	*container_state_name(uint32_t);
 static const char	*restart_policy_name(uint32_t);
+static size_t		 utf8_seq(const unsigned char *, size_t);
 
 /*
  * Free text the engine or the scheduler wrote may not be UTF-8, which a
@@ -176,5 +178,94 @@ ctl_json_metrics(const struct ctl_metrics *cm, const char *doc)
 	else
 		o = json_pack("{s:o, s:I, s:o}", "instance", text(cm->instance),
 		    "age_ms", (json_int_t)cm->age_ms, "metrics", m);
+	return o;
+}
+
+/*
+ * The length of the well-formed UTF-8 sequence at p (len bytes left), or
+ * 0 when it is not one: overlong forms, surrogates and code points past
+ * U+10FFFF included, which a JSON string may not hold either.
+ */
+static size_t
+utf8_seq(const unsigned char *p, size_t len)
+{
+	uint32_t	 v;
+	size_t		 n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	v = p[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) ||
+	    v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * How many bytes at the end of p start a character that the next piece
+ * of output may complete: those wait, so a character cut in two by the
+ * engine's or riklet's chunking comes out whole.
+ */
+size_t
+ctl_utf8_cut(const char *p, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)p;
+	size_t			 back, need;
+
+	for (back = 1; back <= 3 && back <= len; back++) {
+		if ((u[len - back] & 0xc0) == 0x80)
+			continue;
+		if (u[len - back] >= 0xc2 && u[len - back] <= 0xdf)
+			need = 2;
+		else if (u[len - back] >= 0xe0 && u[len - back] <= 0xef)
+			need = 3;
+		else if (u[len - back] >= 0xf0 && u[len - back] <= 0xf4)
+			need = 4;
+		else
+			return 0;
+		return need > back ? back : 0;
+	}
+	return 0;
+}
+
+/*
+ * One piece of a container's output.  A JSON string must be UTF-8: a
+ * byte that is not part of a well-formed character becomes '?'.
+ */
+json_t *
+ctl_json_logs(uint32_t stream, const char *p, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)p;
+	char			*clean;
+	size_t			 i, n;
+	json_t			*o;
+
+	if ((clean = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i += n) {
+		if ((n = utf8_seq(u + i, len - i)) == 0) {
+			clean[i] = '?';
+			n = 1;
+		} else
+			memcpy(clean + i, p + i, n);
+	}
+	o = json_pack("{s:s, s:s%}", "stream",
+	    stream == LOGS_STDERR ? "stderr" : "stdout", "data", clean, len);
+	free(clean);
 	return o;
 }

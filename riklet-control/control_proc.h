@@ -1,6 +1,7 @@
 /*
  * riklet-control: the unprivileged process that serves the control
- * socket.  Requests are one line of text; answers one line of JSON.
+ * socket.  Requests are one line of text; answers one line of JSON, or
+ * for "logs" a line of JSON per piece of output and a last one.
  */
 #ifndef RIKLET_CONTROL_PROC_H
 #define RIKLET_CONTROL_PROC_H
@@ -24,12 +25,16 @@ enum ctl_cmd {
 	CTL_LOG_VERBOSE,
 	CTL_LOG_BRIEF,
 	CTL_RELOAD,
+	CTL_LOGS,
 	CTL_CMD_MAX
 };
 
 struct ctl_request {
 	enum ctl_cmd	 cmd;
-	char		 instance[RIK_ID_MAX];	/* CTL_SHOW_POD */
+	char		 instance[RIK_ID_MAX];	/* CTL_SHOW_POD, CTL_LOGS */
+	char		 container[RIK_NAME_MAX];	/* CTL_LOGS: "": first */
+	int32_t		 tail;		/* CTL_LOGS: LOGS_TAIL_ALL or lines */
+	int		 follow;	/* CTL_LOGS */
 };
 
 /* control_request.c */
@@ -43,5 +48,7 @@ json_t	*ctl_json_pod(const struct ctl_pod *);
 json_t	*ctl_json_container(const struct ctl_container *);
 json_t	*ctl_json_metrics(const struct ctl_metrics *, const char *);
 json_t	*ctl_json_error(const char *);
+json_t	*ctl_json_logs(uint32_t, const char *, size_t);
+size_t	 ctl_utf8_cut(const char *, size_t);
 
 #endif

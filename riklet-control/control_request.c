@@ -3,12 +3,13 @@
  * process: untrusted bytes, so nothing but a short line of printable
  * ASCII words from a fixed grammar is accepted.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "control_proc.h"
 #include "podspec.h"
 
-#define WORDS_MAX	4
+#define WORDS_MAX	6	/* logs ID container -n lines -f */
 
 static const struct {
 	const char	*words[3];
@@ -21,9 +22,12 @@ static const struct {
 	{ { "log", "verbose", NULL }, CTL_LOG_VERBOSE },
 	{ { "log", "brief", NULL }, CTL_LOG_BRIEF },
 	{ { "reload", NULL, NULL }, CTL_RELOAD },
+	{ { "logs", NULL, NULL }, CTL_LOGS },
 };
 
 static size_t	split(char *, char **, size_t);
+static int	parse_logs(char **, size_t, struct ctl_request *,
+		    const char **);
 
 /* Splits at spaces in place; returns WORDS_MAX + 1 when there are more. */
 static size_t
@@ -88,6 +92,9 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 		if (j < nfixed)
 			continue;
 		req->cmd = commands[i].cmd;
+		if (req->cmd == CTL_LOGS)
+			return parse_logs(words + nfixed, n - nfixed, req,
+			    errstr);
 		if (req->cmd != CTL_SHOW_POD) {
 			if (n != nfixed) {
 				*errstr = "unexpected argument";
@@ -109,4 +116,46 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 	}
 	*errstr = "unknown command";
 	return -1;
+}
+
+/* "logs ID [container] [-n lines] [-f]", the options in any order. */
+static int
+parse_logs(char **w, size_t n, struct ctl_request *req, const char **errstr)
+{
+	const char	*e;
+	size_t		 i;
+	long long	 tail;
+
+	req->tail = LOGS_TAIL_ALL;
+	if (n == 0 || !podspec_valid_id(w[0])) {
+		*errstr = n == 0 ? "logs needs an instance id" :
+		    "invalid instance id";
+		return -1;
+	}
+	(void)strlcpy(req->instance, w[0], sizeof(req->instance));
+	for (i = 1; i < n; i++) {
+		if (strcmp(w[i], "-f") == 0 && !req->follow)
+			req->follow = 1;
+		else if (strcmp(w[i], "-n") == 0 && i + 1 < n &&
+		    req->tail == LOGS_TAIL_ALL) {
+			tail = strtonum(w[++i], 0, LOGS_TAIL_MAX, &e);
+			if (e != NULL) {
+				*errstr = "logs -n: lines must be 0 to 10000";
+				return -1;
+			}
+			req->tail = (int32_t)tail;
+		} else if (w[i][0] != '-' && req->container[0] == '\0' &&
+		    i == 1) {
+			if (!podspec_valid_name(w[i])) {
+				*errstr = "invalid container name";
+				return -1;
+			}
+			(void)strlcpy(req->container, w[i],
+			    sizeof(req->container));
+		} else {
+			*errstr = "usage: logs id [container] [-n lines] [-f]";
+			return -1;
+		}
+	}
+	return 0;
 }

@@ -14,6 +14,8 @@ void	control_open(const char *);
 void	control_close(void);
 void	control_child_ready(void);
 void	control_dispatch(struct child *, struct imsg *);
+void	control_logs_runtime(struct child *, struct imsg *);
+void	control_child_gone(enum riklet_proc);
 
 /* What rikletctl shows that the pod table does not keep. */
 void	control_agent_state(const struct agent_state *);

@@ -52,6 +52,7 @@ parent_child_gone(struct child *c)
 {
 	struct agent_state	 st;
 
+	control_child_gone(c->proc);
 	if (c->proc != PROC_AGENT)
 		return;
 	memset(&st, 0, sizeof(st));
@@ -248,6 +249,10 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 		}
 		pods_pull(&pl);
 		control_pull(&pl);
+		break;
+	case IMSG_RT_LOGS_DATA:
+	case IMSG_RT_LOGS_END:
+		control_logs_runtime(c, imsg);
 		break;
 	}
 }

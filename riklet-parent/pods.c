@@ -5,6 +5,7 @@
  * engine's labels are the durable record: a listing from the runtime
  * rebuilds this table after any restart.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -614,14 +615,15 @@ pod_metrics_update(struct pod *p)
 	for (i = 0; i < p->ncontainers; i++) {
 		struct pod_ctr *c = &p->containers[i];
 
-		if (c->nano_cpus > 0)
-			nano += c->nano_cpus;
-		else
+		/* Sums saturate: the engine's figures are not ours to trust. */
+		if (c->nano_cpus <= 0)
 			cpu_all = 0;
-		if (c->memory_limit > 0)
-			mem += c->memory_limit;
-		else
+		else if (__builtin_add_overflow(nano, c->nano_cpus, &nano))
+			nano = INT64_MAX;
+		if (c->memory_limit <= 0)
 			mem_all = 0;
+		else if (__builtin_add_overflow(mem, c->memory_limit, &mem))
+			mem = INT64_MAX;
 		/* Only what runs can be measured. */
 		if (c->id[0] == '\0' || c->state != CONTAINER_RUNNING)
 			continue;
@@ -719,18 +721,17 @@ disconnect_cb(int fd, short event, void *arg)
 			pod_start_destroy(p);
 }
 
-/* Image pull progress, for the log and rikletctl. */
+/*
+ * Image pull progress, every second, for rikletctl.  The runtime logs the
+ * pull's start, its progress every five seconds and its end with size
+ * and duration; here it is detail.
+ */
 void
 pods_pull(const struct rt_pull *pl)
 {
-	struct pod	*p;
-
-	if ((p = pod_find(pl->instance)) == NULL)
+	if (pod_find(pl->instance) == NULL)
 		return;
-	if (pl->finished)
-		log_info("pod %s: pulled %s (%lld bytes)", p->instance,
-		    pl->image, (long long)pl->done);
-	else
-		log_info("pod %s: pulling %s: %lld of %lld bytes", p->instance,
-		    pl->image, (long long)pl->done, (long long)pl->total);
+	log_debug("pod %s: %s %s: %lld of %lld bytes", pl->instance,
+	    pl->finished ? "pull of" : "pulling", pl->image,
+	    (long long)pl->done, (long long)pl->total);
 }

@@ -240,6 +240,9 @@ runtime_dispatch_parent(int fd, short event, void *arg)
 {
 	struct imsg			 imsg;
 	struct container_ref		 ref;
+	struct rt_logs			 rl;
+	struct logs_ack			 ack;
+	uint32_t			 reqid;
 	const char			*s;
 	int				 verbose;
 	ssize_t				 n;
@@ -288,6 +291,30 @@ runtime_dispatch_parent(int fd, short event, void *arg)
 				fatalx("%s: bad IMSG_CONTAINER_RESTART",
 				    __func__);
 			pod_restart(&ref);
+			break;
+		case IMSG_RT_LOGS:
+			if (imsg.datalen != sizeof(rl))
+				fatalx("%s: bad IMSG_RT_LOGS size", __func__);
+			memcpy(&rl, imsg.data, sizeof(rl));
+			if (memchr(rl.id, '\0', sizeof(rl.id)) == NULL ||
+			    !docker_valid_id(rl.id) || rl.follow > 1 ||
+			    rl.tail < LOGS_TAIL_ALL || rl.tail > LOGS_TAIL_MAX)
+				fatalx("%s: bad IMSG_RT_LOGS", __func__);
+			logs_start(&rl);
+			break;
+		case IMSG_RT_LOGS_ACK:
+			if (imsg.datalen != sizeof(ack))
+				fatalx("%s: bad IMSG_RT_LOGS_ACK size",
+				    __func__);
+			memcpy(&ack, imsg.data, sizeof(ack));
+			logs_ack(&ack);
+			break;
+		case IMSG_RT_LOGS_CANCEL:
+			if (imsg.datalen != sizeof(reqid))
+				fatalx("%s: bad IMSG_RT_LOGS_CANCEL size",
+				    __func__);
+			memcpy(&reqid, imsg.data, sizeof(reqid));
+			logs_cancel(reqid);
 			break;
 		default:
 			log_warnx("%s: unexpected %s", __func__,

@@ -37,6 +37,8 @@ typedef void	(*http_done_cb)(struct http_req *, void *);
 typedef void	(*http_line_cb)(struct http_req *, const char *, size_t,
 		    void *);
 typedef void	(*http_open_cb)(struct http_req *, long, void *);
+typedef void	(*http_data_cb)(struct http_req *, const char *, size_t,
+		    void *);
 
 struct http_result {
 	long		 status;	/* HTTP status, 0: no answer */
@@ -50,6 +52,10 @@ struct http_req *http_request(const char *, const char *, const char *,
 	    long, size_t, http_done_cb, void *);
 struct http_req *http_stream(const char *, const char *, long,
 	    http_open_cb, http_line_cb, http_done_cb, void *);
+struct http_req *http_raw(const char *, long, http_open_cb, http_data_cb,
+	    http_done_cb, void *);
+void	 http_pause(struct http_req *, int);
+const char *http_content_type(const struct http_req *);
 void	 http_cancel(struct http_req *);
 const struct http_result *http_result(const struct http_req *);
 
@@ -94,6 +100,34 @@ int	 docker_api_ok(const char *);
 size_t	 docker_escape(char *, size_t, const char *);
 void	 docker_error(const struct http_result *, char *, size_t);
 
+/* runtime_pull.c: an image pull's progress */
+#define PULL_LAYERS_MAX		64
+#define PULL_REPORT_MS		1000	/* to the parent */
+#define PULL_LOG_MS		5000	/* to the log */
+#define PULL_REPORT		0x1
+#define PULL_LOG		0x2
+
+struct pull_layer {
+	char		 id[80];
+	int64_t		 current;
+	int64_t		 total;
+};
+
+struct pull_progress {
+	struct pull_layer layers[PULL_LAYERS_MAX];
+	size_t		 nlayers;
+	int64_t		 done;		/* bytes, all layers */
+	int64_t		 total;
+	uint64_t	 start_ms;
+	int		 reported;	/* the parent has had figures */
+	uint64_t	 reported_ms;
+	uint64_t	 logged_ms;
+	char		 error[RIK_MESSAGE_MAX];
+};
+
+void	 pull_init(struct pull_progress *, uint64_t);
+int	 pull_line(struct pull_progress *, const char *, size_t, uint64_t);
+
 /* runtime.c */
 extern struct riklet_conf	 runtime_conf;
 void	 runtime_send(uint32_t, const void *, size_t);
@@ -105,6 +139,42 @@ void	 pod_create(const void *, size_t);
 void	 pod_destroy(const char *);
 void	 pod_restart(const struct container_ref *);
 void	 pod_engine_up(void);
+
+/*
+ * runtime_logs.c: a container's output.  Without a TTY the engine
+ * multiplexes stdout and stderr in frames of an 8-byte header (the
+ * stream, three zero bytes, a big-endian length) and the bytes; with a
+ * TTY the output is raw.  The demultiplexer takes the body in chunks cut
+ * anywhere and hands out the frames' bytes as they come.
+ */
+#define LOGS_FRAME_MAX		(1024 * 1024)	/* a sane frame length */
+
+enum logs_mode {
+	LOGS_MODE_DETECT,	/* decided by the first four bytes */
+	LOGS_MODE_MUX,
+	LOGS_MODE_RAW
+};
+
+typedef void	(*logs_out_cb)(uint32_t, const char *, size_t, void *);
+
+struct logs_demux {
+	enum logs_mode	 mode;
+	unsigned char	 hdr[8];
+	size_t		 hdrlen;
+	uint32_t	 stream;	/* of the current frame */
+	uint32_t	 left;		/* bytes of the current frame to come */
+	char		 sys[256];	/* the engine's in-band error */
+	size_t		 syslen;
+	char		 error[sizeof("engine: ") + 256];
+};
+
+void	 logs_demux_init(struct logs_demux *, enum logs_mode);
+int	 logs_demux_feed(struct logs_demux *, const char *, size_t,
+	    logs_out_cb, void *);
+int	 logs_demux_end(struct logs_demux *, logs_out_cb, void *);
+void	 logs_start(const struct rt_logs *);
+void	 logs_ack(const struct logs_ack *);
+void	 logs_cancel(uint32_t);
 
 /* runtime_events.c */
 void	 watch_start(const char *);

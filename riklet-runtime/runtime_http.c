@@ -5,6 +5,13 @@
  * Requests wait in a bounded queue for one of HTTP_MAX_ACTIVE slots and
  * enter curl only from the "kick" event, never from inside a curl
  * callback, where libcurl forbids adding or removing handles.
+ *
+ * Three kinds of request: a whole response (http_request), a stream of
+ * lines (http_stream: /events, a pull's progress) and a stream of raw
+ * chunks (http_raw: a container's logs, whose frames are binary and may
+ * hold any byte).  A raw stream's consumer may pause it (http_pause):
+ * curl keeps the chunk it was refused and hands it over on resumption,
+ * so a slow reader bounds what the runtime holds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +32,8 @@ struct http_req {
 	long			 timeout_ms;
 	size_t			 max;		/* response cap */
 	http_done_cb		 done;
-	http_line_cb		 line;		/* a stream when not NULL */
+	http_line_cb		 line;		/* a stream of lines */
+	http_data_cb		 data;		/* a stream of raw chunks */
 	http_open_cb		 open;
 	void			*arg;
 	char			*buf;		/* response, or partial line */
@@ -35,6 +43,8 @@ struct http_req {
 	int			 cancelled;
 	int			 opened;
 	int			 too_large;
+	int			 want_pause;	/* refuse the next chunk */
+	int			 paused;	/* curl holds a chunk */
 	char			 errbuf[CURL_ERROR_SIZE];
 	struct http_result	 res;
 };
@@ -61,6 +71,7 @@ static int	 http_append(struct http_req *, const char *, size_t);
 static struct http_req *http_new(const char *, const char *, const char *,
 		    long, size_t, void *);
 static void	 http_finish(struct http_req *, CURLcode);
+static int	 http_is_stream(const struct http_req *);
 
 static struct event_base	*http_base;
 static CURLM			*http_multi;
@@ -152,6 +163,58 @@ http_stream(const char *method, const char *path, long timeout_ms,
 		r->open = open;
 	}
 	return r;
+}
+
+/*
+ * A streamed GET whose body goes to data chunk by chunk, as it comes,
+ * with no framing of its own.
+ */
+struct http_req *
+http_raw(const char *path, long timeout_ms, http_open_cb open,
+    http_data_cb data, http_done_cb done, void *arg)
+{
+	struct http_req	*r;
+
+	if ((r = http_new("GET", path, NULL, timeout_ms, HTTP_BODY_MAX,
+	    arg)) != NULL) {
+		r->done = done;
+		r->data = data;
+		r->open = open;
+	}
+	return r;
+}
+
+/*
+ * Pausing takes effect at the next chunk, which curl keeps until the
+ * stream is resumed; resuming may hand it over at once, from here.
+ */
+void
+http_pause(struct http_req *r, int pause)
+{
+	r->want_pause = pause;
+	if (pause || !r->paused || r->cancelled || !r->active)
+		return;
+	r->paused = 0;
+	if (curl_easy_pause(r->easy, CURLPAUSE_CONT) != CURLE_OK)
+		log_warnx("engine: %s %s: cannot resume", r->method, r->path);
+}
+
+/* The response's Content-Type, NULL if none (yet). */
+const char *
+http_content_type(const struct http_req *r)
+{
+	char	*ct = NULL;
+
+	if (r->easy == NULL ||
+	    curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct) != CURLE_OK)
+		return NULL;
+	return ct;
+}
+
+static int
+http_is_stream(const struct http_req *r)
+{
+	return r->line != NULL || r->data != NULL;
 }
 
 /* Its callbacks are never called again; it goes at the next kick. */
@@ -334,12 +397,20 @@ http_write_cb(char *p, size_t size, size_t n, void *arg)
 
 	if (r->cancelled)
 		return 0;
-	if (r->line == NULL)
+	if (!http_is_stream(r))
 		return http_append(r, p, total) == -1 ? 0 : total;
 	/* An error answer on a stream is a whole body, not lines. */
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (status >= 300)
 		return http_append(r, p, total) == -1 ? 0 : total;
+	if (r->data != NULL) {
+		if (r->want_pause) {
+			r->paused = 1;
+			return CURL_WRITEFUNC_PAUSE;
+		}
+		r->data(r, p, total, r->arg);
+		return r->cancelled ? 0 : total;
+	}
 	for (off = 0; off < total; ) {
 		if ((nl = memchr(p + off, '\n', total - off)) == NULL) {
 			if (http_append(r, p + off, total - off) == -1)
@@ -364,7 +435,7 @@ http_finish(struct http_req *r, CURLcode rc)
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->res.status);
 	r->res.body = r->buf != NULL ? r->buf : "";
 	r->res.len = r->buf != NULL ? r->len : 0;
-	if (r->line != NULL && r->res.status < 300) {
+	if (http_is_stream(r) && r->res.status < 300) {
 		r->res.body = "";
 		r->res.len = 0;
 	}

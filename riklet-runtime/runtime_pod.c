@@ -21,8 +21,6 @@
 #include "util.h"
 
 #define POD_LIST_MAX		(4 * RIK_CONTAINERS_MAX)
-#define PULL_LAYERS_MAX		64
-#define PULL_REPORT_MS		1000
 #define STOP_EXTRA_MS		30000	/* beyond the grace period */
 
 enum op_step {
@@ -34,12 +32,6 @@ enum op_step {
 	STEP_LIST,		/* GET /containers/json?filters= */
 	STEP_STOP,		/* POST /containers/{id}/stop */
 	STEP_REMOVE		/* DELETE /containers/{id} */
-};
-
-struct pull_layer {
-	char		 id[80];
-	int64_t		 current;
-	int64_t		 total;
 };
 
 struct rt_op {
@@ -59,11 +51,7 @@ struct rt_op {
 	char			 message[RIK_MESSAGE_MAX];
 	char			(*ids)[RIK_CONTAINER_ID_MAX];
 	size_t			 nids, pos;
-	/* pull progress */
-	struct pull_layer	 layers[PULL_LAYERS_MAX];
-	size_t			 nlayers;
-	uint64_t		 pull_reported_ms;
-	char			 pull_error[RIK_MESSAGE_MAX];
+	struct pull_progress	 pull;
 };
 
 TAILQ_HEAD(rt_ops, rt_op);
@@ -88,6 +76,7 @@ static void	op_adopt_done(struct rt_op *, const struct http_result *);
 static void	op_list_done(struct rt_op *, const struct http_result *);
 static void	op_pull_line(struct http_req *, const char *, size_t, void *);
 static void	op_pull_report(struct rt_op *, int);
+static void	op_pull_end(struct rt_op *, const char *);
 static void	op_restart_done(struct http_req *, void *);
 static const char *op_container_name(const struct rt_op *, char *, size_t);
 static void	pod_result(const char *, uint32_t, int, const char *,
@@ -211,7 +200,7 @@ pod_destroy(const char *instance)
 		} else if (op->step == STEP_PULL && op->req != NULL) {
 			http_cancel(op->req);
 			op->req = NULL;
-			op_pull_report(op, 1);
+			op_pull_end(op, "the pod was destroyed");
 			op_fail(op, "Cancelled", NULL,
 			    "destroyed while its image was pulled");
 		}
@@ -477,23 +466,28 @@ op_done(struct http_req *r, void *arg)
 			}
 			log_info("pod %s: pulling %s", op->instance,
 			    op->spec.containers[op->idx].image);
-			op->nlayers = 0;
-			op->pull_error[0] = '\0';
-			op->pull_reported_ms = 0;
+			pull_init(&op->pull, monotime_ms());
 			op_request(op, STEP_PULL, "POST", path, NULL,
 			    PULL_TIMEOUT_MS, HTTP_LINE_MAX);
 		} else
 			op_fail(op, "ImagePullFailed", res, NULL);
 		break;
 	case STEP_PULL:
-		op_pull_report(op, 1);
 		if (res->error == NULL && st == 200 &&
-		    op->pull_error[0] == '\0') {
+		    op->pull.error[0] == '\0') {
+			op_pull_end(op, NULL);
 			op_create(op);
 			break;
 		}
-		if (op->pull_error[0] != '\0')
-			op_fail(op, "ImagePullFailed", NULL, op->pull_error);
+		if (op->pull.error[0] != '\0')
+			(void)strlcpy(msg, op->pull.error, sizeof(msg));
+		else if (res->error != NULL)
+			(void)strlcpy(msg, res->error, sizeof(msg));
+		else
+			docker_error(res, msg, sizeof(msg));
+		op_pull_end(op, msg);
+		if (op->pull.error[0] != '\0')
+			op_fail(op, "ImagePullFailed", NULL, op->pull.error);
 		else if (res->error != NULL && st != 0)
 			op_fail(op, "ImagePullFailed", NULL, res->error);
 		else
@@ -612,60 +606,59 @@ op_list_done(struct rt_op *op, const struct http_result *res)
 	op_stop_or_remove(op);
 }
 
-/* Sums the layers' progress; the parent hears at most once a second. */
+/* The parent hears at most every second, the log every five. */
 static void
 op_pull_line(struct http_req *r, const char *line, size_t len, void *arg)
 {
-	struct rt_op		*op = arg;
-	struct docker_pull	 p;
-	struct pull_layer	*l = NULL;
-	size_t			 i;
+	struct rt_op	*op = arg;
+	int		 due;
 
 	(void)r;
-	if (docker_parse_pull(line, len, &p) == -1)
-		return;
-	if (p.error[0] != '\0') {
-		(void)strlcpy(op->pull_error, p.error,
-		    sizeof(op->pull_error));
-		return;
-	}
-	if (p.layer[0] == '\0' || (p.total == 0 && !p.done))
-		return;
-	for (i = 0; i < op->nlayers; i++)
-		if (strcmp(op->layers[i].id, p.layer) == 0)
-			l = &op->layers[i];
-	if (l == NULL) {
-		if (op->nlayers >= PULL_LAYERS_MAX)
-			return;
-		l = &op->layers[op->nlayers++];
-		(void)strlcpy(l->id, p.layer, sizeof(l->id));
-	}
-	if (p.total > 0)
-		l->total = p.total;
-	l->current = p.done ? l->total : p.current;
-	op_pull_report(op, 0);
+	due = pull_line(&op->pull, line, len, monotime_ms());
+	if (due & PULL_LOG)
+		log_info("pod %s: pulling %s: %lld of %lld bytes after %llu s",
+		    op->instance, op->spec.containers[op->idx].image,
+		    (long long)op->pull.done, (long long)op->pull.total,
+		    (unsigned long long)((monotime_ms() - op->pull.start_ms) /
+		    1000));
+	if (due & PULL_REPORT)
+		op_pull_report(op, 0);
 }
 
 static void
 op_pull_report(struct rt_op *op, int finished)
 {
 	struct rt_pull	 m;
-	uint64_t	 now = monotime_ms();
-	size_t		 i;
 
-	if (!finished && now - op->pull_reported_ms < PULL_REPORT_MS)
-		return;
-	op->pull_reported_ms = now;
 	memset(&m, 0, sizeof(m));
 	(void)strlcpy(m.instance, op->instance, sizeof(m.instance));
 	(void)strlcpy(m.image, op->spec.containers[op->idx].image,
 	    sizeof(m.image));
-	for (i = 0; i < op->nlayers; i++) {
-		m.done += op->layers[i].current;
-		m.total += op->layers[i].total;
-	}
+	m.done = op->pull.done;
+	m.total = op->pull.total;
 	m.finished = finished;
 	runtime_send(IMSG_RT_PULL, &m, sizeof(m));
+}
+
+/* The pull is over: its size and its duration, or why it failed. */
+static void
+op_pull_end(struct rt_op *op, const char *error)
+{
+	uint64_t	 ms = monotime_ms() - op->pull.start_ms;
+
+	op_pull_report(op, 1);
+	if (error == NULL)
+		log_info("pod %s: pulled %s: %lld bytes in %llu.%01llu s",
+		    op->instance, op->spec.containers[op->idx].image,
+		    (long long)op->pull.done, (unsigned long long)(ms / 1000),
+		    (unsigned long long)(ms % 1000 / 100));
+	else
+		log_warnx("pod %s: pull of %s failed after %llu.%01llu s, "
+		    "%lld bytes: %s", op->instance,
+		    op->spec.containers[op->idx].image,
+		    (unsigned long long)(ms / 1000),
+		    (unsigned long long)(ms % 1000 / 100),
+		    (long long)op->pull.done, error);
 }
 
 /* A restart policy at work: start the existing container again. */

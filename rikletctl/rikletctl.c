@@ -51,7 +51,8 @@ usage(void)
 	    "[argument]\n"
 	    "commands: show status | show pods | show pod id | "
 	    "show metrics |\n"
-	    "          log verbose | log brief | reload\n");
+	    "          log verbose | log brief | reload |\n"
+	    "          logs id [container] [-n lines] [-f]\n");
 	exit(1);
 }
 
@@ -64,9 +65,10 @@ main(int argc, char *argv[])
 	size_t			 len, alen;
 	json_t			*a;
 	json_error_t		 jerr;
-	int			 ch, fd, json = 0, i;
+	int			 ch, fd, json = 0, i, logs = 0, follow = 0;
 
-	while ((ch = getopt(argc, argv, "js:")) != -1) {
+	/* '+': the options after a command are the command's. */
+	while ((ch = getopt(argc, argv, "+js:")) != -1) {
 		switch (ch) {
 		case 'j':
 			json = 1;
@@ -80,7 +82,12 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if ((cmd = lookup(argc, argv)) == NULL)
+	cmd = lookup(argc, argv);
+	if (cmd == NULL && argc > 0 && strcmp(argv[0], "logs") == 0) {
+		if (logs_args(argc, argv, &follow) == -1)
+			usage();
+		logs = 1;
+	} else if (cmd == NULL)
 		usage();
 
 	for (len = 0, i = 0; i < argc; i++) {
@@ -98,6 +105,13 @@ main(int argc, char *argv[])
 
 	fd = ctl_connect(sock);
 	ctl_write(fd, req, strlen(req));
+	if (logs) {
+		logs_stream(fd, sock, json, follow);
+		close(fd);
+		if (fflush(stdout) == EOF || ferror(stdout))
+			err(1, "stdout");
+		return 0;
+	}
 	answer = ctl_read(fd, &alen);
 	close(fd);
 	if (alen == 0)

@@ -34,4 +34,8 @@ void	show_pod(json_t *);
 void	show_metrics(json_t *);
 void	show_done(json_t *);
 
+/* logs.c: the one command whose answer is a stream */
+int	logs_args(int, char **, int *);
+void	logs_stream(int, const char *, int, int);
+
 #endif

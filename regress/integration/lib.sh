@@ -14,7 +14,7 @@ _cleanup() {
 		kill -KILL "$RIKLET_PID" 2>/dev/null
 	fi
 	pkill -KILL -f "riklet -P .* -d" -P "${RIKLET_PID:-1}" 2>/dev/null
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap _cleanup EXIT
 trap 'exit 1' INT TERM

@@ -18,7 +18,10 @@ count() {	# STATUS: how many pods the peer saw reach it
 import json, sys
 seen = set()
 for line in open(sys.argv[1]):
-    m = json.loads(line)
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
     if m.get("kind") == "instance" and m.get("status") == sys.argv[2] \
             and m.get("instance_id", "").startswith("m"):
         seen.add(m["instance_id"])
@@ -32,7 +35,10 @@ for i in $(seq 1 $N); do
 	    "m$i" "$def"
 done >>"$T/peer/commands.jsonl"
 all() { [ "$(count "$1")" -ge "$N" ]; }
-wait_for 600 all RUNNING || fail "only $(count RUNNING) of $N pods RUNNING"
+wait_for 600 all RUNNING || {
+	tail -n 5 "$T/peer/events.log"
+	fail "only $(count RUNNING) of $N pods RUNNING"
+}
 t1=$(date +%s)
 [ "$(containers_of "$NODE")" = "$N" ] || fail "containers: $(containers_of "$NODE")"
 ok "$N pods RUNNING in $((t1 - t0)) s"

@@ -16,6 +16,14 @@ CONF
 mkdir -p "$T/empty"
 chmod 0755 "$T" "$T/empty"
 
+# Not root: an error, exit 1, nothing started.
+if setpriv --reuid=nobody --regid=nogroup --clear-groups "$RIKLET" -d \
+    -f "$T/riklet.conf" >"$T/nonroot" 2>&1; then
+	fail "riklet ran without root"
+fi
+grep -q "need root privileges" "$T/nonroot" || fail "non-root: $(cat "$T/nonroot")"
+ok "without root: $(cat "$T/nonroot")"
+
 start_riklet "$T/riklet.conf"
 ps -o user=,args= --ppid "$RIKLET_PID" --pid "$RIKLET_PID" >"$T/ps"
 grep -q '^root  *riklet: parent' "$T/ps" || fail "no parent title: $(cat "$T/ps")"

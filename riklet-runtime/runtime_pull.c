@@ -1,0 +1,70 @@
+/*
+ * An image pull's progress, from the engine's stream of JSON lines (one
+ * per layer event): the layers' bytes summed, an error kept, and when to
+ * say so.  The parent hears at most every PULL_REPORT_MS, for rikletctl;
+ * the log at most every PULL_LOG_MS, so a slow pull of a large image is
+ * visible without flooding it.  No I/O here: the caller gives the time.
+ */
+#include <string.h>
+
+#include "runtime.h"
+
+void
+pull_init(struct pull_progress *pp, uint64_t now_ms)
+{
+	memset(pp, 0, sizeof(*pp));
+	pp->start_ms = now_ms;
+	pp->logged_ms = now_ms;	/* the start is logged by the caller */
+}
+
+/*
+ * Takes one line of the stream.  Returns what is due: PULL_REPORT to
+ * tell the parent, PULL_LOG to log; 0 for nothing (or a line that says
+ * nothing about bytes).
+ */
+int
+pull_line(struct pull_progress *pp, const char *line, size_t len,
+    uint64_t now_ms)
+{
+	struct docker_pull	 p;
+	struct pull_layer	*l = NULL;
+	size_t			 i;
+	int			 due = 0;
+
+	if (docker_parse_pull(line, len, &p) == -1)
+		return 0;
+	if (p.error[0] != '\0') {
+		(void)strlcpy(pp->error, p.error, sizeof(pp->error));
+		return 0;
+	}
+	if (p.layer[0] == '\0' || (p.total == 0 && !p.done))
+		return 0;
+	for (i = 0; i < pp->nlayers && l == NULL; i++)
+		if (strcmp(pp->layers[i].id, p.layer) == 0)
+			l = &pp->layers[i];
+	if (l == NULL) {
+		if (pp->nlayers >= PULL_LAYERS_MAX)
+			return 0;
+		l = &pp->layers[pp->nlayers++];
+		(void)strlcpy(l->id, p.layer, sizeof(l->id));
+	}
+	if (p.total > 0)
+		l->total = p.total;
+	l->current = p.done ? l->total : p.current;
+	pp->done = pp->total = 0;
+	for (i = 0; i < pp->nlayers; i++) {
+		pp->done += pp->layers[i].current;
+		pp->total += pp->layers[i].total;
+	}
+	/* The first figures at once: rikletctl shows the pull has begun. */
+	if (!pp->reported || now_ms - pp->reported_ms >= PULL_REPORT_MS) {
+		pp->reported = 1;
+		pp->reported_ms = now_ms;
+		due |= PULL_REPORT;
+	}
+	if (now_ms - pp->logged_ms >= PULL_LOG_MS) {
+		pp->logged_ms = now_ms;
+		due |= PULL_LOG;
+	}
+	return due;
+}
