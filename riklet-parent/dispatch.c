@@ -13,7 +13,7 @@
 #include "pods.h"
 #include "report.h"
 #include "riklet.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "util.h"
 
 #define TERMINATED(a)	strarray_terminated((a), sizeof(a))

@@ -21,7 +21,7 @@
 #include "parse.h"
 #include "pods.h"
 #include "report.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "privsep.h"
 #include "riklet.h"
 #include "util.h"

@@ -48,6 +48,7 @@ struct http_result {
 };
 
 void	 http_init(struct event_base *, const char *);
+void	 http_shutdown(void);
 struct http_req *http_request(const char *, const char *, const char *,
 	    long, size_t, http_done_cb, void *);
 struct http_req *http_stream(const char *, const char *, long,

@@ -105,6 +105,37 @@ http_init(struct event_base *base, const char *sockpath)
 		fatalx("%s: event_new", __func__);
 }
 
+/*
+ * Drops every request, without calling anyone back, and the client with
+ * them: for the end of the process and for tests that start it again.
+ */
+void
+http_shutdown(void)
+{
+	struct http_queue	*queues[] = { &http_pending, &http_active,
+				    &http_dead };
+	struct http_req		*r;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(queues) / sizeof(queues[0]); i++)
+		while ((r = TAILQ_FIRST(queues[i])) != NULL) {
+			TAILQ_REMOVE(queues[i], r, entry);
+			http_free(r);
+		}
+	http_npending = http_nactive = 0;
+	if (http_multi != NULL)
+		curl_multi_cleanup(http_multi);
+	http_multi = NULL;
+	if (http_timer != NULL)
+		event_free(http_timer);
+	if (http_kick_ev != NULL)
+		event_free(http_kick_ev);
+	http_timer = http_kick_ev = NULL;
+	free(http_socket);
+	http_socket = NULL;
+	curl_global_cleanup();
+}
+
 static struct http_req *
 http_new(const char *method, const char *path, const char *body,
     long timeout_ms, size_t max, void *arg)

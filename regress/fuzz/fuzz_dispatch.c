@@ -19,7 +19,7 @@
 #include "pods.h"
 #include "report.h"
 #include "riklet.h"
-#include "sched.h"
+#include "scheduler.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

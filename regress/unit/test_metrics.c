@@ -34,6 +34,13 @@ static char	 tmpbase[64];	/* this run's, removed by main() */
 static char	 tmproot[PATH_MAX];
 static struct metrics m;
 
+/* Each test starts a table of its own: the last one's pods go. */
+static void
+forget_pods(void)
+{
+	metrics_clear(&m);
+}
+
 static void	 remove_tmp(void);
 
 /* A private copy of a fixture tree under this run's directory. */
@@ -763,6 +770,7 @@ main(void)
 	tcase_add_test(tc, node_malformed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("pod");
+	tcase_add_checked_fixture(tc, NULL, forget_pods);
 	tcase_add_test(tc, pod_v1);
 	tcase_add_test(tc, pod_v1_two_containers);
 	tcase_add_test(tc, pod_v1_layouts);

@@ -112,6 +112,8 @@ setup(void)
 static void
 teardown(void)
 {
+	http_shutdown();
+	event_base_free(base);
 	kill(server, SIGKILL);
 	waitpid(server, NULL, 0);
 	(void)unlink(path);

@@ -20,7 +20,7 @@
 
 #include "log.h"
 #include "riklet.h"
-#include "sched.h"
+#include "scheduler.h"
 
 #define TLS_FILE_MAX	(60 * 1024)	/* fits one message */
 #define TARGET_MAX	1024
