@@ -180,3 +180,23 @@ child_event_init(struct imsgev *iev, void (*dispatch)(int, short, void *),
 		fatal("%s: compose", __func__);
 	return base;
 }
+
+/* The messages every child takes from the parent, checked the same way. */
+void
+child_conf_imsg(const struct imsg *imsg, struct riklet_conf *conf)
+{
+	if (conf_from_imsg(imsg->data, imsg->datalen, conf) == -1)
+		fatalx("bad IMSG_CONF from the parent");
+	log_debug("configuration updated");
+}
+
+void
+child_verbose_imsg(const struct imsg *imsg)
+{
+	int	 verbose;
+
+	if (imsg->datalen != sizeof(verbose))
+		fatalx("bad IMSG_VERBOSE from the parent");
+	memcpy(&verbose, imsg->data, sizeof(verbose));
+	log_setverbose(verbose);
+}

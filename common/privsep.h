@@ -20,6 +20,9 @@ void	priv_drop(const struct riklet_conf *, enum riklet_proc, const char *,
 int	conf_from_imsg(const void *, size_t, struct riklet_conf *);
 
 struct imsgev;
+struct imsg;
+void	child_conf_imsg(const struct imsg *, struct riklet_conf *);
+void	child_verbose_imsg(const struct imsg *);
 struct event_base *child_event_init(struct imsgev *,
 	    void (*)(int, short, void *), void *);
 #endif

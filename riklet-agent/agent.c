@@ -57,7 +57,6 @@ agent_dispatch_parent(int fd, short event, void *arg)
 	struct imsg	 imsg;
 	const char	*s;
 	ssize_t		 n;
-	int		 verbose;
 
 	(void)fd;
 	(void)arg;
@@ -70,16 +69,10 @@ agent_dispatch_parent(int fd, short event, void *arg)
 			break;
 		switch (imsg.hdr.type) {
 		case IMSG_CONF:
-			if (conf_from_imsg(imsg.data, imsg.datalen,
-			    &conf) == -1)
-				fatalx("%s: bad IMSG_CONF", __func__);
-			log_debug("configuration updated");
+			child_conf_imsg(&imsg, &conf);
 			break;
 		case IMSG_VERBOSE:
-			if (imsg.datalen != sizeof(verbose))
-				fatalx("%s: bad IMSG_VERBOSE", __func__);
-			memcpy(&verbose, imsg.data, sizeof(verbose));
-			log_setverbose(verbose);
+			child_verbose_imsg(&imsg);
 			break;
 		case IMSG_TLS_CA:
 		case IMSG_TLS_CERT:

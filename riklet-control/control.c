@@ -121,7 +121,6 @@ control_dispatch_parent(int fd, short event, void *arg)
 	struct ctl_conn	*c;
 	struct imsg	 imsg;
 	ssize_t		 n;
-	int		 v;
 
 	(void)fd;
 	(void)arg;
@@ -134,15 +133,10 @@ control_dispatch_parent(int fd, short event, void *arg)
 			break;
 		switch (imsg.hdr.type) {
 		case IMSG_CONF:
-			if (conf_from_imsg(imsg.data, imsg.datalen, &conf) == -1)
-				fatalx("%s: bad IMSG_CONF", __func__);
-			log_debug("configuration updated");
+			child_conf_imsg(&imsg, &conf);
 			break;
 		case IMSG_VERBOSE:
-			if (imsg.datalen != sizeof(v))
-				fatalx("%s: bad IMSG_VERBOSE", __func__);
-			memcpy(&v, imsg.data, sizeof(v));
-			log_setverbose(v);
+			child_verbose_imsg(&imsg);
 			break;
 		case IMSG_CTL_LISTEN:
 			if (imsg.fd == -1 || imsg.datalen != 0)

@@ -79,7 +79,7 @@ metrics_dispatch_parent(int fd, short event, void *arg)
 	struct met_pod	 mp;
 	const char	*s;
 	ssize_t		 n;
-	int		 verbose, known;
+	int		 known;
 
 	(void)fd;
 	(void)arg;
@@ -100,10 +100,7 @@ metrics_dispatch_parent(int fd, short event, void *arg)
 				    conf.metric_resolution_ms);
 			break;
 		case IMSG_VERBOSE:
-			if (imsg.datalen != sizeof(verbose))
-				fatalx("%s: bad IMSG_VERBOSE size", __func__);
-			memcpy(&verbose, imsg.data, sizeof(verbose));
-			log_setverbose(verbose);
+			child_verbose_imsg(&imsg);
 			break;
 		case IMSG_MET_POD:
 			if (imsg.datalen != sizeof(mp))

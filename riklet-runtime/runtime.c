@@ -244,7 +244,6 @@ runtime_dispatch_parent(int fd, short event, void *arg)
 	struct logs_ack			 ack;
 	uint32_t			 reqid;
 	const char			*s;
-	int				 verbose;
 	ssize_t				 n;
 
 	(void)fd;
@@ -258,16 +257,10 @@ runtime_dispatch_parent(int fd, short event, void *arg)
 			break;
 		switch (imsg.hdr.type) {
 		case IMSG_CONF:
-			if (conf_from_imsg(imsg.data, imsg.datalen,
-			    &runtime_conf) == -1)
-				fatalx("%s: bad IMSG_CONF", __func__);
-			log_debug("configuration updated");
+			child_conf_imsg(&imsg, &runtime_conf);
 			break;
 		case IMSG_VERBOSE:
-			if (imsg.datalen != sizeof(verbose))
-				fatalx("%s: bad IMSG_VERBOSE size", __func__);
-			memcpy(&verbose, imsg.data, sizeof(verbose));
-			log_setverbose(verbose);
+			child_verbose_imsg(&imsg);
 			break;
 		case IMSG_POD_CREATE:
 			pod_create(imsg.data, imsg.datalen);
