@@ -200,3 +200,26 @@ child_verbose_imsg(const struct imsg *imsg)
 	memcpy(&verbose, imsg->data, sizeof(verbose));
 	log_setverbose(verbose);
 }
+
+/*
+ * Every child's dispatch of what its parent sends: the I/O, then each
+ * whole message, in order, to handle().  The parent's EOF ends the child.
+ */
+void
+child_from_parent(struct imsgev *iev, short event, void (*handle)(struct imsg *))
+{
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	if (imsgev_io(iev, event) == -1)
+		fatalx("parent is gone");
+	for (;;) {
+		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", __func__);
+		if (n == 0)
+			break;
+		handle(&imsg);
+		imsg_free(&imsg);
+	}
+	imsgev_update(iev);
+}

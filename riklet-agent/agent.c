@@ -25,6 +25,7 @@
 
 __dead void	agent_main(int, char **);
 static void	agent_dispatch_parent(int, short, void *);
+static void	agent_imsg(struct imsg *);
 static void	pod_status(struct imsg *);
 static void	node_metrics(struct imsg *);
 static void	pod_create(const char *, const char *, size_t);
@@ -54,54 +55,49 @@ agent_main(int argc, char **argv)
 static void
 agent_dispatch_parent(int fd, short event, void *arg)
 {
-	struct imsg	 imsg;
-	const char	*s;
-	ssize_t		 n;
-
 	(void)fd;
 	(void)arg;
-	if (imsgev_io(&iev_parent, event) == -1)
-		fatalx("parent is gone");
-	for (;;) {
-		if ((n = imsg_get(&iev_parent.ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
-			break;
-		switch (imsg.hdr.type) {
-		case IMSG_CONF:
-			child_conf_imsg(&imsg, &conf);
-			break;
-		case IMSG_VERBOSE:
-			child_verbose_imsg(&imsg);
-			break;
-		case IMSG_TLS_CA:
-		case IMSG_TLS_CERT:
-		case IMSG_TLS_KEY:
-			if ((s = imsg_string(&imsg, 0)) == NULL ||
-			    strlen(s) > AGENT_PEM_MAX)
-				fatalx("%s: bad %s", __func__,
-				    imsg_type_name(imsg.hdr.type));
-			sched_set_pem(imsg.hdr.type - IMSG_TLS_CA, s);
-			break;
-		case IMSG_SCHED_TARGET:
-			if ((s = imsg_string(&imsg, 0)) == NULL ||
-			    *s == '\0' || strlen(s) >= AGENT_TARGET_MAX)
-				fatalx("%s: bad IMSG_SCHED_TARGET", __func__);
-			sched_set_target(s);
-			break;
-		case IMSG_POD_STATUS:
-			pod_status(&imsg);
-			break;
-		case IMSG_NODE_METRICS:
-			node_metrics(&imsg);
-			break;
-		default:
-			fatalx("%s: unexpected %s from the parent", __func__,
-			    imsg_type_name(imsg.hdr.type));
-		}
-		imsg_free(&imsg);
+	child_from_parent(&iev_parent, event, agent_imsg);
+}
+
+/* One message from the parent. */
+static void
+agent_imsg(struct imsg *imsg)
+{
+	const char	*s;
+
+	switch (imsg->hdr.type) {
+	case IMSG_CONF:
+		child_conf_imsg(imsg, &conf);
+		break;
+	case IMSG_VERBOSE:
+		child_verbose_imsg(imsg);
+		break;
+	case IMSG_TLS_CA:
+	case IMSG_TLS_CERT:
+	case IMSG_TLS_KEY:
+		if ((s = imsg_string(imsg, 0)) == NULL ||
+		    strlen(s) > AGENT_PEM_MAX)
+			fatalx("%s: bad %s", __func__,
+			    imsg_type_name(imsg->hdr.type));
+		sched_set_pem(imsg->hdr.type - IMSG_TLS_CA, s);
+		break;
+	case IMSG_SCHED_TARGET:
+		if ((s = imsg_string(imsg, 0)) == NULL ||
+		    *s == '\0' || strlen(s) >= AGENT_TARGET_MAX)
+			fatalx("%s: bad IMSG_SCHED_TARGET", __func__);
+		sched_set_target(s);
+		break;
+	case IMSG_POD_STATUS:
+		pod_status(imsg);
+		break;
+	case IMSG_NODE_METRICS:
+		node_metrics(imsg);
+		break;
+	default:
+		fatalx("%s: unexpected %s from the parent", __func__,
+		    imsg_type_name(imsg->hdr.type));
 	}
-	imsgev_update(&iev_parent);
 }
 
 /*

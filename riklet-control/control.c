@@ -57,6 +57,7 @@ struct ctl_conn {
 
 __dead void	control_main(int, char **);
 static void	control_dispatch_parent(int, short, void *);
+static void	control_imsg(struct imsg *);
 static void	control_listen(int);
 static void	control_accept(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
@@ -118,56 +119,51 @@ control_main(int argc, char **argv)
 static void
 control_dispatch_parent(int fd, short event, void *arg)
 {
-	struct ctl_conn	*c;
-	struct imsg	 imsg;
-	ssize_t		 n;
-
 	(void)fd;
 	(void)arg;
-	if (imsgev_io(&iev_parent, event) == -1)
-		fatalx("parent is gone");
-	for (;;) {
-		if ((n = imsg_get(&iev_parent.ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
-			break;
-		switch (imsg.hdr.type) {
-		case IMSG_CONF:
-			child_conf_imsg(&imsg, &conf);
-			break;
-		case IMSG_VERBOSE:
-			child_verbose_imsg(&imsg);
-			break;
-		case IMSG_CTL_LISTEN:
-			if (imsg.fd == -1 || imsg.datalen != 0)
-				fatalx("%s: bad IMSG_CTL_LISTEN", __func__);
-			control_listen(imsg.fd);
-			imsg.fd = -1;
-			break;
-		case IMSG_CTL_STATUS:
-		case IMSG_CTL_CHILD:
-		case IMSG_CTL_POD:
-		case IMSG_CTL_CONTAINER:
-		case IMSG_CTL_METRICS:
-		case IMSG_CTL_ERROR:
-		case IMSG_CTL_END:
-		case IMSG_CTL_LOGS_DATA:
-		case IMSG_CTL_LOGS_END:
-			/* The client may have gone meanwhile. */
-			if ((c = conn_find(imsg.hdr.peerid)) != NULL &&
-			    c->state == CONN_WAITING)
-				conn_parent_msg(c, &imsg);
-			break;
-		default:
-			log_debug("%s: unexpected %s", __func__,
-			    imsg_type_name(imsg.hdr.type));
-			break;
-		}
-		if (imsg.fd != -1)
-			close(imsg.fd);
-		imsg_free(&imsg);
+	child_from_parent(&iev_parent, event, control_imsg);
+}
+
+/* One message from the parent. */
+static void
+control_imsg(struct imsg *imsg)
+{
+	struct ctl_conn	*c;
+
+	switch (imsg->hdr.type) {
+	case IMSG_CONF:
+		child_conf_imsg(imsg, &conf);
+		break;
+	case IMSG_VERBOSE:
+		child_verbose_imsg(imsg);
+		break;
+	case IMSG_CTL_LISTEN:
+		if (imsg->fd == -1 || imsg->datalen != 0)
+			fatalx("%s: bad IMSG_CTL_LISTEN", __func__);
+		control_listen(imsg->fd);
+		imsg->fd = -1;
+		break;
+	case IMSG_CTL_STATUS:
+	case IMSG_CTL_CHILD:
+	case IMSG_CTL_POD:
+	case IMSG_CTL_CONTAINER:
+	case IMSG_CTL_METRICS:
+	case IMSG_CTL_ERROR:
+	case IMSG_CTL_END:
+	case IMSG_CTL_LOGS_DATA:
+	case IMSG_CTL_LOGS_END:
+		/* The client may have gone meanwhile. */
+		if ((c = conn_find(imsg->hdr.peerid)) != NULL &&
+		    c->state == CONN_WAITING)
+			conn_parent_msg(c, imsg);
+		break;
+	default:
+		log_debug("%s: unexpected %s", __func__,
+		    imsg_type_name(imsg->hdr.type));
+		break;
 	}
-	imsgev_update(&iev_parent);
+	if (imsg->fd != -1)
+		close(imsg->fd);
 }
 
 static void

@@ -25,6 +25,7 @@
 
 __dead void	metrics_main(int, char **);
 static void	metrics_dispatch_parent(int, short, void *);
+static void	metrics_imsg(struct imsg *);
 static void	metrics_tick(int, short, void *);
 static void	metrics_fresh(int, short, void *);
 static void	fresh_schedule(size_t);
@@ -75,65 +76,60 @@ metrics_main(int argc, char **argv)
 static void
 metrics_dispatch_parent(int fd, short event, void *arg)
 {
-	struct imsg	 imsg;
-	struct met_pod	 mp;
-	const char	*s;
-	ssize_t		 n;
-	int		 known;
-
 	(void)fd;
 	(void)arg;
-	if (imsgev_io(&iev_parent, event) == -1)
-		fatalx("parent is gone");
-	for (;;) {
-		if ((n = imsg_get(&iev_parent.ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
-			break;
-		switch (imsg.hdr.type) {
-		case IMSG_CONF:
-			if (conf_from_imsg(imsg.data, imsg.datalen, &conf) == -1)
-				fatalx("%s: bad IMSG_CONF", __func__);
-			if (conf.metric_resolution_ms != tick_ms)
-				log_debug("resolution changes to %llums at "
-				    "the next tick", (unsigned long long)
-				    conf.metric_resolution_ms);
-			break;
-		case IMSG_VERBOSE:
-			child_verbose_imsg(&imsg);
-			break;
-		case IMSG_MET_POD:
-			if (imsg.datalen != sizeof(mp))
-				fatalx("%s: IMSG_MET_POD: bad size %zu",
-				    __func__, imsg.datalen);
-			memcpy(&mp, imsg.data, sizeof(mp));
-			if (mpod_check(&mp) == -1)
-				fatalx("%s: IMSG_MET_POD: bad pod", __func__);
-			known = mpod_find(&met, mp.instance) != NULL;
-			if (mpod_add(&met, &mp, now_ns()) != NULL && !known)
-				log_info("pod %s: measuring %u containers",
-				    mp.instance, mp.ncontainers);
-			fresh_schedule(1);
-			break;
-		case IMSG_MET_POD_DEL:
-			if (imsg.datalen > RIK_ID_MAX ||
-			    (s = imsg_string(&imsg, 0)) == NULL)
-				fatalx("%s: IMSG_MET_POD_DEL: bad instance",
-				    __func__);
-			if (mpod_del(&met, s) == -1)
-				log_debug("pod %s: not measured, nothing to "
-				    "remove", s);
-			else
-				log_info("pod %s: no longer measured", s);
-			break;
-		default:
-			log_debug("%s: unexpected %s", __func__,
-			    imsg_type_name(imsg.hdr.type));
-			break;
-		}
-		imsg_free(&imsg);
+	child_from_parent(&iev_parent, event, metrics_imsg);
+}
+
+/* One message from the parent. */
+static void
+metrics_imsg(struct imsg *imsg)
+{
+	struct met_pod	 mp;
+	const char	*s;
+	int		 known;
+
+	switch (imsg->hdr.type) {
+	case IMSG_CONF:
+		if (conf_from_imsg(imsg->data, imsg->datalen, &conf) == -1)
+			fatalx("%s: bad IMSG_CONF", __func__);
+		if (conf.metric_resolution_ms != tick_ms)
+			log_debug("resolution changes to %llums at "
+			    "the next tick", (unsigned long long)
+			    conf.metric_resolution_ms);
+		break;
+	case IMSG_VERBOSE:
+		child_verbose_imsg(imsg);
+		break;
+	case IMSG_MET_POD:
+		if (imsg->datalen != sizeof(mp))
+			fatalx("%s: IMSG_MET_POD: bad size %zu",
+			    __func__, imsg->datalen);
+		memcpy(&mp, imsg->data, sizeof(mp));
+		if (mpod_check(&mp) == -1)
+			fatalx("%s: IMSG_MET_POD: bad pod", __func__);
+		known = mpod_find(&met, mp.instance) != NULL;
+		if (mpod_add(&met, &mp, now_ns()) != NULL && !known)
+			log_info("pod %s: measuring %u containers",
+			    mp.instance, mp.ncontainers);
+		fresh_schedule(1);
+		break;
+	case IMSG_MET_POD_DEL:
+		if (imsg->datalen > RIK_ID_MAX ||
+		    (s = imsg_string(imsg, 0)) == NULL)
+			fatalx("%s: IMSG_MET_POD_DEL: bad instance",
+			    __func__);
+		if (mpod_del(&met, s) == -1)
+			log_debug("pod %s: not measured, nothing to "
+			    "remove", s);
+		else
+			log_info("pod %s: no longer measured", s);
+		break;
+	default:
+		log_debug("%s: unexpected %s", __func__,
+		    imsg_type_name(imsg->hdr.type));
+		break;
 	}
-	imsgev_update(&iev_parent);
 }
 
 static void

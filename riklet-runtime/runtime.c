@@ -31,6 +31,7 @@
 
 __dead void	runtime_main(int, char **);
 static void	runtime_dispatch_parent(int, short, void *);
+static void	runtime_imsg(struct imsg *);
 static gid_t	runtime_socket_gid(const char *);
 static void	engine_probe(int, short, void *);
 static void	engine_version_done(struct http_req *, void *);
@@ -238,83 +239,78 @@ engine_set(int up, const char *msg)
 static void
 runtime_dispatch_parent(int fd, short event, void *arg)
 {
-	struct imsg			 imsg;
+	(void)fd;
+	(void)arg;
+	child_from_parent(&iev_parent, event, runtime_imsg);
+}
+
+/* One message from the parent. */
+static void
+runtime_imsg(struct imsg *imsg)
+{
 	struct container_ref		 ref;
 	struct rt_logs			 rl;
 	struct logs_ack			 ack;
 	uint32_t			 reqid;
 	const char			*s;
-	ssize_t				 n;
 
-	(void)fd;
-	(void)arg;
-	if (imsgev_io(&iev_parent, event) == -1)
-		fatalx("parent is gone");
-	for (;;) {
-		if ((n = imsg_get(&iev_parent.ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
-			break;
-		switch (imsg.hdr.type) {
-		case IMSG_CONF:
-			child_conf_imsg(&imsg, &runtime_conf);
-			break;
-		case IMSG_VERBOSE:
-			child_verbose_imsg(&imsg);
-			break;
-		case IMSG_POD_CREATE:
-			pod_create(imsg.data, imsg.datalen);
-			break;
-		case IMSG_POD_DESTROY:
-			if ((s = imsg_string(&imsg, 0)) == NULL ||
-			    !podspec_valid_id(s))
-				fatalx("%s: bad IMSG_POD_DESTROY", __func__);
-			pod_destroy(s);
-			break;
-		case IMSG_CONTAINER_RESTART:
-			if (imsg.datalen != sizeof(ref))
-				fatalx("%s: bad IMSG_CONTAINER_RESTART size",
-				    __func__);
-			memcpy(&ref, imsg.data, sizeof(ref));
-			if (memchr(ref.instance, '\0',
-			    sizeof(ref.instance)) == NULL ||
-			    memchr(ref.id, '\0', sizeof(ref.id)) == NULL ||
-			    !podspec_valid_id(ref.instance) ||
-			    !docker_valid_id(ref.id))
-				fatalx("%s: bad IMSG_CONTAINER_RESTART",
-				    __func__);
-			pod_restart(&ref);
-			break;
-		case IMSG_RT_LOGS:
-			if (imsg.datalen != sizeof(rl))
-				fatalx("%s: bad IMSG_RT_LOGS size", __func__);
-			memcpy(&rl, imsg.data, sizeof(rl));
-			if (memchr(rl.id, '\0', sizeof(rl.id)) == NULL ||
-			    !docker_valid_id(rl.id) || rl.follow > 1 ||
-			    rl.tail < LOGS_TAIL_ALL || rl.tail > LOGS_TAIL_MAX)
-				fatalx("%s: bad IMSG_RT_LOGS", __func__);
-			logs_start(&rl);
-			break;
-		case IMSG_RT_LOGS_ACK:
-			if (imsg.datalen != sizeof(ack))
-				fatalx("%s: bad IMSG_RT_LOGS_ACK size",
-				    __func__);
-			memcpy(&ack, imsg.data, sizeof(ack));
-			logs_ack(&ack);
-			break;
-		case IMSG_RT_LOGS_CANCEL:
-			if (imsg.datalen != sizeof(reqid))
-				fatalx("%s: bad IMSG_RT_LOGS_CANCEL size",
-				    __func__);
-			memcpy(&reqid, imsg.data, sizeof(reqid));
-			logs_cancel(reqid);
-			break;
-		default:
-			log_warnx("%s: unexpected %s", __func__,
-			    imsg_type_name(imsg.hdr.type));
-			break;
-		}
-		imsg_free(&imsg);
+	switch (imsg->hdr.type) {
+	case IMSG_CONF:
+		child_conf_imsg(imsg, &runtime_conf);
+		break;
+	case IMSG_VERBOSE:
+		child_verbose_imsg(imsg);
+		break;
+	case IMSG_POD_CREATE:
+		pod_create(imsg->data, imsg->datalen);
+		break;
+	case IMSG_POD_DESTROY:
+		if ((s = imsg_string(imsg, 0)) == NULL ||
+		    !podspec_valid_id(s))
+			fatalx("%s: bad IMSG_POD_DESTROY", __func__);
+		pod_destroy(s);
+		break;
+	case IMSG_CONTAINER_RESTART:
+		if (imsg->datalen != sizeof(ref))
+			fatalx("%s: bad IMSG_CONTAINER_RESTART size",
+			    __func__);
+		memcpy(&ref, imsg->data, sizeof(ref));
+		if (memchr(ref.instance, '\0',
+		    sizeof(ref.instance)) == NULL ||
+		    memchr(ref.id, '\0', sizeof(ref.id)) == NULL ||
+		    !podspec_valid_id(ref.instance) ||
+		    !docker_valid_id(ref.id))
+			fatalx("%s: bad IMSG_CONTAINER_RESTART",
+			    __func__);
+		pod_restart(&ref);
+		break;
+	case IMSG_RT_LOGS:
+		if (imsg->datalen != sizeof(rl))
+			fatalx("%s: bad IMSG_RT_LOGS size", __func__);
+		memcpy(&rl, imsg->data, sizeof(rl));
+		if (memchr(rl.id, '\0', sizeof(rl.id)) == NULL ||
+		    !docker_valid_id(rl.id) || rl.follow > 1 ||
+		    rl.tail < LOGS_TAIL_ALL || rl.tail > LOGS_TAIL_MAX)
+			fatalx("%s: bad IMSG_RT_LOGS", __func__);
+		logs_start(&rl);
+		break;
+	case IMSG_RT_LOGS_ACK:
+		if (imsg->datalen != sizeof(ack))
+			fatalx("%s: bad IMSG_RT_LOGS_ACK size",
+			    __func__);
+		memcpy(&ack, imsg->data, sizeof(ack));
+		logs_ack(&ack);
+		break;
+	case IMSG_RT_LOGS_CANCEL:
+		if (imsg->datalen != sizeof(reqid))
+			fatalx("%s: bad IMSG_RT_LOGS_CANCEL size",
+			    __func__);
+		memcpy(&reqid, imsg->data, sizeof(reqid));
+		logs_cancel(reqid);
+		break;
+	default:
+		log_warnx("%s: unexpected %s", __func__,
+		    imsg_type_name(imsg->hdr.type));
+		break;
 	}
-	imsgev_update(&iev_parent);
 }
