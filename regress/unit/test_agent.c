@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "checkrun.h"
 #include "harness.h"
 #include "peer.h"
 #include "podspec.h"
@@ -496,8 +497,6 @@ main(void)
 {
 	Suite		*s = suite_create("agent");
 	TCase		*tc = tcase_create("peer");
-	SRunner		*sr;
-	int		 failed;
 
 	tcase_set_timeout(tc, 60);
 	ADD(tc, register);
@@ -520,9 +519,5 @@ main(void)
 		tcase_add_test(slow, test_ping_policy);
 		suite_add_tcase(s, slow);
 	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

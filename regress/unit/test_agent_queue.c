@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkrun.h"
 #include "agent.h"
 
 static void	expect(uint32_t, const char *, uint32_t, const char *);
@@ -123,16 +124,10 @@ main(void)
 {
 	Suite	*s = suite_create("agent_queue");
 	TCase	*tc = tcase_create("queue");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_order_and_coalescing);
 	tcase_add_test(tc, test_disconnect_keeps_changes);
 	tcase_add_test(tc, test_bound_and_clear);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

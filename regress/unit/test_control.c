@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "control_proc.h"
 #include "harness.h"
 #include "privsep.h"
@@ -530,15 +531,9 @@ control_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
 
 	if (!can_run_child())
 		fprintf(stderr, "test_control: not root or no %s user: the "
 		    "process tests are skipped\n", RIKLET_USER);
-	sr = srunner_create(control_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(control_suite());
 }

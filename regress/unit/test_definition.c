@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "agent.h"
 
 #define PRINTABLE	" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
@@ -542,8 +543,6 @@ main(void)
 {
 	Suite	*s = suite_create("definition");
 	TCase	*tc = tcase_create("parse");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_minimal_and_policy);
@@ -557,9 +556,5 @@ main(void)
 	tcase_add_test(tc, test_size_depth_id);
 	tcase_add_test(tc, test_corpus);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

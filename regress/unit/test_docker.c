@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkrun.h"
 #include "runtime.h"
 
 #define NODE	"node-a"
@@ -387,8 +388,6 @@ main(void)
 {
 	Suite	*s = suite_create("docker");
 	TCase	*tc = tcase_create("api");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_inspect);
@@ -400,9 +399,5 @@ main(void)
 	tcase_add_test(tc, test_paths);
 	tcase_add_test(tc, test_error);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "harness.h"
 #include "podspec.h"
 #include "runtime.h"
@@ -689,8 +690,6 @@ main(void)
 {
 	Suite	*s = suite_create("runtime");
 	TCase	*tc = tcase_create("engine");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_unchecked_fixture(tc, suite_setup, cleanup);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -705,9 +704,5 @@ main(void)
 	tcase_add_test(tc, test_invalid_spec);
 	tcase_add_test(tc, test_engine_restart);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

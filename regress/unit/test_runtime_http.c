@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "runtime.h"
 
 static char			 path[108];
@@ -224,8 +225,6 @@ main(void)
 {
 	Suite	*s = suite_create("runtime_http");
 	TCase	*tc = tcase_create("bounds");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -235,9 +234,5 @@ main(void)
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_queue_bound);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }
