@@ -21,6 +21,9 @@
 #include "log.h"
 #include "privsep.h"
 
+static void	child_from_parent(struct imsgev *, short,
+		    void (*)(struct imsg *));
+
 /* Names the process for ps(1) and for the log. */
 void
 child_setup(enum riklet_proc proc, int argc, char **argv)
@@ -157,9 +160,17 @@ child_sig(int sig, short event, void *arg)
  * ready.  The dispatch callback exits when imsgev_io() says the parent is
  * gone.
  */
+static void	(*parent_handler)(struct imsg *);
+
+static void
+child_parent_cb(int fd, short event, void *arg)
+{
+	(void)fd;
+	child_from_parent(arg, event, parent_handler);
+}
+
 struct event_base *
-child_event_init(struct imsgev *iev, void (*dispatch)(int, short, void *),
-    void *arg)
+child_event_init(struct imsgev *iev, void (*handle)(struct imsg *))
 {
 	struct event_base	*base;
 	struct event		*ev;
@@ -175,7 +186,8 @@ child_event_init(struct imsgev *iev, void (*dispatch)(int, short, void *),
 	}
 	if (fcntl(PARENT_FD, F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl");
-	imsgev_init(iev, base, PARENT_FD, dispatch, arg);
+	parent_handler = handle;
+	imsgev_init(iev, base, PARENT_FD, child_parent_cb, iev);
 	if (imsgev_compose(iev, IMSG_CHILD_READY, 0, -1, NULL, 0) == -1)
 		fatal("%s: compose", __func__);
 	return base;
@@ -205,8 +217,9 @@ child_verbose_imsg(const struct imsg *imsg)
  * Every child's dispatch of what its parent sends: the I/O, then each
  * whole message, in order, to handle().  The parent's EOF ends the child.
  */
-void
-child_from_parent(struct imsgev *iev, short event, void (*handle)(struct imsg *))
+static void
+child_from_parent(struct imsgev *iev, short event,
+    void (*handle)(struct imsg *))
 {
 	struct imsg	 imsg;
 	ssize_t		 n;

@@ -23,7 +23,6 @@ struct imsgev;
 struct imsg;
 void	child_conf_imsg(const struct imsg *, struct riklet_conf *);
 void	child_verbose_imsg(const struct imsg *);
-void	child_from_parent(struct imsgev *, short, void (*)(struct imsg *));
 struct event_base *child_event_init(struct imsgev *,
-	    void (*)(int, short, void *), void *);
+	    void (*)(struct imsg *));
 #endif

@@ -24,7 +24,6 @@
 #include "privsep.h"
 
 __dead void	agent_main(int, char **);
-static void	agent_dispatch_parent(int, short, void *);
 static void	agent_imsg(struct imsg *);
 static void	pod_status(struct imsg *);
 static void	node_metrics(struct imsg *);
@@ -45,19 +44,11 @@ agent_main(int argc, char **argv)
 	child_read_conf(&conf);
 	priv_drop(&conf, PROC_AGENT, conf.chroot, (gid_t)-1);
 	sandbox_child(PROC_AGENT);
-	base = child_event_init(&iev_parent, agent_dispatch_parent, NULL);
+	base = child_event_init(&iev_parent, agent_imsg);
 	/* gRPC starts its threads here: after the drop, never before. */
 	sched_init(base, &conf);
 	event_base_dispatch(base);
 	exit(0);
-}
-
-static void
-agent_dispatch_parent(int fd, short event, void *arg)
-{
-	(void)fd;
-	(void)arg;
-	child_from_parent(&iev_parent, event, agent_imsg);
 }
 
 /* One message from the parent. */

@@ -56,7 +56,6 @@ struct ctl_conn {
 };
 
 __dead void	control_main(int, char **);
-static void	control_dispatch_parent(int, short, void *);
 static void	control_imsg(struct imsg *);
 static void	control_listen(int);
 static void	control_accept(struct evconnlistener *, evutil_socket_t,
@@ -108,20 +107,12 @@ control_main(int argc, char **argv)
 	/* It needs no file: the socket comes as a descriptor. */
 	priv_drop(&conf, PROC_CONTROL, conf.chroot, (gid_t)-1);
 	sandbox_child(PROC_CONTROL);
-	base = child_event_init(&iev_parent, control_dispatch_parent, NULL);
+	base = child_event_init(&iev_parent, control_imsg);
 	if ((accept_ev = evtimer_new(base, control_accept_resume, NULL)) ==
 	    NULL)
 		fatalx("%s: evtimer_new", __func__);
 	event_base_dispatch(base);
 	exit(0);
-}
-
-static void
-control_dispatch_parent(int fd, short event, void *arg)
-{
-	(void)fd;
-	(void)arg;
-	child_from_parent(&iev_parent, event, control_imsg);
 }
 
 /* One message from the parent. */

@@ -24,7 +24,6 @@
 #define MET_QUEUE_MAX		(4 * 1024 * 1024)	/* unsent reports */
 
 __dead void	metrics_main(int, char **);
-static void	metrics_dispatch_parent(int, short, void *);
 static void	metrics_imsg(struct imsg *);
 static void	metrics_tick(int, short, void *);
 static void	metrics_fresh(int, short, void *);
@@ -51,7 +50,7 @@ metrics_main(int argc, char **argv)
 	/* No chroot: the process reads /proc and /sys. */
 	priv_drop(&conf, PROC_METRICS, NULL, (gid_t)-1);
 	sandbox_child(PROC_METRICS);
-	base = child_event_init(&iev_parent, metrics_dispatch_parent, NULL);
+	base = child_event_init(&iev_parent, metrics_imsg);
 
 	metrics_init(&met, "");
 	free(node_sample(&met));	/* the baseline */
@@ -71,14 +70,6 @@ metrics_main(int argc, char **argv)
 	log_info("sampling every %s", res);
 	event_base_dispatch(base);
 	exit(0);
-}
-
-static void
-metrics_dispatch_parent(int fd, short event, void *arg)
-{
-	(void)fd;
-	(void)arg;
-	child_from_parent(&iev_parent, event, metrics_imsg);
 }
 
 /* One message from the parent. */

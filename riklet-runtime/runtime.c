@@ -30,7 +30,6 @@
 #define ENGINE_REPROBE_MS	1000	/* at most one probe a second */
 
 __dead void	runtime_main(int, char **);
-static void	runtime_dispatch_parent(int, short, void *);
 static void	runtime_imsg(struct imsg *);
 static gid_t	runtime_socket_gid(const char *);
 static void	engine_probe(int, short, void *);
@@ -65,7 +64,7 @@ runtime_main(int argc, char **argv)
 	gid = runtime_socket_gid(runtime_conf.docker_socket);
 	priv_drop(&runtime_conf, PROC_RUNTIME, NULL, gid);
 	sandbox_child(PROC_RUNTIME);
-	base = child_event_init(&iev_parent, runtime_dispatch_parent, NULL);
+	base = child_event_init(&iev_parent, runtime_imsg);
 	http_init(base, runtime_conf.docker_socket);
 	if ((engine.retry = evtimer_new(base, engine_probe, NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
@@ -234,14 +233,6 @@ engine_set(int up, const char *msg)
 	engine.sent = e;
 	engine.ever_sent = 1;
 	runtime_send(IMSG_RT_ENGINE, &e, sizeof(e));
-}
-
-static void
-runtime_dispatch_parent(int fd, short event, void *arg)
-{
-	(void)fd;
-	(void)arg;
-	child_from_parent(&iev_parent, event, runtime_imsg);
 }
 
 /* One message from the parent. */
