@@ -2,6 +2,7 @@
  * Plays the parent for one child process in a test.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -26,13 +27,45 @@ harness_riklet(void)
 	return p != NULL && *p != '\0' ? p : "build/riklet";
 }
 
+static char	chroot_dir[64];
+static pid_t	chroot_owner;
+
+static void
+chroot_remove(void)
+{
+	if (chroot_owner == getpid())
+		(void)rmdir(chroot_dir);
+}
+
+/*
+ * The children's chroot: an empty directory this process makes and
+ * removes, never one the machine may lack (Debian has no /var/empty).
+ * A forked test that calls harness_conf() makes its own.
+ */
+static const char *
+harness_chroot(void)
+{
+	if (chroot_owner == getpid())
+		return chroot_dir;
+	(void)strlcpy(chroot_dir, "/tmp/riklet-chroot.XXXXXX",
+	    sizeof(chroot_dir));
+	if (mkdtemp(chroot_dir) == NULL || chmod(chroot_dir, 0755) == -1) {
+		perror("harness: chroot directory");
+		exit(1);
+	}
+	if (chroot_owner == 0)
+		(void)atexit(chroot_remove);
+	chroot_owner = getpid();
+	return chroot_dir;
+}
+
 /* Defaults suited to a test run; the caller adjusts what it needs. */
 void
 harness_conf(struct riklet_conf *conf)
 {
 	conf_defaults(conf);
 	(void)strlcpy(conf->hostname, "harness", sizeof(conf->hostname));
-	(void)strlcpy(conf->chroot, "/var/empty", sizeof(conf->chroot));
+	(void)strlcpy(conf->chroot, harness_chroot(), sizeof(conf->chroot));
 }
 
 int
