@@ -129,29 +129,50 @@ bench: all $(BENCH_BINS)
 	done
 
 # The test command: installs what is missing, then builds and runs all.
-# The private engine the tests start is stopped at the end, pass or fail.
+# Every step runs (-k) and adds its count to $(TALLY); the last line is
+# the total, and a failure or a skip fails the run.  The private engine
+# the tests start is stopped and its state removed at the end.
+TALLY		 = $(CURDIR)/$(BUILD)/tally
+TEST_TMP	 = /tmp/riklet-check.XXXXXX
+
 check:
+	@[ "$$(id -u)" -eq 0 ] || { echo "make check: needs root: it" \
+	    "installs packages, starts a private Docker engine and runs" \
+	    "riklet's privilege separation (make check-unit runs the unit" \
+	    "tests alone, some of which also need root)"; exit 1; }
 	sh regress/deps.sh
 	$(MAKE) all
-	$(MAKE) check-unit check-config lint check-integration fuzz-replay; \
-	    rc=$$?; sh regress/engine.sh stop >/dev/null 2>&1; exit $$rc
+	@sh regress/tally.sh reset $(TALLY)
+	-$(MAKE) -k check-unit check-config lint check-integration fuzz-replay
+	@sh regress/engine.sh purge >/dev/null 2>&1; \
+	    sh regress/tally.sh sum $(TALLY) unit config lint integration fuzz
 
+# Each program runs with its own TMPDIR, removed after it, pass or fail.
 check-unit: $(UNIT_BINS) $(BUILD)/riklet
-	@failed=""; for t in $(UNIT_BINS); do \
-		echo "== $$t"; \
-		CK_FORK=yes REGRESS_DIR=$(CURDIR)/regress \
-		    RIKLET=$(CURDIR)/$(BUILD)/riklet $$t || failed="$$failed $$t"; \
-	done; [ -z "$$failed" ] || { echo "unit tests failed:$$failed"; exit 1; }
+	@mkdir -p $(BUILD)/logs; failed=""; for t in $(UNIT_BINS); do \
+		n=$${t##*/}; log=$(BUILD)/logs/$$n.log; \
+		echo "== $$t"; tmp=$$(mktemp -d $(TEST_TMP)); \
+		{ CK_FORK=yes TMPDIR=$$tmp REGRESS_DIR=$(CURDIR)/regress \
+		    RIKLET=$(CURDIR)/$(BUILD)/riklet $$t; \
+		    echo $$? >$$log.rc; } 2>&1 | tee $$log; \
+		rm -rf $$tmp; rc=$$(cat $$log.rc); \
+		sh regress/tally.sh unit $(TALLY) unit/$$n $$log $$rc; \
+		[ "$$rc" -eq 0 ] && ! grep -q '^SKIP ' $$log || \
+		    failed="$$failed $$n"; \
+	done; [ -z "$$failed" ] || { echo "unit tests failed or skipped:$$failed"; exit 1; }
 
 check-config: $(BUILD)/riklet
-	sh regress/config/run.sh $(BUILD)/riklet
+	@sh regress/config/run.sh $(BUILD)/riklet | tee $(BUILD)/config.log; \
+	    rc=$$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$$/\1 \2/p' \
+	    $(BUILD)/config.log); set -- $${rc:-0 1}; \
+	    sh regress/tally.sh add $(TALLY) config $$1 $$2 0; [ "$$2" -eq 0 ]
 
 # Children are not dumpable, so LeakSanitizer cannot inspect them: leaks
 # are checked in the unit tests and by check-valgrind instead.
 check-integration: all test-hooks
 	ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=0} \
 	    RIKLET=$(CURDIR)/$(BUILD)/riklet BUILD=$(CURDIR)/$(BUILD) \
-	    RIKLET_HOOKS=$(CURDIR)/$(BUILD)/hooks/riklet \
+	    RIKLET_HOOKS=$(CURDIR)/$(BUILD)/hooks/riklet TALLY=$(TALLY) \
 	    sh regress/integration/run.sh
 
 check-slow: all
@@ -224,10 +245,15 @@ fuzz-replay: fuzz-build
 			failed="$$failed fuzz_$$n"; \
 		fi; \
 	done; \
+	sh regress/tally.sh add $(TALLY) fuzz \
+	    $$(( $(words $(FUZZ_NAMES)) - $$(echo $$failed | wc -w) )) \
+	    $$(echo $$failed | wc -w) 0; \
 	[ -z "$$failed" ] || { echo "fuzz-replay failed:$$failed"; exit 1; }
 
 lint:
-	mandoc -Tlint -W warning $(MANPAGES)
+	@if mandoc -Tlint -W warning $(MANPAGES); then \
+		sh regress/tally.sh add $(TALLY) lint 1 0 0; \
+	else sh regress/tally.sh add $(TALLY) lint 0 1 0; exit 1; fi
 
 demo:
 	sh regress/deps.sh

@@ -5,6 +5,7 @@
 #   sh regress/engine.sh start	start (or reuse) it; prints DOCKER_SOCK=<path>
 #   sh regress/engine.sh image	import riklet/busybox:latest (busybox-static)
 #   sh regress/engine.sh stop	remove riklet's containers, stop the engine
+#   sh regress/engine.sh purge	stop, then remove its state (make check's end)
 #   sh regress/engine.sh env	prints DOCKER_SOCK=<path>
 #
 # State lives in ${RIKLET_ENGINE_DIR:-/tmp/rikeng}.  The flags keep the
@@ -155,6 +156,17 @@ stop() {
 	rm -f "$SOCK" "$PIDFILE"
 }
 
+# What the tests made under /tmp goes with them: the engine's state and
+# its lock too (make check purges once, at its end, when nothing waits).
+purge() {
+	stop
+	for m in $(awk -v d="$D/" 'index($2, d) == 1 { print $2 }' \
+	    /proc/mounts | sort -r); do
+		umount -l "$m" 2>/dev/null || true
+	done
+	rm -rf "$D" "$D.lock"
+}
+
 # One engine command at a time per state directory: two test programs
 # starting it at once would start two dockerds on one state.
 locked() {
@@ -168,7 +180,8 @@ case "${1:-}" in
 start)	locked start ;;
 image)	locked image ;;
 stop)	locked stop ;;
+purge)	locked purge ;;
 env)	echo "DOCKER_SOCK=$SOCK" ;;
-*)	echo "usage: sh regress/engine.sh start|image|stop|env" >&2
+*)	echo "usage: sh regress/engine.sh start|image|stop|purge|env" >&2
 	exit 64 ;;
 esac

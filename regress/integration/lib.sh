@@ -1,7 +1,7 @@
 # Shared shell functions for the integration tests.  Source it.
 set -u
 : "${RIKLET:?}"
-T=$(mktemp -d /tmp/riklet-it.XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/riklet-it.XXXXXX")
 RIKLET_PID=""
 
 cleanup_hooks=""

@@ -27,7 +27,7 @@ harness_riklet(void)
 	return p != NULL && *p != '\0' ? p : "build/riklet";
 }
 
-static char	chroot_dir[64];
+static char	chroot_dir[256];
 static pid_t	chroot_owner;
 
 static void
@@ -47,9 +47,8 @@ harness_chroot(void)
 {
 	if (chroot_owner == getpid())
 		return chroot_dir;
-	(void)strlcpy(chroot_dir, "/tmp/riklet-chroot.XXXXXX",
-	    sizeof(chroot_dir));
-	if (mkdtemp(chroot_dir) == NULL || chmod(chroot_dir, 0755) == -1) {
+	if (test_tmpname(chroot_dir, sizeof(chroot_dir), "riklet-chroot") ==
+	    -1 || mkdtemp(chroot_dir) == NULL || chmod(chroot_dir, 0755) == -1) {
 		perror("harness: chroot directory");
 		exit(1);
 	}
@@ -57,6 +56,22 @@ harness_chroot(void)
 		(void)atexit(chroot_remove);
 	chroot_owner = getpid();
 	return chroot_dir;
+}
+
+/*
+ * A mkdtemp() template for PREFIX under $TMPDIR (the runner's scratch
+ * directory, removed after each program whatever happens), else /tmp.
+ */
+int
+test_tmpname(char *buf, size_t size, const char *prefix)
+{
+	const char	*t = getenv("TMPDIR");
+	int		 n;
+
+	if (t == NULL || *t != '/')
+		t = "/tmp";
+	n = snprintf(buf, size, "%s/%s.XXXXXX", t, prefix);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 /* Defaults suited to a test run; the caller adjusts what it needs. */

@@ -16,6 +16,7 @@ struct harness {
 };
 
 const char	*harness_riklet(void);
+int		 test_tmpname(char *, size_t, const char *);
 void		 harness_conf(struct riklet_conf *);
 int		 harness_start(struct harness *, const char *,
 		    const struct riklet_conf *);

@@ -52,8 +52,8 @@ peer_dir(struct peer *p)
 	if (p->port == 0 && (p->port = free_port()) == -1)
 		return -1;
 	if (p->dir[0] == '\0') {
-		(void)strlcpy(p->dir, "/tmp/rikpeer.XXXXXX", sizeof(p->dir));
-		if (mkdtemp(p->dir) == NULL)
+		if (test_tmpname(p->dir, sizeof(p->dir), "rikpeer") == -1 ||
+		    mkdtemp(p->dir) == NULL)
 			return -1;
 	}
 	return 0;

@@ -677,7 +677,7 @@ START_TEST(test_engine_restart)
 	wait_msg(IMSG_RT_LIST_END, NULL, NULL, 0);
 	harness_stop(&h);
 	engine_sh(dir, "stop");
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s %s.lock", dir, dir);
 	ck_assert_int_eq(system(cmd), 0);
 	/* teardown lists on the shared engine again */
 	engine_sh(engine_dir(), "env");
