@@ -120,6 +120,14 @@ put('podspec', 'two', podspec(instance='i-2', policy=2, containers=(
 put('podspec', 'no-containers', podspec(containers=()))
 put('podspec', 'bad-magic', b'XXXX' + podspec()[4:])
 put('podspec', 'truncated', podspec()[:-3])
+# image references (common/imageref.c): one of each part, and "..",
+# which the engine's URL would have made /json
+put('podspec', 'image-registry', podspec(containers=(
+    ('a', 'localhost:5000/a__b/c-d.e:Tag_1@sha256:' + '0123456789abcdef' * 4,
+     0, 0, [], [], [], []),
+    ('b', '[::1]:5000/x', 0, 0, [], [], [], []))))
+put('podspec', 'bad-image-dotdot', podspec(containers=(
+    ('a', '..', 0, 0, [], [], [], []),)))
 
 # dispatch: sequences of child messages (see fuzz_dispatch.c)
 I = 'pod-1'

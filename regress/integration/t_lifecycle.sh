@@ -1,7 +1,8 @@
 #!/bin/sh
 # A 2-container pod through its whole life: the exact statuses the
 # scheduler sees, the containers the engine holds, pod metrics; then an
-# invalid definition, a repeated CREATE, a DESTROY of an unknown pod.
+# invalid definition and an invalid image, a repeated CREATE, a DESTROY
+# of an unknown pod.
 . "$(dirname "$0")/lib.sh"
 need_root
 ensure_user
@@ -43,6 +44,29 @@ grep bad1 "$T/peer/received.jsonl" | grep FAILED |
     grep -q 'reason\\":\\"InvalidDefinition' || fail "FAILED without reason"
 kill -0 "$RIKLET_PID" || fail "riklet died"
 ok "invalid definition FAILED with a reason"
+
+# An image outside Docker's reference grammar (".." was the engine's
+# /json once the dot segments were removed): FAILED naming the field,
+# before the engine is asked anything.
+peer_send bad2 CREATE '{"spec":{"containers":[{"name":"x","image":".."}]}}'
+wait_status bad2 FAILED 10 || fail "image .. not FAILED"
+[ "$(statuses bad2 | tr '\n' ' ')" = "FAILED " ] ||
+    fail "image ..: $(statuses bad2 | tr '\n' ' ')"
+why=$($PY -c 'import json, sys
+for l in open(sys.argv[1]):
+    try:
+        m = json.loads(l)
+    except ValueError:
+        continue
+    if m.get("instance_id") == "bad2" and m.get("status") == "FAILED":
+        f = json.loads(m["metrics"])
+        print(f["reason"], f["message"])' "$T/peer/received.jsonl")
+case $why in
+'InvalidDefinition spec.containers[0].image: invalid reference "..": '*) ;;
+*) fail "image ..: $why" ;;
+esac
+[ "$(containers_of "$NODE")" = 2 ] || fail "image .. made containers"
+ok "image \"..\": $why"
 
 peer_send pod1 DESTROY
 wait_status pod1 TERMINATED 30 || fail "pod1 not TERMINATED: $(statuses pod1 | tr '\n' ' ')"
