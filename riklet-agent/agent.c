@@ -28,7 +28,7 @@ static void	agent_imsg(struct imsg *);
 static void	pod_status(struct imsg *);
 static void	node_metrics(struct imsg *);
 static void	pod_create(const char *, const char *, size_t);
-static void	queue_or_overflow(uint32_t, const char *, uint32_t, uint32_t,
+static void	queue_status(uint32_t, const char *, uint32_t, uint32_t,
 		    const char *);
 
 static struct riklet_conf	 conf;
@@ -92,8 +92,9 @@ agent_imsg(struct imsg *imsg)
 }
 
 /*
- * Statuses that arrive while we are not registered are dropped: on the
- * next registration the parent sends the state of every pod again.
+ * A state change that comes while we are not registered waits for the
+ * connection (agent_queue.c keeps every pod's latest, however long the
+ * scheduler is away); a sample does not, it would be stale.
  */
 static void
 pod_status(struct imsg *imsg)
@@ -110,17 +111,10 @@ pod_status(struct imsg *imsg)
 	    !podspec_valid_id(ps.instance) || ps.status >= RIK_STATUS_MAX ||
 	    ps.transition > 1)
 		fatalx("%s: bad IMSG_POD_STATUS", __func__);
-	if (!sched_registered()) {
-		/* A state change waits for the connection; a sample not. */
-		if (ps.transition && queue_push(STATUS_INSTANCE, ps.instance,
-		    ps.status, 1, metrics) == 0)
-			return;
-		log_debug("not registered: status %s of %s not kept",
-		    rik_status_name(ps.status), ps.instance);
+	if (!sched_registered() && !ps.transition)
 		return;
-	}
-	queue_or_overflow(STATUS_INSTANCE, ps.instance, ps.status,
-	    ps.transition, metrics);
+	queue_status(STATUS_INSTANCE, ps.instance, ps.status, ps.transition,
+	    metrics);
 }
 
 static void
@@ -134,26 +128,27 @@ node_metrics(struct imsg *imsg)
 	free(node_json);
 	if ((node_json = strdup(s)) == NULL)
 		fatal("%s", __func__);
-	if (sched_registered())
-		queue_or_overflow(STATUS_WORKER, NULL, RIK_RUNNING, 0, s);
+	sched_node_sample();
 }
 
 static void
-queue_or_overflow(uint32_t kind, const char *instance, uint32_t status,
+queue_status(uint32_t kind, const char *instance, uint32_t status,
     uint32_t transition, const char *metrics)
 {
-	if (queue_push(kind, instance, status, transition, metrics) == -1) {
-		sched_overflow();
-		return;
-	}
+	if (queue_push(kind, instance, status, transition, metrics) == -1)
+		log_debug("status %s of %s not queued",
+		    rik_status_name(status), instance);
 	sched_kick();
 }
 
-/* The node metrics for the next WorkerMetric RUNNING. */
+/*
+ * The latest node sample, for the next WorkerMetric RUNNING; NULL until
+ * the parent has sent one (it sends the latest to every new agent).
+ */
 const char *
 agent_node_metrics(void)
 {
-	return node_json != NULL ? node_json : "{}";
+	return node_json;
 }
 
 void
@@ -191,7 +186,7 @@ agent_report_failed(const char *instance, const char *reason,
 	if (o == NULL || (js = json_dumps(o, JSON_COMPACT)) == NULL)
 		fatalx("%s: json", __func__);
 	json_decref(o);
-	queue_or_overflow(STATUS_INSTANCE, instance, RIK_FAILED, 1, js);
+	queue_status(STATUS_INSTANCE, instance, RIK_FAILED, 1, js);
 	free(js);
 }
 
