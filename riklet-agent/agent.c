@@ -11,6 +11,10 @@
  * (IMSG_SCHED_RESOLVE).  TLS material comes from the parent the same way,
  * and the host part of conf.scheduler is the name the certificate must
  * carry.
+ *
+ * Its sandbox lets it connect over TCP to the scheduler's port alone
+ * (Landlock, where the kernel has network rules), and that cannot be
+ * undone: when a reload names another scheduler, the parent restarts it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,12 +32,14 @@ static void	agent_imsg(struct imsg *);
 static void	pod_status(struct imsg *);
 static void	node_metrics(struct imsg *);
 static void	pod_create(const char *, const char *, size_t);
+static uint16_t	scheduler_port(const struct riklet_conf *);
 static void	queue_status(uint32_t, const char *, uint32_t, uint32_t,
 		    const char *);
 
 static struct riklet_conf	 conf;
 static struct imsgev		 iev_parent;
 static char			*node_json;
+static uint16_t			 sandbox_port;
 
 __dead void
 agent_main(int argc, char **argv)
@@ -43,12 +49,28 @@ agent_main(int argc, char **argv)
 	child_setup(PROC_AGENT, argc, argv);
 	child_read_conf(&conf);
 	priv_drop(&conf, PROC_AGENT, conf.chroot, (gid_t)-1);
-	sandbox_child(PROC_AGENT);
+	sandbox_port = scheduler_port(&conf);
+	sandbox_child_connect(PROC_AGENT, sandbox_port);
 	base = child_event_init(&iev_parent, agent_imsg);
 	/* gRPC starts its threads here: after the drop, never before. */
 	sched_init(base, &conf);
 	event_base_dispatch(base);
 	exit(0);
+}
+
+/* The port of conf->scheduler, "host:port" (parse.y checked it). */
+static uint16_t
+scheduler_port(const struct riklet_conf *c)
+{
+	const char	*colon, *errstr;
+	uint16_t	 port;
+
+	if ((colon = strrchr(c->scheduler, ':')) == NULL)
+		fatalx("scheduler %s: no port", c->scheduler);
+	port = (uint16_t)strtonum(colon + 1, 1, 65535, &errstr);
+	if (errstr != NULL)
+		fatalx("scheduler %s: port %s", c->scheduler, errstr);
+	return port;
 }
 
 /* One message from the parent. */
@@ -60,6 +82,10 @@ agent_imsg(struct imsg *imsg)
 	switch (imsg->hdr.type) {
 	case IMSG_CONF:
 		child_conf_imsg(imsg, &conf);
+		if (scheduler_port(&conf) != sandbox_port)
+			log_info("scheduler %s: this process may only connect "
+			    "to port %u; the parent restarts it",
+			    conf.scheduler, sandbox_port);
 		break;
 	case IMSG_VERBOSE:
 		child_verbose_imsg(imsg);
