@@ -42,6 +42,7 @@ static int	 try_exec(const char *, int, int);
 static int	 try_fork(const char *, int, int);
 static int	 try_thread(const char *, int, int);
 static int	 try_sleep(const char *, int, int);
+static int	 refused(enum riklet_proc, uint16_t);
 
 static const struct {
 	const char	*what;
@@ -290,17 +291,24 @@ START_TEST(test_policy)
 }
 END_TEST
 
-START_TEST(test_no_policy)
+/* Whether sandbox_child_connect(proc, port) is fatal (exit 1). */
+static int
+refused(enum riklet_proc proc, uint16_t port)
 {
 	pid_t	 pid;
 	int	 status;
 
 	if ((pid = fork()) == 0) {
-		sandbox_child(PROC_PARENT);
+		sandbox_child_connect(proc, port);
 		_exit(0);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	return WIFEXITED(status) && WEXITSTATUS(status) == 1;
+}
+
+START_TEST(test_no_policy)
+{
+	ck_assert_msg(refused(PROC_PARENT, 0),
 	    "the parent has no sandbox policy: must be fatal");
 }
 END_TEST
@@ -308,22 +316,9 @@ END_TEST
 /* The agent's port is part of its policy; no other child has one. */
 START_TEST(test_port_required)
 {
-	pid_t	 pid;
-	int	 status;
-
-	if ((pid = fork()) == 0) {
-		sandbox_child(PROC_AGENT);
-		_exit(0);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	ck_assert_msg(refused(PROC_AGENT, 0),
 	    "the agent without a port: must be fatal");
-	if ((pid = fork()) == 0) {
-		sandbox_child_connect(PROC_METRICS, 80);
-		_exit(0);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	ck_assert_msg(refused(PROC_METRICS, 80),
 	    "metrics with a port: must be fatal");
 }
 END_TEST
