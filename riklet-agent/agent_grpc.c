@@ -743,13 +743,13 @@ registered(void)
 	atomic_store(&grpc_quiet, 0);
 	log_info("registered with scheduler %s as %s", conf->scheduler,
 	    conf->hostname);
-	if ((n = queue_dropped()) > 0)
-		log_warnx("%zu intermediate state changes were dropped while "
-		    "the scheduler was away", n);
 	last_send_ms = monotime_ms();
 	event_add(ev_heartbeat, &tv);
 	worker_first = 1;
 	worker_metric();
+	if ((n = queue_dropped()) > 0)
+		log_warnx("%zu intermediate state changes dropped since the "
+		    "last registration: the status queue was full", n);
 	sched_kick();
 	agent_conn_state(AGENT_REGISTERED, 0, "registered");
 }
