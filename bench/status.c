@@ -5,7 +5,7 @@
  * changes (never coalesced, so N messages on the wire) as fast as the
  * socket takes them, each burst once the peer (scheduler.py, grpcio) has
  * recorded the last of the one before.  N stays below the agent's queue
- * bound (AGENT_QUEUE_MAX), past which the agent gives the connection up.
+ * bound (AGENT_QUEUE_MAX), past which intermediate changes are dropped.
  * The peer is Python: its own speed bounds the figure.
  *
  *   make bench            (or: build/bench/status [N [ROUNDS]])
@@ -49,7 +49,9 @@ main(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	if (peer_start(&p) == -1)
 		die("the scheduler peer did not start");
-	if (agent_start(&a, &p, NULL) == -1 || agent_target(&a, &p) == -1)
+	if (agent_start(&a, &p, NULL) == -1 ||
+	    agent_node_sample(&a, "{\"cpu\":{\"totalCpu\":1}}") == -1 ||
+	    agent_target(&a, &p) == -1)
 		die("cannot start the agent");
 	if (!agent_wait_state(&a, AGENT_REGISTERED, 10000))
 		die("the agent did not register");

@@ -11,6 +11,10 @@
  * (IMSG_SCHED_RESOLVE).  TLS material comes from the parent the same way,
  * and the host part of conf.scheduler is the name the certificate must
  * carry.
+ *
+ * Its sandbox lets it connect over TCP to the scheduler's port alone
+ * (Landlock, where the kernel has network rules), and that cannot be
+ * undone: when a reload names another scheduler, the parent restarts it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,12 +32,14 @@ static void	agent_imsg(struct imsg *);
 static void	pod_status(struct imsg *);
 static void	node_metrics(struct imsg *);
 static void	pod_create(const char *, const char *, size_t);
-static void	queue_or_overflow(uint32_t, const char *, uint32_t, uint32_t,
+static uint16_t	scheduler_port(const struct riklet_conf *);
+static void	queue_status(uint32_t, const char *, uint32_t, uint32_t,
 		    const char *);
 
 static struct riklet_conf	 conf;
 static struct imsgev		 iev_parent;
 static char			*node_json;
+static uint16_t			 sandbox_port;
 
 __dead void
 agent_main(int argc, char **argv)
@@ -43,12 +49,28 @@ agent_main(int argc, char **argv)
 	child_setup(PROC_AGENT, argc, argv);
 	child_read_conf(&conf);
 	priv_drop(&conf, PROC_AGENT, conf.chroot, (gid_t)-1);
-	sandbox_child(PROC_AGENT);
+	sandbox_port = scheduler_port(&conf);
+	sandbox_child_connect(PROC_AGENT, sandbox_port);
 	base = child_event_init(&iev_parent, agent_imsg);
 	/* gRPC starts its threads here: after the drop, never before. */
 	sched_init(base, &conf);
 	event_base_dispatch(base);
 	exit(0);
+}
+
+/* The port of conf->scheduler, "host:port" (parse.y checked it). */
+static uint16_t
+scheduler_port(const struct riklet_conf *c)
+{
+	const char	*colon, *errstr;
+	uint16_t	 port;
+
+	if ((colon = strrchr(c->scheduler, ':')) == NULL)
+		fatalx("scheduler %s: no port", c->scheduler);
+	port = (uint16_t)strtonum(colon + 1, 1, 65535, &errstr);
+	if (errstr != NULL)
+		fatalx("scheduler %s: port %s", c->scheduler, errstr);
+	return port;
 }
 
 /* One message from the parent. */
@@ -60,6 +82,10 @@ agent_imsg(struct imsg *imsg)
 	switch (imsg->hdr.type) {
 	case IMSG_CONF:
 		child_conf_imsg(imsg, &conf);
+		if (scheduler_port(&conf) != sandbox_port)
+			log_info("scheduler %s: this process may only connect "
+			    "to port %u; the parent restarts it",
+			    conf.scheduler, sandbox_port);
 		break;
 	case IMSG_VERBOSE:
 		child_verbose_imsg(imsg);
@@ -92,8 +118,9 @@ agent_imsg(struct imsg *imsg)
 }
 
 /*
- * Statuses that arrive while we are not registered are dropped: on the
- * next registration the parent sends the state of every pod again.
+ * A state change that comes while we are not registered waits for the
+ * connection (agent_queue.c keeps every pod's latest, however long the
+ * scheduler is away); a sample does not, it would be stale.
  */
 static void
 pod_status(struct imsg *imsg)
@@ -110,17 +137,10 @@ pod_status(struct imsg *imsg)
 	    !podspec_valid_id(ps.instance) || ps.status >= RIK_STATUS_MAX ||
 	    ps.transition > 1)
 		fatalx("%s: bad IMSG_POD_STATUS", __func__);
-	if (!sched_registered()) {
-		/* A state change waits for the connection; a sample not. */
-		if (ps.transition && queue_push(STATUS_INSTANCE, ps.instance,
-		    ps.status, 1, metrics) == 0)
-			return;
-		log_debug("not registered: status %s of %s not kept",
-		    rik_status_name(ps.status), ps.instance);
+	if (!sched_registered() && !ps.transition)
 		return;
-	}
-	queue_or_overflow(STATUS_INSTANCE, ps.instance, ps.status,
-	    ps.transition, metrics);
+	queue_status(STATUS_INSTANCE, ps.instance, ps.status, ps.transition,
+	    metrics);
 }
 
 static void
@@ -134,26 +154,27 @@ node_metrics(struct imsg *imsg)
 	free(node_json);
 	if ((node_json = strdup(s)) == NULL)
 		fatal("%s", __func__);
-	if (sched_registered())
-		queue_or_overflow(STATUS_WORKER, NULL, RIK_RUNNING, 0, s);
+	sched_node_sample();
 }
 
 static void
-queue_or_overflow(uint32_t kind, const char *instance, uint32_t status,
+queue_status(uint32_t kind, const char *instance, uint32_t status,
     uint32_t transition, const char *metrics)
 {
-	if (queue_push(kind, instance, status, transition, metrics) == -1) {
-		sched_overflow();
-		return;
-	}
+	if (queue_push(kind, instance, status, transition, metrics) == -1)
+		log_debug("status %s of %s not queued",
+		    rik_status_name(status), instance);
 	sched_kick();
 }
 
-/* The node metrics for the next WorkerMetric RUNNING. */
+/*
+ * The latest node sample, for the next WorkerMetric RUNNING; NULL until
+ * the parent has sent one (it sends the latest to every new agent).
+ */
 const char *
 agent_node_metrics(void)
 {
-	return node_json != NULL ? node_json : "{}";
+	return node_json;
 }
 
 void
@@ -191,7 +212,7 @@ agent_report_failed(const char *instance, const char *reason,
 	if (o == NULL || (js = json_dumps(o, JSON_COMPACT)) == NULL)
 		fatalx("%s: json", __func__);
 	json_decref(o);
-	queue_or_overflow(STATUS_INSTANCE, instance, RIK_FAILED, 1, js);
+	queue_status(STATUS_INSTANCE, instance, RIK_FAILED, 1, js);
 	free(js);
 }
 

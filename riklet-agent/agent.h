@@ -37,21 +37,17 @@ enum status_kind {
 	STATUS_INSTANCE		/* InstanceMetric */
 };
 
+struct queue_pod;
+
 struct status_entry {
-	TAILQ_ENTRY(status_entry)	 entry;
-	struct pod_sample		*sample;	/* coalescing slot */
+	TAILQ_ENTRY(status_entry)	 entry;		/* the queue */
+	TAILQ_ENTRY(status_entry)	 spare;		/* what may go first */
+	struct queue_pod		*pod;
 	uint32_t			 kind;		/* enum status_kind */
 	uint32_t			 status;	/* enum rik_status */
 	uint32_t			 transition;
 	char				 instance[RIK_ID_MAX];
 	char				 metrics[];
-};
-
-/* The newest unsent metrics sample of one pod ("" is the node). */
-struct pod_sample {
-	RB_ENTRY(pod_sample)		 entry;
-	char				 instance[RIK_ID_MAX];
-	struct status_entry		*pending;
 };
 
 /* agent.c */
@@ -67,7 +63,7 @@ void	sched_set_pem(uint32_t, const char *);
 void	sched_set_target(const char *);
 int	sched_registered(void);
 void	sched_kick(void);
-void	sched_overflow(void);
+void	sched_node_sample(void);
 
 /* agent_queue.c */
 int	queue_push(uint32_t, const char *, uint32_t, uint32_t, const char *);
@@ -77,6 +73,7 @@ void	queue_clear(void);
 void	queue_drop_samples(void);
 void	queue_last_to_head(void);
 size_t	queue_length(void);
+size_t	queue_dropped(void);
 
 /* definition.c */
 int	definition_parse(const char *, const char *, size_t, struct pod_spec *,

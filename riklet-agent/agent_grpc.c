@@ -136,6 +136,7 @@ static void	 session_end(struct session *);
 static void	 session_free(struct session *);
 static void	 op_done(struct gop *, int);
 static void	 registered(void);
+static void	 worker_metric(void);
 static void	 reg_recv(struct session *);
 static void	 reg_message(struct session *);
 static const char *call_status(grpc_status_code, grpc_slice, char *,
@@ -165,6 +166,7 @@ static int			 send_inflight;
 static uint64_t			 last_send_ms;
 static uint32_t			 backoff_ms = BACKOFF_MIN_MS;
 static int			 outage_logged;
+static int			 worker_first;	/* no WorkerMetric yet */
 static atomic_int		 grpc_quiet;
 static int			 keepalive_ms = KEEPALIVE_MS;
 
@@ -732,6 +734,7 @@ static void
 registered(void)
 {
 	struct timeval	 tv = { HEARTBEAT_MS / 1000, 0 };
+	size_t		 n;
 
 	evtimer_del(ev_grace);
 	state = CONN_REGISTERED;
@@ -740,16 +743,47 @@ registered(void)
 	atomic_store(&grpc_quiet, 0);
 	log_info("registered with scheduler %s as %s", conf->scheduler,
 	    conf->hostname);
-	/* RIK marks a worker Ready only on a WorkerMetric RUNNING. */
-	if (queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
-	    agent_node_metrics()) == -1)
-		fatalx("%s: cannot queue", __func__);
-	/* Before the state changes that waited for the connection. */
-	queue_last_to_head();
 	last_send_ms = monotime_ms();
 	event_add(ev_heartbeat, &tv);
+	worker_first = 1;
+	worker_metric();
+	if ((n = queue_dropped()) > 0)
+		log_warnx("%zu intermediate state changes dropped since the "
+		    "last registration: the status queue was full", n);
 	sched_kick();
 	agent_conn_state(AGENT_REGISTERED, 0, "registered");
+}
+
+/*
+ * RIK marks a worker Ready only on a WorkerMetric RUNNING, and reads its
+ * metrics as the node's: it carries the latest node sample, never an
+ * empty one.  The first after registering goes before the state changes
+ * that waited for the connection; with no sample yet (riklet just
+ * started), the first sample to come goes first.
+ */
+static void
+worker_metric(void)
+{
+	const char	*m;
+
+	if ((m = agent_node_metrics()) == NULL) {
+		log_debug("no node sample yet: the WorkerMetric waits");
+		return;
+	}
+	if (queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0, m) == -1)
+		return;
+	if (worker_first)
+		queue_last_to_head();
+	worker_first = 0;
+	sched_kick();
+}
+
+/* A new node sample from the parent. */
+void
+sched_node_sample(void)
+{
+	if (state == CONN_REGISTERED)
+		worker_metric();
 }
 
 static void
@@ -761,9 +795,7 @@ heartbeat_fire(int fd, short event, void *arg)
 	if (state != CONN_REGISTERED || queue_length() > 0 ||
 	    monotime_ms() - last_send_ms < HEARTBEAT_MS)
 		return;
-	if (queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
-	    agent_node_metrics()) == 0)
-		sched_kick();
+	worker_metric();
 }
 
 /* One InstanceScheduling: decode it, bounded, and hand it on. */
@@ -854,12 +886,4 @@ sched_kick(void)
 	}
 	send_inflight = 1;
 	last_send_ms = monotime_ms();
-}
-
-/* The scheduler does not read what we send: start afresh. */
-void
-sched_overflow(void)
-{
-	if (state == CONN_REGISTERED)
-		sched_fail("status queue full, the scheduler is not reading");
 }

@@ -28,8 +28,9 @@ parent_child_ready(struct child *c)
 {
 	switch (c->proc) {
 	case PROC_AGENT:
+		/* Its node sample before the scheduler's address. */
+		report_agent_ready();
 		sched_agent_ready();
-		report_flush();
 		break;
 	case PROC_METRICS:
 		pods_metrics_ready();

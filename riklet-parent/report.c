@@ -2,7 +2,8 @@
  * Sends pod statuses to the agent, in order.  A state change is never
  * dropped: when the agent is not there it is queued (bounded) and sent,
  * still in order, once a new agent is ready.  Metrics are not queued: the
- * next sample replaces them anyway.
+ * next sample replaces them anyway.  The latest node sample is kept for a
+ * new agent, whose first WorkerMetric must carry one.
  */
 #include <sys/queue.h>
 #include <sys/uio.h>
@@ -25,6 +26,7 @@ struct pending {
 static TAILQ_HEAD(, pending)	 pendq = TAILQ_HEAD_INITIALIZER(pendq);
 static size_t			 npending;
 static int			 overflow_logged;
+static char			*node_json;
 
 static int	send_status(const struct pod_status *, const char *);
 
@@ -143,10 +145,26 @@ report_metrics(const char *instance, uint32_t status, const char *json)
 void
 report_node_metrics(const char *json)
 {
+	char	*s;
+
 	control_node_metrics(json);
+	if ((s = strdup(json)) == NULL)
+		fatal("%s", __func__);
+	free(node_json);
+	node_json = s;
 	if (agent_ready())
 		(void)child_send(PROC_AGENT, IMSG_NODE_METRICS, json,
 		    strlen(json) + 1);
+}
+
+/* A new agent: the latest node sample, then the statuses that wait. */
+void
+report_agent_ready(void)
+{
+	if (node_json != NULL)
+		(void)child_send(PROC_AGENT, IMSG_NODE_METRICS, node_json,
+		    strlen(node_json) + 1);
+	report_flush();
 }
 
 void
@@ -160,4 +178,6 @@ report_clear(void)
 		free(p);
 	}
 	npending = 0;
+	free(node_json);
+	node_json = NULL;
 }

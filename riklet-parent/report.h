@@ -15,6 +15,7 @@ void	report_status(const char *, uint32_t, const char *, const char *,
 void	report_metrics(const char *, uint32_t, const char *);
 void	report_node_metrics(const char *);
 void	report_flush(void);
+void	report_agent_ready(void);
 void	report_clear(void);
 char	*report_failure_json(const char *, const char *, int32_t);
 

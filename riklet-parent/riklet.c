@@ -212,6 +212,7 @@ static void
 reload_config(void)
 {
 	struct riklet_conf	 nconf = parent->conf;
+	int			 restart_agent;
 
 	log_info("reloading configuration from %s", parent->conffile);
 	if (load_config(&nconf) == -1) {
@@ -222,8 +223,16 @@ reload_config(void)
 	    strcmp(nconf.chroot, parent->conf.chroot) != 0)
 		log_warnx("user and chroot changes take effect when each "
 		    "child restarts");
+	restart_agent = strcmp(nconf.scheduler, parent->conf.scheduler) != 0 ||
+	    nconf.tls != parent->conf.tls ||
+	    strcmp(nconf.tls_ca, parent->conf.tls_ca) != 0 ||
+	    strcmp(nconf.tls_cert, parent->conf.tls_cert) != 0 ||
+	    strcmp(nconf.tls_key, parent->conf.tls_key) != 0;
 	parent->conf = nconf;
 	children_send_conf();
+	/* Its sandbox holds the old port, its TLS the old files. */
+	if (restart_agent)
+		child_restart(PROC_AGENT, "the scheduler's settings changed");
 	log_info("configuration reloaded");
 }
 

@@ -19,6 +19,7 @@ struct child {
 	int			 connected;	/* iev is live */
 	int			 ready;		/* sent IMSG_CHILD_READY */
 	unsigned int		 restarts;
+	int			 restart_now;	/* ended by child_restart() */
 	unsigned int		 conf_gen;	/* configuration it has */
 	uint64_t		 started_ms;
 	uint64_t		 backoff_ms;
@@ -45,6 +46,7 @@ extern struct parent	*parent;
 void	 children_start(void);
 void	 children_stop(void);
 void	 children_reap(void);
+void	 child_restart(enum riklet_proc, const char *);
 int	 child_send(enum riklet_proc, uint32_t, const void *, size_t);
 int	 child_sendv(enum riklet_proc, uint32_t, const struct iovec *, int);
 int	 child_may_send(enum riklet_proc, uint32_t);

@@ -236,7 +236,10 @@ children_reap(void)
 				c = &parent->children[p];
 		if (c == NULL)
 			continue;
-		if (WIFSIGNALED(status))
+		if (c->restart_now)
+			log_debug("%s (pid %d) ended for a restart",
+			    proc_name(c->proc), (int)pid);
+		else if (WIFSIGNALED(status))
 			log_warnx("%s (pid %d) killed by signal %d (%s)",
 			    proc_name(c->proc), (int)pid, WTERMSIG(status),
 			    strsignal(WTERMSIG(status)));
@@ -247,9 +250,32 @@ children_reap(void)
 		child_disconnect(c);
 		if (!parent->stopping) {
 			parent_child_gone(c);
-			child_schedule_restart(c);
+			if (c->restart_now) {
+				c->restart_now = 0;
+				c->restarts++;
+				child_start(c);
+			} else
+				child_schedule_restart(c);
 		}
 	}
+}
+
+/*
+ * Ends a child to start it again at once, for a configuration it cannot
+ * take in place (the agent's sandbox holds the scheduler's port).  A
+ * child that is not running starts with the new one anyway.
+ */
+void
+child_restart(enum riklet_proc p, const char *why)
+{
+	struct child	*c = &parent->children[p];
+
+	if (c->pid <= 0 || c->restart_now)
+		return;
+	log_info("restarting %s (pid %d): %s", proc_name(p), (int)c->pid,
+	    why);
+	c->restart_now = 1;
+	(void)kill(c->pid, SIGTERM);
 }
 
 static void

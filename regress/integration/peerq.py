@@ -4,6 +4,7 @@
   peerq.py statuses DIR INSTANCE   state changes of INSTANCE, in order
   peerq.py registers DIR           hostnames registered, in order
   peerq.py worker DIR              statuses of WorkerMetric messages
+  peerq.py workermetrics DIR       the metrics JSON of each WorkerMetric
   peerq.py podmetrics DIR INSTANCE the metrics JSON of each pod sample
 """
 import json
@@ -30,6 +31,9 @@ def main():
             print(m.get("hostname", ""))
         elif what == "worker" and rpc == "status" and kind == "worker":
             print(m.get("status"))
+        elif what == "workermetrics" and rpc == "status" and \
+                kind == "worker":
+            print(m.get("metrics"))
         elif rpc == "status" and kind == "instance" and \
                 m.get("instance_id") == sys.argv[3]:
             sample = '"cpu"' in m.get("metrics", "")
