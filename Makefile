@@ -82,14 +82,15 @@ BENCH_BINS	 = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 MANPAGES	 = $(wildcard man/*.[0-9])
 
 ROLE_PROGS	 = $(patsubst %,$(BUILD)/riklet-%,$(ROLES))
-PROGS		 = $(BUILD)/riklet $(ROLE_PROGS) $(BUILD)/rikletctl
+PROGS		 = $(BUILD)/riklet $(ROLE_PROGS) $(BUILD)/rikletctl \
+		   $(BUILD)/install/riklet
 
 # Keep the test harness objects: they are not worth rebuilding each run.
 .SECONDARY:
 
 .PHONY: all check check-unit check-config check-integration check-slow \
 	check-asan check-valgrind demo lint install install-user clean fuzz \
-	fuzz-build fuzz-bins fuzz-replay test-hooks bench FORCE
+	fuzz-build fuzz-bins fuzz-replay test-hooks bench
 
 all: $(PROGS)
 
@@ -98,7 +99,13 @@ all: $(PROGS)
 # make install installs (rebuilt by it, so PREFIX may change).
 $(BUILD)/obj/riklet-parent/libexec.o: \
     ALL_CPPFLAGS += -DRIKLET_LIBEXECDIR='"$(CURDIR)/$(BUILD)"'
-$(BUILD)/install/libexec.o: riklet-parent/libexec.c FORCE
+# The stamp holds LIBEXECDIR and changes only with it, so that a make
+# install without root (DESTDIR) finds the installed riklet made by all.
+LIBEXEC_STAMP	:= $(shell f=$(BUILD)/install/libexecdir; \
+		   [ "$$(cat $$f 2>/dev/null)" = "$(LIBEXECDIR)" ] || \
+		   { mkdir -p $(BUILD)/install && echo "$(LIBEXECDIR)" >$$f; } \
+		   2>/dev/null; echo $$f)
+$(BUILD)/install/libexec.o: riklet-parent/libexec.c $(LIBEXEC_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -DRIKLET_LIBEXECDIR='"$(LIBEXECDIR)"' \
 	    -Iriklet-parent $(ALL_CFLAGS) -c -o $@ $<
@@ -312,7 +319,7 @@ demo:
 	sh regress/demo.sh $(CURDIR)/$(BUILD)
 
 # The example configuration always; riklet.conf itself only if absent.
-install: all $(BUILD)/install/riklet
+install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(SYSCONFDIR)/riklet $(DESTDIR)$(SYSTEMDDIR) \
