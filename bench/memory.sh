@@ -33,7 +33,6 @@ make -s -C "$T/base" -j2 all >"$T/base-build.log" 2>&1 ||
     fail "base build: $(tail -n 5 "$T/base-build.log")"
 
 engine_up
-peer_up
 
 # kB of field F (Pss, Private) of one process.
 kb() {
@@ -76,6 +75,9 @@ run() {
 	name=$1 bin=$2
 	node=bench-mem-$name
 	RIKLET=$bin
+	peer_down
+	rm -rf "$T/peer"
+	peer_up
 	RESOLUTION=1s riklet_conf "$node"
 	start_riklet "$T/riklet.conf"
 	wait_for 30 sh -c "$PY '$REGRESS_DIR/integration/peerq.py' registers '$T/peer' | grep -qx '$node'" ||
