@@ -1,7 +1,7 @@
 /*
- * riklet: the RIK node agent.  This is the privileged parent; with -P it
- * becomes one of its children instead (they are re-executed, see
- * supervise.c).
+ * riklet: the RIK node agent.  This is the privileged parent; each child
+ * is its own executable under the libexec directory (libexec.c), started
+ * by supervise.c.
  */
 #include <sys/stat.h>
 
@@ -25,11 +25,6 @@
 #include "privsep.h"
 #include "riklet.h"
 #include "util.h"
-
-__dead void	agent_main(int, char **);
-__dead void	metrics_main(int, char **);
-__dead void	runtime_main(int, char **);
-__dead void	control_main(int, char **);
 
 static __dead void usage(void);
 static void	parent_sig(int, short, void *);
@@ -56,16 +51,14 @@ main(int argc, char *argv[])
 	};
 	static struct parent	 p;
 	struct event		*ev_sig[5];
-	const char		*errstr, *role = NULL;
-	char			 self[PATH_MAX];
+	const char		*errstr;
 	int			 ch, noaction = 0, i;
-	ssize_t			 n;
 	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD,
 				    SIGPIPE };
 
 	parent = &p;
 	p.conffile = RIKLET_CONF_FILE;
-	while ((ch = getopt_long(argc, argv, "df:nvP:", longopts,
+	while ((ch = getopt_long(argc, argv, "df:nv", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -82,10 +75,6 @@ main(int argc, char *argv[])
 		case 'v':
 			p.verbose++;
 			break;
-		case 'P':
-			if ((role = strdup(optarg)) == NULL)
-				err(1, NULL);
-			break;
 		case 'R':
 			if (parse_duration(optarg, &p.resolution_override_ms,
 			    &errstr) == -1)
@@ -98,19 +87,6 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-
-	if (role != NULL) {
-		log_init(p.foreground, p.verbose, LOG_DAEMON);
-		if (strcmp(role, "agent") == 0)
-			agent_main(argc, argv);
-		if (strcmp(role, "metrics") == 0)
-			metrics_main(argc, argv);
-		if (strcmp(role, "runtime") == 0)
-			runtime_main(argc, argv);
-		if (strcmp(role, "control") == 0)
-			control_main(argc, argv);
-		errx(1, "unknown process %s", role);
-	}
 
 	if (noaction) {
 		/* Plain messages: "file:line: message". */
@@ -130,10 +106,8 @@ main(int argc, char *argv[])
 	log_procinit("parent");
 	if (load_config(&p.conf) == -1)
 		exit(1);
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
-		err(1, "readlink /proc/self/exe");
-	self[n] = '\0';
-	p.self = self;
+	if (children_check_paths() == -1)
+		exit(1);
 	prepare_chroot(p.conf.chroot);
 	control_open(p.conf.control_socket);
 

@@ -30,7 +30,6 @@ struct parent {
 	struct event_base	*base;
 	struct riklet_conf	 conf;
 	const char		*conffile;
-	const char		*self;		/* our executable, to re-exec */
 	int			 foreground;
 	int			 verbose;
 	uint64_t		 resolution_override_ms;	/* 0: none */
@@ -43,6 +42,8 @@ struct parent {
 extern struct parent	*parent;
 
 /* supervise.c */
+const char	*child_path(const char *);
+int	 children_check_paths(void);
 void	 children_start(void);
 void	 children_stop(void);
 void	 children_reap(void);

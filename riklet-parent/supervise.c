@@ -121,16 +121,15 @@ child_start(struct child *c)
 		sigemptyset(&set);
 		sigprocmask(SIG_SETMASK, &set, NULL);
 	}
+	/* "riklet" keeps the children's titles "riklet: NAME". */
 	argv[argc++] = (char *)(uintptr_t)"riklet";
-	argv[argc++] = (char *)(uintptr_t)"-P";
-	argv[argc++] = (char *)(uintptr_t)name;
 	if (parent->foreground)
 		argv[argc++] = (char *)(uintptr_t)"-d";
 	for (i = 0; i < parent->verbose && i < 4; i++)
 		argv[argc++] = (char *)(uintptr_t)"-v";
 	argv[argc] = NULL;
-	execv(parent->self, argv);
-	fprintf(stderr, "riklet: exec %s: %s\n", parent->self,
+	execv(child_path(name), argv);
+	fprintf(stderr, "riklet: exec %s: %s\n", child_path(name),
 	    strerror(errno));
 	_exit(127);
 }

@@ -13,7 +13,7 @@ _cleanup() {
 		sleep 0.5
 		kill -KILL "$RIKLET_PID" 2>/dev/null
 	fi
-	pkill -KILL -f "riklet -P .* -d" -P "${RIKLET_PID:-1}" 2>/dev/null
+	pkill -KILL -f "^riklet: " -P "${RIKLET_PID:-1}" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap _cleanup EXIT

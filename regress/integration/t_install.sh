@@ -29,6 +29,9 @@ ok "make install DESTDIR as nobody"
 	echo ./etc/riklet/riklet.conf
 	echo ./etc/riklet/riklet.conf.example
 	echo ./usr/local/lib/systemd/system/riklet.service
+	for r in agent control metrics runtime; do
+		echo ./usr/local/libexec/riklet/riklet-$r
+	done
 	echo ./usr/local/sbin/riklet
 	echo ./usr/local/sbin/rikletctl
 	for m in "$SRC"/man/*.5; do echo "./usr/local/share/man/man5/${m##*/}"; done
@@ -44,6 +47,10 @@ ok "installed: $(wc -l <"$T/files") files, as expected"
 mode() { stat -c %a "$D/$1"; }
 [ "$(mode usr/local/sbin/riklet)" = 755 ] || fail "riklet mode"
 [ "$(mode usr/local/sbin/rikletctl)" = 755 ] || fail "rikletctl mode"
+for r in agent control metrics runtime; do
+	[ "$(mode usr/local/libexec/riklet/riklet-$r)" = 755 ] ||
+	    fail "riklet-$r mode"
+done
 [ "$(mode etc/init.d/riklet)" = 755 ] || fail "init script mode"
 [ "$(mode etc/riklet/riklet.conf)" = 644 ] || fail "riklet.conf mode"
 [ "$(mode usr/local/lib/systemd/system/riklet.service)" = 644 ] || fail "unit mode"
@@ -54,6 +61,29 @@ grep -qx 'Restart=on-failure' "$D/usr/local/lib/systemd/system/riklet.service" |
 grep -q '^DAEMON=${DAEMON:-/usr/local/sbin/riklet}$' "$D/etc/init.d/riklet" ||
     fail "init script DAEMON not in SBINDIR"
 ok "modes; the unit and the script name the installed riklet"
+
+# Each executable maps only what its code calls: gRPC in the agent
+# alone, libcurl in the runtime alone.
+for f in usr/local/sbin/riklet usr/local/sbin/rikletctl \
+    usr/local/libexec/riklet/riklet-agent \
+    usr/local/libexec/riklet/riklet-metrics \
+    usr/local/libexec/riklet/riklet-runtime \
+    usr/local/libexec/riklet/riklet-control; do
+	ldd "$D/$f" >"$T/ldd" 2>&1 || fail "ldd $f: $(cat "$T/ldd")"
+	grep -q 'libc\.so' "$T/ldd" || fail "ldd $f: no libc? $(cat "$T/ldd")"
+	case $f in
+	*/riklet-agent)	want_grpc=1 want_curl=0 ;;
+	*/riklet-runtime) want_grpc=0 want_curl=1 ;;
+	*)		want_grpc=0 want_curl=0 ;;
+	esac
+	n=$(grep -c 'libgrpc\.so\|libgpr\.so\|libprotobuf-c\.so' "$T/ldd")
+	[ "$want_grpc" = 1 ] && [ "$n" -eq 0 ] && fail "$f: no gRPC?"
+	[ "$want_grpc" = 0 ] && [ "$n" -ne 0 ] && fail "$f maps gRPC: $(cat "$T/ldd")"
+	n=$(grep -c 'libcurl' "$T/ldd")
+	[ "$want_curl" = 1 ] && [ "$n" -eq 0 ] && fail "$f: no libcurl?"
+	[ "$want_curl" = 0 ] && [ "$n" -ne 0 ] && fail "$f maps libcurl: $(cat "$T/ldd")"
+done
+ok "ldd: gRPC only in riklet-agent, libcurl only in riklet-runtime"
 
 # The installed binary checks the installed example.
 "$D/usr/local/sbin/riklet" -n -f "$D/etc/riklet/riklet.conf.example" >"$T/out" 2>&1 ||
@@ -93,7 +123,14 @@ if command -v systemd-analyze >/dev/null; then
 	ok "systemd-analyze verify riklet.service"
 fi
 
-# The init script runs the installed riklet with a test configuration.
+# The init script runs an installed riklet: installed by root under a
+# PREFIX of the test's (a DESTDIR tree is not where its riklet looks for
+# its children, and files owned by nobody are refused).  The build's
+# installed riklet is made again for the default PREFIX at the end.
+P=$T/prefix
+at_exit "make -s -C '$SRC' BUILD='$BUILD' all >/dev/null 2>&1"
+make -s -C "$SRC" BUILD="$BUILD" install PREFIX="$P" SYSCONFDIR="$P/etc" \
+    >"$T/out" 2>&1 || fail "make install PREFIX=$P: $(cat "$T/out")"
 cat >"$T/riklet.conf" <<CONF
 scheduler "127.0.0.1:9"
 hostname "t-install"
@@ -103,17 +140,35 @@ chroot "$T/empty"
 CONF
 mkdir -p "$T/empty"
 chmod 0755 "$T/empty"
+
+# A child's executable missing, or writable by another than root: riklet
+# refuses to start and says which and why.
+exe=$P/libexec/riklet/riklet-metrics
+chmod g+w "$exe"
+"$P/sbin/riklet" -d -f "$T/riklet.conf" >"$T/out" 2>&1 &&
+    fail "riklet started with a group-writable $exe"
+grep -q "$exe: must be owned by root and writable by nobody else" "$T/out" ||
+    fail "no reason given for $exe: $(cat "$T/out")"
+chmod g-w "$exe"
+mv "$exe" "$exe.away"
+"$P/sbin/riklet" -d -f "$T/riklet.conf" >"$T/out" 2>&1 &&
+    fail "riklet started without $exe"
+grep -q "$exe: No such file or directory" "$T/out" ||
+    fail "no reason given for a missing $exe: $(cat "$T/out")"
+mv "$exe.away" "$exe"
+ok "riklet refuses a missing or group-writable child executable"
+
 initd() {
-	DAEMON="$D/usr/local/sbin/riklet" CONFFILE="$T/riklet.conf" \
+	DAEMON="$P/sbin/riklet" CONFFILE="$T/riklet.conf" \
 	    PIDFILE="$T/riklet.pid" LOGFILE="$T/riklet.log" \
-	    sh "$D/etc/init.d/riklet" "$@"
+	    sh "$P/etc/init.d/riklet" "$@"
 }
 at_exit 'initd stop >/dev/null 2>&1'
 initd status >/dev/null && fail "status says running before start"
 initd start >"$T/out" 2>&1 || fail "init start: $(cat "$T/out")"
 RIKLET_PID=$(cat "$T/riklet.pid")
 initd status | grep -q "riklet is running (pid $RIKLET_PID)" || fail "init status"
-wait_for 5 sh -c "'$D/usr/local/sbin/rikletctl' -s '$T/riklet.sock' show status >/dev/null 2>&1" ||
+wait_for 5 sh -c "'$P/sbin/rikletctl' -s '$T/riklet.sock' show status >/dev/null 2>&1" ||
     fail "the installed rikletctl cannot reach the started riklet"
 initd reload || fail "init reload"
 wait_for 3 grep -q "configuration reloaded" "$T/riklet.log" || fail "reload not done"

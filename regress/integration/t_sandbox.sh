@@ -105,10 +105,14 @@ stop_riklet
 hooks=${RIKLET_HOOKS:-}
 [ -n "$hooks" ] && [ -x "$hooks" ] ||
     skip "no test-hook build (make test-hooks; RIKLET_HOOKS=path)"
-! grep -q "sandbox test hook" "$RIKLET" ||
-    fail "$RIKLET contains the sandbox test hooks"
-grep -q "sandbox test hook" "$hooks" || fail "$hooks has no test hooks"
-ok "test hooks only in the test build"
+for role in agent metrics runtime control; do
+	exe=$(dirname "$RIKLET")/riklet-$role
+	! grep -q "sandbox test hook" "$exe" ||
+	    fail "$exe contains the sandbox test hooks"
+	exe=$(dirname "$hooks")/riklet-$role
+	grep -q "sandbox test hook" "$exe" || fail "$exe has no test hooks"
+done
+ok "test hooks only in the test build's role executables"
 
 RIKLET=$hooks
 RIKLET_HOOK_TCP_PORT=$OTHER_PORT RIKLET_HOOK_ABSTRACT=$ABSTRACT
