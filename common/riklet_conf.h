@@ -20,6 +20,7 @@
 #define CONF_PATH_MAX		1024
 #define CONF_HOST_MAX		256
 #define CONF_USER_MAX		64
+#define CONF_ADDR_MAX		64	/* an IPv4 or IPv6 address, text */
 
 struct riklet_conf {
 	char		 scheduler[CONF_HOST_MAX];	/* "host:port" */
@@ -36,6 +37,7 @@ struct riklet_conf {
 	uint64_t	 stop_after_disconnect_ms;	/* 0: never */
 	uint64_t	 stop_grace_ms;
 	uint32_t	 create_parallel;
+	char		 host_address[CONF_ADDR_MAX];	/* "": learned */
 };
 
 void	conf_defaults(struct riklet_conf *);

@@ -67,6 +67,7 @@ enum imsg_type {
 	IMSG_SCHED_TARGET,	/* resolved gRPC target, NUL-terminated */
 	IMSG_POD_STATUS,	/* struct pod_status + metrics JSON */
 	IMSG_NODE_METRICS,	/* node metrics JSON, NUL-terminated */
+	IMSG_SCHED_HOSTADDR,	/* the node's address towards the scheduler */
 
 	/* agent -> parent */
 	IMSG_SCHED_RESOLVE,	/* empty: resolve the scheduler again */

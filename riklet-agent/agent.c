@@ -105,6 +105,11 @@ agent_imsg(struct imsg *imsg)
 			fatalx("%s: bad IMSG_SCHED_TARGET", __func__);
 		sched_set_target(s);
 		break;
+	case IMSG_SCHED_HOSTADDR:
+		if ((s = imsg_string(imsg, 0)) == NULL ||
+		    sched_set_host_address(s) == -1)
+			fatalx("%s: bad IMSG_SCHED_HOSTADDR", __func__);
+		break;
 	case IMSG_POD_STATUS:
 		pod_status(imsg);
 		break;

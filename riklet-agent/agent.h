@@ -61,6 +61,7 @@ const char *agent_node_metrics(void);
 void	sched_init(struct event_base *, const struct riklet_conf *);
 void	sched_set_pem(uint32_t, const char *);
 void	sched_set_target(const char *);
+int	sched_set_host_address(const char *);
 int	sched_registered(void);
 void	sched_kick(void);
 void	sched_node_sample(void);

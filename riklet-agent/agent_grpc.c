@@ -17,6 +17,8 @@
  */
 #include <sys/eventfd.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -156,6 +158,7 @@ static struct event		*ev_cq, *ev_backoff, *ev_grace, *ev_heartbeat;
 
 static grpc_channel		*chan;
 static char			 target[AGENT_TARGET_MAX];
+static char			 host_address[CONF_ADDR_MAX];	/* learned */
 static char			*pem[3];	/* CA, certificate, key */
 static struct gop		 watch_op = { OP_WATCH, NULL };
 static gpr_timespec		 connect_deadline;
@@ -289,6 +292,27 @@ sched_set_target(const char *t)
 	}
 	if (state == CONN_IDLE)
 		sched_connect();
+}
+
+/*
+ * The node's address as the parent learned it, sent in every status's
+ * host_address unless riklet.conf names one (newer RIK schedulers reach
+ * the node there; older ones skip the field).
+ */
+int
+sched_set_host_address(const char *s)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	if (strlen(s) >= sizeof(host_address) ||
+	    (inet_pton(AF_INET, s, &a4) != 1 &&
+	    inet_pton(AF_INET6, s, &a6) != 1))
+		return -1;
+	if (strcmp(s, host_address) != 0)
+		log_debug("host address %s", s);
+	(void)strlcpy(host_address, s, sizeof(host_address));
+	return 0;
 }
 
 int
@@ -841,6 +865,8 @@ pack_status(const struct status_entry *e)
 
 	common__worker_status__init(&ws);
 	ws.identifier = (char *)(uintptr_t)conf->hostname;
+	ws.host_address = (char *)(uintptr_t)(conf->host_address[0] != '\0' ?
+	    conf->host_address : host_address);
 	if (e->kind == STATUS_WORKER) {
 		common__worker_metric__init(&wm);
 		wm.status = (Common__ResourceStatus)e->status;

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -101,6 +103,7 @@ static const char *check_user(const char *);
 static void	 set_scheduler(const char *, const struct tlsopts *);
 static void	 set_tlsopt(const char *, char **, char *);
 static void	 set_hostname(const char *);
+static void	 set_host_address(const char *);
 static void	 set_user(const char *);
 static void	 set_path(const char *, char *, size_t, const char *);
 static void	 set_socket(const char *, char *, size_t, const char *);
@@ -123,7 +126,8 @@ static int		 hostname_set;
 	struct tlsopts	 tls;
 }
 
-%token	CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HOSTNAME INCLUDE KEY
+%token	ADDRESS CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HOST HOSTNAME
+%token	INCLUDE KEY
 %token	METRICRESOLUTION OFF SCHEDULER SOCKET STOPAFTERDISCONNECT STOPGRACE
 %token	TLS USER ERROR
 %token	<string>	STRING
@@ -158,6 +162,7 @@ macro	: STRING '=' STRING		{
 
 setting	: SCHEDULER STRING tls		{ set_scheduler($2, &$3); }
 	| HOSTNAME STRING		{ set_hostname($2); }
+	| HOST ADDRESS STRING		{ set_host_address($3); }
 	| METRICRESOLUTION STRING	{
 			set_duration("metric-resolution",
 			    &pconf->metric_resolution_ms, $2);
@@ -203,12 +208,14 @@ tlsopts	: /* empty */			{ memset(&$$, 0, sizeof($$)); }
 
 /* Sorted: looked up with bsearch(3). */
 static const struct keyword keywords[] = {
+	{ "address",			ADDRESS },
 	{ "ca",				CA },
 	{ "cert",			CERT },
 	{ "chroot",			CHROOT },
 	{ "control",			CONTROL },
 	{ "create-parallel",		CREATEPARALLEL },
 	{ "docker",			DOCKER },
+	{ "host",			HOST },
 	{ "hostname",			HOSTNAME },
 	{ "include",			INCLUDE },
 	{ "key",			KEY },
@@ -805,6 +812,24 @@ set_parallel(const char *s)
 		return;
 	}
 	pconf->create_parallel = (uint32_t)n;
+}
+
+/* The address the scheduler may reach this node at: a literal only. */
+static void
+set_host_address(const char *s)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	if (check_length("host address", s, sizeof(pconf->host_address)))
+		return;
+	if (inet_pton(AF_INET, s, &a4) != 1 &&
+	    inet_pton(AF_INET6, s, &a6) != 1) {
+		conf_error("host address: \"%s\" is not an IPv4 or IPv6 "
+		    "address", s);
+		return;
+	}
+	copy_field(pconf->host_address, sizeof(pconf->host_address), s);
 }
 
 /* Called after the parse, when the file named no hostname. */

@@ -29,6 +29,8 @@ print_config(FILE *f, const struct riklet_conf *conf)
 	}
 	fputc('\n', f);
 	print_setting(f, "hostname", conf->hostname);
+	if (conf->host_address[0] != '\0')
+		print_setting(f, "host address", conf->host_address);
 	print_duration(f, "metric-resolution", conf->metric_resolution_ms);
 	print_setting(f, "docker socket", conf->docker_socket);
 	print_setting(f, "user", conf->user);
