@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: the riklet.conf parser.  The input is written to a
  * file and parsed; a configuration it accepts must print in a form that
- * parses again and prints the same.
+ * parses again to the same settings, field by field, and prints the
+ * same.  (test_config.c holds the golden printed forms.)
  */
 #include <sys/stat.h>
 
@@ -48,6 +49,32 @@ print_string(const struct riklet_conf *conf, size_t *len)
 }
 
 static void	write_file(const char *, const void *, size_t);
+
+/*
+ * Every setting, compared as a value: a string's bytes after its NUL
+ * are what an earlier, longer setting left.  A new member of struct
+ * riklet_conf changes its size: compare it here, then the size.
+ */
+static void
+check_same(const struct riklet_conf *a, const struct riklet_conf *b)
+{
+	_Static_assert(sizeof(struct riklet_conf) == 6760,
+	    "compare the new member of struct riklet_conf");
+	assert(strcmp(a->scheduler, b->scheduler) == 0);
+	assert(a->tls == b->tls);
+	assert(strcmp(a->tls_ca, b->tls_ca) == 0);
+	assert(strcmp(a->tls_cert, b->tls_cert) == 0);
+	assert(strcmp(a->tls_key, b->tls_key) == 0);
+	assert(strcmp(a->hostname, b->hostname) == 0);
+	assert(a->metric_resolution_ms == b->metric_resolution_ms);
+	assert(strcmp(a->docker_socket, b->docker_socket) == 0);
+	assert(strcmp(a->user, b->user) == 0);
+	assert(strcmp(a->chroot, b->chroot) == 0);
+	assert(strcmp(a->control_socket, b->control_socket) == 0);
+	assert(a->stop_after_disconnect_ms == b->stop_after_disconnect_ms);
+	assert(a->stop_grace_ms == b->stop_grace_ms);
+	assert(a->create_parallel == b->create_parallel);
+}
 
 static void
 fuzz_init(void)
@@ -105,6 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    printed);
 		abort();
 	}
+	check_same(&conf, &again);
 	printed2 = print_string(&again, &plen2);
 	assert(plen == plen2 && memcmp(printed, printed2, plen) == 0);
 	free(printed);
