@@ -467,17 +467,22 @@ END_TEST
 static void
 say_hierarchies(int v1)
 {
-	char	 ctrls[256] = "";
+	char		 ctrls[256];
+	const char	*v2 = "no v2 tree";
 
-	if (cgm.unified.present && met_read_path(cgm.unified.mnt,
-	    "/cgroup.controllers", ctrls, sizeof(ctrls)) == 0)
-		ctrls[strcspn(ctrls, "\n")] = '\0';
+	if (cgm.unified.present) {
+		v2 = "unreadable";
+		if (met_read_path(cgm.unified.mnt, "/cgroup.controllers",
+		    ctrls, sizeof(ctrls)) == 0) {
+			ctrls[strcspn(ctrls, "\n")] = '\0';
+			v2 = ctrls;
+		}
+	}
 	printf("test_metrics_proc: cgroup v1: %s\n", v1 ?
 	    "live (pod_half_core_quota)" : "fixtures only (test_metrics)");
 	printf("test_metrics_proc: cgroup v2: fixtures only (test_metrics), "
-	    "pod_half_core_quota makes its pod in v1; %s%s%s\n",
-	    cgm.unified.present ? "v2 controllers here: \"" : "no v2 tree "
-	    "here", ctrls, cgm.unified.present ? "\"" : "");
+	    "pod_half_core_quota makes its pod in v1 (v2 controllers here: "
+	    "\"%s\")\n", v2);
 	fflush(stdout);
 }
 
