@@ -49,6 +49,7 @@ print_string(const struct riklet_conf *conf, size_t *len)
 }
 
 static void	write_file(const char *, const void *, size_t);
+static void	fuzz_cleanup(void);
 
 /*
  * Every setting, compared as a value: a string's bytes after its NUL
@@ -86,6 +87,7 @@ fuzz_init(void)
 	log_procinit("");
 	if (mkdtemp(dir) == NULL)
 		abort();
+	(void)atexit(fuzz_cleanup);
 	(void)snprintf(path, sizeof(path), "%s/riklet.conf", dir);
 	(void)snprintf(path2, sizeof(path2), "%s/again.conf", dir);
 	(void)snprintf(name, sizeof(name), "%s/inc", dir);
@@ -96,6 +98,25 @@ fuzz_init(void)
 		    includes[i].name);
 		write_file(name, includes[i].text, strlen(includes[i].text));
 	}
+}
+
+/* The directory goes when the fuzzer ends, as every test's does. */
+static void
+fuzz_cleanup(void)
+{
+	char	 name[128];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(includes) / sizeof(includes[0]); i++) {
+		(void)snprintf(name, sizeof(name), "%s/%s", dir,
+		    includes[i].name);
+		(void)unlink(name);
+	}
+	(void)snprintf(name, sizeof(name), "%s/inc", dir);
+	(void)rmdir(name);
+	(void)unlink(path);
+	(void)unlink(path2);
+	(void)rmdir(dir);
 }
 
 static void
