@@ -31,7 +31,6 @@ __dead void	agent_main(int, char **);
 static void	agent_imsg(struct imsg *);
 static void	pod_status(struct imsg *);
 static void	node_metrics(struct imsg *);
-static void	pod_create(const char *, const char *, size_t);
 static uint16_t	scheduler_port(const struct riklet_conf *);
 static void	queue_status(uint32_t, const char *, uint32_t, uint32_t,
 		    const char *);
@@ -221,64 +220,22 @@ agent_report_failed(const char *instance, const char *reason,
 	free(js);
 }
 
-static void
-pod_create(const char *instance, const char *definition, size_t len)
-{
-	struct pod_spec	 ps;
-	unsigned char	*buf;
-	size_t		 buflen;
-	char		 err[RIK_MESSAGE_MAX];
-
-	if (definition_parse(instance, definition, len, &ps, err,
-	    sizeof(err)) == -1) {
-		podspec_free(&ps);
-		agent_report_failed(instance, REASON_INVALID_DEFINITION, err);
-		return;
-	}
-	if (podspec_encode(&ps, &buf, &buflen) == -1)
-		fatal("%s: podspec_encode", __func__);
-	podspec_free(&ps);
-	if (buflen > IMSG_MAX_SIZE - IMSG_HEADER_SIZE) {
-		free(buf);
-		agent_report_failed(instance, REASON_INVALID_DEFINITION,
-		    "pod description too large");
-		return;
-	}
-	log_info("instance %s: create", instance);
-	agent_to_parent(IMSG_POD_CREATE, buf, buflen);
-	free(buf);
-}
-
-/* One instruction from the scheduler, as received: nothing is trusted. */
+/* One instruction from the scheduler, checked by instruction_read(). */
 void
-agent_instruction(const char *instance, const char *definition, size_t len,
-    int action)
+agent_instruction(const struct instruction *in)
 {
-	char	 shown[RIK_ID_MAX];
-	size_t	 i;
-
-	if (strlen(instance) >= RIK_ID_MAX || !podspec_valid_id(instance)) {
-		/* Echo a printable, bounded form of what we were given. */
-		for (i = 0; instance[i] != '\0' && i < sizeof(shown) - 1; i++)
-			shown[i] = instance[i] > ' ' && instance[i] < 0x7f ?
-			    instance[i] : '?';
-		shown[i] = '\0';
-		agent_report_failed(shown, REASON_INVALID_INSTANCE,
-		    "instance id must be 1-95 of [A-Za-z0-9._-]");
-		return;
-	}
-	switch (action) {
-	case 0:		/* common.WorkloadRequestKind CREATE */
-		pod_create(instance, definition, len);
+	switch (in->kind) {
+	case INSTR_CREATE:
+		log_info("instance %s: create", in->instance);
+		agent_to_parent(IMSG_POD_CREATE, in->podspec, in->podspec_len);
 		break;
-	case 1:		/* DESTROY */
-		log_info("instance %s: destroy", instance);
-		agent_to_parent(IMSG_POD_DESTROY, instance,
-		    strlen(instance) + 1);
+	case INSTR_DESTROY:
+		log_info("instance %s: destroy", in->instance);
+		agent_to_parent(IMSG_POD_DESTROY, in->instance,
+		    strlen(in->instance) + 1);
 		break;
 	default:
-		agent_report_failed(instance, REASON_UNKNOWN_ACTION,
-		    "action is neither CREATE nor DESTROY");
+		agent_report_failed(in->instance, in->reason, in->message);
 		break;
 	}
 }

@@ -1,7 +1,8 @@
 /*
  * riklet-agent: the gRPC client of RIK's scheduler.  agent.c talks to the
  * parent, agent_grpc.c to the scheduler, agent_queue.c holds what waits to
- * be sent, definition.c turns an untrusted definition into a pod_spec.
+ * be sent, instruction.c checks what the scheduler asks, definition.c
+ * turns an untrusted definition into a pod_spec.
  */
 #ifndef RIKLET_AGENT_H
 #define RIKLET_AGENT_H
@@ -26,11 +27,33 @@ struct event_base;
 #define AGENT_TARGET_MAX	1024	/* gRPC target string, NUL included */
 #define AGENT_PEM_MAX		(60 * 1024)
 #define AGENT_QUEUE_MAX		16384	/* statuses waiting to be sent */
+/*
+ * Larger than any definition we accept, so that an oversized one still
+ * arrives and is answered FAILED: gRPC refusing the message would end the
+ * Register stream, and the scheduler could send it again on every retry.
+ */
+#define AGENT_RECV_MAX		(1024 * 1024)
 
 /* What the definition parser says when it refuses a definition. */
 #define REASON_INVALID_DEFINITION	"InvalidDefinition"
 #define REASON_UNKNOWN_ACTION		"UnknownAction"
 #define REASON_INVALID_INSTANCE		"InvalidInstanceId"
+
+enum instr_kind {
+	INSTR_CREATE,		/* podspec goes to the parent */
+	INSTR_DESTROY,
+	INSTR_FAILED		/* answered FAILED with reason, message */
+};
+
+/* What one instruction from the scheduler asks, checked. */
+struct instruction {
+	uint32_t	 kind;			/* enum instr_kind */
+	char		 instance[RIK_ID_MAX];	/* printable if FAILED */
+	unsigned char	*podspec;		/* encoded pod_spec */
+	size_t		 podspec_len;
+	const char	*reason;
+	char		 message[RIK_MESSAGE_MAX];
+};
 
 enum status_kind {
 	STATUS_WORKER,		/* WorkerMetric */
@@ -53,7 +76,7 @@ struct status_entry {
 /* agent.c */
 void	agent_to_parent(uint32_t, const void *, size_t);
 void	agent_conn_state(enum agent_conn, uint32_t, const char *);
-void	agent_instruction(const char *, const char *, size_t, int);
+void	agent_instruction(const struct instruction *);
 void	agent_report_failed(const char *, const char *, const char *);
 const char *agent_node_metrics(void);
 
@@ -75,6 +98,10 @@ void	queue_drop_samples(void);
 void	queue_last_to_head(void);
 size_t	queue_length(void);
 size_t	queue_dropped(void);
+
+/* instruction.c */
+int	instruction_read(const void *, size_t, struct instruction *);
+void	instruction_free(struct instruction *);
 
 /* definition.c */
 int	definition_parse(const char *, const char *, size_t, struct pod_spec *,

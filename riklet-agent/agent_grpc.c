@@ -63,12 +63,6 @@
 #define HEADERS_GRACE_MS	100
 #define REGISTER_GRACE_MS	1000
 #define CQ_EVENTS_MAX		256
-/*
- * Larger than any definition we accept, so that an oversized one still
- * arrives and is answered FAILED: gRPC refusing the message would end the
- * Register stream, and the scheduler could send it again on every retry.
- */
-#define RECV_MAX		(1024 * 1024)
 
 enum op_kind {
 	OP_REG_SEND,
@@ -361,7 +355,8 @@ channel_open(void)
 	arg_int(&a[n++], GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
 	    BACKOFF_MIN_MS);
 	arg_int(&a[n++], GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, BACKOFF_MAX_MS);
-	arg_int(&a[n++], GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, RECV_MAX);
+	arg_int(&a[n++], GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+	    AGENT_RECV_MAX);
 	arg_int(&a[n++], GRPC_ARG_ENABLE_RETRIES, 0);
 	if (conf->tls) {
 		scheduler_host(host, sizeof(host));
@@ -822,13 +817,13 @@ heartbeat_fire(int fd, short event, void *arg)
 	worker_metric();
 }
 
-/* One InstanceScheduling: decode it, bounded, and hand it on. */
+/* One InstanceScheduling: read and checked, then handed on. */
 static void
 reg_message(struct session *s)
 {
-	grpc_byte_buffer_reader		 rd;
-	grpc_slice			 sl;
-	Worker__InstanceScheduling	*is;
+	grpc_byte_buffer_reader	 rd;
+	grpc_slice		 sl;
+	struct instruction	 in;
 
 	if (!grpc_byte_buffer_reader_init(&rd, s->reg_msg)) {
 		log_warnx("scheduler: unreadable instruction");
@@ -836,17 +831,12 @@ reg_message(struct session *s)
 	}
 	sl = grpc_byte_buffer_reader_readall(&rd);
 	grpc_byte_buffer_reader_destroy(&rd);
-	if (GRPC_SLICE_LENGTH(sl) > RECV_MAX)
-		log_warnx("scheduler: instruction of %zu bytes refused",
-		    GRPC_SLICE_LENGTH(sl));
-	else if ((is = worker__instance_scheduling__unpack(NULL,
-	    GRPC_SLICE_LENGTH(sl), GRPC_SLICE_START_PTR(sl))) == NULL)
-		log_warnx("scheduler: undecodable instruction of %zu bytes",
-		    GRPC_SLICE_LENGTH(sl));
+	if (instruction_read(GRPC_SLICE_START_PTR(sl), GRPC_SLICE_LENGTH(sl),
+	    &in) == -1)
+		log_warnx("scheduler: %s", in.message);
 	else {
-		agent_instruction(is->instance_id, is->definition,
-		    strlen(is->definition), (int)is->action);
-		worker__instance_scheduling__free_unpacked(is, NULL);
+		agent_instruction(&in);
+		instruction_free(&in);
 	}
 	grpc_slice_unref(sl);
  done:

@@ -213,4 +213,13 @@ for i, f in enumerate(sorted(f for f in os.listdir(DEFS)
                  'CREATE')
 instance('destroy', 'pod-1', '', 'DESTROY')
 instance('bad-id', '../x', '{}', 'CREATE')
+instance('bad-id-control', 'a\x01b', '{}', 'CREATE')
 instance('unknown-action', 'pod-2', '{}', '7')
+instance('bad-definition', 'pod-3', '{"spec":', 'CREATE')
+# Under the definition's cap, over the parent's message size once encoded:
+# the definition travels with the words parsed out of it, and an empty
+# word is 3 bytes of JSON but 4 of length in the encoding.
+instance('too-large', 'pod-4', json.dumps({'spec': {'containers': [
+    {'name': 'c%d' % i, 'image': 'busybox', 'command': [''] * 64,
+     'args': [''] * 63 + ['a' * 1600]} for i in range(16)]}},
+    separators=(',', ':')), 'CREATE')
