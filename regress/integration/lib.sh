@@ -191,13 +191,17 @@ registered() { peerq_in "$T/peer" registers | grep -qx "$1"; }
 # worker_running: the peer saw a WorkerMetric with status RUNNING.
 worker_running() { peerq_in "$T/peer" worker | grep -qx RUNNING; }
 
-# node_cleanup NODE: removes every container of that node from the engine.
-node_cleanup() {
-	for _id in $(docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%5D%7D" |
+# label_cleanup KEY VALUE: removes every container with that label from
+# the engine.
+label_cleanup() {
+	for _id in $(docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22$1%3D$2%22%5D%7D" |
 	    $PY -c 'import json,sys; [print(c["Id"]) for c in json.load(sys.stdin)]' 2>/dev/null); do
 		docker_api DELETE "/containers/$_id?force=1" >/dev/null
 	done
 }
+
+# node_cleanup NODE: removes every container of that node from the engine.
+node_cleanup() { label_cleanup riklet.node "$1"; }
 
 # riklet_conf NODE: a configuration for a riklet against the peer and
 # engine; the node's containers are removed when the test ends.
