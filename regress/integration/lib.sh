@@ -7,14 +7,16 @@ TEST_PID=$$
 
 cleanup_hooks=""
 at_exit() { cleanup_hooks="$1; $cleanup_hooks"; }
+# riklet first: one still creating pods would make containers after the
+# hooks removed the node's.
 _cleanup() {
-	eval "$cleanup_hooks"
 	if [ -n "$RIKLET_PID" ] && kill -0 "$RIKLET_PID" 2>/dev/null; then
 		kill -TERM "$RIKLET_PID" 2>/dev/null
-		sleep 0.5
+		wait_for 3 sh -c "! kill -0 $RIKLET_PID 2>/dev/null"
+		pkill -KILL -P "$RIKLET_PID" 2>/dev/null
 		kill -KILL "$RIKLET_PID" 2>/dev/null
 	fi
-	pkill -KILL -f "riklet -P .* -d" -P "${RIKLET_PID:-1}" 2>/dev/null
+	eval "$cleanup_hooks"
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap _cleanup EXIT
