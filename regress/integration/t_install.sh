@@ -4,8 +4,8 @@
 # configuration, every man page renders without a warning, riklet.conf
 # is never overwritten, the unit passes systemd-analyze, the init script
 # starts, reloads and stops riklet, make install-user makes the user
-# where it is missing (in a mount namespace over a copy of /etc) and is
-# idempotent.
+# where it is missing (in a mount namespace, over an overlay of /etc)
+# and is idempotent.
 . "$(dirname "$0")/lib.sh"
 need_root
 ensure_user
