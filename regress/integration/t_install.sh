@@ -3,7 +3,9 @@
 # files and modes, the installed riklet accepts the example
 # configuration, every man page renders without a warning, riklet.conf
 # is never overwritten, the unit passes systemd-analyze, the init script
-# starts, reloads and stops riklet, make install-user is idempotent.
+# starts, reloads and stops riklet, make install-user makes the user
+# where it is missing (in a mount namespace, over an overlay of /etc)
+# and is idempotent.
 . "$(dirname "$0")/lib.sh"
 need_root
 ensure_user
@@ -112,16 +114,16 @@ cmp -s "$SRC/etc/riklet.conf" "$D/etc/riklet/riklet.conf.example" ||
 ok "a second install keeps riklet.conf"
 
 # The unit, as systemd reads it (with its ExecStart pointing into DESTDIR).
-if command -v systemd-analyze >/dev/null; then
-	mkdir -p "$T/unit"
-	sed "s|/usr/local/sbin/|$D/usr/local/sbin/|g" \
-	    "$D/usr/local/lib/systemd/system/riklet.service" >"$T/unit/riklet.service"
-	systemd-analyze verify --man=no "$T/unit/riklet.service" >"$T/verify" 2>&1 ||
-	    fail "systemd-analyze verify: $(cat "$T/verify")"
-	! grep -v 'docker.service\|network-online' "$T/verify" | grep -q . ||
-	    fail "systemd-analyze verify: $(cat "$T/verify")"
-	ok "systemd-analyze verify riklet.service"
-fi
+command -v systemd-analyze >/dev/null ||
+    fail "no systemd-analyze to check the unit (regress/deps.sh installs systemd)"
+mkdir -p "$T/unit"
+sed "s|/usr/local/sbin/|$D/usr/local/sbin/|g" \
+    "$D/usr/local/lib/systemd/system/riklet.service" >"$T/unit/riklet.service"
+systemd-analyze verify --man=no "$T/unit/riklet.service" >"$T/verify" 2>&1 ||
+    fail "systemd-analyze verify: $(cat "$T/verify")"
+! grep -v 'docker.service\|network-online' "$T/verify" | grep -q . ||
+    fail "systemd-analyze verify: $(cat "$T/verify")"
+ok "systemd-analyze verify riklet.service"
 
 # The init script runs an installed riklet: installed by root under a
 # PREFIX of the test's (a DESTDIR tree is not where its riklet looks for
@@ -179,11 +181,36 @@ RIKLET_PID=""
 initd status >/dev/null; [ $? = 3 ] || fail "status after stop is not 3"
 ok "init script: start, status, reload, stop"
 
-# install-user twice: the user and the directory, then nothing to do.
-make -s -C "$SRC" BUILD="$BUILD" install-user DESTDIR="$T/root" >"$T/out" 2>&1 ||
-    fail "install-user: $(cat "$T/out")"
-make -s -C "$SRC" BUILD="$BUILD" install-user DESTDIR="$T/root" >"$T/out" 2>&1 ||
-    fail "install-user again: $(cat "$T/out")"
-id _riklet >/dev/null || fail "no _riklet user"
+# install-user twice on a machine without _riklet: the user and the
+# directory, then nothing to do.  This machine's user stays: the removal
+# and the making happen in a mount namespace of its own, over an overlay
+# of /etc whose changes land in $T.
+command -v unshare >/dev/null || fail "no unshare (util-linux)"
+mkdir -p "$T/etc-upper" "$T/etc-work"
+cat >"$T/install-user.sh" <<'SH'
+set -eu
+T=$1 SRC=$2 BUILD=$3
+mount -t overlay overlay \
+    -o "lowerdir=/etc,upperdir=$T/etc-upper,workdir=$T/etc-work" /etc
+# Not userdel, which refuses while a riklet runs as _riklet.
+for f in passwd shadow group gshadow; do
+	sed -i '/^_riklet:/d' "/etc/$f"
+done
+! id _riklet >/dev/null 2>&1 || { echo "cannot remove _riklet"; exit 1; }
+make -s -C "$SRC" BUILD="$BUILD" install-user DESTDIR="$T/root" ||
+    { echo "install-user failed"; exit 1; }
+getent passwd _riklet || { echo "install-user made no _riklet"; exit 1; }
+make -s -C "$SRC" BUILD="$BUILD" install-user DESTDIR="$T/root" ||
+    { echo "install-user failed the second time"; exit 1; }
+getent passwd _riklet
+SH
+unshare -m sh "$T/install-user.sh" "$T" "$SRC" "$BUILD" >"$T/out" 2>&1 ||
+    fail "install-user without the user: $(cat "$T/out")"
+# name:x:uid:gid:gecos:home:shell, twice and the same
+[ "$(sort -u "$T/out" | wc -l)" = 1 ] || fail "install-user: $(cat "$T/out")"
+IFS=: read -r name x uid gid gecos home shell <"$T/out"
+[ "$name" = _riklet ] && [ "$uid" -lt 1000 ] && [ "$home" = /nonexistent ] &&
+    [ "$shell" = /usr/sbin/nologin ] || fail "install-user made: $(head -n 1 "$T/out")"
+id _riklet >/dev/null || fail "this machine's _riklet is gone"
 [ "$(stat -c '%a %U' "$T/root/var/empty")" = "755 root" ] || fail "var/empty"
-ok "make install-user, twice"
+ok "make install-user where _riklet is missing, then again: $name uid $uid, $shell"

@@ -12,9 +12,9 @@ NODE=t-life-$$
 riklet_conf "$NODE"
 start_riklet "$T/riklet.conf"
 
-wait_for 20 sh -c "$PY '$REGRESS_DIR/integration/peerq.py' registers '$T/peer' | grep -qx '$NODE'" ||
+wait_for 20 registered "$NODE" ||
     fail "not registered"
-wait_for 5 sh -c "$PY '$REGRESS_DIR/integration/peerq.py' worker '$T/peer' | grep -qx RUNNING" ||
+wait_for 5 worker_running ||
     fail "no WorkerMetric RUNNING"
 ok "registered as $NODE, worker RUNNING"
 
@@ -26,13 +26,15 @@ wait_status pod1 RUNNING 30 || fail "pod1 not RUNNING: $(statuses pod1 | tr '\n'
 ok "pod1 RUNNING with 2 containers"
 
 # Pod metrics: InstanceMetric with the current status and a cpu object.
-wait_for 10 sh -c "$PY '$REGRESS_DIR/integration/peerq.py' podmetrics '$T/peer' pod1 | grep -q totalMemory" ||
+has_memory() { podmetrics pod1 | grep -q totalMemory; }
+wait_for 10 has_memory ||
     fail "no pod metrics"
-ok "pod metrics: $($PY "$REGRESS_DIR/integration/peerq.py" podmetrics "$T/peer" pod1 | tail -n 1)"
+ok "pod metrics: $(podmetrics pod1 | tail -n 1)"
 
 # A repeated CREATE re-reports, creates nothing.
 peer_send pod1 CREATE "$(pod_def web 'web=sleep 100000' 'side=sleep 100000')"
-wait_for 10 sh -c "[ \$($PY '$REGRESS_DIR/integration/peerq.py' statuses '$T/peer' pod1 | grep -c RUNNING) -ge 2 ]" ||
+rerunning() { [ "$(status_count pod1 RUNNING)" -ge 2 ]; }
+wait_for 10 rerunning ||
     fail "repeated CREATE not re-reported"
 [ "$(containers_of "$NODE")" = 2 ] || fail "repeated CREATE made containers"
 ok "repeated CREATE idempotent"
