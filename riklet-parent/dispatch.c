@@ -30,6 +30,7 @@ parent_child_ready(struct child *c)
 	case PROC_AGENT:
 		sched_agent_ready();
 		report_flush();
+		pods_reap();
 		break;
 	case PROC_METRICS:
 		pods_metrics_ready();
