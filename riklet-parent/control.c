@@ -151,53 +151,52 @@ control_open(const char *path)
 
 /*
  * The socket has its mode and owner before its path exists: it is bound
- * in a directory of its own that only root may enter, under a umask that
- * leaves 0660, given to root there (a set-group-ID directory would give
- * it its group), then renamed into place, over a stale one if need be.
- * It is bound through /proc/self/fd so that the longer path of the
- * private directory need not fit in sun_path.
+ * under its own name in a directory of its own that only root may enter,
+ * under a umask that leaves 0660, given to root there (a set-group-ID
+ * directory would give it its group), then renamed into place, over a
+ * stale one if need be.  Binding from inside that directory keeps the
+ * address short and the socket's own name.
  */
 static void
 control_bind(int fd, const char *path)
 {
 	struct sockaddr_un	 sun;
-	const char		*slash;
+	const char		*base;
 	char			 tmp[PATH_MAX];
 	mode_t			 old;
-	int			 dfd, n, rc, saved;
+	int			 cwd, dfd = -1, n, rc = -1, saved;
 
-	if ((slash = strrchr(path, '/')) == NULL)
-		n = snprintf(tmp, sizeof(tmp), ".riklet.XXXXXX");
-	else
-		n = snprintf(tmp, sizeof(tmp), "%.*s/.riklet.XXXXXX",
-		    (int)(slash - path), path);
+	base = (base = strrchr(path, '/')) == NULL ? path : base + 1;
+	n = snprintf(tmp, sizeof(tmp), "%.*s.riklet.XXXXXX",
+	    (int)(base - path), path);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		fatalx("control socket %s: path too long", path);
-	if (mkdtemp(tmp) == NULL)
-		fatal("control socket %s: mkdtemp %s", path, tmp);
-	if ((dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		saved = errno;
-		(void)rmdir(tmp);
-		errno = saved;
-		fatal("control socket %s: open %s", path, tmp);
-	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	(void)snprintf(sun.sun_path, sizeof(sun.sun_path),
-	    "/proc/self/fd/%d/s", dfd);
-	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
-	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	(void)umask(old);
-	if (rc == -1 || fchownat(dfd, "s", 0, 0, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    renameat(dfd, "s", AT_FDCWD, path) == -1) {
+	(void)strlcpy(sun.sun_path, base, sizeof(sun.sun_path));
+	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		fatal("control socket %s: open .", path);
+	if (mkdtemp(tmp) == NULL)
+		fatal("control socket %s: mkdtemp %s", path, tmp);
+	if ((dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1 &&
+	    fchdir(dfd) == 0) {
+		old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
+		rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+		(void)umask(old);
+		if (fchdir(cwd) == -1)
+			fatal("control socket %s: fchdir", path);
+	}
+	if (rc == -1 || fchownat(dfd, base, 0, 0, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    renameat(dfd, base, AT_FDCWD, path) == -1) {
 		saved = errno;
-		(void)unlinkat(dfd, "s", 0);
-		close(dfd);
+		if (dfd != -1)
+			(void)unlinkat(dfd, base, 0);
 		(void)rmdir(tmp);
 		errno = saved;
 		fatal("control socket %s", path);
 	}
 	close(dfd);
+	close(cwd);
 	if (rmdir(tmp) == -1)
 		log_warn("rmdir %s", tmp);
 }

@@ -672,7 +672,7 @@ pods_list_end(void)
 static void
 pod_evaluate(struct pod *p, int adopted)
 {
-	size_t	 i, seen = 0, exited = 0, created = 0;
+	size_t	 i, seen = 0, gone = 0, exited = 0, created = 0;
 
 	if (p->op == OP_CREATE || p->op == OP_DESTROY || p->report_unknown)
 		return;		/* the runtime is on it */
@@ -680,6 +680,14 @@ pod_evaluate(struct pod *p, int adopted)
 		struct pod_ctr *c = &p->containers[i];
 
 		if (!c->seen) {
+			/*
+			 * Gone if we had heard of it.  One we had not was
+			 * made after the listing was taken (a create that
+			 * ended meanwhile): its events follow the listing.
+			 */
+			if (c->state != POD_STATE_NONE &&
+			    c->state != CONTAINER_REMOVED)
+				gone++;
 			c->state = POD_STATE_NONE;
 			continue;
 		}
@@ -698,7 +706,8 @@ pod_evaluate(struct pod *p, int adopted)
 		return;
 	}
 	if (seen == 0) {
-		if (p->status == RIK_RUNNING || p->op == OP_RESTART) {
+		if (gone > 0 &&
+		    (p->status == RIK_RUNNING || p->op == OP_RESTART)) {
 			p->op = OP_NONE;
 			pod_fail(p, "ContainerRemoved", "the pod's containers "
 			    "are gone from the engine", REPORT_NO_EXIT);
