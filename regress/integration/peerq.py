@@ -5,6 +5,8 @@
   peerq.py registers DIR           hostnames registered, in order
   peerq.py worker DIR              statuses of WorkerMetric messages
   peerq.py podmetrics DIR INSTANCE the metrics JSON of each pod sample
+  peerq.py census DIR PREFIX       "STATUS N" for each state change seen,
+                                   N the instances named PREFIX... with it
 """
 import json
 import sys
@@ -22,8 +24,22 @@ def messages(d):
             continue
 
 
+def census(d, prefix):
+    seen = {}
+    for m in messages(d):
+        i = m.get("instance_id", "")
+        if m.get("rpc") == "status" and m.get("kind") == "instance" and \
+                i.startswith(prefix) and '"cpu"' not in m.get("metrics", ""):
+            seen.setdefault(m["status"], set()).add(i)
+    for status in sorted(seen):
+        print(status, len(seen[status]))
+
+
 def main():
     what, d = sys.argv[1], sys.argv[2]
+    if what == "census":
+        census(d, sys.argv[3])
+        return
     for m in messages(d):
         rpc, kind = m.get("rpc"), m.get("kind")
         if what == "registers" and rpc == "register":

@@ -4,14 +4,15 @@
 # what the runtime has no room for and hands the new runtime what the
 # dead one had.  Every pod ends RUNNING, through CREATING and RUNNING
 # only, no status anywhere says Busy, and the engine holds exactly one
-# container per pod.
+# container per pod.  Then all 300 DESTROYs at once: every pod TERMINATED,
+# no container left, the pod table empty.
 . "$(dirname "$0")/lib.sh"
 need_root
 ensure_user
 engine_up
 peer_up
 NODE=t-burst-$$
-N=${BURST_PODS:-300}
+N=300
 EXTRA_CONF="create-parallel 32" RESOLUTION=60s riklet_conf "$NODE"
 
 # Removes the node's containers 8 at a time, the fastest way the engine
@@ -28,28 +29,8 @@ start_riklet "$T/riklet.conf"
 wait_for 20 sh -c "$PY '$REGRESS_DIR/integration/peerq.py' registers '$T/peer' | grep -qx '$NODE'" ||
     fail "not registered"
 
-# tally: "<pods RUNNING> <pods with another status than CREATING/RUNNING>"
-tally() {
-	$PY - "$T/peer/received.jsonl" <<'PY'
-import json, sys
-running, odd = set(), set()
-for line in open(sys.argv[1]):
-    try:
-        m = json.loads(line)
-    except ValueError:
-        continue
-    i = m.get("instance_id", "")
-    if m.get("kind") != "instance" or not i.startswith("b") or \
-            '"cpu"' in m.get("metrics", ""):
-        continue
-    if m.get("status") == "RUNNING":
-        running.add(i)
-    elif m.get("status") != "CREATING":
-        odd.add(i)
-print(len(running), len(odd))
-PY
-}
-# RUNNING transitions so far (a sample carries "cpu"), cheaper than tally.
+census() { $PY "$REGRESS_DIR/integration/peerq.py" census "$T/peer" b | tr '\n' ' '; }
+# RUNNING transitions so far (a sample carries "cpu"), cheaper than census.
 running() { grep '"RUNNING"' "$T/peer/received.jsonl" | grep -vc cpu; }
 
 # A shell that ends on TERM, so that a stop takes no grace period.
@@ -72,11 +53,9 @@ wait_for 10 sh -c "p=\$(pgrep -P $RIKLET_PID -f '^riklet: runtime\$'); [ -n \"\$
     fail "runtime not restarted"
 
 all_running() { [ "$(running)" -ge "$N" ] || { sleep 0.5; return 1; }; }
-wait_for 400 all_running || fail "$(running) of $N pods RUNNING: $(tally)"
+wait_for 400 all_running || fail "$(running) of $N pods RUNNING: $(census)"
 t1=$(date +%s)
-set -- $(tally)
-[ "$1" = "$N" ] || fail "$1 pods RUNNING, not $N"
-[ "$2" = 0 ] || fail "$2 pods had a status other than CREATING and RUNNING"
+[ "$(census)" = "CREATING $N RUNNING $N " ] || fail "statuses: $(census)"
 ! grep -q Busy "$T/peer/received.jsonl" || fail "Busy sent: $(grep -m 3 Busy "$T/peer/received.jsonl")"
 ! grep -q "Busy" "$T/riklet.log" || fail "$(grep -m 3 Busy "$T/riklet.log")"
 names_of "$NODE" >"$T/names"
@@ -88,3 +67,20 @@ PY
 cmp -s "$T/names" "$T/want" ||
     fail "containers: $(wc -l <"$T/names") of $N, $(diff "$T/want" "$T/names" | grep -c '^[<>]') differences"
 ok "$N pods RUNNING in $((t1 - t0)) s, no Busy, one container each"
+
+# And all destroyed at once: every one TERMINATED, the engine and the pod
+# table empty.
+CTL=${RIKLETCTL:-$(dirname "$RIKLET")/rikletctl}
+$PY - "$N" >>"$T/peer/commands.jsonl" <<'PY'
+import json, sys
+for i in range(int(sys.argv[1])):
+    print(json.dumps({"instance_id": "b%d" % i, "action": "DESTROY",
+                      "definition": ""}))
+PY
+terminated() { [ "$(grep -c '"TERMINATED"' "$T/peer/received.jsonl")" -ge "$N" ] || { sleep 0.5; return 1; }; }
+wait_for 300 terminated || fail "$(grep -c '"TERMINATED"' "$T/peer/received.jsonl") of $N pods TERMINATED"
+t2=$(date +%s)
+[ "$(containers_of "$NODE")" = 0 ] || fail "containers left: $(containers_of "$NODE")"
+npods=$("$CTL" -s "$T/riklet.sock" -j show status | $PY -c 'import json,sys; print(json.load(sys.stdin)["pods"])')
+[ "$npods" = 0 ] || fail "the pod table holds $npods pods"
+ok "$N pods TERMINATED in $((t2 - t1)) s, no container left, the pod table empty"
