@@ -31,6 +31,8 @@ parent_child_ready(struct child *c)
 		/* Its node sample before the scheduler's address. */
 		report_agent_ready();
 		sched_agent_ready();
+		report_flush();
+		pods_reap();
 		break;
 	case PROC_METRICS:
 		pods_metrics_ready();

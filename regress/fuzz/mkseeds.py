@@ -192,6 +192,53 @@ put('dispatch', 'crash-pod-limits-overflow',
                                                  mem=big, nano=big)) +
     rec(RUNTIME, T['RT_LIST_END'], b''))
 
+# The parent's queue of operations for the runtime (riklet-parent/runq.c):
+# more creates than the runtime takes at once, a Busy answer tried again,
+# a new runtime handed the sent ones again, a destroy overtaking a create
+# that waits.
+burst = rec(RUNTIME, T['RT_ENGINE'], rt_engine())
+for i in range(260):
+    burst += rec(AGENT, T['POD_CREATE'], podspec(instance='b%d' % i))
+burst += (rec(RUNTIME, T['RT_POD_RESULT'],
+              rt_result('b0', ok=0, reason='Busy', message='queue full')) +
+          rec(RUNTIME, T['RT_POD_RESULT'], rt_result('b1')) +
+          rec(AGENT, T['POD_DESTROY'], b'b259\0') +
+          rec(RUNTIME, T['CHILD_READY'], b'') +
+          rec(RUNTIME, T['RT_POD_RESULT'], rt_result('b2', ok=0,
+                                                     reason='ImagePullFailed',
+                                                     message='no such')) +
+          rec(RUNTIME, T['RT_POD_RESULT'], rt_result('b259', op=1)))
+put('dispatch', 'burst-window', burst)
+
+# DESTROYs of unknown instances: before the engine's listing they go to
+# the runtime, after it they are answered at once; ended pods are freed
+# once the agent has their last status.
+put('dispatch', 'unknown-destroys',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) +
+    rec(AGENT, T['POD_DESTROY'], b'early-1\0') +
+    rec(AGENT, T['POD_DESTROY'], b'early-2\0') +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result('early-1', op=1)) +
+    rec(RUNTIME, T['RT_POD_RESULT'],
+        rt_result('early-2', op=1, ok=0, reason='EngineUnavailable',
+                  message='down')) +
+    rec(RUNTIME, T['RT_LIST_BEGIN'], b'') +
+    rec(RUNTIME, T['RT_LIST_END'], b'') +
+    b''.join(rec(AGENT, T['POD_DESTROY'], b'gone-%d\0' % i)
+             for i in range(20)) +
+    rec(AGENT, T['CHILD_READY'], b'') +
+    rec(AGENT, T['AGENT_STATE'], agent_state(2)) + create +
+    rec(RUNTIME, T['RT_POD_RESULT'],
+        rt_result(I, ok=0, reason='ImagePullFailed', message='no such')) +
+    create + rec(AGENT, T['POD_DESTROY'], I.encode() + b'\0') +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I, op=1)) +
+    # The agent killed for a bad message: ended pods wait for it.
+    rec(AGENT, T['AGENT_STATE'], b'\x01') +
+    b''.join(rec(AGENT, T['POD_CREATE'], podspec(instance='p9')) +
+             rec(RUNTIME, T['RT_POD_RESULT'],
+                 rt_result('p9', ok=0, reason='ImagePullFailed',
+                           message='no such')) for _ in range(2)) +
+    rec(AGENT, T['POD_DESTROY'], b'p9\0'))
+
 # instance: InstanceScheduling, wrapping the agent's valid definitions.
 def instance(name, iid, definition, action):
     text = 'instance_id: %s\ndefinition: %s\naction: %s\n' % (

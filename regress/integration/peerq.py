@@ -7,6 +7,8 @@
   peerq.py worker DIR              statuses of WorkerMetric messages
   peerq.py workermetrics DIR       the metrics JSON of each WorkerMetric
   peerq.py podmetrics DIR INSTANCE the metrics JSON of each pod sample
+  peerq.py census DIR PREFIX       "STATUS N" for each state change seen,
+                                   N the instances named PREFIX... with it
 
 No file yet is no message yet.  Only the last line may be unreadable (the
 peer is writing it); anything else that does not parse is an error, as
@@ -16,7 +18,7 @@ import json
 import sys
 
 USAGE = "usage: peerq.py statuses|times|podmetrics DIR INSTANCE | " \
-    "registers|worker DIR"
+    "census DIR PREFIX | registers|worker|workermetrics DIR"
 
 
 def messages(d):
@@ -35,6 +37,17 @@ def messages(d):
             raise
 
 
+def census(d, prefix):
+    seen = {}
+    for m in messages(d):
+        i = m.get("instance_id", "")
+        if m.get("rpc") == "status" and m.get("kind") == "instance" and \
+                i.startswith(prefix) and '"cpu"' not in m.get("metrics", ""):
+            seen.setdefault(m["status"], set()).add(i)
+    for status in sorted(seen):
+        print(status, len(seen[status]))
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(USAGE)
@@ -43,6 +56,11 @@ def main():
         if len(sys.argv) != 3:
             sys.exit(USAGE)
         instance = None
+    elif what == "census":
+        if len(sys.argv) != 4:
+            sys.exit(USAGE)
+        census(d, sys.argv[3])
+        return
     elif what in ("statuses", "times", "podmetrics"):
         if len(sys.argv) != 4:
             sys.exit(USAGE)
