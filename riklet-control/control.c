@@ -11,6 +11,9 @@
  * has been written out to the client is acknowledged to the parent, which
  * keeps the runtime from running more than LOGS_UNACKED_MAX ahead; a
  * client that closes its side is gone, and its request is cancelled.
+ *
+ * The Prometheus endpoint, when configured, is served here too
+ * (control_prom.c), on its own listening socket.
  */
 #include <sys/socket.h>
 #include <sys/queue.h>
@@ -25,6 +28,7 @@
 #include <event2/listener.h>
 
 #include "control_proc.h"
+#include "control_prom.h"
 #include "imsgev.h"
 #include "log.h"
 #include "privsep.h"
@@ -108,6 +112,7 @@ control_main(int argc, char **argv)
 	priv_drop(&conf, PROC_CONTROL, conf.chroot, (gid_t)-1);
 	sandbox_child(PROC_CONTROL);
 	base = child_event_init(&iev_parent, control_imsg);
+	prom_http_init(base, &iev_parent);
 	if ((accept_ev = evtimer_new(base, control_accept_resume, NULL)) ==
 	    NULL)
 		fatalx("%s: evtimer_new", __func__);
@@ -134,6 +139,16 @@ control_imsg(struct imsg *imsg)
 		control_listen(imsg->fd);
 		imsg->fd = -1;
 		break;
+	case IMSG_PROM_LISTEN:
+		if (imsg->fd == -1 || imsg->datalen != 0)
+			fatalx("%s: bad IMSG_PROM_LISTEN", __func__);
+		prom_http_listen(imsg->fd);
+		imsg->fd = -1;
+		break;
+	case IMSG_CTL_PROM:
+	case IMSG_CTL_PROM_POD:
+		prom_http_parent_msg(imsg);
+		break;
 	case IMSG_CTL_STATUS:
 	case IMSG_CTL_CHILD:
 	case IMSG_CTL_POD:
@@ -143,6 +158,10 @@ control_imsg(struct imsg *imsg)
 	case IMSG_CTL_END:
 	case IMSG_CTL_LOGS_DATA:
 	case IMSG_CTL_LOGS_END:
+		if (imsg->hdr.peerid & CTL_PEER_PROM) {
+			prom_http_parent_msg(imsg);
+			break;
+		}
 		/* The client may have gone meanwhile. */
 		if ((c = conn_find(imsg->hdr.peerid)) != NULL &&
 		    c->state == CONN_WAITING)
@@ -223,7 +242,8 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c->id = next_id++;
-	if (next_id == 0)
+	/* Neither 0 nor a scrape's (CTL_PEER_PROM). */
+	if (next_id & CTL_PEER_PROM)
 		next_id = 1;
 	c->uid = cred.uid;
 	c->state = CONN_READING;

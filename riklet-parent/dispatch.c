@@ -42,7 +42,7 @@ parent_child_ready(struct child *c)
 		break;
 	case PROC_CONTROL:
 		control_child_ready();
-		prom_child_ready();
+		prom_child_ready(&c->iev);
 		break;
 	default:
 		break;

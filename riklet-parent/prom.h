@@ -15,13 +15,14 @@
 #define PROM_BACKLOG		16
 
 struct child;
+struct imsgev;
 
 /* prom_listen.c */
 int	prom_addr_parse(const char *, struct sockaddr_storage *, socklen_t *,
 	    const char **);
 void	prom_open(const char *);
 void	prom_close(void);
-void	prom_child_ready(void);
+void	prom_child_ready(struct imsgev *);
 
 /* prom_figures.c */
 void	prom_agent_counters(struct child *, struct imsg *);

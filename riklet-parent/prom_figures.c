@@ -350,6 +350,7 @@ prom_answer(uint32_t peer)
 	return 0;
 }
 
+/* Forgets every figure (at exit, and between fuzzing inputs). */
 void
 prom_clear(void)
 {
@@ -360,4 +361,8 @@ prom_clear(void)
 		free(r);
 	}
 	nrestarts = 0;
+	memset(&agent_gone, 0, sizeof(agent_gone));
+	memset(&agent_now, 0, sizeof(agent_now));
+	pulls = pull_bytes = pull_ms = 0;
+	memset(&procs, 0, sizeof(procs));
 }

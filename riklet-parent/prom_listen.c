@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imsgev.h"
 #include "log.h"
 #include "prom.h"
-#include "riklet.h"
 
 static int	 listen_fd = -1;
 
@@ -112,12 +112,11 @@ prom_close(void)
 	listen_fd = -1;
 }
 
-/* Each new control child gets its own copy of the listening socket. */
+/* Each new control child (iev) gets its own copy of the socket. */
 void
-prom_child_ready(void)
+prom_child_ready(struct imsgev *iev)
 {
-	struct child	*c = &parent->children[PROC_CONTROL];
-	int		 fd;
+	int	 fd;
 
 	if (listen_fd == -1)
 		return;
@@ -126,7 +125,7 @@ prom_child_ready(void)
 		return;
 	}
 	/* imsg closes fd once it is sent. */
-	if (imsgev_compose(&c->iev, IMSG_PROM_LISTEN, 0, fd, NULL, 0) == -1) {
+	if (imsgev_compose(iev, IMSG_PROM_LISTEN, 0, fd, NULL, 0) == -1) {
 		log_warn("%s: compose", __func__);
 		close(fd);
 	}
