@@ -29,6 +29,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "control_proc.h"
 #include "control_prom.h"
 #include "imsgev.h"
 #include "log.h"
@@ -53,8 +54,6 @@ struct prom_conn {
 
 static void	prom_accept(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
-static void	prom_accept_error(struct evconnlistener *, void *);
-static void	prom_accept_resume(int, short, void *);
 static void	prom_read(struct bufferevent *, void *);
 static void	prom_written(struct bufferevent *, void *);
 static void	prom_event(struct bufferevent *, short, void *);
@@ -69,8 +68,7 @@ static void	addr_name(const struct sockaddr *, int, char *, size_t);
 
 static struct event_base	*base;
 static struct imsgev		*iev_parent;
-static struct evconnlistener	*listener;
-static struct event		*accept_ev;
+static struct ctl_listener	 listener;
 static TAILQ_HEAD(, prom_conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
 static size_t			 nconns;
 
@@ -86,44 +84,12 @@ prom_http_init(struct event_base *b, struct imsgev *iev)
 {
 	base = b;
 	iev_parent = iev;
-	if ((accept_ev = evtimer_new(base, prom_accept_resume, NULL)) ==
-	    NULL)
-		fatalx("%s: evtimer_new", __func__);
 }
 
 void
 prom_http_listen(int fd)
 {
-	if (listener != NULL)
-		evconnlistener_free(listener);
-	listener = evconnlistener_new(base, prom_accept, NULL,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (listener == NULL)
-		fatalx("%s: evconnlistener_new", __func__);
-	evconnlistener_set_error_cb(listener, prom_accept_error);
-	log_debug("listening for Prometheus scrapes");
-}
-
-/* Out of descriptors and the like: a second's pause, not a busy loop. */
-static void
-prom_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct timeval	 tv = { 1, 0 };
-
-	(void)arg;
-	log_warn("metrics: accept");
-	evconnlistener_disable(l);
-	evtimer_add(accept_ev, &tv);
-}
-
-static void
-prom_accept_resume(int fd, short event, void *arg)
-{
-	(void)fd;
-	(void)event;
-	(void)arg;
-	if (listener != NULL)
-		evconnlistener_enable(listener);
+	ctl_listen(&listener, base, fd, prom_accept, "metrics socket");
 }
 
 static void
