@@ -60,7 +60,7 @@ static void	prom_event(struct bufferevent *, short, void *);
 static void	prom_timeout(int, short, void *);
 static void	prom_close(struct prom_conn *, const char *);
 static void	prom_respond(struct prom_conn *, const char *, const char *,
-		    const void *, size_t);
+		    struct evbuffer *);
 static void	scrape_start(void);
 static void	scrape_done(struct evbuffer *, const char *);
 static int	scrape_msg(struct imsg *);
@@ -227,13 +227,11 @@ prom_read(struct bufferevent *bev, void *arg)
 		return;
 	case PROM_REQ_BAD:
 		log_debug("metrics client %s: bad request", c->addr);
-		prom_respond(c, "400 Bad Request", "text/plain; charset=utf-8",
-		    "bad request\n", 12);
+		prom_respond(c, "400 Bad Request", "bad request\n", NULL);
 		break;
 	case PROM_REQ_NOT_FOUND:
 		log_debug("metrics client %s: not /metrics", c->addr);
-		prom_respond(c, "404 Not Found", "text/plain; charset=utf-8",
-		    "not found\n", 10);
+		prom_respond(c, "404 Not Found", "not found\n", NULL);
 		break;
 	case PROM_REQ_METRICS:
 		c->state = PROM_WAITING;
@@ -243,17 +241,25 @@ prom_read(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, len);
 }
 
-/* The head and the body, then the connection closes once it is out. */
+/*
+ * The head and the body, then the connection closes once it is out: the
+ * metrics (a reference to body, shared by the clients of one scrape), or
+ * a line of text that says what went wrong.
+ */
 static void
-prom_respond(struct prom_conn *c, const char *status, const char *type,
-    const void *body, size_t len)
+prom_respond(struct prom_conn *c, const char *status, const char *text,
+    struct evbuffer *body)
 {
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	size_t		 len = body ? evbuffer_get_length(body) : strlen(text);
 
 	c->state = PROM_WRITING;
 	if (evbuffer_add_printf(out, "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, type,
-	    len) == -1 || evbuffer_add(out, body, len) == -1) {
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", status,
+	    body ? "text/plain; version=0.0.4; charset=utf-8" :
+	    "text/plain; charset=utf-8", len) == -1 ||
+	    (body ? evbuffer_add_buffer_reference(out, body) :
+	    evbuffer_add(out, text, len)) == -1) {
 		log_warnx("metrics client %s: cannot write the answer",
 		    c->addr);
 		prom_close(c, NULL);
@@ -346,26 +352,15 @@ static void
 scrape_done(struct evbuffer *body, const char *error)
 {
 	struct prom_conn	*c, *tmp;
-	const unsigned char	*p = NULL;
-	size_t			 len = 0;
 
-	if (body != NULL) {
-		len = evbuffer_get_length(body);
-		if ((p = evbuffer_pullup(body, -1)) == NULL && len > 0) {
-			body = NULL;
-			error = "out of memory\n";
-		}
-	}
 	TAILQ_FOREACH_SAFE(c, &conns, entry, tmp) {
 		if (c->state != PROM_WAITING)
 			continue;
 		if (body != NULL)
-			prom_respond(c, "200 OK", "text/plain; version=0.0.4; "
-			    "charset=utf-8", p, len);
+			prom_respond(c, "200 OK", NULL, body);
 		else {
 			log_debug("metrics client %s: %s", c->addr, error);
-			prom_respond(c, "503 Service Unavailable",
-			    "text/plain; charset=utf-8", error, strlen(error));
+			prom_respond(c, "503 Service Unavailable", error, NULL);
 		}
 	}
 }
