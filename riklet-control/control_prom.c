@@ -211,6 +211,7 @@ prom_read(struct bufferevent *bev, void *arg)
 	struct evbuffer		*in = bufferevent_get_input(bev);
 	size_t			 len = evbuffer_get_length(in);
 	const char		*buf;
+	enum prom_req		 r;
 
 	if (c->state != PROM_READING) {
 		/* One request per connection: the rest is ignored. */
@@ -219,12 +220,18 @@ prom_read(struct bufferevent *bev, void *arg)
 	}
 	if ((buf = (const char *)evbuffer_pullup(in, -1)) == NULL)
 		return;
-	switch (prom_http_request(buf, len)) {
-	case PROM_REQ_INCOMPLETE:
+	if ((r = prom_http_request(buf, len)) == PROM_REQ_INCOMPLETE)
 		return;
-	case PROM_REQ_TOO_LARGE:
+	if (r == PROM_REQ_TOO_LARGE) {
 		prom_close(c, "request larger than 8 KiB");
 		return;
+	}
+	/* Before an answer that may end c. */
+	evbuffer_drain(in, len);
+	switch (r) {
+	case PROM_REQ_INCOMPLETE:
+	case PROM_REQ_TOO_LARGE:
+		break;
 	case PROM_REQ_BAD:
 		log_debug("metrics client %s: bad request", c->addr);
 		prom_respond(c, "400 Bad Request", "bad request\n", NULL);
@@ -238,7 +245,6 @@ prom_read(struct bufferevent *bev, void *arg)
 		scrape_start();
 		break;
 	}
-	evbuffer_drain(in, len);
 }
 
 /*
@@ -440,7 +446,8 @@ prom_http_parent_msg(struct imsg *imsg)
 		if (body != NULL)
 			evbuffer_free(body);
 	} else {
-		log_warnx("metrics: unexpected %s from the parent",
+		log_warnx("metrics: the answer stops at %s from the parent: "
+		    "out of order, malformed or too large",
 		    imsg_type_name(imsg->hdr.type));
 		scrape_done(NULL, "bad answer from the parent\n");
 	}
