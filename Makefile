@@ -99,6 +99,10 @@ all: $(PROGS)
 # make install installs (rebuilt by it, so PREFIX may change).
 $(BUILD)/obj/riklet-parent/libexec.o: \
     ALL_CPPFLAGS += -DRIKLET_LIBEXECDIR='"$(CURDIR)/$(BUILD)"'
+# riklet_build_info (control_promtext.c) names the version in VERSION.
+$(BUILD)/obj/riklet-control/control_promtext.o: VERSION
+$(BUILD)/obj/riklet-control/control_promtext.o: \
+    ALL_CPPFLAGS += -DRIKLET_VERSION='"$(shell cat VERSION)"'
 # The stamp holds LIBEXECDIR and changes only with it, so that a make
 # install without root (DESTDIR) finds the installed riklet made by all.
 LIBEXEC_STAMP	:= $(shell f=$(BUILD)/install/libexecdir; \

@@ -34,6 +34,7 @@ struct riklet_conf {
 	char		 user[CONF_USER_MAX];
 	char		 chroot[CONF_PATH_MAX];
 	char		 control_socket[CONF_PATH_MAX];
+	char		 metrics_listen[CONF_HOST_MAX];	/* "": none */
 	uint64_t	 stop_after_disconnect_ms;	/* 0: never */
 	uint64_t	 stop_grace_ms;
 	uint32_t	 create_parallel;

@@ -51,6 +51,7 @@ agent_main(int argc, char **argv)
 	sandbox_port = scheduler_port(&conf);
 	sandbox_child_connect(PROC_AGENT, sandbox_port);
 	base = child_event_init(&iev_parent, agent_imsg);
+	counters_init(base);
 	/* gRPC starts its threads here: after the drop, never before. */
 	sched_init(base, &conf);
 	event_base_dispatch(base);

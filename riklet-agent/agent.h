@@ -73,6 +73,13 @@ struct status_entry {
 	char				 metrics[];
 };
 
+/* What agent_counters.c counts. */
+enum agent_counter {
+	COUNTER_REGISTRATIONS,
+	COUNTER_RECONNECTS,
+	COUNTER_SENT
+};
+
 /* agent.c */
 void	agent_to_parent(uint32_t, const void *, size_t);
 void	agent_conn_state(enum agent_conn, uint32_t, const char *);
@@ -88,6 +95,11 @@ int	sched_set_host_address(const char *);
 int	sched_registered(void);
 void	sched_kick(void);
 void	sched_node_sample(void);
+
+/* agent_counters.c */
+void	counters_init(struct event_base *);
+void	counters_add(enum agent_counter);
+void	counters_touch(void);
 
 /* agent_queue.c */
 int	queue_push(uint32_t, const char *, uint32_t, uint32_t, const char *);

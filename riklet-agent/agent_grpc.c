@@ -459,6 +459,7 @@ sched_fail(const char *why)
 	event_del(ev_heartbeat);
 	send_inflight = 0;
 	queue_drop_samples();
+	counters_touch();
 	if (!outage_logged) {
 		log_warnx("scheduler %s (%s): %s; retrying", conf->scheduler,
 		    target, why);
@@ -485,8 +486,10 @@ backoff_fire(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	(void)arg;
-	if (state == CONN_BACKOFF)
-		sched_connect();
+	if (state != CONN_BACKOFF)
+		return;
+	counters_add(COUNTER_RECONNECTS);
+	sched_connect();
 }
 
 static int
@@ -728,8 +731,10 @@ op_done(struct gop *g, int ok)
 		s->st_out = NULL;
 		send_inflight = 0;
 		/* A failed send ends the call: its status follows. */
-		if (ok)
+		if (ok) {
+			counters_add(COUNTER_SENT);
 			sched_kick();
+		}
 		break;
 	case OP_ST_START:
 	case OP_ST_RECV:
@@ -770,6 +775,7 @@ registered(void)
 		log_warnx("%zu intermediate state changes dropped since the "
 		    "last registration: the status queue was full", n);
 	sched_kick();
+	counters_add(COUNTER_REGISTRATIONS);
 	agent_conn_state(AGENT_REGISTERED, 0, "registered");
 }
 
@@ -885,6 +891,7 @@ sched_kick(void)
 	struct status_entry	*e;
 	grpc_op			 op;
 
+	counters_touch();
 	if (state != CONN_REGISTERED || send_inflight || cur == NULL ||
 	    (e = queue_first()) == NULL)
 		return;

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "podspec.h"
 #include "pods.h"
+#include "prom.h"
 #include "riklet.h"
 #include "util.h"
 
@@ -71,9 +72,12 @@ static void	kept_prune(void);
 static int	ctl_reply(uint32_t, uint32_t, const void *, size_t);
 static int	ctl_replyv(uint32_t, uint32_t, const struct iovec *, int);
 static void	ctl_error(uint32_t, const char *);
+static int	send_status(uint32_t);
 static void	show_status(uint32_t);
 static void	show_pods(uint32_t, const char *);
+static int	send_metrics(uint32_t);
 static void	show_metrics(uint32_t);
+static void	show_prom(uint32_t);
 static void	set_verbose(uint32_t, int32_t);
 static void	control_bind(int, const char *);
 static void	pod_to_ctl(const struct pod *, struct ctl_pod *, uint64_t);
@@ -359,6 +363,7 @@ control_dispatch(struct child *c, struct imsg *imsg)
 	case IMSG_CTL_SHOW_STATUS:
 	case IMSG_CTL_SHOW_PODS:
 	case IMSG_CTL_SHOW_METRICS:
+	case IMSG_CTL_SHOW_PROM:
 	case IMSG_CTL_RELOAD:
 		if (imsg->datalen != 0) {
 			child_violation(c, "%s: bad size",
@@ -408,6 +413,9 @@ control_dispatch(struct child *c, struct imsg *imsg)
 	case IMSG_CTL_SHOW_METRICS:
 		show_metrics(peer);
 		break;
+	case IMSG_CTL_SHOW_PROM:
+		show_prom(peer);
+		break;
 	case IMSG_CTL_RELOAD:
 		log_info("reload requested through the control socket");
 		/* The same path as a SIGHUP from the operator. */
@@ -441,14 +449,22 @@ ctl_replyv(uint32_t peer, uint32_t type, const struct iovec *iov, int cnt)
 	return 0;
 }
 
+/* One message of an answer, for prom_figures.c. */
+int
+control_answer(uint32_t peer, uint32_t type, const void *data, size_t len)
+{
+	return ctl_reply(peer, type, data, len);
+}
+
 static void
 ctl_error(uint32_t peer, const char *msg)
 {
 	(void)ctl_reply(peer, IMSG_CTL_ERROR, msg, strlen(msg) + 1);
 }
 
-static void
-show_status(uint32_t peer)
+/* CTL_STATUS and a CTL_CHILD per child; -1 when they could not go. */
+static int
+send_status(uint32_t peer)
 {
 	struct ctl_status	 cs;
 	struct ctl_child	 cc;
@@ -478,7 +494,7 @@ show_status(uint32_t peer)
 	cs.verbose = log_getverbose();
 	cs.nchildren = PROC_MAX - PROC_AGENT;
 	if (ctl_reply(peer, IMSG_CTL_STATUS, &cs, sizeof(cs)) == -1)
-		return;
+		return -1;
 	for (p = PROC_AGENT; p < PROC_MAX; p++) {
 		c = &parent->children[p];
 		memset(&cc, 0, sizeof(cc));
@@ -488,9 +504,16 @@ show_status(uint32_t peer)
 		cc.restarts = c->restarts;
 		cc.uptime_ms = c->pid > 0 ? now - c->started_ms : 0;
 		if (ctl_reply(peer, IMSG_CTL_CHILD, &cc, sizeof(cc)) == -1)
-			return;
+			return -1;
 	}
-	(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
+	return 0;
+}
+
+static void
+show_status(uint32_t peer)
+{
+	if (send_status(peer) == 0)
+		(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
 }
 
 static void
@@ -572,8 +595,9 @@ show_pods(uint32_t peer, const char *instance)
 	(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
 }
 
-static void
-show_metrics(uint32_t peer)
+/* A CTL_METRICS for the node and each pod; -1 when they could not go. */
+static int
+send_metrics(uint32_t peer)
 {
 	struct ctl_metrics	 cm;
 	struct kept		*k;
@@ -589,7 +613,7 @@ show_metrics(uint32_t peer)
 		iov[1].iov_base = node_json;
 		iov[1].iov_len = strlen(node_json) + 1;
 		if (ctl_replyv(peer, IMSG_CTL_METRICS, iov, 2) == -1)
-			return;
+			return -1;
 	}
 	RB_FOREACH(k, kept_tree, &kept) {
 		if (k->json == NULL)
@@ -600,9 +624,29 @@ show_metrics(uint32_t peer)
 		iov[1].iov_base = k->json;
 		iov[1].iov_len = strlen(k->json) + 1;
 		if (ctl_replyv(peer, IMSG_CTL_METRICS, iov, 2) == -1)
-			return;
+			return -1;
 	}
-	(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
+	return 0;
+}
+
+static void
+show_metrics(uint32_t peer)
+{
+	if (send_metrics(peer) == 0)
+		(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
+}
+
+/*
+ * A scrape of the Prometheus endpoint: what "show status" and "show
+ * metrics" answer, with prom_figures.c's in between; the control child
+ * makes the text of it.
+ */
+static void
+show_prom(uint32_t peer)
+{
+	if (send_status(peer) == 0 && prom_answer(peer) == 0 &&
+	    send_metrics(peer) == 0)
+		(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "podspec.h"
 #include "pods.h"
+#include "prom.h"
 #include "report.h"
 #include "riklet.h"
 #include "scheduler.h"
@@ -43,6 +44,7 @@ parent_child_ready(struct child *c)
 		break;
 	case PROC_CONTROL:
 		control_child_ready();
+		prom_child_ready(&c->iev);
 		break;
 	default:
 		break;
@@ -56,6 +58,7 @@ parent_child_gone(struct child *c)
 	struct agent_state	 st;
 
 	control_child_gone(c->proc);
+	prom_child_gone(c->proc);
 	if (c->proc != PROC_AGENT)
 		return;
 	memset(&st, 0, sizeof(st));
@@ -113,6 +116,9 @@ dispatch_agent(struct child *c, struct imsg *imsg)
 		control_agent_state(&st);
 		if (st.state == AGENT_REGISTERED)
 			pods_agent_registered();
+		break;
+	case IMSG_AGENT_COUNTERS:
+		prom_agent_counters(c, imsg);
 		break;
 	case IMSG_POD_CREATE:
 		if (imsg->datalen == 0 || imsg->datalen > IMSG_MAX_SIZE) {
@@ -212,6 +218,7 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 			child_violation(c, "RT_CONTAINER: bad contents");
 			return;
 		}
+		prom_container(&rc);
 		pods_container(&rc);
 		break;
 	case IMSG_RT_POD_RESULT:
@@ -252,6 +259,7 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 		}
 		pods_pull(&pl);
 		control_pull(&pl);
+		prom_pull(&pl);
 		break;
 	case IMSG_RT_LOGS_DATA:
 	case IMSG_RT_LOGS_END:

@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "parse.h"
+#include "prom.h"
 #include "riklet_conf.h"
 #include "util.h"
 
@@ -109,6 +110,7 @@ static void	 set_path(const char *, char *, size_t, const char *);
 static void	 set_socket(const char *, char *, size_t, const char *);
 static void	 set_duration(const char *, uint64_t *, const char *);
 static void	 set_parallel(const char *);
+static void	 set_listen(const char *);
 static int	 default_hostname(const char *, struct riklet_conf *);
 
 static struct files	 files = TAILQ_HEAD_INITIALIZER(files);
@@ -127,9 +129,8 @@ static int		 hostname_set;
 }
 
 %token	ADDRESS CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HOST HOSTNAME
-%token	INCLUDE KEY
-%token	METRICRESOLUTION OFF SCHEDULER SOCKET STOPAFTERDISCONNECT STOPGRACE
-%token	TLS USER ERROR
+%token	INCLUDE KEY LISTEN METRICRESOLUTION METRICS OFF SCHEDULER SOCKET
+%token	STOPAFTERDISCONNECT STOPGRACE TLS USER ERROR
 %token	<string>	STRING
 %type	<string>	include
 %type	<tls>		tls tlsopts
@@ -189,6 +190,7 @@ setting	: SCHEDULER STRING tls		{ set_scheduler($2, &$3); }
 			set_duration("stop-grace", &pconf->stop_grace_ms, $2);
 		}
 	| CREATEPARALLEL STRING		{ set_parallel($2); }
+	| METRICS LISTEN STRING		{ set_listen($3); }
 	;
 
 tls	: /* empty */			{ memset(&$$, 0, sizeof($$)); }
@@ -219,7 +221,9 @@ static const struct keyword keywords[] = {
 	{ "hostname",			HOSTNAME },
 	{ "include",			INCLUDE },
 	{ "key",			KEY },
+	{ "listen",			LISTEN },
 	{ "metric-resolution",		METRICRESOLUTION },
+	{ "metrics",			METRICS },
 	{ "off",			OFF },
 	{ "scheduler",			SCHEDULER },
 	{ "socket",			SOCKET },
@@ -830,6 +834,23 @@ set_host_address(const char *s)
 		return;
 	}
 	copy_field(pconf->host_address, sizeof(pconf->host_address), s);
+}
+
+/* The Prometheus endpoint's address, checked as prom_open() reads it. */
+static void
+set_listen(const char *s)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	const char		*errstr;
+
+	if (check_length("metrics listen", s, sizeof(pconf->metrics_listen)))
+		return;
+	if (prom_addr_parse(s, &ss, &len, &errstr) == -1) {
+		conf_error("metrics listen: %s", errstr);
+		return;
+	}
+	copy_field(pconf->metrics_listen, sizeof(pconf->metrics_listen), s);
 }
 
 /* Called after the parse, when the file named no hostname. */

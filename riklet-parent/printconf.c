@@ -36,6 +36,8 @@ print_config(FILE *f, const struct riklet_conf *conf)
 	print_setting(f, "user", conf->user);
 	print_setting(f, "chroot", conf->chroot);
 	print_setting(f, "control socket", conf->control_socket);
+	if (conf->metrics_listen[0] != '\0')
+		print_setting(f, "metrics listen", conf->metrics_listen);
 	if (conf->stop_after_disconnect_ms == 0)
 		fputs("stop-after-disconnect off\n", f);
 	else

@@ -195,6 +195,13 @@ report_agent_ready(void)
 	report_flush();
 }
 
+/* State changes waiting for an agent. */
+size_t
+report_queued(void)
+{
+	return npending;
+}
+
 void
 report_clear(void)
 {

@@ -5,6 +5,7 @@
 #ifndef RIKLET_REPORT_H
 #define RIKLET_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define REPORT_QUEUE_MAX	65536
@@ -23,6 +24,7 @@ void	report_node_metrics(const char *);
 void	report_flush(void);
 void	report_agent_ready(void);
 void	report_clear(void);
+size_t	report_queued(void);
 char	*report_failure_json(const char *, const char *, int32_t);
 
 #endif

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "parse.h"
 #include "pods.h"
+#include "prom.h"
 #include "report.h"
 #include "scheduler.h"
 #include "privsep.h"
@@ -110,6 +111,7 @@ main(int argc, char *argv[])
 		exit(1);
 	prepare_chroot(p.conf.chroot);
 	control_open(p.conf.control_socket);
+	prom_open(p.conf.metrics_listen);
 
 	if (!p.foreground) {
 		log_init(0, p.verbose, LOG_DAEMON);
@@ -135,6 +137,8 @@ main(int argc, char *argv[])
 
 	children_stop();
 	control_close();
+	prom_close();
+	prom_clear();
 	pods_clear();
 	report_clear();
 	sched_clear();
@@ -197,6 +201,13 @@ reload_config(void)
 	    strcmp(nconf.chroot, parent->conf.chroot) != 0)
 		log_warnx("user and chroot changes take effect when each "
 		    "child restarts");
+	/* The socket was bound at start, as the control socket was. */
+	if (strcmp(nconf.metrics_listen, parent->conf.metrics_listen) != 0) {
+		log_warnx("metrics listen changes take effect when riklet "
+		    "restarts");
+		memcpy(nconf.metrics_listen, parent->conf.metrics_listen,
+		    sizeof(nconf.metrics_listen));
+	}
 	restart_agent = strcmp(nconf.scheduler, parent->conf.scheduler) != 0 ||
 	    nconf.tls != parent->conf.tls ||
 	    strcmp(nconf.tls_ca, parent->conf.tls_ca) != 0 ||

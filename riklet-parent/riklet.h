@@ -19,6 +19,7 @@ struct child {
 	int			 connected;	/* iev is live */
 	int			 ready;		/* sent IMSG_CHILD_READY */
 	unsigned int		 restarts;
+	unsigned int		 violations;	/* child_violation() */
 	int			 restart_now;	/* ended by child_restart() */
 	unsigned int		 conf_gen;	/* configuration it has */
 	uint64_t		 started_ms;

@@ -34,7 +34,8 @@ _Static_assert(IMSG_MAX <= 64, "allowed-type masks hold 64 types");
 static const uint64_t allowed_types[PROC_MAX] = {
 	[PROC_AGENT] = TYPEBIT(IMSG_CHILD_READY) |
 	    TYPEBIT(IMSG_SCHED_RESOLVE) | TYPEBIT(IMSG_AGENT_STATE) |
-	    TYPEBIT(IMSG_POD_CREATE) | TYPEBIT(IMSG_POD_DESTROY),
+	    TYPEBIT(IMSG_AGENT_COUNTERS) | TYPEBIT(IMSG_POD_CREATE) |
+	    TYPEBIT(IMSG_POD_DESTROY),
 	[PROC_METRICS] = TYPEBIT(IMSG_CHILD_READY) |
 	    TYPEBIT(IMSG_MET_NODE) | TYPEBIT(IMSG_MET_POD_SAMPLE),
 	[PROC_RUNTIME] = TYPEBIT(IMSG_CHILD_READY) |
@@ -47,7 +48,7 @@ static const uint64_t allowed_types[PROC_MAX] = {
 	    TYPEBIT(IMSG_CTL_SHOW_POD) | TYPEBIT(IMSG_CTL_SHOW_METRICS) |
 	    TYPEBIT(IMSG_CTL_LOG_VERBOSE) | TYPEBIT(IMSG_CTL_RELOAD) |
 	    TYPEBIT(IMSG_CTL_LOGS) | TYPEBIT(IMSG_CTL_LOGS_ACK) |
-	    TYPEBIT(IMSG_CTL_LOGS_CANCEL),
+	    TYPEBIT(IMSG_CTL_LOGS_CANCEL) | TYPEBIT(IMSG_CTL_SHOW_PROM),
 };
 
 static void	child_start(struct child *);
@@ -164,6 +165,7 @@ child_violation(struct child *c, const char *fmt, ...)
 	va_end(ap);
 	log_warnx("protocol violation by %s (pid %d): %s; killing it",
 	    proc_name(c->proc), (int)c->pid, buf);
+	c->violations++;
 	child_disconnect(c);
 	if (c->pid > 0)
 		(void)kill(c->pid, SIGKILL);

@@ -636,6 +636,7 @@ op_pull_report(struct rt_op *op, int finished)
 	    sizeof(m.image));
 	m.done = op->pull.done;
 	m.total = op->pull.total;
+	m.elapsed_ms = monotime_ms() - op->pull.start_ms;
 	m.finished = finished;
 	runtime_send(IMSG_RT_PULL, &m, sizeof(m));
 }

@@ -59,7 +59,7 @@ static void	fuzz_cleanup(void);
 static void
 check_same(const struct riklet_conf *a, const struct riklet_conf *b)
 {
-	_Static_assert(sizeof(struct riklet_conf) == 6824,
+	_Static_assert(sizeof(struct riklet_conf) == 7080,
 	    "compare the new member of struct riklet_conf");
 	assert(strcmp(a->scheduler, b->scheduler) == 0);
 	assert(a->tls == b->tls);
@@ -76,6 +76,7 @@ check_same(const struct riklet_conf *a, const struct riklet_conf *b)
 	assert(a->stop_grace_ms == b->stop_grace_ms);
 	assert(a->create_parallel == b->create_parallel);
 	assert(strcmp(a->host_address, b->host_address) == 0);
+	assert(strcmp(a->metrics_listen, b->metrics_listen) == 0);
 }
 
 static void

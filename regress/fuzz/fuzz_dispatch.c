@@ -24,6 +24,7 @@
 #include "imsg.h"
 #include "log.h"
 #include "pods.h"
+#include "prom.h"
 #include "report.h"
 #include "riklet.h"
 #include "scheduler.h"
@@ -139,6 +140,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		imsg_free(&imsg);
 	}
+	prom_clear();
 	pods_clear();
 	report_clear();
 	sched_clear();

@@ -76,9 +76,13 @@ def rt_engine(up=1):
             fixed('', 1024))
 
 
-def rt_pull(instance, done=10, total=100, fin=0):
+def rt_pull(instance, done=10, total=100, fin=0, elapsed=1500):
     return (fixed(instance, 128) + fixed('busybox:latest', 256) +
-            struct.pack('=qqI', done, total, fin) + b'\0' * 4)
+            struct.pack('=qqQI', done, total, elapsed, fin) + b'\0' * 4)
+
+
+def agent_counters(reg=1, reconnects=0, sent=3, queued=0):
+    return struct.pack('=QQQQ', reg, reconnects, sent, queued)
 
 
 def agent_state(state, backoff=0, reason=''):
@@ -86,7 +90,7 @@ def agent_state(state, backoff=0, reason=''):
 
 
 SIZES = {'rt_container': 1144, 'rt_result': 1224, 'rt_engine': 1092,
-         'rt_pull': 408, 'agent_state': 1032}
+         'rt_pull': 416, 'agent_state': 1032, 'agent_counters': 32}
 
 
 def rec(child, type_, data):
@@ -95,7 +99,9 @@ def rec(child, type_, data):
 
 for f, n in SIZES.items():
     assert len(globals()[f](*((1,) if f == 'rt_engine' else
-                              (0,) if f == 'agent_state' else ('x',)))) == n, f
+                              (0,) if f == 'agent_state' else
+                              () if f == 'agent_counters' else
+                              ('x',)))) == n, f
 
 # imsg: framed streams, first byte is the piece size selector (see fuzz_imsg.c)
 one = imsg(T['CHILD_READY'])
@@ -173,6 +179,19 @@ put('dispatch', 'control',
     rec(CONTROL, T['CTL_SHOW_METRICS'], b'') +
     rec(CONTROL, T['CTL_LOG_VERBOSE'], struct.pack('=i', 0)) +
     rec(CONTROL, T['CTL_RELOAD'], b''))
+# The Prometheus endpoint: the agent's counters (going back is a
+# violation), a pull that ends, a restart, a scrape.
+put('dispatch', 'prom',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) + create +
+    rec(AGENT, T['AGENT_COUNTERS'], agent_counters()) +
+    rec(RUNTIME, T['RT_PULL'], rt_pull(I, done=100, fin=1)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I)) +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I, state=2, exit_code=1)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I)) +
+    rec(CONTROL, T['CTL_SHOW_PROM'], b'') +
+    rec(AGENT, T['AGENT_COUNTERS'], agent_counters(reg=0)) +
+    rec(AGENT, T['AGENT_COUNTERS'], agent_counters(queued=1 << 20)))
 put('dispatch', 'bad-sizes',
     rec(AGENT, T['AGENT_STATE'], b'\x01') +
     rec(METRICS, T['MET_NODE'], b'no nul') +
