@@ -112,6 +112,14 @@ void	 docker_error(const struct http_result *, char *, size_t);
  * it fails: a malformed body, or more than its max containers, is an
  * error, never a listing cut short.
  *
+ * Streamed rather than paged or slimmed: the Engine API cannot page a
+ * listing (limit= gives the newest n with no offset, and before=/since=
+ * move when a container goes mid-way), and keeping only a digest of the
+ * definition in the label would put the definition in a file of the
+ * parent's, a second record that can disagree with the engine after a
+ * crash.  Streamed, the engine stays the one record and the cost is one
+ * element in memory.
+ *
  * LIST_CONTAINERS_MAX is the parent's pod table full (PODS_MAX in
  * riklet-parent/pods.h, test_list.c checks) of pods of RIK_CONTAINERS_MAX
  * containers.
