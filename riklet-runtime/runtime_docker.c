@@ -151,7 +151,10 @@ docker_parse_message(const char *buf, size_t len, char *msg, size_t mlen)
 	return rv;
 }
 
-/* What went wrong with an answer, for a log line or a FAILED reason. */
+/*
+ * What went wrong with an answer, for a log line or a FAILED reason:
+ * never "", which the parent refuses as the message of a failure.
+ */
 void
 docker_error(const struct http_result *res, char *msg, size_t mlen)
 {
@@ -159,7 +162,8 @@ docker_error(const struct http_result *res, char *msg, size_t mlen)
 
 	if (res->error != NULL)
 		(void)snprintf(msg, mlen, "engine: %s", res->error);
-	else if (docker_parse_message(res->body, res->len, m, sizeof(m)) == 0)
+	else if (docker_parse_message(res->body, res->len, m, sizeof(m)) ==
+	    0 && m[0] != '\0')
 		(void)strlcpy(msg, m, mlen);
 	else
 		(void)snprintf(msg, mlen, "engine answered HTTP %ld",

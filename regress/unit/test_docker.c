@@ -358,6 +358,15 @@ START_TEST(test_error)
 	r.len = 6;
 	docker_error(&r, m, sizeof(m));
 	ck_assert_str_eq(m, "engine answered HTTP 500");
+	/* Never "": the parent refuses a failure without a message. */
+	r.body = "{\"message\":\"\"}";
+	r.len = strlen(r.body);
+	docker_error(&r, m, sizeof(m));
+	ck_assert_str_eq(m, "engine answered HTTP 500");
+	r.body = "{\"message\":\"\\u0000boom\"}";
+	r.len = strlen(r.body);
+	docker_error(&r, m, sizeof(m));
+	ck_assert_str_eq(m, "engine answered HTTP 500");
 	r.error = "response too large";
 	docker_error(&r, m, sizeof(m));
 	ck_assert_str_eq(m, "engine: response too large");

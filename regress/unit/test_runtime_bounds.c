@@ -3,7 +3,8 @@
  * real engine would send: a pull whose layers add up past INT64_MAX, a
  * listing of 300 containers with 32 KiB definitions (past the old 8 MiB
  * cap), an inspect that goes unanswered mid-listing, a create that ends
- * while a listing is under way.  Every message the runtime sends goes
+ * while a listing is under way, a container's logs refused with an
+ * empty message or framed with a length of 4 GiB.  Every message the runtime sends goes
  * through the parent's own checks (supervise.c's child_may_send(), then
  * parent_dispatch() into dispatch.c's validators and the real pod table)
  * and none may be a protocol violation: the parent would kill the
@@ -205,6 +206,24 @@ serve_pull(int fd)
 	    "\"progressDetail\":{},\"id\":\"layer0\"}\r\n");
 }
 
+/* Container aaaa...: refused, saying nothing; bbbb...: a 4 GiB frame. */
+static void
+serve_logs(int fd, const char *id)
+{
+	static const char	 frame[] = { 1, 0, 0, 0, (char)0xff,
+				    (char)0xff, (char)0xff, (char)0xff, 'x' };
+
+	if (*id == 'a') {
+		answer(fd, "500 Internal Server Error",
+		    "{\"message\":\"\"}");
+		return;
+	}
+	write_str(fd, "HTTP/1.1 200 OK\r\nContent-Type: "
+	    "application/vnd.docker.multiplexed-stream\r\n"
+	    "Connection: close\r\n\r\n");
+	write_all(fd, frame, sizeof(frame));
+}
+
 static void
 serve(int fd)
 {
@@ -239,6 +258,9 @@ serve(int fd)
 			pause();
 	} else if (strncmp(req, "GET /v1.41/containers/json", 26) == 0)
 		serve_list(fd, req);
+	else if (strncmp(req, "GET /v1.41/containers/", 22) == 0 &&
+	    strstr(req, "/logs?") != NULL)
+		serve_logs(fd, req + 22);
 	else if (strncmp(req, "GET /v1.41/containers/", 22) == 0)
 		serve_inspect(fd, req + 22);
 	else if (strncmp(req, "GET /v1.41/images/", 18) == 0) {
@@ -519,6 +541,37 @@ START_TEST(test_result_waits)
 }
 END_TEST
 
+/* Failures told by the engine in its own words: never without words. */
+START_TEST(test_logs_failures)
+{
+	struct rt_logs	 rl;
+	struct logs_end	 e;
+	struct imsg	 imsg;
+	const char	*ids = "ab";
+	size_t		 i;
+
+	take_until(IMSG_RT_LIST_END, 1);
+	for (i = 0; i < 2; i++) {
+		memset(&rl, 0, sizeof(rl));
+		rl.reqid = (uint32_t)i + 1;
+		memset(rl.id, ids[i], 64);
+		rl.tail = LOGS_TAIL_ALL;
+		ck_assert(harness_send(&h, IMSG_RT_LOGS, &rl, sizeof(rl)) ==
+		    0);
+		ck_assert_int_eq(harness_wait(&h, IMSG_RT_LOGS_END, &imsg,
+		    WAIT_MS), 1);
+		parent_takes(&imsg);
+		ck_assert_uint_eq(imsg.datalen, sizeof(e));
+		memcpy(&e, imsg.data, sizeof(e));
+		imsg_free(&imsg);
+		ck_assert_uint_eq(e.reqid, rl.reqid);
+		ck_assert_uint_eq(e.ok, 0);
+		ck_assert(e.message[0] != '\0');
+	}
+	ck_assert_int_eq(kill(h.pid, 0), 0);
+}
+END_TEST
+
 static void
 setup_pull(void)
 {
@@ -583,6 +636,7 @@ main(void)
 		return 1;
 	}
 	add(s, "pull", setup_pull, test_pull_overflow);
+	add(s, "logs", setup_pull, test_logs_failures);
 	add(s, "big", setup_big, test_big_listing);
 	add(s, "retry", setup_retry, test_listing_retry);
 	add(s, "wait", setup_slow, test_result_waits);
