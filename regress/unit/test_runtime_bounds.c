@@ -13,11 +13,7 @@
  * The fake engine is a small HTTP server on a unix socket, a process per
  * connection; the test plays the parent with the harness.
  */
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 
 #include <check.h>
 #include <signal.h>
@@ -36,6 +32,7 @@
 #include "riklet.h"
 #include "runtime.h"
 #include "scheduler.h"
+#include "unixsrv.h"
 #include "util.h"
 
 #define NODE		"fake-node"
@@ -72,20 +69,9 @@ static struct {
 } seen;
 
 static void
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0 && (w = write(fd, p, n)) > 0) {
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void
 write_str(int fd, const char *s)
 {
-	write_all(fd, s, strlen(s));
+	unixsrv_write(fd, s, strlen(s));
 }
 
 static void
@@ -119,7 +105,7 @@ write_definition(int fd)
 	for (n = fake.definition; n > 0; ) {
 		size_t k = n < sizeof(pad) ? n : sizeof(pad);
 
-		write_all(fd, pad, k);
+		unixsrv_write(fd, pad, k);
 		n -= k;
 	}
 	write_str(fd, "\\\"}");
@@ -221,7 +207,7 @@ serve_logs(int fd, const char *id)
 	write_str(fd, "HTTP/1.1 200 OK\r\nContent-Type: "
 	    "application/vnd.docker.multiplexed-stream\r\n"
 	    "Connection: close\r\n\r\n");
-	write_all(fd, frame, sizeof(frame));
+	unixsrv_write(fd, frame, sizeof(frame));
 }
 
 static void
@@ -290,39 +276,9 @@ serve(int fd)
 static void
 fake_start(void)
 {
-	struct sockaddr_un	 sun;
-	int			 s, c;
-
 	(void)snprintf(sock, sizeof(sock), "%s/engine.sock", dir);
 	(void)snprintf(failflag, sizeof(failflag), "%s/fail", dir);
-	(void)unlink(sock);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	(void)strlcpy(sun.sun_path, sock, sizeof(sun.sun_path));
-	ck_assert((s = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
-	ck_assert(bind(s, (struct sockaddr *)&sun, sizeof(sun)) == 0);
-	/* The runtime drops root before it connects. */
-	ck_assert(chmod(sock, 0666) == 0);
-	ck_assert(listen(s, 64) == 0);
-	if ((server = fork()) == 0) {
-		/* Gone with the test, even one that failed half-way. */
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		(void)setpgid(0, 0);
-		signal(SIGCHLD, SIG_IGN);
-		for (;;) {
-			if ((c = accept(s, NULL, NULL)) == -1)
-				continue;
-			if (fork() == 0) {
-				(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-				close(s);
-				serve(c);
-			}
-			close(c);
-		}
-	}
-	ck_assert(server > 0);
-	(void)setpgid(server, server);
-	close(s);
+	ck_assert((server = unixsrv_start(sock, serve)) > 0);
 }
 
 /* The parent's state, as fuzz_dispatch.c makes it. */
@@ -366,9 +322,7 @@ static void
 teardown(void)
 {
 	harness_stop(&h);
-	(void)kill(-server, SIGKILL);
-	(void)waitpid(server, NULL, 0);
-	(void)unlink(sock);
+	unixsrv_stop(server, sock);
 	(void)unlink(failflag);
 	pods_clear();
 	report_clear();
