@@ -272,7 +272,7 @@ op_schedule(void)
 		if (op->running && !op->ended && op->kind == POD_OP_CREATE)
 			ncreating++;
 	TAILQ_FOREACH(op, &pod_ops, entry) {
-		if (op->running)
+		if (op->running || op->ended)
 			continue;
 		if (op->kind == POD_OP_CREATE && ncreating >= maxc)
 			continue;

@@ -49,6 +49,7 @@ static struct {
 	int		 inspect_ms;	/* each inspect's delay */
 	int		 creates;	/* 1: create and start succeed */
 	int		 create_ms;	/* each create's delay */
+	uint32_t	 parallel;	/* the runtime's create-parallel */
 } fake;
 
 /* In a directory main() makes and removes, pass or fail. */
@@ -66,6 +67,8 @@ static struct {
 	int64_t		 max_done, max_total;
 	struct rt_pod_result result;
 	size_t		 result_after_ends;	/* ends seen before it */
+	struct rt_pod_result all[8];
+	size_t		 early_results;	/* before an END */
 } seen;
 
 static void
@@ -315,6 +318,8 @@ setup(void)
 	harness_conf(&conf);
 	(void)strlcpy(conf.docker_socket, sock, sizeof(conf.docker_socket));
 	(void)strlcpy(conf.hostname, NODE, sizeof(conf.hostname));
+	if (fake.parallel > 0)
+		conf.create_parallel = fake.parallel;
 	ck_assert(harness_start(&h, "runtime", &conf) == 0);
 }
 
@@ -372,6 +377,10 @@ parent_takes(struct imsg *imsg)
 		memcpy(&seen.result, imsg->data, sizeof(seen.result));
 		seen.results++;
 		seen.result_after_ends = seen.ends;
+		if (seen.results <= sizeof(seen.all) / sizeof(seen.all[0]))
+			seen.all[seen.results - 1] = seen.result;
+		if (seen.ends == 0)
+			seen.early_results++;
 		break;
 	}
 }
@@ -526,6 +535,71 @@ START_TEST(test_logs_failures)
 }
 END_TEST
 
+/*
+ * One create at a time, a slow listing: q1 creating, q2 waiting for its
+ * turn when it is destroyed.  q2's create ends there, before it began,
+ * and its result waits with q1's for the END; q2 must not begin after.
+ */
+START_TEST(test_queued_cancel)
+{
+	struct imsg	 imsg;
+	uint64_t	 end;
+	size_t		 i, q1_create = 0, q2_create = 0, q2_destroy = 0;
+	const char	*q2 = "q2";
+
+	take_until(IMSG_RT_LIST_BEGIN, 1);
+	send_create("q1", "riklet/busybox:latest");
+	send_create("q2", "riklet/busybox:latest");
+	ck_assert(harness_send(&h, IMSG_POD_DESTROY, q2, strlen(q2) + 1) ==
+	    0);
+	take_until(IMSG_RT_POD_RESULT, 3);
+	/* Time for a create that should not be. */
+	end = monotime_ms() + 1500;
+	while (monotime_ms() < end)
+		if (harness_recv(&h, &imsg, (int)(end - monotime_ms())) == 1) {
+			parent_takes(&imsg);
+			imsg_free(&imsg);
+		}
+	ck_assert_uint_eq(seen.results, 3);
+	ck_assert_uint_eq(seen.early_results, 0);
+	for (i = 0; i < seen.results; i++) {
+		struct rt_pod_result *r = &seen.all[i];
+
+		if (strcmp(r->instance, "q1") == 0 && r->op == POD_OP_CREATE) {
+			ck_assert_msg(r->ok, "q1: %s", r->message);
+			q1_create++;
+		} else if (strcmp(r->instance, "q2") == 0 &&
+		    r->op == POD_OP_CREATE) {
+			ck_assert_str_eq(r->reason, "Cancelled");
+			/* Not "destroyed while it was created": never begun. */
+			ck_assert_str_eq(r->message, "destroyed before it was "
+			    "created");
+			q2_create++;
+		} else if (strcmp(r->instance, "q2") == 0) {
+			ck_assert(r->ok);
+			q2_destroy++;
+		}
+	}
+	ck_assert_uint_eq(q1_create, 1);
+	ck_assert_uint_eq(q2_create, 1);
+	ck_assert_uint_eq(q2_destroy, 1);
+}
+END_TEST
+
+static void
+setup_one_at_a_time(void)
+{
+	memset(&fake, 0, sizeof(fake));
+	fake.ncontainers = 10;
+	fake.definition = 1024;
+	fake.fail_index = -1;
+	fake.inspect_ms = 200;
+	fake.creates = 1;
+	fake.create_ms = 300;
+	fake.parallel = 1;
+	setup();
+}
+
 static void
 setup_pull(void)
 {
@@ -594,6 +668,7 @@ main(void)
 	add(s, "big", setup_big, test_big_listing);
 	add(s, "retry", setup_retry, test_listing_retry);
 	add(s, "wait", setup_slow, test_result_waits);
+	add(s, "queued", setup_one_at_a_time, test_queued_cancel);
 	rv = check_run(s);
 	(void)snprintf(sock, sizeof(sock), "%s/engine.sock", dir);
 	(void)snprintf(failflag, sizeof(failflag), "%s/fail", dir);
