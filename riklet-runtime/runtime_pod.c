@@ -22,7 +22,7 @@
 #include "runtime.h"
 #include "util.h"
 
-#define POD_LIST_MAX		(4 * RIK_CONTAINERS_MAX)	/* one instance's */
+#define POD_LIST_MAX		(4 * RIK_CONTAINERS_MAX) /* an instance's */
 #define STOP_EXTRA_MS		30000	/* beyond the grace period */
 
 enum op_step {
@@ -445,7 +445,8 @@ op_stop_or_remove(struct rt_op *op)
 		if (!op->failed) {
 			grace_s = (runtime_conf.stop_grace_ms + 999) / 1000;
 			(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
-			    "/containers/%s/stop?t=%llu", op->list.dl.ids[op->pos],
+			    "/containers/%s/stop?t=%llu",
+			    op->list.dl.ids[op->pos],
 			    (unsigned long long)grace_s);
 			op_request(op, STEP_STOP, "POST", path, NULL,
 			    (long)(grace_s * 1000 + STOP_EXTRA_MS),
@@ -537,7 +538,8 @@ op_done(struct http_req *r, void *arg)
 	case STEP_STOP:
 		if (st != 204 && st != 304 && st != 404)
 			log_warnx("pod %s: stop %.12s: HTTP %ld, removing "
-			    "anyway", op->instance, op->list.dl.ids[op->pos], st);
+			    "anyway", op->instance, op->list.dl.ids[op->pos],
+			    st);
 		op_stop_or_remove(op);
 		break;
 	case STEP_REMOVE:

@@ -2,10 +2,11 @@
  * The runtime child against a fake engine whose numbers and sizes no
  * real engine would send: a pull whose layers add up past INT64_MAX, a
  * listing of 300 containers with 32 KiB definitions (past the old 8 MiB
- * cap), an inspect that goes unanswered mid-listing, a create that ends
- * while a listing is under way, a container's logs refused with an
- * empty message or framed with a length of 4 GiB.  Every message the runtime sends goes
- * through the parent's own checks (supervise.c's child_may_send(), then
+ * cap), an inspect that goes unanswered mid-listing, creates that end
+ * (or are destroyed while queued) while a listing is under way, a
+ * container's logs refused with an empty message or framed with a
+ * length of 4 GiB.  Every message the runtime sends goes through the
+ * parent's own checks (supervise.c's child_may_send(), then
  * parent_dispatch() into dispatch.c's validators and the real pod table)
  * and none may be a protocol violation: the parent would kill the
  * runtime, and the same engine answer would kill the next one.
