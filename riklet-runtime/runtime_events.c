@@ -8,9 +8,10 @@
  * the event's own attributes are reported.
  *
  * A listing is streamed (runtime_list.c) and each container is inspected
- * and reported as it comes, between IMSG_RT_LIST_BEGIN and
- * IMSG_RT_LIST_END, so memory stays bounded however many containers the
- * node has (up to the parent's table full, LIST_CONTAINERS_MAX).  The
+ * (LIST_INSPECTS at a time) and reported as it comes, between
+ * IMSG_RT_LIST_BEGIN and IMSG_RT_LIST_END, so memory stays bounded
+ * however many containers the node has (up to the parent's table full,
+ * LIST_CONTAINERS_MAX).  The
  * END comes only after a whole listing: when the engine does not answer
  * a part of it (the listing or an inspect), the listing starts over,
  * with a new BEGIN that makes the parent forget the part it had, after a
@@ -32,6 +33,7 @@
 #define WATCH_QUEUE_MAX		1024
 #define LIST_RETRY_MIN_MS	1000
 #define LIST_RETRY_MAX_MS	30000
+#define LIST_INSPECTS		4	/* at once, of HTTP_MAX_ACTIVE */
 
 enum watch_kind {
 	WATCH_EVENT,
@@ -57,12 +59,13 @@ static void	watch_listed(struct rt_list *, const struct http_result *,
 static void	watch_list_inspected(struct http_req *, void *);
 static void	watch_list_step(void);
 static void	watch_list_failed(const struct http_result *, const char *);
+static void	watch_list_cancel(void);
 static void	watch_list_retry(int, short, void *);
 static void	watch_list_end(void);
 static void	watch_clear(void);
 static void	watch_relist(void);
-static int	watch_inspect(const char *, void (*)(struct http_req *,
-		    void *));
+static struct http_req *watch_inspect(const char *,
+		    void (*)(struct http_req *, void *), void *);
 
 static TAILQ_HEAD(, watch_item)	 watch_queue =
     TAILQ_HEAD_INITIALIZER(watch_queue);
@@ -75,7 +78,9 @@ static char			 watch_driver[32];
 /* The listing under way. */
 static struct rt_list		 list;
 static int			 list_open;	/* BEGIN sent, no END */
-static size_t			 list_pos, list_nsent;
+static size_t			 list_pos, list_ndone, list_nsent;
+static struct http_req		*list_reqs[LIST_INSPECTS];
+static size_t			 list_at[LIST_INSPECTS];	/* their ids */
 static struct event		*list_retry_ev;
 static uint32_t			 list_retry_ms = LIST_RETRY_MIN_MS;
 
@@ -126,6 +131,7 @@ watch_clear(void)
 		free(w);
 	}
 	watch_nqueued = 0;
+	watch_list_cancel();
 	list_free(&list);
 	evtimer_del(list_retry_ev);
 	/* The next listing starts over; results need not wait for it. */
@@ -228,16 +234,16 @@ watch_push(enum watch_kind kind, const struct docker_event *ev)
 	watch_next();
 }
 
-static int
-watch_inspect(const char *id, void (*done)(struct http_req *, void *))
+static struct http_req *
+watch_inspect(const char *id, void (*done)(struct http_req *, void *),
+    void *arg)
 {
 	char	 path[256];
 
 	(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
 	    "/containers/%s/json", id);
-	watch_req = http_request("GET", path, NULL, HTTP_TIMEOUT_MS,
-	    HTTP_BODY_MAX, done, NULL);
-	return watch_req == NULL ? -1 : 0;
+	return http_request("GET", path, NULL, HTTP_TIMEOUT_MS, HTTP_BODY_MAX,
+	    done, arg);
 }
 
 static void
@@ -260,7 +266,8 @@ watch_next(void)
 			watch_done_item();
 			continue;
 		}
-		if (watch_inspect(watch_cur->ev.id, watch_inspected) == -1)
+		if ((watch_req = watch_inspect(watch_cur->ev.id,
+		    watch_inspected, NULL)) == NULL)
 			watch_inspected(NULL, NULL);
 	}
 }
@@ -312,7 +319,7 @@ watch_list_begin(void)
 {
 	runtime_send(IMSG_RT_LIST_BEGIN, NULL, 0);
 	list_open = 1;
-	list_pos = list_nsent = 0;
+	list_pos = list_ndone = list_nsent = 0;
 	if (list_start(&list, NULL, LIST_CONTAINERS_MAX, watch_listed,
 	    NULL) == -1)
 		watch_list_failed(NULL, list.dl.error);
@@ -331,17 +338,24 @@ watch_listed(struct rt_list *l, const struct http_result *res,
 	watch_list_step();
 }
 
-/* Inspects the next container, or ends the listing. */
+/* Keeps LIST_INSPECTS inspects under way; ends a listing all seen. */
 static void
 watch_list_step(void)
 {
-	if (list_pos < list.dl.nids) {
-		if (watch_inspect(list.dl.ids[list_pos],
-		    watch_list_inspected) == -1)
+	size_t	 i;
+
+	for (i = 0; i < LIST_INSPECTS && list_pos < list.dl.nids; i++) {
+		if (list_reqs[i] != NULL)
+			continue;
+		if ((list_reqs[i] = watch_inspect(list.dl.ids[list_pos],
+		    watch_list_inspected, &list_at[i])) == NULL) {
 			watch_list_failed(NULL, "engine request queue full");
-		return;
+			return;
+		}
+		list_at[i] = list_pos++;
 	}
-	watch_list_end();
+	if (list_ndone == list.dl.nids)
+		watch_list_end();
 }
 
 static void
@@ -349,9 +363,10 @@ watch_list_inspected(struct http_req *r, void *arg)
 {
 	const struct http_result	*res = http_result(r);
 	struct rt_container		 c;
+	size_t				 slot = (size_t *)arg - list_at;
+	const char			*id = list.dl.ids[list_at[slot]];
 
-	(void)arg;
-	watch_req = NULL;
+	list_reqs[slot] = NULL;
 	if (res->error != NULL || res->status >= 500) {
 		watch_list_failed(res, NULL);
 		return;
@@ -362,12 +377,23 @@ watch_list_inspected(struct http_req *r, void *arg)
 		list_nsent++;
 	} else if (res->status == 200)
 		log_warnx("listing: %.12s is not a container riklet can "
-		    "manage (its labels), left out", list.dl.ids[list_pos]);
+		    "manage (its labels), left out", id);
 	else if (res->status != 404)
-		log_warnx("listing: inspect %.12s: HTTP %ld, left out",
-		    list.dl.ids[list_pos], res->status);
-	list_pos++;
+		log_warnx("listing: inspect %.12s: HTTP %ld, left out", id,
+		    res->status);
+	list_ndone++;
 	watch_list_step();
+}
+
+static void
+watch_list_cancel(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < LIST_INSPECTS; i++) {
+		http_cancel(list_reqs[i]);
+		list_reqs[i] = NULL;
+	}
 }
 
 /*
@@ -387,8 +413,8 @@ watch_list_failed(const struct http_result *res, const char *error)
 	log_warnx("container listing failed after %zu of %zu containers, "
 	    "again in %u ms: %s", list_nsent, list.dl.nids, list_retry_ms,
 	    msg);
+	watch_list_cancel();
 	list_free(&list);
-	watch_req = NULL;
 	tv.tv_sec = list_retry_ms / 1000;
 	tv.tv_usec = (list_retry_ms % 1000) * 1000;
 	evtimer_add(list_retry_ev, &tv);
