@@ -9,7 +9,9 @@
  *
  * Operations queue in arrival order, bounded; one instance has at most
  * one operation running; at most conf.create_parallel creates run at
- * once; nothing starts while the engine is down.
+ * once; nothing starts while the engine is down.  An operation that ends
+ * while the parent is in a listing keeps its place, and its result,
+ * until the listing's END (runtime_events.c says why).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,7 @@
 #include "runtime.h"
 #include "util.h"
 
-#define POD_LIST_MAX		(4 * RIK_CONTAINERS_MAX)
+#define POD_LIST_MAX		(4 * RIK_CONTAINERS_MAX) /* an instance's */
 #define STOP_EXTRA_MS		30000	/* beyond the grace period */
 
 enum op_step {
@@ -38,6 +40,8 @@ struct rt_op {
 	TAILQ_ENTRY(rt_op)	 entry;
 	uint32_t		 kind;		/* enum pod_op */
 	int			 running;
+	int			 ended;		/* its result waits */
+	int			 ok;
 	int			 cancelled;	/* a destroy came */
 	char			 instance[RIK_ID_MAX];
 	struct pod_spec		 spec;		/* a create's */
@@ -49,8 +53,8 @@ struct rt_op {
 	int			 failed;
 	char			 reason[RIK_REASON_MAX];
 	char			 message[RIK_MESSAGE_MAX];
-	char			(*ids)[RIK_CONTAINER_ID_MAX];
-	size_t			 nids, pos;
+	struct rt_list		 list;		/* what to remove */
+	size_t			 pos;
 	struct pull_progress	 pull;
 };
 
@@ -73,7 +77,9 @@ static void	op_list(struct rt_op *);
 static void	op_stop_or_remove(struct rt_op *);
 static void	op_create_done(struct rt_op *, const struct http_result *);
 static void	op_adopt_done(struct rt_op *, const struct http_result *);
-static void	op_list_done(struct rt_op *, const struct http_result *);
+static void	op_listed(struct rt_list *, const struct http_result *,
+		    const char *, void *);
+static void	op_result(struct rt_op *);
 static void	op_pull_line(struct http_req *, const char *, size_t, void *);
 static void	op_pull_report(struct rt_op *, int);
 static void	op_pull_end(struct rt_op *, const char *);
@@ -125,16 +131,42 @@ pod_result(const char *instance, uint32_t kind, int ok, const char *reason,
 	runtime_send(IMSG_RT_POD_RESULT, &res, sizeof(res));
 }
 
-/* Sends the result and forgets the operation. */
+/* The operation is over: its result now, or after the listing. */
 static void
 op_end(struct rt_op *op, int ok)
 {
-	pod_result(op->instance, op->kind, ok, op->reason, op->message);
+	op->ok = ok;
+	op->ended = 1;
+	list_free(&op->list);
+	if (watch_listing())
+		log_debug("pod %s: %s over, its result waits for the "
+		    "listing", op->instance, op->kind == POD_OP_CREATE ?
+		    "create" : "destroy");
+	else
+		op_result(op);
+	op_schedule();
+}
+
+/* Sends the result and forgets the operation. */
+static void
+op_result(struct rt_op *op)
+{
+	pod_result(op->instance, op->kind, op->ok, op->reason, op->message);
 	TAILQ_REMOVE(&pod_ops, op, entry);
 	pod_nops--;
 	podspec_free(&op->spec);
-	free(op->ids);
 	free(op);
+}
+
+/* The parent's listing is over (or abandoned): the results, in order. */
+void
+pod_listing_over(void)
+{
+	struct rt_op	*op, *next;
+
+	TAILQ_FOREACH_SAFE(op, &pod_ops, entry, next)
+		if (op->ended)
+			op_result(op);
 	op_schedule();
 }
 
@@ -174,7 +206,7 @@ op_find_create(const char *instance)
 
 	TAILQ_FOREACH(op, &pod_ops, entry)
 		if (op->kind == POD_OP_CREATE && !op->cancelled &&
-		    strcmp(op->instance, instance) == 0)
+		    !op->ended && strcmp(op->instance, instance) == 0)
 			return op;
 	return NULL;
 }
@@ -237,10 +269,10 @@ op_schedule(void)
 	if (maxc == 0)
 		maxc = 1;
 	TAILQ_FOREACH(op, &pod_ops, entry)
-		if (op->running && op->kind == POD_OP_CREATE)
+		if (op->running && !op->ended && op->kind == POD_OP_CREATE)
 			ncreating++;
 	TAILQ_FOREACH(op, &pod_ops, entry) {
-		if (op->running)
+		if (op->running || op->ended)
 			continue;
 		if (op->kind == POD_OP_CREATE && ncreating >= maxc)
 			continue;
@@ -392,15 +424,10 @@ op_next_container(struct rt_op *op)
 static void
 op_list(struct rt_op *op)
 {
-	char	 path[4096];
-
-	if (docker_filters_path(path, sizeof(path), DOCKER_API_PREFIX
-	    "/containers/json", runtime_conf.hostname, op->instance) == -1) {
-		op_fail(op, "DestroyFailed", NULL, "listing path too long");
-		return;
-	}
-	op_request(op, STEP_LIST, "GET", path, NULL, HTTP_TIMEOUT_MS,
-	    HTTP_LIST_MAX);
+	op->step = STEP_LIST;
+	if (list_start(&op->list, op->instance, POD_LIST_MAX, op_listed,
+	    op) == -1)
+		op_fail(op, "DestroyFailed", NULL, op->list.dl.error);
 }
 
 /* Stops (a destroy) then removes each listed container, in turn. */
@@ -410,7 +437,7 @@ op_stop_or_remove(struct rt_op *op)
 	char		 path[256];
 	uint64_t	 grace_s;
 
-	if (op->pos >= op->nids) {
+	if (op->pos >= op->list.dl.nids) {
 		op_end(op, !op->failed);
 		return;
 	}
@@ -418,7 +445,8 @@ op_stop_or_remove(struct rt_op *op)
 		if (!op->failed) {
 			grace_s = (runtime_conf.stop_grace_ms + 999) / 1000;
 			(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
-			    "/containers/%s/stop?t=%llu", op->ids[op->pos],
+			    "/containers/%s/stop?t=%llu",
+			    op->list.dl.ids[op->pos],
 			    (unsigned long long)grace_s);
 			op_request(op, STEP_STOP, "POST", path, NULL,
 			    (long)(grace_s * 1000 + STOP_EXTRA_MS),
@@ -427,7 +455,7 @@ op_stop_or_remove(struct rt_op *op)
 		}
 	}
 	(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
-	    "/containers/%s?force=1&v=1", op->ids[op->pos]);
+	    "/containers/%s?force=1&v=1", op->list.dl.ids[op->pos]);
 	op_request(op, STEP_REMOVE, "DELETE", path, NULL, HTTP_TIMEOUT_MS,
 	    HTTP_BODY_MAX);
 }
@@ -493,6 +521,8 @@ op_done(struct http_req *r, void *arg)
 		else
 			op_fail(op, "ImagePullFailed", res, NULL);
 		break;
+	case STEP_LIST:		/* op_listed() has it */
+		break;
 	case STEP_CREATE:
 		op_create_done(op, res);
 		break;
@@ -505,20 +535,18 @@ op_done(struct http_req *r, void *arg)
 		else
 			op_fail(op, "StartFailed", res, NULL);
 		break;
-	case STEP_LIST:
-		op_list_done(op, res);
-		break;
 	case STEP_STOP:
 		if (st != 204 && st != 304 && st != 404)
 			log_warnx("pod %s: stop %.12s: HTTP %ld, removing "
-			    "anyway", op->instance, op->ids[op->pos], st);
+			    "anyway", op->instance, op->list.dl.ids[op->pos],
+			    st);
 		op_stop_or_remove(op);
 		break;
 	case STEP_REMOVE:
 		if (st != 204 && st != 404) {
 			docker_error(res, msg, sizeof(msg));
 			log_warnx("pod %s: remove %.12s: %s", op->instance,
-			    op->ids[op->pos], msg);
+			    op->list.dl.ids[op->pos], msg);
 			/* A failed create keeps its first reason. */
 			if (!op->failed) {
 				op->failed = 1;
@@ -589,20 +617,18 @@ op_adopt_done(struct rt_op *op, const struct http_result *res)
 }
 
 static void
-op_list_done(struct rt_op *op, const struct http_result *res)
+op_listed(struct rt_list *l, const struct http_result *res,
+    const char *error, void *arg)
 {
-	if (op->ids == NULL && (op->ids = calloc(POD_LIST_MAX,
-	    sizeof(*op->ids))) == NULL)
-		fatal("%s", __func__);
+	struct rt_op	*op = arg;
+
 	op->pos = 0;
-	if (res->status != 200 || docker_parse_list(res->body, res->len,
-	    op->ids, POD_LIST_MAX, &op->nids) == -1) {
-		op->nids = 0;
-		op_fail(op, "DestroyFailed", res, res->status == 200 ?
-		    "cannot read the engine's container list" : NULL);
+	if (error != NULL) {
+		op_fail(op, "DestroyFailed", res, error);
 		return;
 	}
-	log_debug("pod %s: %zu containers to remove", op->instance, op->nids);
+	log_debug("pod %s: %zu containers to remove", op->instance,
+	    l->dl.nids);
 	op_stop_or_remove(op);
 }
 
