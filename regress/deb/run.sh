@@ -9,12 +9,14 @@
 #   - lintian on the .deb: no error, no warning (overrides only in
 #     debian/riklet.lintian-overrides);
 #   - a fresh chroot (debootstrap --variant=minbase, with the package's
-#     Depends and man-db, nothing else): dpkg -i creates the _riklet user,
-#     enables the unit and the init script and starts nothing; the
-#     installed riklet -n accepts the installed riklet.conf, a conffile;
-#     the installed unit passes systemd-analyze verify; man finds the pages;
-#   - dpkg -r leaves the user and the conffiles; dpkg -P leaves the user
-#     and nothing else that was not in the chroot before the install.
+#     Depends, systemd and man-db, nothing else): dpkg -i creates the
+#     _riklet user, enables the unit and the init script and starts
+#     nothing; the installed riklet -n accepts the installed riklet.conf, a
+#     conffile; the installed unit passes systemd-analyze verify; man finds
+#     the pages;
+#   - dpkg -r stops riklet and leaves the user and the conffiles; dpkg -P
+#     leaves the user and nothing else that was not in the chroot before
+#     the install but man-db's cache of the pages the test displayed.
 #
 # RIKLET_DEB_MIRROR (default http://deb.debian.org/debian) is the archive
 # debootstrap uses; the suite is the host's.  KEEP=1 keeps the directory.
@@ -86,12 +88,13 @@ grep -q "^[0-9]* passed, 0 failed$" "$T/build.log" ||
 ok "make deb from a clean clone: ${DEB##*/} ($(($(now) - t0)) s)"
 
 deps=$(dpkg-deb -f "$DEB" Depends)
-for d in adduser libc6 libgrpc29; do
+for d in adduser procps libc6 libgrpc29; do
 	echo "$deps" | grep -q "\\b$d\\b" || fail "Depends lacks $d: $deps"
 done
 [ "$(dpkg-deb -f "$DEB" Recommends)" = "docker.io | docker-ce" ] ||
     fail "Recommends: $(dpkg-deb -f "$DEB" Recommends)"
-dpkg-deb -c "$DEB" | grep -q ' \./usr/sbin/riklet$' || fail "no /usr/sbin/riklet"
+dpkg-deb -c "$DEB" >"$T/contents"
+grep -q ' \./usr/sbin/riklet$' "$T/contents" || fail "no /usr/sbin/riklet"
 ok "Depends: $deps"
 
 # debian/changelog must follow VERSION.
@@ -112,12 +115,14 @@ ok "lintian: no error, no warning ($(($(now) - t0)) s)"
 t0=$(now)
 include=$(echo "$deps" | sed -e 's/([^)]*)//g' -e 's/|[^,]*//g' \
     -e 's/[[:space:]]//g')
-debootstrap --variant=minbase --include="man-db,$include" "$SUITE" "$C" \
+debootstrap --variant=minbase --include="systemd,man-db,$include" "$SUITE" "$C" \
     "$MIRROR" >"$T/debootstrap.log" 2>&1 ||
     fail "debootstrap $SUITE $MIRROR: $(tail -n 20 "$T/debootstrap.log")"
 ok "debootstrap $SUITE with $include ($(($(now) - t0)) s)"
 
-# Any service start a maintainer script asks for is refused and logged.
+# Any service start or stop a maintainer script asks for is refused and
+# logged (invoke-rc.d; without systemd running, deb-systemd-invoke does
+# nothing).
 cat >"$C/usr/sbin/policy-rc.d" <<'EOF'
 #!/bin/sh
 echo "$*" >>/policy-rc.log
@@ -154,9 +159,8 @@ link=$C/etc/systemd/system/multi-user.target.wants/riklet.service
 ls "$C"/etc/rc2.d/S*riklet >/dev/null 2>&1 || fail "init script not enabled"
 ok "riklet.service and the init script are enabled"
 
-[ ! -e "$C/policy-rc.log" ] || fail "a start was asked for: $(cat "$C/policy-rc.log")"
-[ ! -e "$C/var/run/riklet.pid" ] && [ ! -e "$C/run/riklet.pid" ] ||
-    fail "riklet was started"
+[ ! -e "$C/policy-rc.log" ] || fail "install asked for: $(cat "$C/policy-rc.log")"
+[ ! -e "$C/run/riklet.pid" ] || fail "riklet was started"
 ok "nothing was started"
 
 inch dpkg-query -W -f='${Conffiles}\n' riklet >"$T/conffiles"
@@ -208,26 +212,66 @@ for f in /usr/sbin/riklet /usr/sbin/rikletctl /lib/systemd/system/riklet.service
 done
 [ -f "$C/etc/riklet/riklet.conf" ] || fail "dpkg -r removed riklet.conf"
 inch getent passwd _riklet >/dev/null || fail "dpkg -r removed _riklet"
-ok "dpkg -r: the programs are gone; riklet.conf and _riklet stay"
+[ "$(cat "$C/policy-rc.log" 2>&1)" = "riklet stop" ] ||
+    fail "dpkg -r asked for: $(cat "$C/policy-rc.log" 2>&1)"
+ok "dpkg -r: riklet stopped, the programs are gone; riklet.conf and _riklet stay"
 
 inch dpkg -P riklet >"$T/out" 2>&1 || fail "dpkg -P: $(cat "$T/out")"
 inch dpkg-query -W riklet >/dev/null 2>&1 && fail "dpkg still knows riklet"
 inch getent passwd _riklet >/dev/null || fail "dpkg -P removed _riklet"
-[ ! -e "$C/policy-rc.log" ] || fail "a start was asked for: $(cat "$C/policy-rc.log")"
+[ "$(cat "$C/policy-rc.log")" = "riklet stop" ] ||
+    fail "dpkg -P asked for: $(cat "$C/policy-rc.log")"
+rm "$C/policy-rc.log"
+ok "dpkg -P: dpkg knows riklet no more; _riklet stays"
 
-# What purge leaves: the user (passwd, group and their shadows and
-# backups), dpkg's and man-db's own records; nothing else new.
+# --- the same under systemd -----------------------------------------------
+# With /run/systemd/system, the maintainer scripts take the systemd way;
+# systemctl ignores requests in a chroot and deb-systemd-invoke asks
+# policy-rc.d first, so the log shows what they ask for.  The user exists
+# already: the postinst must accept that.
+had_systemd_run=$(test -d "$C/run/systemd" && echo yes)
+mkdir -p "$C/run/systemd/system"
+cp "$DEB" "$C/tmp/"
+inch dpkg -i "/tmp/${DEB##*/}" >"$T/out" 2>&1 ||
+    fail "dpkg -i under systemd: $(cat "$T/out")"
+[ ! -e "$C/policy-rc.log" ] ||
+    fail "install under systemd asked for: $(cat "$C/policy-rc.log")"
+[ "$(systemctl --root="$C" is-enabled riklet.service 2>&1)" = enabled ] ||
+    fail "under systemd, riklet.service not enabled"
+inch dpkg -i "/tmp/${DEB##*/}" >"$T/out" 2>&1 ||
+    fail "dpkg -i again under systemd: $(cat "$T/out")"
+[ "$(cat "$C/policy-rc.log" 2>&1)" = "riklet.service try-restart" ] ||
+    fail "reinstall under systemd asked for: $(cat "$C/policy-rc.log" 2>&1)"
+rm "$C/policy-rc.log"
+inch dpkg -r riklet >"$T/out" 2>&1 || fail "dpkg -r under systemd: $(cat "$T/out")"
+[ "$(cat "$C/policy-rc.log" 2>&1)" = "riklet.service stop" ] ||
+    fail "dpkg -r under systemd asked for: $(cat "$C/policy-rc.log" 2>&1)"
+rm "$C/policy-rc.log"
+inch dpkg -P riklet >"$T/out" 2>&1 || fail "dpkg -P under systemd: $(cat "$T/out")"
+[ ! -e "$C/policy-rc.log" ] || fail "dpkg -P asked for: $(cat "$C/policy-rc.log")"
+rm "$C/tmp/${DEB##*/}"
+if [ -n "$had_systemd_run" ]; then
+	rmdir "$C/run/systemd/system"
+else
+	rm -r "$C/run/systemd"
+fi
+ok "under systemd: install starts nothing, a reinstall try-restarts riklet, dpkg -r stops it"
+
+# What purge leaves: the user (passwd, group, their shadows, the backups
+# and adduser's lock), and man-db's cache of the pages shown above;
+# nothing else new, and nothing that was there before is gone.
 snapshot "$T/after"
 comm -13 "$T/before" "$T/after" >"$T/new"
 grep -v -e '^\./etc/\(passwd\|group\|shadow\|gshadow\)-\?$' \
-    -e '^\./var/cache/man/' -e '^\./var/lib/dpkg/' -e '^\./var/log/' \
-    "$T/new" >"$T/left"
+    -e '^\./run/adduser$' -e '^\./var/cache/man/' "$T/new" >"$T/left"
 [ ! -s "$T/left" ] || fail "purge left: $(cat "$T/left")"
+comm -23 "$T/before" "$T/after" >"$T/gone"
+[ ! -s "$T/gone" ] || fail "purge removed: $(cat "$T/gone")"
 diff "$T/passwd.before" "$C/etc/passwd" | grep '^[<>]' >"$T/d"
 [ "$(cat "$T/d")" = "> $pw" ] || fail "passwd changed by more than _riklet: $(cat "$T/d")"
 diff "$T/group.before" "$C/etc/group" | grep '^[<>]' >"$T/d"
 [ "$(wc -l <"$T/d")" -eq 1 ] && grep -q '^> _riklet:' "$T/d" ||
     fail "group changed by more than _riklet: $(cat "$T/d")"
-ok "dpkg -P: only the _riklet user and group are left ($(wc -l <"$T/new") new paths, all dpkg's, man-db's or the user's)"
+ok "after dpkg -P: only the _riklet user and group are left (and $(grep -c '^\./var/cache/man/' "$T/new") paths of man-db's cache)"
 
 echo "check-deb: passed in $(($(now) - start)) s"
