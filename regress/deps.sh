@@ -12,7 +12,7 @@ libprotobuf-dev protobuf-compiler libgrpc-dev libseccomp-dev check mandoc
 man-db docker.io busybox-static python3-grpcio python3-protobuf curl
 openssl valgrind procps iproute2"
 if [ "${1:-}" = deb ]; then
-	PKGS="$PKGS debhelper dpkg-dev fakeroot lintian debootstrap
+	PKGS="$PKGS debhelper dpkg-dev lintian debootstrap
 debian-archive-keyring systemd git"
 fi
 
