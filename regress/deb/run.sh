@@ -67,7 +67,11 @@ start=$(now)
     echo "note: uncommitted changes in $SRC are not tested: only commits are cloned"
 mkdir "$T/b"
 chmod 0755 "$T"
-git clone -q "$SRC" "$T/b/riklet" || fail "git clone $SRC"
+# As the tree's owner: git refuses to read a repository root does not own.
+chown "$(stat -c %u:%g "$SRC")" "$T/b"
+setpriv --reuid="$(stat -c %u "$SRC")" --regid="$(stat -c %g "$SRC")" \
+    --clear-groups env HOME="$T/b" git clone -q "$SRC" "$T/b/riklet" ||
+    fail "git clone $SRC"
 chown -R nobody "$T/b"
 asnobody() {
 	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
