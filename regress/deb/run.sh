@@ -6,8 +6,8 @@
 #   - git clone of the tree; "make deb" in it, as nobody (Rules-Requires-
 #     Root: no), gives build/deb/riklet_<VERSION>_<arch>.deb; a VERSION
 #     that debian/changelog does not match stops debian/rules;
-#   - lintian on the .deb: no error, no warning (overrides only in
-#     debian/riklet.lintian-overrides);
+#   - lintian on the .deb: no error, no warning (none is overridden; an
+#     override would go in debian/riklet.lintian-overrides, with its reason);
 #   - a fresh chroot (debootstrap --variant=minbase, with the package's
 #     Depends, systemd and man-db, nothing else): dpkg -i creates the
 #     _riklet user, enables the unit and the init script and starts
