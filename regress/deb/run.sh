@@ -12,8 +12,8 @@
 #     Depends, systemd and man-db, nothing else): dpkg -i creates the
 #     _riklet user, enables the unit and the init script and starts
 #     nothing; the installed riklet -n accepts the installed riklet.conf, a
-#     conffile; the installed unit passes systemd-analyze verify; man finds
-#     the pages;
+#     conffile; the installed riklet runs, its children ready as _riklet;
+#     the installed unit passes systemd-analyze verify; man finds the pages;
 #   - dpkg -r stops riklet and leaves the user and the conffiles; dpkg -P
 #     leaves the user and nothing else that was not in the chroot before
 #     the install but man-db's cache of the pages the test displayed.
@@ -27,7 +27,19 @@ T=$(mktemp -d /tmp/riklet-deb.XXXXXX) || exit 1
 C=$T/chroot
 MIRROR=${RIKLET_DEB_MIRROR:-http://deb.debian.org/debian}
 
+# The pids of the processes running in the chroot (the riklet started
+# below and its children).
+in_chroot() {
+	for _p in /proc/[0-9]*; do
+		case $(readlink "$_p/root" 2>/dev/null) in
+		"$C"|"$C"/*) echo "${_p#/proc/}" ;;
+		esac
+	done
+}
 cleanup() {
+	for p in $(in_chroot); do
+		kill -KILL "$p" 2>/dev/null
+	done
 	mountpoint -q "$C/proc" 2>/dev/null && umount "$C/proc"
 	if [ -n "${KEEP:-}" ]; then
 		echo "kept $T"
@@ -182,8 +194,49 @@ for b in riklet rikletctl; do
 	inch ldd "/usr/sbin/$b" >"$T/ldd" 2>&1 || fail "ldd $b: $(cat "$T/ldd")"
 	! grep -q "not found" "$T/ldd" || fail "$b: $(grep "not found" "$T/ldd")"
 done
-umount "$C/proc"
 ok "installed riklet -n with /etc/riklet/riklet.conf: configuration OK"
+
+# The installed riklet runs: its children start from the package's files,
+# as _riklet, and rikletctl reaches it.  No scheduler and no engine, as in
+# t_install: port 9 and a socket that is not there.
+mkdir "$C/tmp/rt"
+cat >"$C/tmp/rt/riklet.conf" <<'EOF'
+scheduler "127.0.0.1:9"
+hostname "t-deb"
+docker socket "/tmp/rt/no-docker.sock"
+control socket "/tmp/rt/riklet.sock"
+chroot "/tmp/rt/empty"
+EOF
+# Not through inch: $! is riklet's pid (chroot and env exec it).
+chroot "$C" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C \
+    riklet -d -f /tmp/rt/riklet.conf >"$T/riklet.log" 2>&1 &
+pid=$!
+# Ready: rikletctl answers and every child is ready.
+ready() {
+	inch rikletctl -s /tmp/rt/riklet.sock show status >"$T/status" 2>&1 &&
+	    awk '/^PROCESS/ { p = 1; next } p && NF { n++; if ($3 != "yes") bad = 1 }
+		END { exit !(n >= 4 && !bad) }' "$T/status"
+}
+i=0
+until ready; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] ||
+	    fail "not ready after 10 s: $(cat "$T/status" "$T/riklet.log")"
+	sleep 0.1
+done
+children=$(ps -o uid= --ppid "$pid" | sort -u | tr -d ' ')
+[ "$children" = "$uid" ] || fail "children's uids: $children, not _riklet's $uid"
+kill -TERM "$pid"
+wait "$pid"
+i=0
+while [ -n "$(in_chroot)" ]; do
+	i=$((i + 1))
+	[ "$i" -lt 50 ] || fail "riklet's processes left: $(in_chroot)"
+	sleep 0.1
+done
+rm -r "$C/tmp/rt"
+umount "$C/proc"
+ok "installed riklet -d: $(awk '/^PROCESS/ { p = 1; next } p && NF { printf "%s ", $1 }' "$T/status")ready as _riklet; rikletctl reaches it"
 
 # The unit as installed; the only complaints allowed are about the
 # units it names that the chroot lacks (docker.service).
