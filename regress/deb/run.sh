@@ -190,11 +190,15 @@ ok "conffiles: $(awk '{ printf "%s ", $1 }' "$T/conffiles")"
 mount -t proc proc "$C/proc" || fail "mount proc in the chroot"
 inch riklet -n >"$T/out" 2>&1 || fail "riklet -n: $(cat "$T/out")"
 [ "$(cat "$T/out")" = "configuration OK" ] || fail "riklet -n said: $(cat "$T/out")"
-for b in riklet rikletctl; do
-	inch ldd "/usr/sbin/$b" >"$T/ldd" 2>&1 || fail "ldd $b: $(cat "$T/ldd")"
+# Every program the package installs finds its libraries.
+progs=$(inch dpkg -L riklet | grep '^/usr/\(s\?bin\|libexec\)/.' |
+    while read -r f; do [ -f "$C$f" ] && [ -x "$C$f" ] && echo "$f"; done)
+echo "$progs" | grep -qx /usr/sbin/rikletctl || fail "no programs: $progs"
+for b in $progs; do
+	inch ldd "$b" >"$T/ldd" 2>&1 || fail "ldd $b: $(cat "$T/ldd")"
 	! grep -q "not found" "$T/ldd" || fail "$b: $(grep "not found" "$T/ldd")"
 done
-ok "installed riklet -n with /etc/riklet/riklet.conf: configuration OK"
+ok "installed riklet -n with /etc/riklet/riklet.conf: configuration OK; ldd:" $progs
 
 # The installed riklet runs: its children start from the package's files,
 # as _riklet, and rikletctl reaches it.  No scheduler and no engine, as in
