@@ -11,11 +11,11 @@ libjansson-dev libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
 libprotobuf-dev protobuf-compiler libgrpc-dev libseccomp-dev check mandoc
 man-db docker.io busybox-static python3-grpcio python3-protobuf curl
 openssl valgrind procps iproute2"
+
 if [ "${1:-}" = deb ]; then
 	PKGS="$PKGS debhelper dpkg-dev lintian debootstrap
 debian-archive-keyring systemd git"
 fi
-
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
