@@ -11,7 +11,11 @@
 #   make install         PREFIX=/usr/local DESTDIR= (no root needed with
 #                        DESTDIR); then, as root, once per machine:
 #   make install-user    the _riklet user and /var/empty, if missing
+#   make deb             the Debian package, in $(BUILD)/deb (debian/)
+#   make check-deb       builds the package from a clean clone, installs,
+#                        checks and purges it in a fresh chroot (slow)
 
+VERSION		:= $(shell cat VERSION)
 CC		?= cc
 YACC		 = bison -y
 PREFIX		?= /usr/local
@@ -90,7 +94,7 @@ PROGS		 = $(BUILD)/riklet $(ROLE_PROGS) $(BUILD)/rikletctl \
 
 .PHONY: all check check-unit check-config check-integration check-slow \
 	check-asan check-valgrind demo lint install install-user clean fuzz \
-	fuzz-build fuzz-bins fuzz-replay test-hooks bench
+	fuzz-build fuzz-bins fuzz-replay test-hooks bench deb check-deb
 
 all: $(PROGS)
 
@@ -352,6 +356,27 @@ install-user:
 	id _riklet >/dev/null 2>&1 || \
 	    useradd -r -s /usr/sbin/nologin -d /nonexistent -M _riklet
 	install -d -m 0755 -o root -g root $(DESTDIR)/var/empty
+
+# dpkg-buildpackage writes into the parent directory: the package's files
+# are moved from there into $(BUILD)/deb.  debian/rules builds in
+# debian/build and leaves $(BUILD) alone.
+DEB_ARCH	 = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+DEB_FILES	 = riklet_$(VERSION)_$(DEB_ARCH).deb \
+		   riklet-dbgsym_$(VERSION)_$(DEB_ARCH).deb \
+		   riklet_$(VERSION)_$(DEB_ARCH).buildinfo \
+		   riklet_$(VERSION)_$(DEB_ARCH).changes
+
+deb:
+	sh regress/deps.sh deb
+	dpkg-buildpackage -us -uc -b -J2
+	@mkdir -p $(BUILD)/deb
+	cd .. && mv -f $(DEB_FILES) $(CURDIR)/$(BUILD)/deb/
+	@echo "$(BUILD)/deb/riklet_$(VERSION)_$(DEB_ARCH).deb"
+
+# The committed tree, cloned: see regress/deb/run.sh.
+check-deb:
+	sh regress/deps.sh deb
+	sh regress/deb/run.sh
 
 clean:
 	rm -rf build build-asan build-fuzz
