@@ -654,7 +654,22 @@ START_TEST(test_parent_figures)
 		r.ok = 1;
 		deliver(PROC_RUNTIME, IMSG_RT_POD_RESULT, 0, &r, sizeof(r));
 	}
-	ck_assert_ptr_null(pod_find("p1"));
+	/* Gone from the engine, it stays until an agent has its TERMINATED. */
+	ck_assert_ptr_nonnull(pod_find("p1"));
+	{
+		struct child	*a = &parent->children[PROC_AGENT];
+		int		 sp[2];
+
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+		imsgev_init(&a->iev, parent->base, sp[0], ignore, a);
+		a->connected = a->ready = 1;
+		parent_child_ready(a);
+		ck_assert_ptr_null(pod_find("p1"));
+		imsgev_clear(&a->iev);
+		a->connected = a->ready = 0;
+		close(sp[0]);
+		close(sp[1]);
+	}
 	s = scrape(&cp);
 	ck_assert_ptr_null(strstr(s, "instance=\"p1\""));
 	free(s);
