@@ -590,9 +590,8 @@ disconnect_child(enum riklet_proc p, int sp[2])
 {
 	struct child	*c = &parent->children[p];
 
-	imsgev_clear(&c->iev);
+	imsgev_clear(&c->iev);	/* closes sp[0] */
 	c->connected = c->ready = 0;
-	close(sp[0]);
 	close(sp[1]);
 }
 
