@@ -2,7 +2,8 @@
  * riklet-metrics as a process ("riklet -P metrics", run by the harness
  * that plays the parent) on this machine: reports on time, the node's
  * CPU with one core busy, a pod in a cgroup v1 made here with a quota of
- * half a core, and bad messages from the parent.  Needs root; the pod
+ * half a core, its counter files kept open across the cgroup made again,
+ * and bad messages from the parent.  Needs root; the pod
  * test also needs the cpu, cpuacct and memory v1 hierarchies.
  */
 #include <sys/prctl.h>
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -248,20 +250,27 @@ START_TEST(node_one_core_busy)
 }
 END_TEST
 
+static int
+write_file(const char *path, const char *value)
+{
+	FILE	*f;
+	int	 r;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	r = fputs(value, f) == EOF;
+	return (fclose(f) == EOF || r) ? -1 : 0;
+}
+
 /* Writes a value into a file of this test's cgroup in hierarchy h. */
 static int
 cg_write(const struct cg_hier *hier, const char *file, const char *value)
 {
 	char	 path[2 * PATH_MAX];
-	FILE	*f;
-	int	 r;
 
 	(void)snprintf(path, sizeof(path), "%s/%s/%s", hier->mnt, cg_name,
 	    file);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	r = fputs(value, f) == EOF;
-	return (fclose(f) == EOF || r) ? -1 : 0;
+	return write_file(path, value);
 }
 
 /* In the runner, around the test: the cgroups go even if it fails. */
@@ -392,6 +401,119 @@ START_TEST(pod_half_core_quota)
 }
 END_TEST
 
+/*
+ * The files of this test's cgroup that riklet -P metrics has open, and
+ * the inode of the one named file (in *ino, when it is open).
+ */
+static int
+child_cg_files(const char *file, ino_t *ino)
+{
+	char		 dir[64], link[2 * PATH_MAX], target[2 * PATH_MAX],
+			 want[CG_NAME_MAX + 8];
+	struct dirent	*e;
+	struct stat	 st;
+	DIR		*d;
+	ssize_t		 n;
+	int		 count = 0;
+
+	(void)snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)h.pid);
+	(void)snprintf(want, sizeof(want), "/%s/", cg_name);
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	while ((e = readdir(d)) != NULL) {
+		(void)snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		if ((n = readlink(link, target, sizeof(target) - 1)) == -1)
+			continue;
+		target[n] = '\0';
+		if (strstr(target, want) == NULL)
+			continue;
+		count++;
+		if (strstr(target, file) != NULL && stat(link, &st) == 0)
+			*ino = st.st_ino;
+	}
+	closedir(d);
+	return count;
+}
+
+/* The inode of cpuacct.usage in this test's cgroup now. */
+static ino_t
+cg_usage_ino(void)
+{
+	char		 path[2 * PATH_MAX];
+	struct stat	 st;
+
+	(void)snprintf(path, sizeof(path), "%s/%s/cpuacct.usage",
+	    cg_hiers[1]->mnt, cg_name);
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/*
+ * The counter files stay open between samples, two per container; a
+ * cgroup removed and made again at the same path (a restarted
+ * container) fails on them with ENODEV and is opened anew; a pod that
+ * goes closes them.
+ */
+START_TEST(pod_cgroup_recreated)
+{
+	struct met_pod	 mp;
+	char		 pid[16], path[2 * PATH_MAX];
+	json_t		*doc;
+	ino_t		 old, now, open_ino = 0;
+	size_t		 i;
+	int		 n;
+
+	(void)snprintf(pid, sizeof(pid), "%d", (int)spinner());
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(cg_write(cg_hiers[i], "cgroup.procs", pid), 0);
+	start(500);
+	json_decref(node_report(NULL, 3000));
+	memset(&mp, 0, sizeof(mp));
+	(void)strlcpy(mp.instance, "again-pod", sizeof(mp.instance));
+	mp.ncontainers = 1;
+	(void)strlcpy(mp.containers[0].id, cg_name,
+	    sizeof(mp.containers[0].id));
+	mp.containers[0].pid = spinner_pid;
+	ck_assert_int_eq(harness_send(&h, IMSG_MET_POD, &mp, sizeof(mp)), 0);
+	for (n = 0; n < 3; n++) {
+		ck_assert_ptr_nonnull(doc = pod_report("again-pod", 2000));
+		json_decref(doc);
+	}
+	ck_assert_int_eq(child_cg_files("/cpuacct.usage", &open_ino), 2);
+	ck_assert_uint_eq(open_ino, old = cg_usage_ino());
+
+	/* Out, removed, made again, back in. */
+	for (i = 0; i < 3; i++) {
+		(void)snprintf(path, sizeof(path), "%s/cgroup.procs",
+		    cg_hiers[i]->mnt);
+		ck_assert_int_eq(write_file(path, pid), 0);
+		(void)snprintf(path, sizeof(path), "%s/%s", cg_hiers[i]->mnt,
+		    cg_name);
+		ck_assert_msg(rmdir(path) == 0, "rmdir %s: %s", path,
+		    strerror(errno));
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+		ck_assert_int_eq(cg_write(cg_hiers[i], "cgroup.procs", pid), 0);
+	}
+	ck_assert_uint_ne(now = cg_usage_ino(), old);
+	/* Reports go on, soon read through the new cgroup's files (one
+	 * taken before the removal may still be on its way). */
+	for (n = 0; n < 6 && open_ino != now; n++) {
+		ck_assert_ptr_nonnull(doc = pod_report("again-pod", 3000));
+		json_decref(doc);
+		ck_assert_int_eq(child_cg_files("/cpuacct.usage", &open_ino),
+		    2);
+	}
+	ck_assert_uint_eq(open_ino, now);
+
+	/* Gone: its files are closed by the next tick but one. */
+	ck_assert_int_eq(harness_send(&h, IMSG_MET_POD_DEL, "again-pod",
+	    sizeof("again-pod")), 0);
+	for (n = 0; n < 2; n++)
+		json_decref(node_report(NULL, 2000));
+	ck_assert_int_eq(child_cg_files("/", &open_ino), 0);
+	stop();
+}
+END_TEST
+
 /* The child must die on a message the parent could never send. */
 static void
 expect_death(uint32_t type, const void *data, size_t len)
@@ -459,6 +581,7 @@ main(void)
 		tcase_set_timeout(tc, 60);
 		tcase_add_unchecked_fixture(tc, cgroup_setup, cgroup_teardown);
 		tcase_add_test(tc, pod_half_core_quota);
+		tcase_add_test(tc, pod_cgroup_recreated);
 		suite_add_tcase(s, tc);
 	}
 	return check_run(s);
