@@ -128,35 +128,27 @@ met_kept_read(int *fd, const char *dir, const char *file, char *buf,
     size_t size)
 {
 	char	 path[PATH_MAX];
-	int	 nfd, saved;
+	int	 saved;
 
 	if (size == 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (*fd != -1) {
-		if (read_fd(*fd, buf, size, 0) == 0)
-			return 0;
-		saved = errno;
-		met_kept_close(fd);
-		errno = saved;
-		return -1;
+	if (*fd == -1) {
+		if (met_path(path, sizeof(path), dir, file) == -1)
+			return -1;
+		if (kept_n >= kept_max)
+			return met_read_file(path, buf, size);
+		if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			return -1;
+		kept_n++;
 	}
-	if (met_path(path, sizeof(path), dir, file) == -1)
-		return -1;
-	if (kept_n >= kept_max)
-		return met_read_file(path, buf, size);
-	if ((nfd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (read_fd(nfd, buf, size, 0) == -1) {
-		saved = errno;
-		close(nfd);
-		errno = saved;
-		return -1;
-	}
-	*fd = nfd;
-	kept_n++;
-	return 0;
+	if (read_fd(*fd, buf, size, 0) == 0)
+		return 0;
+	saved = errno;
+	met_kept_close(fd);
+	errno = saved;
+	return -1;
 }
 
 void

@@ -317,15 +317,42 @@ cgroup_teardown(void)
 	}
 }
 
+/*
+ * A spinner in this test's cgroups, riklet -P metrics started, and a pod
+ * with the spinner as its one container sent to it: no path and no
+ * limits, so found from the pid and read from the cgroups.  Returns when
+ * the pod was sent (ms).
+ */
+static uint64_t
+spinner_pod(const char *instance, uint64_t resolution_ms)
+{
+	struct met_pod	 mp;
+	char		 pid[16];
+	uint64_t	 sent;
+	size_t		 i;
+
+	(void)snprintf(pid, sizeof(pid), "%d", (int)spinner());
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(cg_write(cg_hiers[i], "cgroup.procs", pid), 0);
+	start(resolution_ms);
+	json_decref(node_report(NULL, 3000));
+	memset(&mp, 0, sizeof(mp));
+	(void)strlcpy(mp.instance, instance, sizeof(mp.instance));
+	mp.ncontainers = 1;
+	(void)strlcpy(mp.containers[0].id, cg_name,
+	    sizeof(mp.containers[0].id));
+	mp.containers[0].pid = spinner_pid;
+	sent = monotime_ms();
+	ck_assert_int_eq(harness_send(&h, IMSG_MET_POD, &mp, sizeof(mp)), 0);
+	return sent;
+}
+
 START_TEST(pod_half_core_quota)
 {
-	struct met_pod		 mp;
-	char			 pid[16];
 	json_t			*doc;
 	uint64_t		 sent, at, t1;
 	unsigned long long	 spin0, spin1;
 	double			 pct, cores;
-	size_t			 i;
 	int			 n, judged = 0;
 
 	ck_assert_int_eq(cg_write(cg_hiers[0], "cpu.cfs_period_us", "100000"),
@@ -334,21 +361,7 @@ START_TEST(pod_half_core_quota)
 	    0);
 	ck_assert_int_eq(cg_write(cg_hiers[2], "memory.limit_in_bytes",
 	    "67108864"), 0);
-	(void)snprintf(pid, sizeof(pid), "%d", (int)spinner());
-	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(cg_write(cg_hiers[i], "cgroup.procs", pid), 0);
-
-	start(1000);
-	json_decref(node_report(NULL, 3000));
-	/* No path and no limits: found from the pid, read from cgroups. */
-	memset(&mp, 0, sizeof(mp));
-	(void)strlcpy(mp.instance, "quota-pod", sizeof(mp.instance));
-	mp.ncontainers = 1;
-	(void)strlcpy(mp.containers[0].id, cg_name,
-	    sizeof(mp.containers[0].id));
-	mp.containers[0].pid = spinner_pid;
-	sent = monotime_ms();
-	ck_assert_int_eq(harness_send(&h, IMSG_MET_POD, &mp, sizeof(mp)), 0);
+	sent = spinner_pod("quota-pod", 1000);
 	ck_assert_ptr_nonnull(doc = pod_report("quota-pod", 2000));
 	at = monotime_ms();
 	ck_assert_msg(at - sent >= 90 && at - sent <= 400,
@@ -455,25 +468,14 @@ cg_usage_ino(void)
  */
 START_TEST(pod_cgroup_recreated)
 {
-	struct met_pod	 mp;
 	char		 pid[16], path[2 * PATH_MAX];
 	json_t		*doc;
 	ino_t		 old, now, open_ino = 0;
 	size_t		 i;
 	int		 n;
 
-	(void)snprintf(pid, sizeof(pid), "%d", (int)spinner());
-	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(cg_write(cg_hiers[i], "cgroup.procs", pid), 0);
-	start(500);
-	json_decref(node_report(NULL, 3000));
-	memset(&mp, 0, sizeof(mp));
-	(void)strlcpy(mp.instance, "again-pod", sizeof(mp.instance));
-	mp.ncontainers = 1;
-	(void)strlcpy(mp.containers[0].id, cg_name,
-	    sizeof(mp.containers[0].id));
-	mp.containers[0].pid = spinner_pid;
-	ck_assert_int_eq(harness_send(&h, IMSG_MET_POD, &mp, sizeof(mp)), 0);
+	(void)spinner_pod("again-pod", 500);
+	(void)snprintf(pid, sizeof(pid), "%d", (int)spinner_pid);
 	for (n = 0; n < 3; n++) {
 		ck_assert_ptr_nonnull(doc = pod_report("again-pod", 2000));
 		json_decref(doc);
