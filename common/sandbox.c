@@ -155,11 +155,14 @@ static const char *const agent_calls[] = {
 
 /*
  * The metrics child, measured over its process tests (node figures, a
- * pod in a cgroup, resolution changes): small files under /proc and
- * /sys, access(R_OK) on cgroup files, statvfs, its tick's timerfd.
+ * pod in a cgroup, resolution changes, a cgroup made again): small files
+ * under /proc and /sys, read from their start with pread64 (the cgroup
+ * counter files stay open between samples), access(R_OK) on cgroup
+ * files, statvfs, its tick's timerfd.
  */
 static const char *const metrics_calls[] = {
 	"statfs", "access", "faccessat", "timerfd_create", "timerfd_settime",
+	"pread64",
 };
 
 /*

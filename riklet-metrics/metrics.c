@@ -44,11 +44,13 @@ metrics_main(int argc, char **argv)
 {
 	struct event_base	*base;
 	char			 res[32];
+	size_t			 kept;
 
 	child_setup(PROC_METRICS, argc, argv);
 	child_read_conf(&conf);
 	/* No chroot: the process reads /proc and /sys. */
 	priv_drop(&conf, PROC_METRICS, NULL, (gid_t)-1);
+	kept = met_kept_limit(MET_KEPT_MAX);
 	sandbox_child(PROC_METRICS);
 	base = child_event_init(&iev_parent, metrics_imsg);
 
@@ -68,6 +70,7 @@ metrics_main(int argc, char **argv)
 		fatalx("evtimer_new");
 	fmt_duration(tick_ms, res, sizeof(res));
 	log_info("sampling every %s", res);
+	log_debug("at most %zu cgroup counter files kept open", kept);
 	event_base_dispatch(base);
 	exit(0);
 }

@@ -21,6 +21,8 @@
 #define MET_INITIAL_MS		200	/* first sample after start or add */
 #define MET_INITIAL_MIN_MS	100	/* shortest window worth a report */
 #define MET_LIMITS_EVERY	10	/* ticks between reads of the limits */
+#define MET_KEPT_MAX		1024	/* counter files kept open, at most */
+#define MET_FDS_SPARE		64	/* descriptors left for the rest */
 
 /* The cpu line of /proc/stat, in clock ticks, and the online CPUs. */
 struct cpu_sample {
@@ -92,12 +94,18 @@ enum cg_version {
 	CG_V2
 };
 
-/* The directories of one container's cgroups, per role. */
+/*
+ * The directories of one container's cgroups, per role, and its two
+ * usage files kept open (-1: not open).  All zero when nothing was found:
+ * the descriptors count only where acct and mem are set.
+ */
 struct cg_dirs {
 	char		*acct;		/* CPU time used */
 	char		*cpu;		/* CPU limit */
 	char		*mem;		/* memory used and limit */
 	enum cg_version	 acct_v, cpu_v, mem_v;
+	int		 acct_fd;
+	int		 mem_fd;
 };
 
 struct cg_usage {
@@ -157,7 +165,11 @@ int	 met_read_head(const char *, char *, size_t);
 int	 met_path(char *, size_t, const char *, const char *);
 int	 met_read_path(const char *, const char *, char *, size_t);
 int	 met_parse_u64(const char *, uint64_t *, const char **);
-int	 met_read_u64(const char *, const char *, uint64_t *);
+int	 met_read_u64(int *, const char *, const char *, uint64_t *);
+size_t	 met_kept_limit(size_t);
+size_t	 met_kept(void);
+int	 met_kept_read(int *, const char *, const char *, char *, size_t);
+void	 met_kept_close(int *);
 
 /* metrics_mountinfo.c */
 char	*met_mountinfo_read(const char *);
@@ -177,7 +189,7 @@ int	 cg_mounts_read(const char *, struct cg_mounts *);
 int	 cg_discover(const char *, const struct cg_mounts *, pid_t,
 	    const char *, const char *, struct cg_dirs *);
 void	 cg_dirs_free(struct cg_dirs *);
-int	 cg_read_usage(const struct cg_dirs *, struct cg_usage *);
+int	 cg_read_usage(struct cg_dirs *, struct cg_usage *);
 void	 cg_read_limits(const struct cg_dirs *, struct cg_limits *);
 
 /* metrics_pod.c */

@@ -141,12 +141,18 @@ cg_discover(const char *root, const struct cg_mounts *cm, pid_t pid,
 		errno = ENOENT;
 		return -1;
 	}
+	/* Opened at the first reading, by cg_read_usage(). */
+	d->acct_fd = d->mem_fd = -1;
 	return 0;
 }
 
 void
 cg_dirs_free(struct cg_dirs *d)
 {
+	if (d->acct != NULL && d->mem != NULL) {
+		met_kept_close(&d->acct_fd);
+		met_kept_close(&d->mem_fd);
+	}
 	free(d->acct);
 	free(d->cpu);
 	free(d->mem);
@@ -235,19 +241,21 @@ role_dir(const struct cg_hier *h, const char *path, const char *need,
 	return strdup(dir);
 }
 
+/* A read error closes the file that gave it (met_kept_read()). */
 int
-cg_read_usage(const struct cg_dirs *d, struct cg_usage *u)
+cg_read_usage(struct cg_dirs *d, struct cg_usage *u)
 {
 	char		 buf[2048];
 	const char	*p;
 	uint64_t	 usec;
 
 	if (d->acct_v == CG_V1) {
-		if (met_read_u64(d->acct, "/cpuacct.usage", &u->cpu_ns) == -1)
+		if (met_read_u64(&d->acct_fd, d->acct, "/cpuacct.usage",
+		    &u->cpu_ns) == -1)
 			return -1;
 	} else {
-		if (met_read_path(d->acct, "/cpu.stat", buf, sizeof(buf)) ==
-		    -1)
+		if (met_kept_read(&d->acct_fd, d->acct, "/cpu.stat", buf,
+		    sizeof(buf)) == -1)
 			return -1;
 		if (strncmp(buf, "usage_usec ", 11) == 0)
 			p = buf + 11;
@@ -260,7 +268,7 @@ cg_read_usage(const struct cg_dirs *d, struct cg_usage *u)
 			goto bad;
 		u->cpu_ns = usec * 1000;
 	}
-	if (met_read_u64(d->mem, d->mem_v == CG_V1 ?
+	if (met_read_u64(&d->mem_fd, d->mem, d->mem_v == CG_V1 ?
 	    "/memory.usage_in_bytes" : "/memory.current", &u->mem_bytes) == -1)
 		return -1;
 	return 0;

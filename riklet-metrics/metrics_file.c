@@ -1,7 +1,12 @@
 /*
  * Reading the small text files of /proc and /sys: whole, bounded, and
- * refused when they do not fit, so a parser never sees a cut line.
+ * refused when they do not fit, so a parser never sees a cut line.  The
+ * counter files read at every sample stay open between samples, a bounded
+ * number of them: reading again what is open saves the path walk, the
+ * permission checks and the kernel's set-up and release of an open file.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,6 +17,10 @@
 #include "metrics.h"
 
 static int	read_bounded(const char *, char *, size_t, int);
+static int	read_fd(int, char *, size_t, int);
+
+/* The counter files kept open (met_kept_read), and how many may be. */
+static size_t	kept_n, kept_max = MET_KEPT_MAX;
 
 /* Reads path into buf, NUL-terminated.  -1 with errno on any failure. */
 int
@@ -33,9 +42,7 @@ met_read_head(const char *path, char *buf, size_t size)
 static int
 read_bounded(const char *path, char *buf, size_t size, int head)
 {
-	size_t	 off = 0;
-	ssize_t	 n;
-	int	 fd, saved;
+	int	 fd, r, saved;
 
 	if (size == 0) {
 		errno = EINVAL;
@@ -43,23 +50,35 @@ read_bounded(const char *path, char *buf, size_t size, int head)
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
+	r = read_fd(fd, buf, size, head);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+/*
+ * The file from its start, whatever was read from it before: pread(2),
+ * so a file kept open is read again with one call.
+ */
+static int
+read_fd(int fd, char *buf, size_t size, int head)
+{
+	size_t	 off = 0;
+	ssize_t	 n;
+
 	for (;;) {
 		if (off == size - 1) {
 			if (head)
 				break;
-			close(fd);
 			errno = EFBIG;
 			return -1;
 		}
-		n = read(fd, buf + off, size - 1 - off);
+		n = pread(fd, buf + off, size - 1 - off, (off_t)off);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1) {
-			saved = errno;
-			close(fd);
-			errno = saved;
+		if (n == -1)
 			return -1;
-		}
 		if (n == 0)
 			break;
 		off += (size_t)n;
@@ -68,9 +87,78 @@ read_bounded(const char *path, char *buf, size_t size, int head)
 		if ((size_t)n < size - 1 - (off - (size_t)n))
 			break;
 	}
-	close(fd);
 	buf[off] = '\0';
 	return 0;
+}
+
+/*
+ * At most max counter files stay open, and fewer when RLIMIT_NOFILE
+ * would not leave MET_FDS_SPARE descriptors for everything else.  Called
+ * before the seccomp filter, which has no getrlimit.
+ */
+size_t
+met_kept_limit(size_t max)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur !=
+	    RLIM_INFINITY && rl.rlim_cur < max + MET_FDS_SPARE)
+		max = rl.rlim_cur > MET_FDS_SPARE ?
+		    (size_t)rl.rlim_cur - MET_FDS_SPARE : 0;
+	kept_max = max;
+	return kept_max;
+}
+
+/* How many counter files are open now. */
+size_t
+met_kept(void)
+{
+	return kept_n;
+}
+
+/*
+ * dir/file read through *fd (-1: not open), which it opens and keeps
+ * open for the next read while fewer than the bound are, or else opens
+ * for this read only.  A kept file that cannot be read is closed, and
+ * the caller looks for the cgroup again: the files of a removed cgroup
+ * fail with ENODEV, and one made anew at the same path is another file.
+ */
+int
+met_kept_read(int *fd, const char *dir, const char *file, char *buf,
+    size_t size)
+{
+	char	 path[PATH_MAX];
+	int	 saved;
+
+	if (size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (*fd == -1) {
+		if (met_path(path, sizeof(path), dir, file) == -1)
+			return -1;
+		if (kept_n >= kept_max)
+			return met_read_file(path, buf, size);
+		if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			return -1;
+		kept_n++;
+	}
+	if (read_fd(*fd, buf, size, 0) == 0)
+		return 0;
+	saved = errno;
+	met_kept_close(fd);
+	errno = saved;
+	return -1;
+}
+
+void
+met_kept_close(int *fd)
+{
+	if (*fd == -1)
+		return;
+	close(*fd);
+	*fd = -1;
+	kept_n--;
 }
 
 /* dir and path joined into buf; -1 when it does not fit. */
@@ -123,13 +211,13 @@ met_parse_u64(const char *s, uint64_t *v, const char **end)
 	return 0;
 }
 
-/* A cgroup file that holds one number, like cpuacct.usage. */
+/* A counter file that holds one number, like cpuacct.usage. */
 int
-met_read_u64(const char *dir, const char *file, uint64_t *v)
+met_read_u64(int *fd, const char *dir, const char *file, uint64_t *v)
 {
 	char	 buf[64];
 
-	if (met_read_path(dir, file, buf, sizeof(buf)) == -1)
+	if (met_kept_read(fd, dir, file, buf, sizeof(buf)) == -1)
 		return -1;
 	if (met_parse_u64(buf, v, NULL) == -1) {
 		errno = EINVAL;

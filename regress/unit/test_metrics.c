@@ -2,11 +2,16 @@
  * riklet-metrics on recorded trees (regress/fixtures/metrics): the node
  * and pod documents field by field, cgroup v1 and v2, and what must not
  * be reported: a container gone mid-sample, a counter going backwards, a
- * missing controller, malformed files.
+ * missing controller, malformed files; the counter files kept open
+ * between samples, opened anew for a new cgroup or container, and their
+ * bound.
  */
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -110,6 +115,39 @@ rm(const char *path)
 	char	 cmd[2 * PATH_MAX];
 
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s%s'", tmproot, path);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/*
+ * Takes a cgroup directory or file away as the kernel does: what is
+ * still open there fails from then on (ENODEV on cgroupfs), where a file
+ * on tmpfs would go on giving its old figure, so it is emptied first.  A
+ * copy is left at save, when not NULL, to bring back as a new cgroup.
+ */
+static void
+cg_remove(const char *path, const char *save)
+{
+	char	 cmd[4 * PATH_MAX];
+
+	if (save != NULL) {
+		(void)snprintf(cmd, sizeof(cmd), "cp -R '%s%s' '%s%s'",
+		    tmproot, path, tmproot, save);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	(void)snprintf(cmd, sizeof(cmd), "find '%s%s' -type f -exec "
+	    "truncate -s 0 {} + && rm -rf '%s%s'", tmproot, path, tmproot,
+	    path);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Moves a file or directory of the tree; a new file replaces the old. */
+static void
+mv(const char *from, const char *to)
+{
+	char	 cmd[4 * PATH_MAX];
+
+	(void)snprintf(cmd, sizeof(cmd), "mv '%s%s' '%s%s'", tmproot, from,
+	    tmproot, to);
 	ck_assert_int_eq(system(cmd), 0);
 }
 
@@ -453,7 +491,6 @@ START_TEST(pod_container_vanishes)
 {
 	struct met_pod	 mp;
 	struct mpod	*pod;
-	char		 cmd[3 * PATH_MAX];
 
 	metrics_init(&m, tree("v1"));
 	node_figures_set();
@@ -461,22 +498,279 @@ START_TEST(pod_container_vanishes)
 	pod_ctr(&mp, ID_A, 4242, "");
 	pod_ctr(&mp, ID_B, 4243, "");
 	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
-	/* B's cgroup goes between two samples: no report, no zero. */
-	(void)snprintf(cmd, sizeof(cmd), "mv %s/sys/fs/cgroup/cpuacct/docker/"
-	    ID_B " %s/gone", tmproot, tmproot);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_uint_eq(met_kept(), 4);
+	/* B's cgroup goes between two samples: no report, no zero, and
+	 * its files are closed. */
+	cg_remove("/sys/fs/cgroup/cpuacct/docker/" ID_B, "/gone");
 	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
 	ck_assert_int_eq(pod->ctrs[1].resolved, 0);
+	ck_assert_uint_eq(met_kept(), 2);
 	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 2 * SEC));
 	/* It comes back: a fresh baseline first, then a report. */
-	(void)snprintf(cmd, sizeof(cmd), "mv %s/gone %s/sys/fs/cgroup/cpuacct/"
-	    "docker/" ID_B, tmproot, tmproot);
-	ck_assert_int_eq(system(cmd), 0);
+	mv("/gone", "/sys/fs/cgroup/cpuacct/docker/" ID_B);
 	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 3 * SEC));
 	ck_assert_int_eq(pod->fresh, 1);
+	ck_assert_uint_eq(met_kept(), 4);
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "652439755\n");
 	putf(V1_B, "cpuacct", "/cpuacct.usage", "1100000000\n");
 	ck_assert_double_eq_tol(usage_at(pod, T0 + 4 * SEC), 10.0, 1e-9);
+}
+END_TEST
+
+/* The inode of the file fd is open on, and of what path names now. */
+static ino_t
+fd_ino(int fd)
+{
+	struct stat	 st;
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	return st.st_ino;
+}
+
+static ino_t
+path_ino(const char *fmt, const char *ctrl, const char *file)
+{
+	char		 path[PATH_MAX], full[2 * PATH_MAX];
+	struct stat	 st;
+
+	(void)snprintf(path, sizeof(path), fmt, ctrl);
+	(void)snprintf(full, sizeof(full), "%s%s%s", tmproot, path, file);
+	ck_assert_int_eq(stat(full, &st), 0);
+	return st.st_ino;
+}
+
+/* Descriptors this process has open. */
+static int
+open_fds(void)
+{
+	DIR	*d;
+	int	 n = 0;
+
+	ck_assert_ptr_nonnull(d = opendir("/proc/self/fd"));
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n - 3;	/* ".", ".." and the directory's own */
+}
+
+/*
+ * The two usage files of a container are opened at its first reading
+ * and read again through the same descriptors, cgroup v1 and v2; the
+ * limits, read once in a while, are not kept.
+ */
+START_TEST(pod_files_kept)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	int		 fds, acct, mem;
+
+	fds = open_fds();
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	pod_msg(&mp, "keep-1");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_uint_eq(met_kept(), 2);
+	ck_assert_int_eq(open_fds(), fds + 2);
+	acct = pod->ctrs[0].dirs.acct_fd;
+	mem = pod->ctrs[0].dirs.mem_fd;
+	ck_assert_uint_eq(fd_ino(acct), path_ino(V1_A, "cpuacct",
+	    "/cpuacct.usage"));
+	ck_assert_uint_eq(fd_ino(mem), path_ino(V1_A, "memory",
+	    "/memory.usage_in_bytes"));
+	/* Written in place, as the kernel's counters change. */
+	putf(V1_A, "cpuacct", "/cpuacct.usage", "802439755\n");
+	putf(V1_A, "memory", "/memory.usage_in_bytes", "16777216\n");
+	pod->ticks = 0;		/* the limits are read too */
+	ck_assert_double_eq_tol(usage_at(pod, T0 + SEC), 50.0, 1e-9);
+	putf(V1_A, "cpuacct", "/cpuacct.usage", "902439755\n");
+	ck_assert_double_eq_tol(usage_at(pod, T0 + 2 * SEC), 20.0, 1e-9);
+	ck_assert_int_eq(pod->ctrs[0].dirs.acct_fd, acct);
+	ck_assert_int_eq(pod->ctrs[0].dirs.mem_fd, mem);
+	ck_assert_int_eq(open_fds(), fds + 2);
+	/* The same pod again, unchanged: the files go with it. */
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0 + 2 * SEC));
+	ck_assert_int_eq(pod->ctrs[0].dirs.acct_fd, acct);
+	ck_assert_int_eq(open_fds(), fds + 2);
+	ck_assert_int_eq(mpod_del(&m, "keep-1"), 0);
+	ck_assert_uint_eq(met_kept(), 0);
+	ck_assert_int_eq(open_fds(), fds);
+
+	metrics_clear(&m);
+	remove_tmp();
+	metrics_init(&m, tree("v2"));
+	node_figures_set();
+	pod_msg(&mp, "keep-2");
+	pod_ctr(&mp, ID_A, 4343, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	ck_assert_uint_eq(fd_ino(pod->ctrs[0].dirs.acct_fd),
+	    path_ino(V2_A "%s", "", "/cpu.stat"));
+	ck_assert_uint_eq(fd_ino(pod->ctrs[0].dirs.mem_fd),
+	    path_ino(V2_A "%s", "", "/memory.current"));
+	put(V2_A "/cpu.stat", "usage_usec 1400000\n");
+	ck_assert_double_eq_tol(usage_at(pod, T0 + SEC), 80.0, 1e-9);
+	ck_assert_int_eq(open_fds(), fds + 2);
+	metrics_clear(&m);
+	ck_assert_uint_eq(met_kept(), 0);
+	ck_assert_int_eq(open_fds(), fds);
+}
+END_TEST
+
+/*
+ * A cgroup removed and made again at the same path between two samples
+ * (a container restarted under the same name): the files kept open fail,
+ * the new ones are opened and their figures reported.
+ */
+START_TEST(pod_cgroup_replaced)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	ino_t		 old;
+
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	pod_msg(&mp, "again-1");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	putf(V1_A, "cpuacct", "/cpuacct.usage", "802439755\n");
+	ck_assert_double_eq_tol(usage_at(pod, T0 + SEC), 50.0, 1e-9);
+	old = fd_ino(pod->ctrs[0].dirs.acct_fd);
+
+	cg_remove("/sys/fs/cgroup/cpuacct/docker/" ID_A, "/new");
+	mv("/new", "/sys/fs/cgroup/cpuacct/docker/" ID_A);
+	put("/new-usage", "1000\n");	/* the new cgroup counts from 0 */
+	mv("/new-usage", "/sys/fs/cgroup/cpuacct/docker/" ID_A
+	    "/cpuacct.usage");
+	ck_assert_uint_ne(path_ino(V1_A, "cpuacct", "/cpuacct.usage"), old);
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 2 * SEC));
+	ck_assert_int_eq(pod->ctrs[0].resolved, 0);
+	ck_assert_uint_eq(met_kept(), 0);
+	/* Found again: a baseline from the new files, then their figure. */
+	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 3 * SEC));
+	ck_assert_int_eq(pod->fresh, 1);
+	ck_assert_uint_eq(fd_ino(pod->ctrs[0].dirs.acct_fd),
+	    path_ino(V1_A, "cpuacct", "/cpuacct.usage"));
+	putf(V1_A, "cpuacct", "/cpuacct.usage", "250001000\n");
+	ck_assert_double_eq_tol(usage_at(pod, T0 + 4 * SEC), 50.0, 1e-9);
+	ck_assert_uint_eq(met_kept(), 2);
+}
+END_TEST
+
+/*
+ * A container that is not the same one any more (another id, pid or
+ * cgroup path for the same pod container) gets its files opened anew:
+ * here a new file at the old path, which the kept one would not see.
+ */
+START_TEST(pod_container_changed)
+{
+	struct met_pod	 mp;
+	struct mpod	*pod;
+	int		 i;
+
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	for (i = 0; i < 3; i++) {
+		pod_msg(&mp, "changed-1");
+		pod_ctr(&mp, ID_A, i == 2 ? 4242 : 0, "/docker/" ID_A);
+		ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+		ck_assert_uint_eq(fd_ino(pod->ctrs[0].dirs.acct_fd),
+		    path_ino(V1_A, "cpuacct", "/cpuacct.usage"));
+		put("/new-usage", "5\n");
+		mv("/new-usage", "/sys/fs/cgroup/cpuacct/docker/" ID_A
+		    "/cpuacct.usage");
+		/* Unchanged, it keeps the old file. */
+		ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+		ck_assert_uint_ne(fd_ino(pod->ctrs[0].dirs.acct_fd),
+		    path_ino(V1_A, "cpuacct", "/cpuacct.usage"));
+		pod_msg(&mp, "changed-1");
+		if (i == 0)		/* another id */
+			pod_ctr(&mp, "other", 0, "/docker/" ID_A);
+		else if (i == 1)	/* another pid */
+			pod_ctr(&mp, ID_A, 4242, "/docker/" ID_A);
+		else			/* no cgroup path: from its pid */
+			pod_ctr(&mp, ID_A, 4242, "");
+		ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0 + SEC));
+		ck_assert_uint_eq(fd_ino(pod->ctrs[0].dirs.acct_fd),
+		    path_ino(V1_A, "cpuacct", "/cpuacct.usage"));
+		ck_assert_uint_eq(met_kept(), 2);
+		ck_assert_int_eq(mpod_del(&m, "changed-1"), 0);
+		ck_assert_uint_eq(met_kept(), 0);
+	}
+	/* Another container altogether: its own files. */
+	pod_msg(&mp, "changed-2");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
+	pod_msg(&mp, "changed-2");
+	pod_ctr(&mp, ID_B, 4243, "");
+	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0 + SEC));
+	ck_assert_uint_eq(fd_ino(pod->ctrs[0].dirs.acct_fd),
+	    path_ino(V1_B, "cpuacct", "/cpuacct.usage"));
+	ck_assert_uint_eq(fd_ino(pod->ctrs[0].dirs.mem_fd),
+	    path_ino(V1_B, "memory", "/memory.usage_in_bytes"));
+	ck_assert_uint_eq(met_kept(), 2);
+}
+END_TEST
+
+/*
+ * No more files stay open than the bound: the rest are opened at each
+ * reading, and take a place that frees up.  The bound leaves
+ * MET_FDS_SPARE of RLIMIT_NOFILE.
+ */
+START_TEST(pod_kept_bound)
+{
+	struct met_pod	 mp;
+	struct mpod	*a, *b;
+	struct rlimit	 rl, low;
+	size_t		 n;
+	int		 fds;
+
+	ck_assert_uint_eq(met_kept_limit(3), 3);
+	fds = open_fds();
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	pod_msg(&mp, "bound-a");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(a = mpod_add(&m, &mp, T0));
+	pod_msg(&mp, "bound-b");
+	pod_ctr(&mp, ID_B, 4243, "");
+	ck_assert_ptr_nonnull(b = mpod_add(&m, &mp, T0));
+	ck_assert_uint_eq(met_kept(), 3);
+	ck_assert_int_eq(open_fds(), fds + 3);
+	ck_assert_int_ne(b->ctrs[0].dirs.acct_fd, -1);
+	ck_assert_int_eq(b->ctrs[0].dirs.mem_fd, -1);
+	/* Read at each sample all the same, a new file included. */
+	putf(V1_B, "cpuacct", "/cpuacct.usage", "1300000000\n");
+	put("/new-usage", "16777216\n");
+	mv("/new-usage", "/sys/fs/cgroup/memory/docker/" ID_B
+	    "/memory.usage_in_bytes");
+	ck_assert_double_eq_tol(usage_at(b, T0 + SEC), 15.0, 1e-9);
+	ck_assert_int_eq(open_fds(), fds + 3);
+	/* A's go with it; B's memory file takes a place at its next
+	 * reading. */
+	ck_assert_int_eq(mpod_del(&m, "bound-a"), 0);
+	ck_assert_uint_eq(met_kept(), 1);
+	ck_assert_double_eq_tol(usage_at(b, T0 + 2 * SEC), 0.0, 1e-9);
+	ck_assert_uint_eq(fd_ino(b->ctrs[0].dirs.mem_fd), path_ino(V1_B,
+	    "memory", "/memory.usage_in_bytes"));
+	ck_assert_uint_eq(met_kept(), 2);
+	metrics_clear(&m);
+	ck_assert_int_eq(open_fds(), fds);
+
+	/* What RLIMIT_NOFILE leaves. */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = MET_FDS_SPARE + 5;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	ck_assert_uint_eq(met_kept_limit(MET_KEPT_MAX), 5);
+	low.rlim_cur = MET_FDS_SPARE / 2;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	ck_assert_uint_eq(met_kept_limit(MET_KEPT_MAX), 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	n = met_kept_limit(MET_KEPT_MAX);
+	if (rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= MET_KEPT_MAX + MET_FDS_SPARE)
+		ck_assert_uint_eq(n, MET_KEPT_MAX);
 }
 END_TEST
 
@@ -717,7 +1011,8 @@ START_TEST(pod_initial_sample)
 	 * the ticks, not polled between them. */
 	mp.instance[0] = 'x';
 	ck_assert_ptr_nonnull(mpod_add(&m, &mp, T0 + 1300 * ms));
-	rm("/sys/fs/cgroup/cpuacct/docker/" ID_A "/cpuacct.usage");
+	cg_remove("/sys/fs/cgroup/cpuacct/docker/" ID_A "/cpuacct.usage",
+	    NULL);
 	ck_assert_uint_eq(mpods_sample(&m, T0 + 1500 * ms, 0, count_report), 0);
 	ck_assert_int_eq(nreports, 2);
 }
@@ -776,6 +1071,10 @@ main(void)
 	tcase_add_test(tc, pod_v1_layouts);
 	tcase_add_test(tc, pod_v2);
 	tcase_add_test(tc, pod_container_vanishes);
+	tcase_add_test(tc, pod_files_kept);
+	tcase_add_test(tc, pod_cgroup_replaced);
+	tcase_add_test(tc, pod_container_changed);
+	tcase_add_test(tc, pod_kept_bound);
 	tcase_add_test(tc, pod_counter_backwards);
 	tcase_add_test(tc, pod_missing_controller);
 	tcase_add_test(tc, pod_malformed);

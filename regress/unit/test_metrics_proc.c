@@ -2,16 +2,18 @@
  * riklet-metrics as a process ("riklet -P metrics", run by the harness
  * that plays the parent) on this machine: reports on time, the node's
  * CPU with one core busy, a pod in a cgroup v1 made here with a quota of
- * half a core, and bad messages from the parent.  Needs root; the pod
- * test also needs the cpu, cpuacct and memory v1 hierarchies (cgroup v2
- * is tested through the fixtures of test_metrics.c only).  The child
- * must outlive every test: its death is never taken for silence.
+ * half a core, its counter files kept open across the cgroup made again,
+ * and bad messages from the parent.  Needs root; the pod tests also need
+ * the cpu, cpuacct and memory v1 hierarchies (cgroup v2 is tested
+ * through the fixtures of test_metrics.c only).  The child must outlive
+ * every test: its death is never taken for silence.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -275,20 +277,27 @@ START_TEST(node_one_core_busy)
 }
 END_TEST
 
+static int
+write_file(const char *path, const char *value)
+{
+	FILE	*f;
+	int	 r;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	r = fputs(value, f) == EOF;
+	return (fclose(f) == EOF || r) ? -1 : 0;
+}
+
 /* Writes a value into a file of this test's cgroup in hierarchy h. */
 static int
 cg_write(const struct cg_hier *hier, const char *file, const char *value)
 {
 	char	 path[2 * PATH_MAX];
-	FILE	*f;
-	int	 r;
 
 	(void)snprintf(path, sizeof(path), "%s/%s/%s", hier->mnt, cg_name,
 	    file);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	r = fputs(value, f) == EOF;
-	return (fclose(f) == EOF || r) ? -1 : 0;
+	return write_file(path, value);
 }
 
 /* In the runner, around the test: the cgroups go even if it fails. */
@@ -335,15 +344,42 @@ cgroup_teardown(void)
 	}
 }
 
+/*
+ * A spinner in this test's cgroups, riklet -P metrics started, and a pod
+ * with the spinner as its one container sent to it: no path and no
+ * limits, so found from the pid and read from the cgroups.  Returns when
+ * the pod was sent (ms).
+ */
+static uint64_t
+spinner_pod(const char *instance, uint64_t resolution_ms)
+{
+	struct met_pod	 mp;
+	char		 pid[16];
+	uint64_t	 sent;
+	size_t		 i;
+
+	(void)snprintf(pid, sizeof(pid), "%d", (int)spinner());
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(cg_write(cg_hiers[i], "cgroup.procs", pid), 0);
+	start(resolution_ms);
+	json_decref(node_report(NULL, 3000));
+	memset(&mp, 0, sizeof(mp));
+	(void)strlcpy(mp.instance, instance, sizeof(mp.instance));
+	mp.ncontainers = 1;
+	(void)strlcpy(mp.containers[0].id, cg_name,
+	    sizeof(mp.containers[0].id));
+	mp.containers[0].pid = spinner_pid;
+	sent = monotime_ms();
+	ck_assert_int_eq(harness_send(&h, IMSG_MET_POD, &mp, sizeof(mp)), 0);
+	return sent;
+}
+
 START_TEST(pod_half_core_quota)
 {
-	struct met_pod		 mp;
-	char			 pid[16];
 	json_t			*doc;
 	uint64_t		 sent, at, t1;
 	unsigned long long	 spin0, spin1;
 	double			 pct, cores;
-	size_t			 i;
 	int			 n, judged = 0;
 
 	ck_assert_int_eq(cg_write(cg_hiers[0], "cpu.cfs_period_us", "100000"),
@@ -357,21 +393,7 @@ START_TEST(pod_half_core_quota)
 	ck_assert_int_eq(cg_write(cg_hiers[0], "cpu.shares", "262144"), 0);
 	ck_assert_int_eq(cg_write(cg_hiers[2], "memory.limit_in_bytes",
 	    "67108864"), 0);
-	(void)snprintf(pid, sizeof(pid), "%d", (int)spinner());
-	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(cg_write(cg_hiers[i], "cgroup.procs", pid), 0);
-
-	start(1000);
-	json_decref(node_report(NULL, 3000));
-	/* No path and no limits: found from the pid, read from cgroups. */
-	memset(&mp, 0, sizeof(mp));
-	(void)strlcpy(mp.instance, "quota-pod", sizeof(mp.instance));
-	mp.ncontainers = 1;
-	(void)strlcpy(mp.containers[0].id, cg_name,
-	    sizeof(mp.containers[0].id));
-	mp.containers[0].pid = spinner_pid;
-	sent = monotime_ms();
-	ck_assert_int_eq(harness_send(&h, IMSG_MET_POD, &mp, sizeof(mp)), 0);
+	sent = spinner_pod("quota-pod", 1000);
 	ck_assert_ptr_nonnull(doc = pod_report("quota-pod", 2000));
 	at = monotime_ms();
 	ck_assert_msg(at - sent >= 90 && at - sent <= 400,
@@ -420,6 +442,108 @@ START_TEST(pod_half_core_quota)
 	ck_assert_int_eq(harness_send(&h, IMSG_MET_POD_DEL, "quota-pod",
 	    sizeof("quota-pod")), 0);
 	ck_assert_ptr_null(pod_report("quota-pod", 2500));
+	stop();
+}
+END_TEST
+
+/*
+ * The files of this test's cgroup that riklet -P metrics has open, and
+ * the inode of the one named file (in *ino, when it is open).
+ */
+static int
+child_cg_files(const char *file, ino_t *ino)
+{
+	char		 dir[64], link[2 * PATH_MAX], target[2 * PATH_MAX],
+			 want[CG_NAME_MAX + 8];
+	struct dirent	*e;
+	struct stat	 st;
+	DIR		*d;
+	ssize_t		 n;
+	int		 count = 0;
+
+	(void)snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)h.pid);
+	(void)snprintf(want, sizeof(want), "/%s/", cg_name);
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	while ((e = readdir(d)) != NULL) {
+		(void)snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		if ((n = readlink(link, target, sizeof(target) - 1)) == -1)
+			continue;
+		target[n] = '\0';
+		if (strstr(target, want) == NULL)
+			continue;
+		count++;
+		if (strstr(target, file) != NULL && stat(link, &st) == 0)
+			*ino = st.st_ino;
+	}
+	closedir(d);
+	return count;
+}
+
+/* The inode of cpuacct.usage in this test's cgroup now. */
+static ino_t
+cg_usage_ino(void)
+{
+	char		 path[2 * PATH_MAX];
+	struct stat	 st;
+
+	(void)snprintf(path, sizeof(path), "%s/%s/cpuacct.usage",
+	    cg_hiers[1]->mnt, cg_name);
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/*
+ * The counter files stay open between samples, two per container; a
+ * cgroup removed and made again at the same path (a restarted
+ * container) fails on them with ENODEV and is opened anew; a pod that
+ * goes closes them.
+ */
+START_TEST(pod_cgroup_recreated)
+{
+	char		 pid[16], path[2 * PATH_MAX];
+	json_t		*doc;
+	ino_t		 old, now, open_ino = 0;
+	size_t		 i;
+	int		 n;
+
+	(void)spinner_pod("again-pod", 500);
+	(void)snprintf(pid, sizeof(pid), "%d", (int)spinner_pid);
+	for (n = 0; n < 3; n++) {
+		ck_assert_ptr_nonnull(doc = pod_report("again-pod", 2000));
+		json_decref(doc);
+	}
+	ck_assert_int_eq(child_cg_files("/cpuacct.usage", &open_ino), 2);
+	ck_assert_uint_eq(open_ino, old = cg_usage_ino());
+
+	/* Out, removed, made again, back in. */
+	for (i = 0; i < 3; i++) {
+		(void)snprintf(path, sizeof(path), "%s/cgroup.procs",
+		    cg_hiers[i]->mnt);
+		ck_assert_int_eq(write_file(path, pid), 0);
+		(void)snprintf(path, sizeof(path), "%s/%s", cg_hiers[i]->mnt,
+		    cg_name);
+		ck_assert_msg(rmdir(path) == 0, "rmdir %s: %s", path,
+		    strerror(errno));
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+		ck_assert_int_eq(cg_write(cg_hiers[i], "cgroup.procs", pid), 0);
+	}
+	ck_assert_uint_ne(now = cg_usage_ino(), old);
+	/* Reports go on, soon read through the new cgroup's files (one
+	 * taken before the removal may still be on its way). */
+	for (n = 0; n < 6 && open_ino != now; n++) {
+		ck_assert_ptr_nonnull(doc = pod_report("again-pod", 3000));
+		json_decref(doc);
+		ck_assert_int_eq(child_cg_files("/cpuacct.usage", &open_ino),
+		    2);
+	}
+	ck_assert_uint_eq(open_ino, now);
+
+	/* Gone: its files are closed by the next tick but one. */
+	ck_assert_int_eq(harness_send(&h, IMSG_MET_POD_DEL, "again-pod",
+	    sizeof("again-pod")), 0);
+	for (n = 0; n < 2; n++)
+		json_decref(node_report(NULL, 2000));
+	ck_assert_int_eq(child_cg_files("/", &open_ino), 0);
 	stop();
 }
 END_TEST
@@ -494,7 +618,7 @@ main(void)
 	size_t		 i;
 	int		 v1;
 	static const char *all[] = { "resolution", "node_one_core_busy",
-	    "bad_messages", "pod_half_core_quota" };
+	    "bad_messages", "pod_half_core_quota", "pod_cgroup_recreated" };
 
 	if (geteuid() != 0) {
 		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -512,10 +636,12 @@ main(void)
 	v1 = cg_mounts_read("", &cgm) == 0 && cgm.cpu.present &&
 	    cgm.cpuacct.present && cgm.memory.present;
 	say_hierarchies(v1);
-	if (!v1)
+	if (!v1) {
 		check_skip("pod_half_core_quota", "no cgroup v1 cpu, cpuacct "
 		    "and memory hierarchies, the only ones it makes a pod in");
-	else {
+		check_skip("pod_cgroup_recreated", "no cgroup v1 cpu, "
+		    "cpuacct and memory hierarchies");
+	} else {
 		cg_hiers[0] = &cgm.cpu;
 		cg_hiers[1] = &cgm.cpuacct;
 		cg_hiers[2] = &cgm.memory;
@@ -523,6 +649,7 @@ main(void)
 		tcase_set_timeout(tc, 60);
 		tcase_add_unchecked_fixture(tc, cgroup_setup, cgroup_teardown);
 		tcase_add_test(tc, pod_half_core_quota);
+		tcase_add_test(tc, pod_cgroup_recreated);
 		suite_add_tcase(s, tc);
 	}
 	return check_run(s);
