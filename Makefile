@@ -1,6 +1,6 @@
 # riklet — build, test and install.  GNU make.
 #
-#   make                 build/riklet (and build/rikletctl)
+#   make                 build/riklet (and build/rikletctl, build/riklet-pause)
 #   make check           every test: unit, configuration, integration
 #   make check-asan      the same under AddressSanitizer and UBSan
 #   make check-valgrind  the unit tests under valgrind's leak check
@@ -16,6 +16,7 @@ CC		?= cc
 YACC		 = bison -y
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
+LIBEXECDIR	?= $(PREFIX)/libexec
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
 SYSTEMDDIR	?= $(PREFIX)/lib/systemd/system
@@ -70,6 +71,7 @@ PROGS		 = $(BUILD)/riklet
 ifneq ($(CTL_SRCS),)
 PROGS		+= $(BUILD)/rikletctl
 endif
+PAUSE		 = $(BUILD)/riklet-pause
 
 # Keep the test harness objects: they are not worth rebuilding each run.
 .SECONDARY:
@@ -78,10 +80,18 @@ endif
 	check-asan check-valgrind demo lint install install-user clean fuzz \
 	fuzz-build fuzz-bins fuzz-replay test-hooks bench
 
-all: $(PROGS)
+all: $(PROGS) $(PAUSE)
 
-$(BUILD)/riklet: $(MAIN_OBJ) $(LIBRIKLET)
+# riklet finds its pause program next to itself (riklet(8)).
+$(BUILD)/riklet: $(MAIN_OBJ) $(LIBRIKLET) | $(PAUSE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBRIKLET) $(LIBS)
+
+# The infra container's process: static, stripped, no sanitizer (it runs
+# alone in an image that holds nothing else).
+$(PAUSE): riklet-pause/pause.c common/version.h
+	@mkdir -p $(@D)
+	$(CC) -Icommon -D_GNU_SOURCE -std=gnu11 $(WARNINGS) -Os -static -s \
+	    -o $@ riklet-pause/pause.c
 
 $(BUILD)/rikletctl: $(CTL_OBJS) $(LIBRIKLET)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJS) $(LIBRIKLET) $(LIBS)
@@ -148,7 +158,7 @@ check:
 	    sh regress/tally.sh sum $(TALLY) unit config lint integration fuzz
 
 # Each program runs with its own TMPDIR, removed after it, pass or fail.
-check-unit: $(UNIT_BINS) $(BUILD)/riklet
+check-unit: $(UNIT_BINS) $(BUILD)/riklet $(PAUSE)
 	@mkdir -p $(BUILD)/logs; failed=""; for t in $(UNIT_BINS); do \
 		n=$${t##*/}; log=$(BUILD)/logs/$$n.log; \
 		echo "== $$t"; tmp=$$(mktemp -d $(TEST_TMP)); \
@@ -264,8 +274,10 @@ demo:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/riklet \
-	    $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(INITDIR)
+	    $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(INITDIR) \
+	    $(DESTDIR)$(LIBEXECDIR)/riklet
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(PAUSE) $(DESTDIR)$(LIBEXECDIR)/riklet/
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 etc/riklet.conf \

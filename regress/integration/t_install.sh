@@ -29,6 +29,7 @@ ok "make install DESTDIR as nobody"
 	echo ./etc/riklet/riklet.conf
 	echo ./etc/riklet/riklet.conf.example
 	echo ./usr/local/lib/systemd/system/riklet.service
+	echo ./usr/local/libexec/riklet/riklet-pause
 	echo ./usr/local/sbin/riklet
 	echo ./usr/local/sbin/rikletctl
 	for m in "$SRC"/man/*.5; do echo "./usr/local/share/man/man5/${m##*/}"; done
@@ -44,6 +45,9 @@ ok "installed: $(wc -l <"$T/files") files, as expected"
 mode() { stat -c %a "$D/$1"; }
 [ "$(mode usr/local/sbin/riklet)" = 755 ] || fail "riklet mode"
 [ "$(mode usr/local/sbin/rikletctl)" = 755 ] || fail "rikletctl mode"
+[ "$(mode usr/local/libexec/riklet/riklet-pause)" = 755 ] || fail "riklet-pause mode"
+"$D/usr/local/libexec/riklet/riklet-pause" version | grep -q '^riklet-pause ' ||
+    fail "the installed riklet-pause does not run"
 [ "$(mode etc/init.d/riklet)" = 755 ] || fail "init script mode"
 [ "$(mode etc/riklet/riklet.conf)" = 644 ] || fail "riklet.conf mode"
 [ "$(mode usr/local/lib/systemd/system/riklet.service)" = 644 ] || fail "unit mode"
