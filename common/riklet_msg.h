@@ -128,6 +128,9 @@ enum imsg_type {
 	IMSG_RT_LOGS_DATA,	/* runtime -> parent: struct logs_data + bytes */
 	IMSG_RT_LOGS_END,	/* runtime -> parent: struct logs_end */
 
+	/* parent -> runtime: riklet-pause (fd), or none and why (string) */
+	IMSG_RT_PAUSE,
+
 	IMSG_MAX
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "infra.h"
 #include "log.h"
 #include "podspec.h"
 #include "pods.h"
@@ -36,6 +37,7 @@ parent_child_ready(struct child *c)
 		break;
 	case PROC_RUNTIME:
 		/* It lists the engine's containers by itself. */
+		infra_send_pause();
 		pods_runtime_ready();
 		break;
 	case PROC_CONTROL:

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "infra.h"
 #include "log.h"
 #include "parse.h"
 #include "pods.h"
@@ -224,6 +225,7 @@ reload_config(void)
 		    "child restarts");
 	parent->conf = nconf;
 	children_send_conf();
+	infra_send_pause();
 	log_info("configuration reloaded");
 }
 

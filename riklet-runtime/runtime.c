@@ -17,6 +17,7 @@
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imsgev.h"
 #include "log.h"
@@ -274,6 +275,15 @@ runtime_imsg(struct imsg *imsg)
 			fatalx("%s: bad IMSG_CONTAINER_RESTART",
 			    __func__);
 		pod_restart(&ref);
+		break;
+	case IMSG_RT_PAUSE:
+		if ((s = imsg_string(imsg, 0)) == NULL) {
+			if (imsg->fd != -1)
+				close(imsg->fd);
+			fatalx("%s: bad IMSG_RT_PAUSE", __func__);
+		}
+		infra_pause(imsg->fd, s);
+		imsg->fd = -1;
 		break;
 	case IMSG_RT_LOGS:
 		if (imsg->datalen != sizeof(rl))

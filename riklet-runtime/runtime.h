@@ -55,6 +55,8 @@ struct http_req *http_stream(const char *, const char *, long,
 	    http_open_cb, http_line_cb, http_done_cb, void *);
 struct http_req *http_raw(const char *, long, http_open_cb, http_data_cb,
 	    http_done_cb, void *);
+struct http_req *http_upload(const char *, const char *, const void *,
+	    size_t, const char *, long, size_t, http_done_cb, void *);
 void	 http_pause(struct http_req *, int);
 const char *http_content_type(const struct http_req *);
 void	 http_cancel(struct http_req *);
@@ -140,6 +142,21 @@ void	 pod_create(const void *, size_t);
 void	 pod_destroy(const char *);
 void	 pod_restart(const struct container_ref *);
 void	 pod_engine_up(void);
+void	 pod_schedule(void);
+
+/* runtime_infra.c: the infra image */
+#define INFRA_IMAGE_REPO	"riklet/pause"
+
+const char *infra_image(void);
+int	 infra_is_ours(void);
+int	 infra_ready(void);
+const char *infra_unavailable(void);
+void	 infra_pause(int, const char *);
+void	 infra_engine_up(void);
+struct http_req *infra_import(http_done_cb, void *);
+int	 infra_import_error(const struct http_result *, char *, size_t);
+int	 tar_one_file(const char *, unsigned int, const void *, size_t,
+	    unsigned char **, size_t *);
 
 /*
  * runtime_logs.c: a container's output.  Without a TTY the engine

@@ -217,12 +217,21 @@ pod_destroy(const char *instance)
 void
 pod_engine_up(void)
 {
+	infra_engine_up();
+	op_schedule();
+}
+
+/* Something that held creates back is settled (runtime_infra.c). */
+void
+pod_schedule(void)
+{
 	op_schedule();
 }
 
 /*
  * Starts what may start: in order, one operation per instance, no more
- * than create_parallel creates, nothing while the engine is away.
+ * than create_parallel creates, nothing while the engine is away, no
+ * create before the engine was checked for the infra image.
  */
 static void
 op_schedule(void)
@@ -242,7 +251,8 @@ op_schedule(void)
 	TAILQ_FOREACH(op, &pod_ops, entry) {
 		if (op->running)
 			continue;
-		if (op->kind == POD_OP_CREATE && ncreating >= maxc)
+		if (op->kind == POD_OP_CREATE && (ncreating >= maxc ||
+		    !infra_ready()))
 			continue;
 		busy = 0;
 		for (o = TAILQ_FIRST(&pod_ops); o != op;

@@ -658,7 +658,7 @@ END_TEST
 START_TEST(test_engine_restart)
 {
 	struct rt_engine	 e;
-	char			 dir[64], cmd[128];
+	char			 dir[64], cmd[256];
 
 	harness_stop(&h);
 	(void)snprintf(dir, sizeof(dir), "/tmp/rikrs%d", (int)getpid());
