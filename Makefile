@@ -155,6 +155,7 @@ check:
 	@sh regress/tally.sh reset $(TALLY)
 	-$(MAKE) -k check-unit check-config lint check-integration fuzz-replay
 	@sh regress/engine.sh purge >/dev/null 2>&1; \
+	    RIKLET_ENGINE_BRIDGE=1 sh regress/engine.sh purge >/dev/null 2>&1; \
 	    sh regress/tally.sh sum $(TALLY) unit config lint integration fuzz
 
 # Each program runs with its own TMPDIR, removed after it, pass or fail.

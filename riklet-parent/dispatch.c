@@ -175,7 +175,8 @@ rt_container_valid(const struct rt_container *rc)
 	    rc->state < CONTAINER_STATE_MAX &&
 	    rc->restart_policy < RESTART_MAX &&
 	    rc->ncontainers <= RIK_CONTAINERS_MAX &&
-	    rc->memory_limit >= 0 && rc->nano_cpus >= 0;
+	    rc->memory_limit >= 0 && rc->nano_cpus >= 0 &&
+	    rc->role < ROLE_MAX;
 }
 
 static void

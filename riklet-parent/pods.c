@@ -4,6 +4,11 @@
  * restart policy says so), DESTROY -> DESTROYING -> TERMINATED.  The
  * engine's labels are the durable record: a listing from the runtime
  * rebuilds this table after any restart.
+ *
+ * A pod made by this riklet has an infra container that holds its
+ * network: when it dies the pod is FAILED (InfraExited) and, unless the
+ * policy is Never, restarted whole.  Pods made before riklet had infra
+ * containers (no riklet.role label) are run as they were made.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,8 +40,12 @@ static void		 pod_send_create(struct pod *);
 static void		 pod_send_destroy(struct pod *);
 static void		 pod_start_destroy(struct pod *);
 static void		 pod_container_exited(struct pod *, struct pod_ctr *);
+static void		 pod_infra_exited(struct pod *);
+static void		 pod_schedule_restart(struct pod *);
 static void		 pod_restart_cb(int, short, void *);
 static void		 pod_send_restarts(struct pod *);
+static void		 pod_send_restart_whole(struct pod *);
+static void		 pod_restart_now(struct pod *);
 static void		 pod_metrics_update(struct pod *);
 static void		 pod_evaluate(struct pod *, int);
 static struct pod_ctr	*pod_ctr_find(struct pod *, const char *);
@@ -101,6 +110,8 @@ pod_new(const char *instance)
 	p->status = RIK_UNKNOWN;
 	p->exit_code = REPORT_NO_EXIT;
 	p->created_ms = monotime_ms();
+	(void)strlcpy(p->infra.name, POD_INFRA_NAME, sizeof(p->infra.name));
+	p->infra.state = POD_STATE_NONE;
 	if ((p->restart_ev = evtimer_new(parent->base, pod_restart_cb,
 	    p)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
@@ -161,6 +172,8 @@ pod_all_running(const struct pod *p)
 	for (i = 0; i < p->ncontainers; i++)
 		if (p->containers[i].state != CONTAINER_RUNNING)
 			return 0;
+	if (p->has_infra && p->infra.state != CONTAINER_RUNNING)
+		return 0;
 	return p->ncontainers > 0;
 }
 
@@ -224,6 +237,7 @@ pods_create(const void *data, size_t len)
 	}
 	(void)strlcpy(p->name, ps.name, sizeof(p->name));
 	p->restart_policy = ps.restart_policy;
+	p->has_infra = 1;
 	p->ncontainers = ps.ncontainers;
 	for (i = 0; i < ps.ncontainers; i++) {
 		(void)strlcpy(p->containers[i].name, ps.containers[i].name,
@@ -298,6 +312,23 @@ pods_result(const struct rt_pod_result *r)
 		log_debug("result for unknown pod %s", r->instance);
 		return;
 	}
+	if (r->op == POD_OP_RESTART) {
+		if (p->op != OP_RESTART_POD)
+			return;		/* overtaken by a destroy */
+		if (!r->ok) {
+			p->op = OP_NONE;
+			pod_fail(p, r->reason, r->message, REPORT_NO_EXIT);
+			pod_schedule_restart(p);
+			return;
+		}
+		/* Started: the engine's events say when all run. */
+		p->op = OP_RESTART;
+		if (pod_all_running(p)) {
+			p->op = OP_NONE;
+			pod_set(p, RIK_RUNNING);
+		}
+		return;
+	}
 	if (r->op == POD_OP_CREATE) {
 		if (p->op != OP_CREATE)
 			return;		/* overtaken by a destroy */
@@ -305,9 +336,15 @@ pods_result(const struct rt_pod_result *r)
 		if (!r->ok) {
 			for (i = 0; i < p->ncontainers; i++)
 				p->containers[i].state = POD_STATE_NONE;
+			p->infra.state = POD_STATE_NONE;
 			pod_fail(p, r->reason, r->message, REPORT_NO_EXIT);
 			(void)child_send(PROC_METRICS, IMSG_MET_POD_DEL,
 			    p->instance, strlen(p->instance) + 1);
+			return;
+		}
+		if (p->has_infra && p->infra.state == CONTAINER_EXITED) {
+			pod_set(p, RIK_RUNNING);
+			pod_infra_exited(p);
 			return;
 		}
 		for (i = 0; i < p->ncontainers; i++)
@@ -340,18 +377,43 @@ static void
 pod_container_exited(struct pod *p, struct pod_ctr *c)
 {
 	char		 msg[RIK_MESSAGE_MAX];
-	struct timeval	 tv;
-	int		 restart;
 
 	(void)snprintf(msg, sizeof(msg), "container %s exited with code %d%s",
 	    c->name, c->exit_code, c->oom_killed ? " (out of memory)" : "");
 	if (p->status != RIK_FAILED)
 		pod_fail(p, c->oom_killed ? "OOMKilled" : "ContainerExited",
 		    msg, c->exit_code);
-	restart = p->restart_policy == RESTART_ALWAYS ||
+	if (p->restart_policy == RESTART_ALWAYS ||
 	    (p->restart_policy == RESTART_ON_FAILURE &&
-	    (c->exit_code != 0 || c->oom_killed));
-	if (!restart || evtimer_pending(p->restart_ev, NULL))
+	    (c->exit_code != 0 || c->oom_killed)))
+		pod_schedule_restart(p);
+}
+
+/*
+ * The pod's network went with its infra container: never a success, so
+ * OnFailure restarts it as Always does.
+ */
+static void
+pod_infra_exited(struct pod *p)
+{
+	char	 msg[RIK_MESSAGE_MAX];
+
+	(void)snprintf(msg, sizeof(msg), "the pod's infra container exited "
+	    "with code %d: its network is gone", p->infra.exit_code);
+	if (p->status != RIK_FAILED)
+		pod_fail(p, "InfraExited", msg, p->infra.exit_code);
+	if (p->restart_policy != RESTART_NEVER)
+		pod_schedule_restart(p);
+}
+
+/* The restart policy's backoff: 10 s doubling to 5 min. */
+static void
+pod_schedule_restart(struct pod *p)
+{
+	struct timeval	 tv;
+
+	if (p->restart_policy == RESTART_NEVER ||
+	    evtimer_pending(p->restart_ev, NULL))
 		return;
 	if (p->running_since_ms != 0 &&
 	    monotime_ms() - p->running_since_ms >= RESTART_BACKOFF_RESET_MS)
@@ -389,6 +451,30 @@ pod_send_restarts(struct pod *p)
 }
 
 static void
+pod_send_restart_whole(struct pod *p)
+{
+	if (runtime_ready())
+		(void)child_send(PROC_RUNTIME, IMSG_POD_RESTART, p->instance,
+		    strlen(p->instance) + 1);
+}
+
+/*
+ * Without its infra container running, the pod is restarted whole;
+ * otherwise only its containers that do not run are started again.
+ */
+static void
+pod_restart_now(struct pod *p)
+{
+	if (p->has_infra && p->infra.state != CONTAINER_RUNNING) {
+		p->op = OP_RESTART_POD;
+		pod_send_restart_whole(p);
+	} else {
+		p->op = OP_RESTART;
+		pod_send_restarts(p);
+	}
+}
+
+static void
 pod_restart_cb(int fd, short event, void *arg)
 {
 	struct pod	*p = arg;
@@ -398,9 +484,8 @@ pod_restart_cb(int fd, short event, void *arg)
 	if (p->op != OP_NONE || p->status != RIK_FAILED)
 		return;
 	p->restarts++;
-	p->op = OP_RESTART;
 	pod_set(p, RIK_CREATING);
-	pod_send_restarts(p);
+	pod_restart_now(p);
 }
 
 /* What the engine says about one of our containers. */
@@ -434,7 +519,12 @@ pods_container(const struct rt_container *rc)
 			p->containers[i].state = POD_STATE_NONE;
 		log_info("pod %s: adopting it from the engine", p->instance);
 	}
-	if ((c = pod_ctr_find(p, rc->name)) == NULL) {
+	/* Any container of a pod made with one says so. */
+	if (rc->role != ROLE_ALONE && p->status == RIK_UNKNOWN)
+		p->has_infra = 1;
+	if (rc->role == ROLE_INFRA)
+		c = &p->infra;
+	else if ((c = pod_ctr_find(p, rc->name)) == NULL) {
 		if (p->status != RIK_UNKNOWN || rc->index >= p->ncontainers ||
 		    p->containers[rc->index].name[0] != '\0') {
 			log_warnx("pod %s: unexpected container %s",
@@ -470,14 +560,17 @@ pods_container(const struct rt_container *rc)
 	if (changed)
 		pod_metrics_update(p);
 	if (listing || old == c->state || p->op == OP_DESTROY ||
-	    p->op == OP_CREATE || p->report_unknown)
+	    p->op == OP_CREATE || p->op == OP_RESTART_POD || p->report_unknown)
 		return;
 
 	switch (c->state) {
 	case CONTAINER_EXITED:
 		if (p->status == RIK_RUNNING || p->op == OP_RESTART) {
 			p->op = OP_NONE;
-			pod_container_exited(p, c);
+			if (c == &p->infra)
+				pod_infra_exited(p);
+			else
+				pod_container_exited(p, c);
 		}
 		break;
 	case CONTAINER_RUNNING:
@@ -505,6 +598,7 @@ pods_list_begin(void)
 	listing = 1;
 	RB_FOREACH(p, pod_tree, &pods) {
 		p->listed = 0;
+		p->infra.seen = 0;
 		for (i = 0; i < p->ncontainers; i++)
 			p->containers[i].seen = 0;
 	}
@@ -526,9 +620,14 @@ static void
 pod_evaluate(struct pod *p, int adopted)
 {
 	size_t	 i, seen = 0, exited = 0, created = 0;
+	int	 no_infra;
 
-	if (p->op == OP_CREATE || p->op == OP_DESTROY || p->report_unknown)
+	if (p->op == OP_CREATE || p->op == OP_DESTROY ||
+	    p->op == OP_RESTART_POD || p->report_unknown)
 		return;		/* the runtime is on it */
+	if (!p->infra.seen)
+		p->infra.state = POD_STATE_NONE;
+	no_infra = p->has_infra && !p->infra.seen;
 	for (i = 0; i < p->ncontainers; i++) {
 		struct pod_ctr *c = &p->containers[i];
 
@@ -542,31 +641,42 @@ pod_evaluate(struct pod *p, int adopted)
 		else if (c->state == CONTAINER_CREATED)
 			created++;
 	}
-	if (adopted && seen < p->ncontainers) {
-		log_warnx("pod %s: only %zu of %zu containers exist, "
-		    "removing the rest", p->instance, seen, p->ncontainers);
+	if (adopted && (seen < p->ncontainers || no_infra)) {
+		log_warnx("pod %s: only %zu of %zu containers exist%s, "
+		    "removing the rest", p->instance, seen, p->ncontainers,
+		    no_infra ? ", and no infra container" : "");
 		p->report_unknown = 2;
 		p->op = OP_DESTROY;
 		pod_send_destroy(p);
 		return;
 	}
-	if (seen == 0) {
+	if (seen == 0 || no_infra) {
 		if (p->status == RIK_RUNNING || p->op == OP_RESTART) {
 			p->op = OP_NONE;
-			pod_fail(p, "ContainerRemoved", "the pod's containers "
-			    "are gone from the engine", REPORT_NO_EXIT);
+			pod_fail(p, "ContainerRemoved", seen == 0 ? "the pod's "
+			    "containers are gone from the engine" : "the pod's "
+			    "infra container is gone from the engine",
+			    REPORT_NO_EXIT);
 		}
 		return;
 	}
+	if (p->infra.state == CONTAINER_CREATED)
+		created++;
 	if (adopted) {
 		pod_set(p, created > 0 && exited == 0 ? RIK_CREATING :
 		    RIK_RUNNING);
-		if (created > 0 && exited == 0) {
+		if (created > 0 && exited == 0 &&
+		    p->infra.state != CONTAINER_EXITED) {
 			/* Made but never started when riklet stopped. */
-			p->op = OP_RESTART;
-			pod_send_restarts(p);
+			pod_restart_now(p);
 			return;
 		}
+	}
+	if (p->has_infra && p->infra.state == CONTAINER_EXITED &&
+	    (p->status == RIK_RUNNING || p->op == OP_RESTART)) {
+		p->op = OP_NONE;
+		pod_infra_exited(p);
+		return;
 	}
 	if (exited > 0 && (p->status == RIK_RUNNING || p->op == OP_RESTART)) {
 		p->op = OP_NONE;
@@ -597,6 +707,9 @@ pods_runtime_ready(void)
 			break;
 		case OP_RESTART:
 			pod_send_restarts(p);
+			break;
+		case OP_RESTART_POD:
+			pod_send_restart_whole(p);
 			break;
 		}
 	}

@@ -262,6 +262,12 @@ runtime_imsg(struct imsg *imsg)
 			fatalx("%s: bad IMSG_POD_DESTROY", __func__);
 		pod_destroy(s);
 		break;
+	case IMSG_POD_RESTART:
+		if ((s = imsg_string(imsg, 0)) == NULL ||
+		    !podspec_valid_id(s))
+			fatalx("%s: bad IMSG_POD_RESTART", __func__);
+		pod_restart_whole(s);
+		break;
 	case IMSG_CONTAINER_RESTART:
 		if (imsg->datalen != sizeof(ref))
 			fatalx("%s: bad IMSG_CONTAINER_RESTART size",

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "podspec.h"
 #include "riklet_conf.h"
@@ -92,9 +93,22 @@ int	 docker_parse_inspect(const char *, size_t, const char *,
 int	 docker_parse_event(const char *, size_t, const char *,
 	    struct docker_event *);
 int	 docker_parse_pull(const char *, size_t, struct docker_pull *);
-char	*docker_create_body(const struct pod_spec *, size_t, const char *);
+/* How a pod's container is made (docker_create_body). */
+struct create_opts {
+	const char	*node;
+	const char	*infra_id;	/* the pod's infra container; NULL: none */
+	uint64_t	 log_max_size;	/* bytes, 0: the engine's own setting */
+	uint32_t	 log_max_files;
+};
+
+char	*docker_create_body(const struct pod_spec *, size_t,
+	    const struct create_opts *);
+json_t	*docker_pod_labels(const struct pod_spec *, const char *, size_t,
+	    const char *, const char *);
+int	 docker_create_ports(json_t *, json_t *, const struct pod_container *);
 int	 docker_filters_path(char *, size_t, const char *, const char *,
 	    const char *);
+int	 docker_volumes_path(char *, size_t, const char *, const char *);
 int	 docker_events_path(char *, size_t, const char *);
 int	 docker_image_path(char *, size_t, const char *, const char *);
 int	 docker_pull_path(char *, size_t, const char *);
@@ -102,6 +116,36 @@ int	 docker_valid_id(const char *);
 int	 docker_api_ok(const char *);
 size_t	 docker_escape(char *, size_t, const char *);
 void	 docker_error(const struct http_result *, char *, size_t);
+
+/*
+ * runtime_podapi.c: the Engine API's bodies and answers for what makes a
+ * pod more than its containers: the infra container, how a container
+ * joins it, the volumes, the listing of a pod's parts.
+ */
+#define VOLUME_NAME_MAX		(RIK_ID_MAX + RIK_NAME_MAX + 8)
+
+struct pod_member {
+	char		 id[RIK_CONTAINER_ID_MAX];
+	uint32_t	 role;		/* enum container_role */
+	uint32_t	 index;		/* its place in the pod */
+	int		 running;
+	int		 has_grace;	/* the pod's own, else stop-grace */
+	uint32_t	 grace_s;
+};
+
+char	*docker_infra_body(const struct pod_spec *, const char *,
+	    const struct create_opts *);
+int	 docker_join_pod(json_t *, const struct pod_spec *,
+	    const struct pod_container *, const struct create_opts *);
+int	 docker_log_config(json_t *, const struct create_opts *);
+int	 docker_volume_name(char *, size_t, const char *, const char *);
+char	*docker_volume_body(const struct pod_spec *, const struct pod_volume *,
+	    const char *);
+int	 docker_parse_members(const char *, size_t, struct pod_member *,
+	    size_t, size_t *);
+int	 docker_parse_volumes(const char *, size_t, char (*)[VOLUME_NAME_MAX],
+	    size_t, size_t *);
+unsigned int docker_port_in_use(const char *, const struct pod_spec *);
 
 /* runtime_pull.c: an image pull's progress */
 #define PULL_LAYERS_MAX		64
@@ -141,6 +185,7 @@ void	 runtime_engine_lost(const char *);
 void	 pod_create(const void *, size_t);
 void	 pod_destroy(const char *);
 void	 pod_restart(const struct container_ref *);
+void	 pod_restart_whole(const char *);
 void	 pod_engine_up(void);
 void	 pod_schedule(void);
 

@@ -40,7 +40,7 @@ wait_for 600 all RUNNING || {
 	fail "only $(count RUNNING) of $N pods RUNNING"
 }
 t1=$(date +%s)
-[ "$(containers_of "$NODE")" = "$N" ] || fail "containers: $(containers_of "$NODE")"
+[ "$(containers_of "$NODE")" = $((2 * N)) ] || fail "containers: $(containers_of "$NODE")"
 ok "$N pods RUNNING in $((t1 - t0)) s"
 for i in $(seq 1 $N); do
 	$PY -c 'import json,sys; print(json.dumps({"instance_id":sys.argv[1],"action":"DESTROY","definition":""}))' "m$i"
