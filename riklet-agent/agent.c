@@ -201,12 +201,13 @@ pod_create(const char *instance, const char *definition, size_t len)
 	struct pod_spec	 ps;
 	unsigned char	*buf;
 	size_t		 buflen;
+	const char	*reason;
 	char		 err[RIK_MESSAGE_MAX];
 
-	if (definition_parse(instance, definition, len, &ps, err,
-	    sizeof(err)) == -1) {
+	if (definition_parse_reason(instance, definition, len, &ps, &reason,
+	    err, sizeof(err)) == -1) {
 		podspec_free(&ps);
-		agent_report_failed(instance, REASON_INVALID_DEFINITION, err);
+		agent_report_failed(instance, reason, err);
 		return;
 	}
 	if (podspec_encode(&ps, &buf, &buflen) == -1)

@@ -31,6 +31,7 @@ struct event_base;
 #define REASON_INVALID_DEFINITION	"InvalidDefinition"
 #define REASON_UNKNOWN_ACTION		"UnknownAction"
 #define REASON_INVALID_INSTANCE		"InvalidInstanceId"
+#define REASON_UNSUPPORTED		"Unsupported"
 
 enum status_kind {
 	STATUS_WORKER,		/* WorkerMetric */
@@ -79,6 +80,8 @@ void	queue_last_to_head(void);
 size_t	queue_length(void);
 
 /* definition.c */
+int	definition_parse_reason(const char *, const char *, size_t,
+	    struct pod_spec *, const char **, char *, size_t);
 int	definition_parse(const char *, const char *, size_t, struct pod_spec *,
 	    char *, size_t);
 int	parse_cpu(const char *, int64_t *);

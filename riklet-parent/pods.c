@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostpath.h"
 #include "log.h"
 #include "podspec.h"
 #include "pods.h"
@@ -200,13 +201,18 @@ pod_send_destroy(struct pod *p)
 		    strlen(p->instance) + 1);
 }
 
-/* CREATE from the scheduler, already decoded once by the agent. */
+/*
+ * CREATE from the scheduler, already decoded once by the agent.  The
+ * pod's hostPath volumes are checked here, and the runtime gets them
+ * resolved.
+ */
 void
 pods_create(const void *data, size_t len)
 {
 	struct pod_spec	 ps;
 	struct pod	*p;
-	char		 err[256];
+	unsigned char	*spec = NULL;
+	char		 err[256], msg[RIK_MESSAGE_MAX];
 	size_t		 i;
 
 	if (podspec_decode(data, len, &ps, err, sizeof(err)) == -1) {
@@ -227,7 +233,28 @@ pods_create(const void *data, size_t len)
 		podspec_free(&ps);
 		return;
 	}
+	if (hostpath_spec(&parent->conf, &ps, msg, sizeof(msg)) == -1) {
+		log_warnx("pod %s: refused: %s", ps.instance, msg);
+		report_status(ps.instance, RIK_FAILED,
+		    REASON_VOLUME_NOT_ALLOWED, msg, REPORT_NO_EXIT);
+		podspec_free(&ps);
+		return;
+	}
+	for (i = 0; i < ps.nvolumes; i++)
+		if (ps.volumes[i].kind == VOLUME_HOSTPATH)
+			break;
+	if (i < ps.nvolumes && podspec_encode(&ps, &spec, &len) == -1)
+		fatal("%s: podspec_encode", __func__);
+	if (len > IMSG_MAX_SIZE - IMSG_HEADER_SIZE) {
+		report_status(ps.instance, RIK_FAILED,
+		    REASON_VOLUME_NOT_ALLOWED, "the resolved hostPath volumes "
+		    "make the pod description too large", REPORT_NO_EXIT);
+		free(spec);
+		podspec_free(&ps);
+		return;
+	}
 	if ((p = pod_new(ps.instance)) == NULL) {
+		free(spec);
 		log_warnx("pod %s: refused, %d pods already", ps.instance,
 		    PODS_MAX);
 		report_status(ps.instance, RIK_FAILED, "TooManyPods",
@@ -249,9 +276,12 @@ pods_create(const void *data, size_t len)
 		p->containers[i].state = POD_STATE_NONE;
 	}
 	podspec_free(&ps);
-	if ((p->spec = malloc(len)) == NULL)
-		fatal("%s", __func__);
-	memcpy(p->spec, data, len);
+	if (spec == NULL) {
+		if ((spec = malloc(len)) == NULL)
+			fatal("%s", __func__);
+		memcpy(spec, data, len);
+	}
+	p->spec = spec;
 	p->speclen = len;
 	p->op = OP_CREATE;
 	pod_set(p, RIK_CREATING);
