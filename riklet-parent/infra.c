@@ -34,12 +34,15 @@ static const char *const pause_places[] = {
 static int
 pause_open(char *path, size_t len, char *msg, size_t msglen)
 {
-	const char	*slash = strrchr(parent->self, '/');
+	const char	*slash = parent->self != NULL ?
+			    strrchr(parent->self, '/') : NULL;
 	struct stat	 st;
 	size_t		 i;
 	int		 fd = -1;
 
-	msg[0] = '\0';
+	(void)snprintf(msg, msglen, "riklet-pause: neither next to %.256s "
+	    "nor in ../libexec/riklet from it",
+	    parent->self != NULL ? parent->self : "riklet");
 	for (i = 0; i < sizeof(pause_places) / sizeof(pause_places[0]); i++) {
 		if (slash == NULL || (size_t)snprintf(path, len, "%.*s/%s",
 		    (int)(slash - parent->self), parent->self,
@@ -47,15 +50,15 @@ pause_open(char *path, size_t len, char *msg, size_t msglen)
 			continue;
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
 		    -1) {
-			if (msg[0] == '\0' || errno != ENOENT)
+			if (errno != ENOENT)
 				(void)snprintf(msg, msglen, "riklet-pause: "
 				    "%.512s: %s", path, strerror(errno));
 			continue;
 		}
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 			return fd;
-		(void)snprintf(msg, msglen, "riklet-pause: %.512s: not a regular "
-		    "file", path);
+		(void)snprintf(msg, msglen, "riklet-pause: %.512s: not a "
+		    "regular file", path);
 		close(fd);
 	}
 	return -1;

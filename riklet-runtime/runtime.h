@@ -81,6 +81,8 @@ struct docker_pull {
 	char		 error[RIK_MESSAGE_MAX];
 };
 
+json_t	*docker_load(const char *, size_t);
+int	 docker_uint_label(json_t *, const char *, uint32_t *, uint32_t);
 int	 docker_parse_version(const char *, size_t, char *, size_t, char *,
 	    size_t, char *, size_t);
 int	 docker_parse_info(const char *, size_t, char *, size_t);

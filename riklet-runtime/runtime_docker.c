@@ -16,18 +16,16 @@
 
 #include "runtime.h"
 
-static json_t	*docker_load(const char *, size_t);
 static int	 docker_copy(json_t *, const char *, char *, size_t);
 static int	 docker_labels(json_t *, const char *, struct rt_container *);
-static int	 docker_uint_label(json_t *, const char *, uint32_t *,
-		    uint32_t);
 static uint32_t	 docker_state(const char *);
 static json_t	*docker_strv(char *const *, size_t);
 static int	 docker_add_label(json_t *, const char *, const char *);
 static int	 docker_filter_path(char *, size_t, const char *, json_t *,
 		    const char *, const char *);
 
-static json_t *
+/* An answer of the engine's, bounded; NULL if it is not JSON. */
+json_t *
 docker_load(const char *buf, size_t len)
 {
 	json_error_t	 err;
@@ -204,7 +202,8 @@ docker_parse_list(const char *buf, size_t len,
 	return rv;
 }
 
-static int
+/* A label holding a decimal number up to max. */
+int
 docker_uint_label(json_t *labels, const char *key, uint32_t *v, uint32_t max)
 {
 	json_t		*s = json_object_get(labels, key);

@@ -100,6 +100,8 @@ static void	op_create_done(struct rt_op *, const struct http_result *);
 static void	op_adopt_done(struct rt_op *, const struct http_result *);
 static void	op_list_done(struct rt_op *, const struct http_result *);
 static void	op_volumes_done(struct rt_op *, const struct http_result *);
+static void	op_remove_failed(struct rt_op *, const struct http_result *,
+		    const char *);
 static int	member_cmp(const void *, const void *);
 static const char *op_image_ref(const struct rt_op *);
 static const char *op_label_name(const struct rt_op *);
@@ -798,39 +800,37 @@ op_done(struct http_req *r, void *arg)
 		op_volumes_done(op, res);
 		break;
 	case STEP_VOLUME_REMOVE:
-		if (st != 204 && st != 404) {
-			docker_error(res, msg, sizeof(msg));
-			log_warnx("pod %s: remove volume %s: %s",
-			    op->instance, op->vols[op->vpos], msg);
-			if (!op->failed) {
-				op->failed = 1;
-				(void)strlcpy(op->reason, "DestroyFailed",
-				    sizeof(op->reason));
-				(void)strlcpy(op->message, msg,
-				    sizeof(op->message));
-			}
-		}
+		if (st != 204 && st != 404)
+			op_remove_failed(op, res, op->vols[op->vpos]);
 		op->vpos++;
 		op_volume_remove(op);
 		break;
 	case STEP_REMOVE:
-		if (st != 204 && st != 404) {
-			docker_error(res, msg, sizeof(msg));
-			log_warnx("pod %s: remove %.12s: %s", op->instance,
-			    op->members[op->pos].id, msg);
-			/* A failed create keeps its first reason. */
-			if (!op->failed) {
-				op->failed = 1;
-				(void)strlcpy(op->reason, "DestroyFailed",
-				    sizeof(op->reason));
-				(void)strlcpy(op->message, msg,
-				    sizeof(op->message));
-			}
-		}
+		if (st != 204 && st != 404)
+			op_remove_failed(op, res, op->members[op->pos].id);
 		op->pos++;
 		op_stop_or_remove(op);
 		break;
 	}
+}
+
+/*
+ * A container or a volume that could not be removed: the walk goes on,
+ * and the destroy fails (a failed create keeps its first reason).
+ */
+static void
+op_remove_failed(struct rt_op *op, const struct http_result *res,
+    const char *what)
+{
+	char	 msg[RIK_MESSAGE_MAX];
+
+	docker_error(res, msg, sizeof(msg));
+	log_warnx("pod %s: remove %.64s: %s", op->instance, what, msg);
+	if (op->failed)
+		return;
+	op->failed = 1;
+	(void)strlcpy(op->reason, "DestroyFailed", sizeof(op->reason));
+	(void)strlcpy(op->message, msg, sizeof(op->message));
 }
 
 static void

@@ -6,30 +6,15 @@
  * bounded logs, the emptyDir volumes (rik-<instance>-<volume>), and the
  * listings a destroy or a restart walks.  Answers are untrusted.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "runtime.h"
 
-static json_t	*podapi_load(const char *, size_t);
-static int	 podapi_uint_label(json_t *, const char *, uint32_t *,
-		    uint32_t);
 static json_t	*docker_mount(const struct pod_spec *,
 		    const struct pod_mount *);
-
-static json_t *
-podapi_load(const char *buf, size_t len)
-{
-	json_error_t	 err;
-
-	if (buf == NULL || len == 0 || len > HTTP_LIST_MAX)
-		return NULL;
-	return json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
-}
 
 /*
  * The infra container: the infra image's own entry point, no init (it
@@ -152,27 +137,6 @@ docker_volume_body(const struct pod_spec *ps, const struct pod_volume *v,
 	return out;
 }
 
-static int
-podapi_uint_label(json_t *labels, const char *key, uint32_t *v, uint32_t max)
-{
-	json_t		*s = json_object_get(labels, key);
-	const char	*p;
-	char		*end;
-	unsigned long	 n;
-
-	if (!json_is_string(s))
-		return -1;
-	p = json_string_value(s);
-	if (*p < '0' || *p > '9')
-		return -1;
-	errno = 0;
-	n = strtoul(p, &end, 10);
-	if (*end != '\0' || errno != 0 || n > max)
-		return -1;
-	*v = (uint32_t)n;
-	return 0;
-}
-
 /*
  * GET /containers/json of one instance: each container's id, role,
  * place, whether it runs and the pod's grace.  More than max is an error;
@@ -188,7 +152,7 @@ docker_parse_members(const char *buf, size_t len, struct pod_member *m,
 	int		 rv = -1;
 
 	*n = 0;
-	if ((j = podapi_load(buf, len)) == NULL || !json_is_array(j) ||
+	if ((j = docker_load(buf, len)) == NULL || !json_is_array(j) ||
 	    json_array_size(j) > max)
 		goto done;
 	json_array_foreach(j, i, c) {
@@ -214,9 +178,9 @@ docker_parse_members(const char *buf, size_t len, struct pod_member *m,
 				else if (strcmp(s, "container") == 0)
 					pm->role = ROLE_MEMBER;
 			}
-			(void)podapi_uint_label(labels, "riklet.index",
+			(void)docker_uint_label(labels, "riklet.index",
 			    &pm->index, RIK_CONTAINERS_MAX);
-			pm->has_grace = podapi_uint_label(labels,
+			pm->has_grace = docker_uint_label(labels,
 			    "riklet.grace", &pm->grace_s, POD_GRACE_MAX) == 0;
 		}
 		(*n)++;
@@ -237,7 +201,7 @@ docker_parse_volumes(const char *buf, size_t len,
 	int	 rv = -1;
 
 	*n = 0;
-	if ((j = podapi_load(buf, len)) == NULL || !json_is_object(j))
+	if ((j = docker_load(buf, len)) == NULL || !json_is_object(j))
 		goto done;
 	vols = json_object_get(j, "Volumes");
 	if (vols == NULL || json_is_null(vols)) {

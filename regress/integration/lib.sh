@@ -180,6 +180,16 @@ volumes_of() {
 	    $PY -c 'import json,sys; [print(v["Name"]) for v in sorted(json.load(sys.stdin)["Volumes"] or [], key=lambda v: v["Name"])]'
 }
 
+# expect_reason INSTANCE PREFIX: prints its last FAILED "reason: message"
+# and fails unless it starts with PREFIX:  r=$(expect_reason ...) || fail "$r"
+expect_reason() {
+	_r=$(failed_reason "$1")
+	case $_r in
+	"$2"*) echo "$_r" ;;
+	*) echo "$1: [$_r], expected [$2...]"; return 1 ;;
+	esac
+}
+
 # instance_containers NODE INSTANCE: how many containers of that pod.
 instance_containers() {
 	docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%2C%22riklet.instance%3D$2%22%5D%7D" |

@@ -65,11 +65,7 @@ ok "terminationGracePeriodSeconds 2 (stop-grace 30s): TERMINATED in $ms ms"
 
 peer_send fn CREATE '{"apiVersion":"v0","kind":"Function","name":"fn","spec":{"function":{"execution":{"rootfs":"http://example/rootfs.ext4"}}}}'
 wait_status fn FAILED 10 || fail "the Function not FAILED"
-r=$(failed_reason fn)
-case $r in
-"Unsupported: "*"riklet runs pods only"*) ;;
-*) fail "fn: $r" ;;
-esac
+r=$(expect_reason fn "Unsupported: kind Function (a microVM) is not for this node: riklet runs pods only") || fail "$r"
 ok "a Function: $r"
 
 peer_send chatty DESTROY

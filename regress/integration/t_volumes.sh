@@ -49,11 +49,7 @@ ok "hostPath under the allowed directory mounted: written by rw, read-only in ro
 refused() {	# INSTANCE PATH WHAT
 	peer_send "$1" CREATE "$(hostdef "$1" "$2")"
 	wait_status "$1" FAILED 20 || fail "$1 not FAILED: $(statuses "$1" | tr '\n' ' ')"
-	_r=$(failed_reason "$1")
-	case $_r in
-	"VolumeNotAllowed: hostPath $2: $3"*) ;;
-	*) fail "$1: $_r" ;;
-	esac
+	_r=$(expect_reason "$1" "VolumeNotAllowed: hostPath $2: $3") || fail "$_r"
 	[ "$(instance_containers "$NODE" "$1")" = 0 ] || fail "$1 made containers"
 	[ "$(statuses "$1" | tr '\n' ' ')" = "FAILED " ] || fail "$1: $(statuses "$1" | tr '\n' ' ')"
 	ok "$1: $_r"
