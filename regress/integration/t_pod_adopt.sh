@@ -3,7 +3,9 @@
 # container, a published port and an emptyDir volume, then a new riklet:
 # every pod adopted with its infra container and its volume, the same
 # container and volume ids, no second infra container, pages still
-# served; then destroyed, nothing left.
+# served; a half-made pod (its volume and a container, no infra
+# container yet) removed, volume too, and FAILED; then destroyed,
+# nothing left.
 . "$(dirname "$0")/lib.sh"
 need_root
 ensure_user
@@ -73,6 +75,27 @@ wait "$RIKLET_PID" 2>/dev/null
 RIKLET_PID=""
 ok "killed $pids"
 
+# Half-made, as if riklet died in the midst of a create: the volume and
+# one container of a pod with an infra container, which is not there yet.
+docker_api_json() {	# PATH BODY
+	curl -s --unix-socket "$DOCKER_SOCK" -H 'Content-Type: application/json' \
+	    -d "$2" -X POST "http://docker$1"
+}
+labels=$($PY - "$NODE" <<'PY'
+import json, sys
+print(json.dumps({"riklet.managed": "true", "riklet.node": sys.argv[1],
+                  "riklet.instance": "half2", "riklet.container": "web",
+                  "riklet.pod": "half", "riklet.restart": "Always",
+                  "riklet.index": "0", "riklet.count": "1",
+                  "riklet.role": "container"}))
+PY
+)
+docker_api_json /volumes/create "{\"Name\": \"rik-half2-www\", \"Labels\": $labels}" >/dev/null
+docker_api_json "/containers/create?name=rik-half2-web" \
+    "{\"Image\": \"riklet/busybox:latest\", \"Cmd\": [\"sleep\", \"100000\"], \"Labels\": $labels}" >/dev/null
+[ "$(instance_containers "$NODE" half2)" = 1 ] || fail "half-made pod not made"
+[ "$(volumes_of "$NODE" half2)" = rik-half2-www ] || fail "half-made volume not made"
+
 n0=$(wc -l <"$T/peer/received.jsonl")
 "$RIKLET" -d -f "$T/riklet.conf" >"$T/riklet2.log" 2>&1 &
 RIKLET_PID=$!
@@ -81,13 +104,20 @@ for i in 1 2 3 4 5; do
 	    fail "ad$i not re-reported RUNNING: $(tail -n 20 "$T/riklet2.log")"
 done
 grep -q "pod ad1: adopting" "$T/riklet2.log" || fail "adoption not logged"
+wait_status half2 FAILED 30 || fail "half-made pod not FAILED: $(tail -n 20 "$T/riklet2.log")"
+r=$(expect_reason half2 "CreateInterrupted: ") || fail "$r"
+half_gone() { [ "$(instance_containers "$NODE" half2)" = 0 ] && [ -z "$(volumes_of "$NODE" half2)" ]; }
+wait_for 10 half_gone || fail "half-made pod left: $(names_of "$NODE" | grep half2) $(volumes_of "$NODE" half2)"
+grep -q "pod half2: only 1 of 1 containers exist, and no infra container" "$T/riklet2.log" ||
+    fail "the half-made pod's missing infra container not logged"
+ok "a half-made pod without its infra container: removed with its volume, $r"
 after=$(inventory)
 [ "$after" = "$before" ] || fail "the engine changed:
 before: $before
 after:  $after"
 [ "$(names_of "$NODE" | grep -c -- '-pod$')" = 5 ] || fail "infra containers: $(names_of "$NODE")"
 serving || fail "pages not served after the restart"
-! grep -q "removing the rest\|restart of the whole pod\|CreateInterrupted" "$T/riklet2.log" ||
+! grep -v "pod half2:" "$T/riklet2.log" | grep -q "removing the rest\|restart of the whole pod" ||
     fail "the new riklet touched the pods: $(grep 'removing\|restart' "$T/riklet2.log")"
 ok "adopted: the same 15 container ids and 5 volumes, one infra container each, pages served"
 
