@@ -396,8 +396,7 @@ pods_result(const struct rt_pod_result *r)
 	if (p->report_unknown == 2)	/* a half-made pod we cleaned up */
 		pod_fail(p, "CreateInterrupted", "riklet stopped while the "
 		    "pod was being created; its containers and volumes were "
-		    "removed",
-		    REPORT_NO_EXIT);
+		    "removed", REPORT_NO_EXIT);
 	else
 		report_status(p->instance, RIK_TERMINATED, NULL, NULL,
 		    REPORT_NO_EXIT);
