@@ -7,8 +7,9 @@
  * ever needed.  An operator's own infra image (infra image in
  * riklet.conf) is pulled like any other image when a pod needs it.
  *
- * Creates wait until the engine has been checked once; a pod whose infra
- * image cannot be had fails with InfraUnavailable and says why.
+ * Creates wait until the engine has been checked once (a create whose
+ * infra image has gone since imports or pulls it itself); a pod whose
+ * infra image cannot be had fails with InfraUnavailable and says why.
  */
 #include <sys/stat.h>
 
@@ -171,9 +172,14 @@ infra_checked(struct http_req *r, void *arg)
 	const struct http_result	*res = http_result(r);
 
 	(void)arg;
+	/*
+	 * Whatever the answer, creates may go: a create whose infra image
+	 * is missing imports it itself.
+	 */
 	if (res->error != NULL) {
-		infra_state = INFRA_IDLE;
+		log_warnx("infra image %s: %s", infra_image(), res->error);
 		runtime_engine_lost(res->error);
+		infra_settle();
 		return;
 	}
 	if (res->status == 200) {
@@ -249,11 +255,8 @@ infra_imported(struct http_req *r, void *arg)
 	(void)arg;
 	if (infra_import_error(res, msg, sizeof(msg)) == -1) {
 		log_warnx("infra image %s: %s", infra_image(), msg);
-		if (res->error != NULL) {
-			infra_state = INFRA_IDLE;
+		if (res->error != NULL)
 			runtime_engine_lost(res->error);
-			return;
-		}
 		infra_settle();
 		return;
 	}
