@@ -11,12 +11,15 @@
 #   make install         PREFIX=/usr/local DESTDIR= (no root needed with
 #                        DESTDIR); then, as root, once per machine:
 #   make install-user    the _riklet user and /var/empty, if missing
+#   make deb             the Debian package, in $(BUILD)/deb (debian/)
+#   make check-deb       builds the package from a clean clone, installs,
+#                        checks and purges it in a fresh chroot (slow)
 
+VERSION		:= $(shell cat VERSION)
 CC		?= cc
 YACC		 = bison -y
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
-LIBEXECDIR	?= $(PREFIX)/libexec
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
 SYSTEMDDIR	?= $(PREFIX)/lib/systemd/system
@@ -27,36 +30,51 @@ SAN		?=
 
 WARNINGS	 = -Wall -Wextra -Werror -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wshadow -Wpointer-arith -Wcast-qual
-PKGS		 = libevent libbsd-overlay jansson libcurl libprotobuf-c \
-		   libseccomp
-PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS	:= $(shell pkg-config --libs $(PKGS))
+LIBEXECDIR	?= $(PREFIX)/libexec/riklet
+pkgcflags	 = $(shell pkg-config --cflags $(1))
+pkglibs		 = $(shell pkg-config --libs $(1))
+PKG_CFLAGS	:= $(call pkgcflags,libevent libbsd-overlay jansson libcurl \
+		   libprotobuf-c libseccomp)
 ALL_CPPFLAGS	 = -Icommon -I$(BUILD)/proto -D_GNU_SOURCE $(PKG_CFLAGS) \
 		   $(CPPFLAGS)
 ALL_CFLAGS	 = -std=gnu11 $(WARNINGS) $(CFLAGS) $(SAN)
-LIBS		 = $(PKG_LIBS) -lgrpc -lgpr -lpthread -lm
-ALL_LDFLAGS	 = $(SAN) $(LDFLAGS)
+# --as-needed: an executable records only the libraries it calls.
+ALL_LDFLAGS	 = -Wl,--as-needed $(SAN) $(LDFLAGS)
+
+# What each executable links: the common library's, then its own.
+COMMON_LIBS	:= $(call pkglibs,libevent libbsd-overlay libseccomp)
+PARENT_LIBS	:= $(call pkglibs,jansson) $(COMMON_LIBS)
+AGENT_LIBS	:= $(call pkglibs,jansson libprotobuf-c) -lgrpc -lgpr \
+		   -lpthread $(COMMON_LIBS)
+METRICS_LIBS	:= $(call pkglibs,jansson) $(COMMON_LIBS) -lm
+RUNTIME_LIBS	:= $(call pkglibs,jansson libcurl) $(COMMON_LIBS)
+CONTROL_LIBS	:= $(call pkglibs,jansson) $(COMMON_LIBS)
+CTL_LIBS	:= $(call pkglibs,jansson) $(COMMON_LIBS)
+# Tests and fuzzers reach into every role.
+LIBS		 = $(sort $(PARENT_LIBS) $(AGENT_LIBS) $(METRICS_LIBS) \
+		   $(RUNTIME_LIBS)) -lpthread -lm
 
 # Generated protobuf-c code (see proto/Makefile.inc).
 PROTO_SRCS	 =
 include proto/Makefile.inc
 
-COMMON_SRCS	 = $(wildcard common/*.c)
-PARENT_SRCS	 = $(filter-out riklet-parent/riklet.c, \
-		   $(wildcard riklet-parent/*.c))
-AGENT_SRCS	 = $(wildcard riklet-agent/*.c)
-METRICS_SRCS	 = $(wildcard riklet-metrics/*.c)
-RUNTIME_SRCS	 = $(wildcard riklet-runtime/*.c)
-CONTROL_SRCS	 = $(wildcard riklet-control/*.c)
+# A small common library, then one object list per executable: a role's
+# archive holds its code, its main() stays out (riklet-ROLE/riklet-ROLE.c).
+ROLES		 = agent metrics runtime control
+objs		 = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+COMMON_OBJS	 = $(call objs,$(wildcard common/*.c))
+PARENT_OBJS	 = $(call objs,$(filter-out riklet-parent/riklet.c, \
+		   $(wildcard riklet-parent/*.c))) $(BUILD)/obj/parse.o
+role_objs	 = $(call objs,$(filter-out riklet-$(1)/riklet-$(1).c, \
+		   $(wildcard riklet-$(1)/*.c)))
 CTL_SRCS	 = $(wildcard rikletctl/*.c)
+CTL_OBJS	 = $(call objs,$(CTL_SRCS))
 
-LIB_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_SRCS) \
-		   $(PARENT_SRCS) $(AGENT_SRCS) $(METRICS_SRCS) \
-		   $(RUNTIME_SRCS) $(CONTROL_SRCS)) \
-		   $(BUILD)/obj/parse.o $(PROTO_OBJS)
-MAIN_OBJ	 = $(BUILD)/obj/riklet-parent/riklet.o
-CTL_OBJS	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(CTL_SRCS))
-LIBRIKLET	 = $(BUILD)/libriklet.a
+LIBCOMMON	 = $(BUILD)/lib/libcommon.a
+LIBPARENT	 = $(BUILD)/lib/libparent.a
+ROLE_LIBS	 = $(patsubst %,$(BUILD)/lib/lib%.a,$(ROLES))
+# Everything, for the tests: roles before what they use.
+LIBRIKLET	 = $(LIBPARENT) $(ROLE_LIBS) $(LIBCOMMON)
 
 UNIT_SRCS	 = $(wildcard regress/unit/test_*.c)
 UNIT_BINS	 = $(patsubst regress/unit/%.c,$(BUILD)/regress/%,$(UNIT_SRCS))
@@ -67,39 +85,89 @@ BENCH_BINS	 = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 MANPAGES	 = $(wildcard man/*.[0-9])
 
-PROGS		 = $(BUILD)/riklet
-ifneq ($(CTL_SRCS),)
-PROGS		+= $(BUILD)/rikletctl
-endif
+ROLE_PROGS	 = $(patsubst %,$(BUILD)/riklet-%,$(ROLES))
+# The infra container's process, installed with the children (libexec.c).
 PAUSE		 = $(BUILD)/riklet-pause
+PROGS		 = $(BUILD)/riklet $(ROLE_PROGS) $(BUILD)/rikletctl \
+		   $(BUILD)/install/riklet
 
 # Keep the test harness objects: they are not worth rebuilding each run.
 .SECONDARY:
 
 .PHONY: all check check-unit check-config check-integration check-slow \
 	check-asan check-valgrind demo lint install install-user clean fuzz \
-	fuzz-build fuzz-bins fuzz-replay test-hooks bench
+	fuzz-build fuzz-bins fuzz-replay test-hooks bench deb check-deb
 
 all: $(PROGS) $(PAUSE)
 
-# riklet finds its pause program next to itself (riklet(8)).
-$(BUILD)/riklet: $(MAIN_OBJ) $(LIBRIKLET) | $(PAUSE)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBRIKLET) $(LIBS)
+# The parent finds its children where it was built to (libexec.c): the
+# build tree for the riklet the tests run, $(LIBEXECDIR) for the one
+# make install installs (rebuilt by it, so PREFIX may change).
+$(BUILD)/obj/riklet-parent/libexec.o: \
+    ALL_CPPFLAGS += -DRIKLET_LIBEXECDIR='"$(CURDIR)/$(BUILD)"'
+# The file VERSION is the one version: riklet_build_info
+# (control_promtext.c) names it, the infra image is tagged with it
+# (runtime_infra.c, riklet-pause).
+VERSIONED_OBJS	 = $(BUILD)/obj/riklet-control/control_promtext.o \
+		   $(BUILD)/obj/riklet-runtime/runtime_infra.o
+$(VERSIONED_OBJS): VERSION
+$(VERSIONED_OBJS): ALL_CPPFLAGS += -DRIKLET_VERSION='"$(VERSION)"'
+# The stamp holds LIBEXECDIR and changes only with it, so that a make
+# install without root (DESTDIR) finds the installed riklet made by all.
+LIBEXEC_STAMP	:= $(shell f=$(BUILD)/install/libexecdir; \
+		   [ "$$(cat $$f 2>/dev/null)" = "$(LIBEXECDIR)" ] || \
+		   { mkdir -p $(BUILD)/install && echo "$(LIBEXECDIR)" >$$f; } \
+		   2>/dev/null; echo $$f)
+$(BUILD)/install/libexec.o: riklet-parent/libexec.c $(LIBEXEC_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -DRIKLET_LIBEXECDIR='"$(LIBEXECDIR)"' \
+	    -Iriklet-parent $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/riklet: $(BUILD)/obj/riklet-parent/riklet.o $(LIBPARENT) \
+    $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBPARENT) $(LIBCOMMON) $(PARENT_LIBS)
 
 # The infra container's process: static, stripped, no sanitizer (it runs
 # alone in an image that holds nothing else).
-$(PAUSE): riklet-pause/pause.c common/version.h
+$(PAUSE): riklet-pause/pause.c VERSION
 	@mkdir -p $(@D)
-	$(CC) -Icommon -D_GNU_SOURCE -std=gnu11 $(WARNINGS) -Os -static -s \
-	    -o $@ riklet-pause/pause.c
+	$(CC) -D_GNU_SOURCE -DRIKLET_VERSION='"$(VERSION)"' -std=gnu11 \
+	    $(WARNINGS) -Os -static -s -o $@ riklet-pause/pause.c
 
-$(BUILD)/rikletctl: $(CTL_OBJS) $(LIBRIKLET)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CTL_OBJS) $(LIBRIKLET) $(LIBS)
+$(BUILD)/install/riklet: $(BUILD)/obj/riklet-parent/riklet.o \
+    $(BUILD)/install/libexec.o $(LIBPARENT) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/install/libexec.o \
+	    $(LIBPARENT) $(LIBCOMMON) $(PARENT_LIBS)
 
-$(LIBRIKLET): $(LIB_OBJS)
+$(BUILD)/riklet-agent: $(BUILD)/obj/riklet-agent/riklet-agent.o \
+    $(BUILD)/lib/libagent.a $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+$(BUILD)/riklet-metrics: $(BUILD)/obj/riklet-metrics/riklet-metrics.o \
+    $(BUILD)/lib/libmetrics.a $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(METRICS_LIBS)
+
+$(BUILD)/riklet-runtime: $(BUILD)/obj/riklet-runtime/riklet-runtime.o \
+    $(BUILD)/lib/libruntime.a $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RUNTIME_LIBS)
+
+$(BUILD)/riklet-control: $(BUILD)/obj/riklet-control/riklet-control.o \
+    $(BUILD)/lib/libcontrol.a $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CONTROL_LIBS)
+
+$(BUILD)/rikletctl: $(CTL_OBJS) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
+
+$(LIBCOMMON): $(COMMON_OBJS)
+$(LIBPARENT): $(PARENT_OBJS)
+$(BUILD)/lib/libagent.a: $(call role_objs,agent) $(PROTO_OBJS)
+$(BUILD)/lib/libmetrics.a: $(call role_objs,metrics)
+$(BUILD)/lib/libruntime.a: $(call role_objs,runtime)
+$(BUILD)/lib/libcontrol.a: $(call role_objs,control)
+$(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
 	rm -f $@
-	ar rcs $@ $(LIB_OBJS)
+	ar rcs $@ $^
 
 $(BUILD)/obj/%.o: %.c $(PROTO_HDRS)
 	@mkdir -p $(@D)
@@ -199,7 +267,8 @@ check-asan:
 # t_sandbox.sh only: never installed.
 test-hooks:
 	$(MAKE) BUILD=$(BUILD)/hooks CPPFLAGS="$(CPPFLAGS) -DRIKLET_TEST_HOOKS" \
-	    $(BUILD)/hooks/riklet
+	    $(BUILD)/hooks/riklet $(patsubst %,$(BUILD)/hooks/riklet-%,$(ROLES)) \
+	    $(BUILD)/hooks/riklet-pause
 
 check-valgrind: $(UNIT_BINS) $(BUILD)/riklet
 	@failed=""; for t in $(UNIT_BINS); do \
@@ -273,12 +342,13 @@ demo:
 
 # The example configuration always; riklet.conf itself only if absent.
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/riklet \
-	    $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(INITDIR) \
-	    $(DESTDIR)$(LIBEXECDIR)/riklet
-	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
-	install -m 0755 $(PAUSE) $(DESTDIR)$(LIBEXECDIR)/riklet/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(SYSCONFDIR)/riklet $(DESTDIR)$(SYSTEMDDIR) \
+	    $(DESTDIR)$(INITDIR)
+	install -m 0755 $(BUILD)/install/riklet $(BUILD)/rikletctl \
+	    $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(ROLE_PROGS) $(PAUSE) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 etc/riklet.conf \
@@ -300,6 +370,27 @@ install-user:
 	id _riklet >/dev/null 2>&1 || \
 	    useradd -r -s /usr/sbin/nologin -d /nonexistent -M _riklet
 	install -d -m 0755 -o root -g root $(DESTDIR)/var/empty
+
+# dpkg-buildpackage writes into the parent directory: the package's files
+# are moved from there into $(BUILD)/deb.  debian/rules builds in
+# debian/build and leaves $(BUILD) alone.
+DEB_ARCH	 = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+DEB_FILES	 = riklet_$(VERSION)_$(DEB_ARCH).deb \
+		   riklet-dbgsym_$(VERSION)_$(DEB_ARCH).deb \
+		   riklet_$(VERSION)_$(DEB_ARCH).buildinfo \
+		   riklet_$(VERSION)_$(DEB_ARCH).changes
+
+deb:
+	sh regress/deps.sh deb
+	dpkg-buildpackage -us -uc -b -J2
+	@mkdir -p $(BUILD)/deb
+	cd .. && mv -f $(DEB_FILES) $(CURDIR)/$(BUILD)/deb/
+	@echo "$(BUILD)/deb/riklet_$(VERSION)_$(DEB_ARCH).deb"
+
+# The committed tree, cloned: see regress/deb/run.sh.
+check-deb:
+	sh regress/deps.sh deb
+	sh regress/deb/run.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

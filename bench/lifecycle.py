@@ -10,18 +10,23 @@ up.  Measures, in one run:
   - raw pod: the same with riklet's infra container first (riklet/pause,
     which riklet imported), the container joining its namespaces: what
     the infra container costs the engine per pod;
-  - a burst of 100 pods through riklet, against 100 sequential raw
-    create+starts.
-Prints medians and the overhead.
+  - a burst of 100 pods through riklet (create-parallel P), against 100
+    raw create+starts one after the other and P at a time.
+Prints medians and the overhead, and the burst's ratio to each: riklet
+against raw creates with the same parallelism is the like-for-like one.
+
+  lifecycle.py PEER_DIR DOCKER_SOCK RUNS PARALLEL
 """
 import http.client
+import concurrent.futures
 import json
 import socket
 import statistics
 import sys
 import time
 
-PEER, SOCK, N = sys.argv[1], sys.argv[2], int(sys.argv[3])
+PEER, SOCK, N, PARALLEL = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
+    int(sys.argv[4])
 IMAGE = "riklet/busybox:latest"
 
 
@@ -88,6 +93,7 @@ def raw_create_start(name):
     t0 = time.time()
     st, data = api("POST", "/containers/create?name=" + name,
                    {"Image": IMAGE, "Cmd": ["sleep", "100000"],
+                    "Labels": {"riklet.bench": "lifecycle"},
                     "HostConfig": {"Init": True}})
     if st != 201:
         sys.exit("raw create: %d %s" % (st, data))
@@ -181,10 +187,20 @@ def main():
     seq = time.time() - t0
     for c in cids:
         raw_remove(c)
+    t0 = time.time()
+    with concurrent.futures.ThreadPoolExecutor(PARALLEL) as ex:
+        cids = [r[1] for r in ex.map(raw_create_start,
+                                     ["bench-par-%d" % i for i in range(100)])]
+    par = time.time() - t0
+    for c in cids:
+        raw_remove(c)
     print("100-pod burst:")
-    print("  riklet, in parallel          %8.2f s" % burst)
-    print("  raw, sequential              %8.2f s" % seq)
-    print("  ratio (riklet / raw)         %8.2f" % (burst / seq))
+    print("  riklet, %2d at a time         %8.2f s" % (PARALLEL, burst))
+    print("  raw, one at a time           %8.2f s" % seq)
+    print("  raw, %2d at a time            %8.2f s" % (PARALLEL, par))
+    print("  ratio riklet / raw, %2d at a time %6.2f  (like for like)"
+          % (PARALLEL, burst / par))
+    print("  ratio riklet / raw, one at a time %5.2f" % (burst / seq))
 
 
 if __name__ == "__main__":

@@ -10,9 +10,13 @@ need_root
 ensure_user
 engine_up
 peer_up
-RESOLUTION=5s EXTRA_CONF="create-parallel 8" riklet_conf bench-lifecycle
+PARALLEL=8
+# The raw containers lifecycle.py makes, should it stop half-way.
+at_exit 'label_cleanup riklet.bench lifecycle'
+RESOLUTION=5s EXTRA_CONF="create-parallel $PARALLEL" riklet_conf bench-lifecycle
 start_riklet "$T/riklet.conf"
-wait_for 20 sh -c "$PY '$REGRESS_DIR/integration/peerq.py' registers '$T/peer' | grep -q bench-lifecycle" ||
+wait_for 20 registered bench-lifecycle ||
     fail "not registered"
-$PY "$(dirname "$0")/lifecycle.py" "$T/peer" "$DOCKER_SOCK" "${1:-20}"
+$PY "$(dirname "$0")/lifecycle.py" "$T/peer" "$DOCKER_SOCK" "${1:-20}" \
+    "$PARALLEL" || fail "bench/lifecycle.py"
 stop_riklet

@@ -11,7 +11,8 @@
  * around node_sample() and mpods_sample()), and the whole riklet -P
  * metrics process as the parent would run it (its CPU time from
  * /proc/<pid>/schedstat over n ticks, JSON and messages included).
- * Every pod must be reported at every tick, or the figure is refused.
+ * Every pod must be reported at every tick after the first, or the
+ * figure is refused.
  * Needs root.
  */
 #include <sys/prctl.h>
@@ -44,6 +45,7 @@ static size_t		 ntargets;
 static struct cg_mounts	 cgm;
 static int		 own_cgroups = 100;
 static size_t		 nreported;
+static int		 reported[BENCH_MAX];	/* in the current tick */
 
 static void	 read_targets(void);
 static void	 pod_of(struct met_pod *, size_t);
@@ -52,6 +54,8 @@ static void	 remove_cgroups(void);
 static void	 in_process(uint64_t, int);
 static void	 as_process(uint64_t, int);
 static void	 count(const struct mpod *, const char *);
+static size_t	 pod_index(const struct imsg *);
+static void	 tick_check(int);
 static uint64_t	 thread_ns(void);
 static uint64_t	 sched_ns(pid_t);
 static int	 cmp_u64(const void *, const void *);
@@ -250,7 +254,7 @@ as_process(uint64_t res, int ticks)
 	struct riklet_conf	 conf;
 	struct met_pod		 mp;
 	struct imsg		 imsg;
-	uint64_t		 cpu0, cpu1, pods = 0;
+	uint64_t		 cpu0, cpu1;
 	size_t			 i;
 	int			 k = -1, r;
 
@@ -272,28 +276,60 @@ as_process(uint64_t res, int ticks)
 		if ((r = harness_recv(&h, &imsg, (int)res * 3)) != 1)
 			errx(1, "riklet -P metrics: %s",
 			    r == 0 ? "no report" : "gone");
-		if (imsg.hdr.type == IMSG_MET_POD_SAMPLE && k >= 0)
-			pods++;
+		if (imsg.hdr.type == IMSG_MET_POD_SAMPLE)
+			reported[pod_index(&imsg)]++;
 		if (imsg.hdr.type == IMSG_MET_NODE) {
 			/* Start counting at a tick: the initial samples and
 			 * the start-up are not a sample's cost. */
 			if (k == -1)
 				cpu0 = sched_ns(h.pid);
+			/* The first tick may miss a pod still waiting for
+			 * its initial sample; none after. */
+			if (k >= 1)
+				tick_check(k);
+			memset(reported, 0, sizeof(reported));
 			k++;
 		}
 		imsg_free(&imsg);
 	}
 	cpu1 = sched_ns(h.pid);
 	(void)harness_stop(&h);
-	/* The last tick's pod reports follow its node report. */
-	if (pods < (uint64_t)(ticks - 1) * ntargets)
-		errx(1, "riklet -P metrics reported %llu pod samples in %d "
-		    "ticks, want %zu a tick", (unsigned long long)pods, ticks,
-		    ntargets);
 	printf("riklet -P metrics: node + %zu pods: CPU per sample %.3f ms "
 	    "(%d ticks at %llums, JSON and messages included)\n", ntargets,
 	    (double)(cpu1 - cpu0) / ticks / 1e6, ticks,
 	    (unsigned long long)res);
+}
+
+/* Which target a pod sample is about ("bench-N", see pod_of()). */
+static size_t
+pod_index(const struct imsg *imsg)
+{
+	struct met_pod_sample	 ps;
+	const char		*e;
+	long long		 i;
+
+	if (imsg->datalen <= sizeof(ps))
+		errx(1, "pod sample of %zu bytes", (size_t)imsg->datalen);
+	memcpy(&ps, imsg->data, sizeof(ps));
+	ps.instance[sizeof(ps.instance) - 1] = '\0';
+	e = "not bench-N";
+	i = strncmp(ps.instance, "bench-", 6) != 0 ? 0 :
+	    strtonum(ps.instance + 6, 0, (long long)ntargets - 1, &e);
+	if (e != NULL)
+		errx(1, "pod sample of pod %s: %s", ps.instance, e);
+	return (size_t)i;
+}
+
+/* Every pod reported in tick k (the reports follow the node report). */
+static void
+tick_check(int k)
+{
+	size_t	 i;
+
+	for (i = 0; i < ntargets; i++)
+		if (reported[i] == 0)
+			errx(1, "riklet -P metrics: tick %d: no report of pod "
+			    "bench-%zu (%s)", k, i, targets[i].id);
 }
 
 static uint64_t

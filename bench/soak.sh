@@ -2,8 +2,12 @@
 # Soak: riklet with SOAK_PODS pods (50) at a 1 s metric resolution for
 # SOAK_SECONDS (600), the scheduler peer restarted every minute and one
 # child killed every 30 s (agent, runtime, metrics, control in turn).
-# Prints the RSS and PSS of every riklet process before and after, and
-# fails if the pods did not all stay running, a child broke the protocol
+# Each recovery is checked by itself: after a kill, a new child of the
+# role, ready (rikletctl show status), and the agent registered again,
+# the metrics child sampling again, the runtime with the engine up; after
+# a peer restart, a new registration.  Prints the RSS and PSS of every
+# riklet process before and after, and fails if a recovery did not
+# happen, the pods did not all stay running, a child broke the protocol
 # or a seccomp filter killed one.
 #
 #	sh bench/soak.sh		(root; from the top of the tree)
@@ -13,6 +17,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 RIKLET=${RIKLET:-$top/build/riklet}
+CTL=${RIKLETCTL:-$(dirname "$RIKLET")/rikletctl}
 SECONDS_TOTAL=${SOAK_SECONDS:-600}
 PODS=${SOAK_PODS:-50}
 PORT=${SOAK_PORT:-$((40000 + $$ % 20000))}
@@ -21,6 +26,7 @@ IMAGE=riklet/busybox:latest
 
 [ "$(id -u)" -eq 0 ] || { echo "soak: needs root" >&2; exit 1; }
 [ -x "$RIKLET" ] || { echo "soak: no $RIKLET (make first)" >&2; exit 1; }
+[ -x "$CTL" ] || { echo "soak: no $CTL (make first)" >&2; exit 1; }
 id _riklet >/dev/null 2>&1 ||
     useradd -r -s /usr/sbin/nologin -d /nonexistent -M _riklet
 
@@ -79,7 +85,36 @@ start_peer() {
 	wait_for 30 test -f "$T/peer/ready" || die "the peer did not start"
 }
 
-registrations() { grep -c '"rpc": "register"' "$T/peer/received.jsonl"; }
+# peerq WHAT [INSTANCE]: regress/integration/peerq.py about the peer's
+# record; the soak ends if it cannot answer.
+peerq() {
+	_pq=$(/usr/bin/python3 "$top/regress/integration/peerq.py" "$1" \
+	    "$T/peer" ${2+"$2"}) || die "peerq.py $*"
+	[ -z "$_pq" ] || printf '%s\n' "$_pq"
+}
+# Counted into a variable, never in a pipeline, so that die ends the soak.
+registrations() { _r=$(peerq registers) && echo "$_r" | grep -cx "$NODE"; }
+samples() { _r=$(peerq podmetrics soak-1) && echo "$_r" | grep -c .; }
+more_registrations() { _n=$(registrations); [ "$_n" -gt "$1" ]; }
+more_samples() { _n=$(samples); [ "$_n" -ge $(($1 + 2)) ]; }
+
+# ready ROLE OLDPID: rikletctl shows a child of that role, not OLDPID,
+# ready (and so the control child answers).
+ready() {
+	"$CTL" -s "$T/riklet.sock" -j show status >"$T/status" 2>/dev/null ||
+	    return 1
+	/usr/bin/python3 - "$T/status" "$1" "$2" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+new = [c for c in s["children"] if c["name"] == sys.argv[2] and
+       c["pid"] != int(sys.argv[3]) and c["ready"]]
+sys.exit(0 if new else 1)
+EOF
+}
+engine_seen() {
+	"$CTL" -s "$T/riklet.sock" -j show status 2>/dev/null |
+	    grep -q '"state": "up"'
+}
 
 # Instances whose last status received is $1.
 count_status() {
@@ -164,17 +199,31 @@ while [ $(($(now) - start)) -lt "$SECONDS_TOTAL" ]; do
 	tick=$((tick + 1))
 	role=$(echo $roles | cut -d" " -f$(((tick - 1) % 4 + 1)))
 	pid=$(child_pid $role)
-	if [ -n "$pid" ]; then
-		kill -KILL "$pid" && kills=$((kills + 1))
-	fi
+	[ -n "$pid" ] || die "no $role child to kill"
+	regs=$(registrations) || die "no registrations"
+	smp=$(samples) || die "no samples"
+	kill -KILL "$pid" || die "kill $role ($pid)"
+	kills=$((kills + 1))
+	wait_for 15 ready $role "$pid" || die "no new $role child ready after $pid"
+	case $role in
+	agent)	wait_for 30 more_registrations "$regs" ||
+		    die "the new agent did not register" ;;
+	metrics) wait_for 10 more_samples "$smp" ||
+		    die "no metrics of soak-1 from the new metrics child" ;;
+	runtime) wait_for 10 engine_seen ||
+		    die "the new runtime does not see the engine" ;;
+	esac
 	if [ $((tick % 2)) -eq 0 ]; then
+		regs=$(registrations) || die "no registrations"
 		kill -TERM "$PEER_PID" 2>/dev/null
 		wait "$PEER_PID" 2>/dev/null
 		start_peer
 		restarts=$((restarts + 1))
+		wait_for 30 more_registrations "$regs" ||
+		    die "riklet did not register with the restarted peer"
 	fi
 	kill -0 "$RIKLET_PID" || die "the parent died"
-	log "t=$(($(now) - start))s killed $role ($pid); peer restarts $restarts; containers running $(running_containers)"
+	log "t=$(($(now) - start))s killed $role ($pid), recovered; peer restarts $restarts; containers running $(running_containers)"
 done
 
 log "settling 30 s"
@@ -196,7 +245,6 @@ log "children killed: $kills, peer restarts: $restarts, registrations: $regs"
 log "containers running: $running of $PODS; protocol violations: $violations"
 log "restart lines: $(grep -c 'killed by signal 9' "$T/riklet.log"), SIGSYS deaths: $(grep -c 'killed by signal 31' "$T/riklet.log")"
 [ "$running" -eq "$PODS" ] || die "$running of $PODS containers running"
-[ "$regs" -gt "$restarts" ] || die "$regs registrations for $restarts peer restarts"
 [ "$violations" -eq 0 ] || die "protocol violations: $(grep "protocol violation" "$T/riklet.log" | head -n 3)"
 ! grep -q "killed by signal 31" "$T/riklet.log" || die "a child was killed by its seccomp filter"
 

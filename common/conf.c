@@ -42,7 +42,10 @@ conf_check_strings(const struct riklet_conf *c)
 	    !strarray_terminated(c->chroot, sizeof(c->chroot)) ||
 	    !strarray_terminated(c->control_socket,
 	    sizeof(c->control_socket)) ||
-	    !strarray_terminated(c->infra_image, sizeof(c->infra_image)))
+	    !strarray_terminated(c->infra_image, sizeof(c->infra_image)) ||
+	    !strarray_terminated(c->host_address, sizeof(c->host_address)) ||
+	    !strarray_terminated(c->metrics_listen,
+	    sizeof(c->metrics_listen)))
 		return -1;
 	if (c->metric_resolution_ms == 0 || c->create_parallel == 0 ||
 	    c->log_max_size == 0 || c->log_max_files == 0 ||

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imageref.h"
 #include "path.h"
 #include "podspec.h"
 
@@ -350,23 +351,11 @@ podspec_valid_name(const char *s)
 	return strlen(s) < RIK_NAME_MAX && podspec_valid_id(s);
 }
 
-static int
-valid_image(const char *s)
-{
-	size_t	 i, n = strlen(s);
-
-	if (n == 0 || n >= RIK_IMAGE_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return s[0] != '-';
-}
-
 int
 podspec_validate(const struct pod_spec *ps, char *err, size_t errlen)
 {
 	const struct pod_container *c;
+	const char	*why;
 	size_t	 i, j, k;
 
 	if (!podspec_valid_id(ps->instance)) {
@@ -412,9 +401,10 @@ podspec_validate(const struct pod_spec *ps, char *err, size_t errlen)
 				    "container %s: duplicate name", c->name);
 				return -1;
 			}
-		if (!valid_image(c->image)) {
+		if (!imageref_valid(c->image, &why)) {
 			(void)snprintf(err, errlen,
-			    "container %s: missing or invalid image", c->name);
+			    "container %s: invalid image reference: %s", c->name,
+			    why);
 			return -1;
 		}
 		if (c->memory_limit < 0 || c->nano_cpus < 0) {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "imsgev.h"
@@ -23,6 +24,39 @@
 
 static void	child_from_parent(struct imsgev *, short,
 		    void (*)(struct imsg *));
+
+/*
+ * main() of a role executable, "riklet-ROLE [-dv]": the parent starts it
+ * with its socketpair on PARENT_FD; -d keeps the log on stderr.
+ */
+int
+role_exec_main(int argc, char *argv[], void (*role_main)(int, char **))
+{
+	int	 ch, foreground = 0, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "dv")) != -1) {
+		switch (ch) {
+		case 'd':
+			foreground = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-dv] (started by riklet)\n",
+			    argv[0]);
+			return 1;
+		}
+	}
+	if (optind != argc || fcntl(PARENT_FD, F_GETFD) == -1) {
+		fprintf(stderr, "%s: riklet starts this program; it is not "
+		    "to be run by hand\n", argv[0]);
+		return 1;
+	}
+	log_init(foreground, verbose, LOG_DAEMON);
+	role_main(argc, argv);
+	return 1;
+}
 
 /* Names the process for ps(1) and for the log. */
 void

@@ -13,6 +13,7 @@
 
 #define PARENT_FD	3	/* the child's end of its socketpair */
 
+int	role_exec_main(int, char **, void (*)(int, char **));
 void	child_setup(enum riklet_proc, int, char **);
 void	child_read_conf(struct riklet_conf *);
 void	priv_drop(const struct riklet_conf *, enum riklet_proc, const char *,

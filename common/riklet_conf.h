@@ -24,6 +24,7 @@
 #define CONF_USER_MAX		64
 #define CONF_IMAGE_MAX		256	/* RIK_IMAGE_MAX */
 #define CONF_VOLUME_ALLOW_MAX	16	/* volume allow prefixes */
+#define CONF_ADDR_MAX		64	/* an IPv4 or IPv6 address, text */
 
 struct riklet_conf {
 	char		 scheduler[CONF_HOST_MAX];	/* "host:port" */
@@ -37,6 +38,7 @@ struct riklet_conf {
 	char		 user[CONF_USER_MAX];
 	char		 chroot[CONF_PATH_MAX];
 	char		 control_socket[CONF_PATH_MAX];
+	char		 metrics_listen[CONF_HOST_MAX];	/* "": none */
 	uint64_t	 stop_after_disconnect_ms;	/* 0: never */
 	uint64_t	 stop_grace_ms;
 	uint32_t	 create_parallel;
@@ -45,6 +47,7 @@ struct riklet_conf {
 	uint32_t	 log_max_files;
 	uint32_t	 nvolume_allow;
 	char		 volume_allow[CONF_VOLUME_ALLOW_MAX][CONF_PATH_MAX];
+	char		 host_address[CONF_ADDR_MAX];	/* "": learned */
 };
 
 void	conf_defaults(struct riklet_conf *);

@@ -20,6 +20,7 @@
 #define RIK_CONTAINERS_MAX	16	/* per pod */
 #define RIK_DEFINITION_MAX	(32 * 1024)
 #define RIK_METRICS_MAX		(16 * 1024)	/* one metrics JSON document */
+#define RIK_AGENT_QUEUE_MAX	16384	/* agent.h's AGENT_QUEUE_MAX */
 
 /* The processes, in the order the parent starts them. */
 enum riklet_proc {
@@ -67,15 +68,19 @@ enum imsg_type {
 	IMSG_SCHED_TARGET,	/* resolved gRPC target, NUL-terminated */
 	IMSG_POD_STATUS,	/* struct pod_status + metrics JSON */
 	IMSG_NODE_METRICS,	/* node metrics JSON, NUL-terminated */
+	IMSG_SCHED_HOSTADDR,	/* the node's address towards the scheduler */
 
 	/* agent -> parent */
 	IMSG_SCHED_RESOLVE,	/* empty: resolve the scheduler again */
 	IMSG_AGENT_STATE,	/* struct agent_state */
+	IMSG_AGENT_COUNTERS,	/* struct agent_counters */
 	IMSG_POD_CREATE,	/* podspec encoding (podspec.h); also -> runtime */
 	IMSG_POD_DESTROY,	/* instance id, NUL-terminated; also -> runtime */
 
 	/* parent -> runtime */
 	IMSG_CONTAINER_RESTART,	/* struct container_ref */
+	IMSG_POD_RESTART,	/* instance id, NUL-terminated: the whole pod */
+	IMSG_RT_PAUSE,		/* riklet-pause (fd), or none and why (string) */
 
 	/* runtime -> parent */
 	IMSG_RT_ENGINE,		/* struct rt_engine */
@@ -113,6 +118,17 @@ enum imsg_type {
 	IMSG_CTL_END,		/* parent -> control: empty, the answer is whole */
 
 	/*
+	 * The Prometheus endpoint, served by the control process.  One scrape
+	 * at a time is asked of the parent, with a peerid of CTL_PEER_PROM
+	 * and a generation; the answer is a CTL_STATUS with its CTL_CHILDs,
+	 * a CTL_PROM, a CTL_PROM_POD per pod, the CTL_METRICS, a CTL_END.
+	 */
+	IMSG_PROM_LISTEN,	/* parent -> control: the TCP listener (fd) */
+	IMSG_CTL_SHOW_PROM,	/* control -> parent: empty */
+	IMSG_CTL_PROM,		/* parent -> control: struct ctl_prom */
+	IMSG_CTL_PROM_POD,	/* parent -> control: struct ctl_prom_pod */
+
+	/*
 	 * rikletctl logs: control -> parent -> runtime and back.  On the
 	 * control side reqid is the connection (and equals peerid); on the
 	 * runtime side it is the parent's request number.
@@ -127,11 +143,6 @@ enum imsg_type {
 	IMSG_RT_LOGS_CANCEL,	/* parent -> runtime: uint32_t reqid */
 	IMSG_RT_LOGS_DATA,	/* runtime -> parent: struct logs_data + bytes */
 	IMSG_RT_LOGS_END,	/* runtime -> parent: struct logs_end */
-
-	/* parent -> runtime: riklet-pause (fd), or none and why (string) */
-	IMSG_RT_PAUSE,
-	/* parent -> runtime: instance id, NUL-terminated: restart it whole */
-	IMSG_POD_RESTART,
 
 	IMSG_MAX
 };
@@ -156,6 +167,18 @@ struct agent_state {
 	uint32_t	 state;		/* enum agent_conn */
 	uint32_t	 backoff_ms;	/* current retry delay */
 	char		 reason[RIK_MESSAGE_MAX];
+};
+
+/*
+ * IMSG_AGENT_COUNTERS: what the agent has done since it started, sent
+ * when it changes (at most every second).  Counters never go back while
+ * the agent lives; the parent adds up the agents it has had.
+ */
+struct agent_counters {
+	uint64_t	 registrations;	/* sessions the scheduler took */
+	uint64_t	 reconnects;	/* connection attempts after a failure */
+	uint64_t	 statuses_sent;	/* WorkerStatus messages gRPC took */
+	uint64_t	 statuses_queued;	/* waiting now, RIK_AGENT_QUEUE_MAX */
 };
 
 /* IMSG_CONTAINER_RESTART */
@@ -230,6 +253,7 @@ struct rt_pull {
 	char		 image[RIK_IMAGE_MAX];
 	int64_t		 done;		/* bytes */
 	int64_t		 total;		/* bytes, 0 if not known yet */
+	uint64_t	 elapsed_ms;	/* since the pull began */
 	uint32_t	 finished;
 };
 
@@ -327,6 +351,42 @@ struct ctl_metrics {
 	char		 instance[RIK_ID_MAX];	/* "": the node */
 	uint64_t	 age_ms;
 	/* followed by the metrics JSON, NUL-terminated */
+};
+
+/*
+ * A scrape of the Prometheus endpoint.  The high bit of the peerid tells
+ * a scrape from a rikletctl connection; the rest is its generation.
+ */
+#define CTL_PEER_PROM		UINT32_C(0x80000000)
+
+/* IMSG_CTL_PROM: the parent's own figures. */
+struct ctl_prom {
+	uint64_t	 registrations;		/* every agent's, added up */
+	uint64_t	 reconnects;
+	uint64_t	 statuses_sent;
+	uint64_t	 queued_agent;		/* statuses waiting in the agent */
+	uint64_t	 queued_parent;		/* ... and in the parent */
+	uint64_t	 pulls;			/* image pulls ended */
+	uint64_t	 pull_bytes;
+	uint64_t	 pull_ms;
+	/* Per process, PROC_PARENT included; 0 pid: not running. */
+	int32_t		 pid[PROC_MAX];
+	uint32_t	 violations[PROC_MAX];
+	uint64_t	 rss_bytes[PROC_MAX];
+	uint64_t	 cpu_ms[PROC_MAX];
+};
+
+/* IMSG_CTL_PROM_POD: one pod, its state and its containers' restarts. */
+struct ctl_prom_ctr {
+	char		 name[RIK_NAME_MAX];
+	uint64_t	 restarts;
+};
+
+struct ctl_prom_pod {
+	char			 instance[RIK_ID_MAX];
+	uint32_t		 status;	/* enum rik_status */
+	uint32_t		 ncontainers;
+	struct ctl_prom_ctr	 containers[RIK_CONTAINERS_MAX];
 };
 
 /*

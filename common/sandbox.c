@@ -1,7 +1,8 @@
 /*
  * Confinement of the children, the last step before untrusted input:
- * resource limits, Landlock for the process that reads /proc and /sys,
- * and a seccomp filter per process.  The lists of system calls were
+ * resource limits, Landlock for the process that reads /proc and /sys and
+ * for the one that connects to the scheduler, and a seccomp filter per
+ * process.  The lists of system calls were
  * measured (strace -f and a -DRIKLET_SECCOMP_LOG build, whose misses
  * show as "audit: type=1326" in dmesg) on each child's real work,
  * including SIGSTOP/SIGCONT (restart_syscall) and reconnects; a call
@@ -13,14 +14,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 
 #include <linux/landlock.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stddef.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +49,28 @@
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)
 #endif
+/* Network rules (ABI 4) and scopes (ABI 6), with their own structures. */
+#define LL_ABI_NET			4
+#define LL_ABI_SCOPE			6
+#ifndef LANDLOCK_ACCESS_NET_CONNECT_TCP
+#define LANDLOCK_ACCESS_NET_CONNECT_TCP	(1ULL << 1)
+#define LANDLOCK_RULE_NET_PORT		2
+#endif
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET	(1ULL << 0)
+#endif
+
+/* The kernel takes a longer structure than it knows if the rest is 0. */
+struct ll_ruleset_attr {
+	uint64_t	 handled_access_fs;
+	uint64_t	 handled_access_net;
+	uint64_t	 scoped;
+};
+
+struct ll_net_port_attr {
+	uint64_t	 allowed_access;
+	uint64_t	 port;
+} __attribute__((__packed__));
 
 /* Both data always set: clang wants every initializer. */
 #define ARG_EQ(n, v)		SCMP_CMP((n), SCMP_CMP_EQ, (scmp_datum_t)(v), 0)
@@ -68,10 +95,13 @@ struct sandbox_policy {
 	int			 nproc0;	/* no fork, no thread */
 	const char *const	*readonly;	/* Landlock: all it may read */
 	size_t			 nreadonly;
+	int			 connect_one;	/* one TCP port, given */
 };
 
 static void	sandbox_rlimits(const struct sandbox_policy *);
-static void	sandbox_landlock(const char *const *, size_t);
+static void	sandbox_landlock(const struct sandbox_policy *, uint16_t);
+static void	landlock_done(const struct sandbox_policy *, long,
+		    const struct ll_ruleset_attr *, uint16_t);
 static void	sandbox_seccomp(enum riklet_proc,
 		    const struct sandbox_policy *);
 static void	allow_names(scmp_filter_ctx, const char *const *, size_t);
@@ -84,7 +114,7 @@ static void	rules_control(scmp_filter_ctx);
 static void	refuse_opens(scmp_filter_ctx);
 static void	refuse_syslog_socket(scmp_filter_ctx);
 #ifdef RIKLET_TEST_HOOKS
-static void	sandbox_test_hooks(enum riklet_proc);
+static void	sandbox_test_hooks(enum riklet_proc, uint16_t);
 #endif
 
 /*
@@ -108,8 +138,9 @@ static const char *const base_calls[] = {
 /*
  * The agent, measured with gRPC core 1.51 over register, status
  * streaming, TLS, a scheduler restart and a scheduler down at start:
- * threads, epoll and eventfd wakeups, TCP sockets (bind: gRPC binds the
- * client socket; shutdown: the reconnect path), uname and
+ * threads, epoll and eventfd wakeups, TCP sockets (which ones:
+ * rules_agent(); to which port: Landlock; bind: gRPC binds the client
+ * socket; shutdown: the reconnect path), uname and
  * sched_getaffinity when it sizes its pools.  sched_yield and the
  * sched_get* calls are on the allowlist issue 8 measured for gRPC.
  * writev: seen once, rarely, on the path of a TLS handshake refused for a
@@ -172,7 +203,11 @@ __lsan_is_turned_off(void)
 /*
  * The control child: libevent's listener accepts rikletctl's clients on
  * the socket the parent passed, its bufferevents read and write them,
- * and the peer's credentials say who is asking.
+ * and the peer's credentials say who is asking.  The Prometheus endpoint
+ * (a TCP listener, passed the same way) needs nothing more: measured
+ * with strace -f and a -DRIKLET_SECCOMP_LOG build over t_prom.sh and
+ * scrapes, 404s, 400s, an oversized request, 16 slow clients and a
+ * 17th, a reset and a half-closed client, SIGSTOP/SIGCONT.
  */
 static const char *const control_calls[] = {
 	"accept4", "accept", "getsockopt", "readv", "writev", "shutdown",
@@ -185,24 +220,35 @@ static const char *const metrics_readonly[] = {
 
 static const struct sandbox_policy policies[PROC_MAX] = {
 	[PROC_AGENT] = {
-		agent_calls, NELEM(agent_calls), rules_agent, 0, NULL, 0
+		agent_calls, NELEM(agent_calls), rules_agent, 0, NULL, 0, 1
 	},
 	[PROC_METRICS] = {
 		metrics_calls, NELEM(metrics_calls), rules_metrics, 1,
-		metrics_readonly, NELEM(metrics_readonly)
+		metrics_readonly, NELEM(metrics_readonly), 0
 	},
 	[PROC_RUNTIME] = {
 		runtime_calls, NELEM(runtime_calls), rules_runtime, 1,
-		NULL, 0
+		NULL, 0, 0
 	},
 	[PROC_CONTROL] = {
 		control_calls, NELEM(control_calls), rules_control, 1,
-		NULL, 0
+		NULL, 0, 0
 	},
 };
 
 void
 sandbox_child(enum riklet_proc proc)
+{
+	sandbox_child_connect(proc, 0);
+}
+
+/*
+ * sandbox_child() for the process that connects out (the agent): TCP
+ * connect to this one port only, where Landlock has network rules.  A
+ * domain cannot be widened: for another port the process is restarted.
+ */
+void
+sandbox_child_connect(enum riklet_proc proc, uint16_t port)
 {
 	const struct sandbox_policy	*pol;
 
@@ -210,11 +256,16 @@ sandbox_child(enum riklet_proc proc)
 	    policies[proc].rules == NULL)
 		fatalx("%s: no policy for process %d", __func__, (int)proc);
 	pol = &policies[proc];
+	if (pol->connect_one && port == 0)
+		fatalx("%s: %s needs the port it may connect to", __func__,
+		    proc_name(proc));
+	if (!pol->connect_one && port != 0)
+		fatalx("%s: %s connects to no port", __func__,
+		    proc_name(proc));
 	sandbox_rlimits(pol);
-	if (pol->readonly != NULL)
-		sandbox_landlock(pol->readonly, pol->nreadonly);
+	sandbox_landlock(pol, port);
 #ifdef RIKLET_TEST_HOOKS
-	sandbox_test_hooks(proc);
+	sandbox_test_hooks(proc, port);
 #endif
 	sandbox_seccomp(proc, pol);
 }
@@ -247,42 +298,63 @@ sandbox_rlimits(const struct sandbox_policy *pol)
 		limit(RLIMIT_FSIZE, "RLIMIT_FSIZE");
 }
 
-/* Read-only access to the named trees and nothing else, where supported. */
+/*
+ * Where the kernel supports it: read-only access to the policy's trees
+ * and nothing else on the filesystem; TCP connect to port only, and no
+ * abstract unix socket made outside the process (the syslog socket, opened
+ * before the drop, could otherwise be pointed at one).
+ */
 static void
-sandbox_landlock(const char *const *paths, size_t npaths)
+sandbox_landlock(const struct sandbox_policy *pol, uint16_t port)
 {
-	struct landlock_ruleset_attr		 attr;
+	struct ll_ruleset_attr			 attr;
 	struct landlock_path_beneath_attr	 pb;
+	struct ll_net_port_attr			 np;
 	struct stat				 st;
 	uint64_t				 readonly;
 	long					 abi;
 	size_t					 i;
 	int					 rfd, fd;
 
+	if (pol->readonly == NULL && port == 0)
+		return;
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 0) {
 		if (errno != ENOSYS && errno != EOPNOTSUPP)
 			fatal("landlock_create_ruleset");
-		log_debug("Landlock not available here (%s): skipped",
-		    strerror(errno));
+		log_debug("Landlock not available here (%s): skipped%s",
+		    strerror(errno), port ? "; TCP connects are not limited "
+		    "to the scheduler's port" : "");
 		return;
 	}
 	memset(&attr, 0, sizeof(attr));
-	attr.handled_access_fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;
-	if (abi >= 2)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
-	if (abi >= 3)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
-	if (abi >= 5)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	if (pol->readonly != NULL) {
+		attr.handled_access_fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) -
+		    1;
+		if (abi >= 2)
+			attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
+		if (abi >= 3)
+			attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
+		if (abi >= 5)
+			attr.handled_access_fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	}
+	if (port != 0 && abi >= LL_ABI_NET)
+		attr.handled_access_net = LANDLOCK_ACCESS_NET_CONNECT_TCP;
+	if (port != 0 && abi >= LL_ABI_SCOPE)
+		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
+	if (attr.handled_access_fs == 0 && attr.handled_access_net == 0 &&
+	    attr.scoped == 0) {
+		landlock_done(pol, abi, &attr, port);
+		return;
+	}
 	readonly = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
 	if ((rfd = (int)syscall(SYS_landlock_create_ruleset, &attr,
 	    sizeof(attr), 0)) == -1)
 		fatal("landlock_create_ruleset");
-	for (i = 0; i < npaths; i++) {
-		if ((fd = open(paths[i], O_PATH | O_CLOEXEC)) == -1) {
-			log_warn("landlock: %s", paths[i]);
+	for (i = 0; i < pol->nreadonly; i++) {
+		if ((fd = open(pol->readonly[i], O_PATH | O_CLOEXEC)) == -1) {
+			log_warn("landlock: %s", pol->readonly[i]);
 			continue;
 		}
 		memset(&pb, 0, sizeof(pb));
@@ -293,14 +365,43 @@ sandbox_landlock(const char *const *paths, size_t npaths)
 		pb.parent_fd = fd;
 		if (syscall(SYS_landlock_add_rule, rfd,
 		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1)
-			fatal("landlock_add_rule %s", paths[i]);
+			fatal("landlock_add_rule %s", pol->readonly[i]);
 		close(fd);
+	}
+	if (attr.handled_access_net != 0) {
+		memset(&np, 0, sizeof(np));
+		np.allowed_access = LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		np.port = port;
+		if (syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_NET_PORT,
+		    &np, 0) == -1)
+			fatal("landlock_add_rule port %u", port);
 	}
 	if (syscall(SYS_landlock_restrict_self, rfd, 0) == -1)
 		fatal("landlock_restrict_self");
 	close(rfd);
-	log_debug("Landlock ABI %ld: read-only access to %zu paths", abi,
-	    npaths);
+	landlock_done(pol, abi, &attr, port);
+}
+
+/* What Landlock does here, and what it cannot (tests read this). */
+static void
+landlock_done(const struct sandbox_policy *pol, long abi,
+    const struct ll_ruleset_attr *attr, uint16_t port)
+{
+	if (attr->handled_access_fs != 0)
+		log_debug("Landlock ABI %ld: read-only access to %zu paths",
+		    abi, pol->nreadonly);
+	if (port == 0)
+		return;
+	if (attr->handled_access_net != 0)
+		log_debug("Landlock ABI %ld: TCP connect to port %u only", abi,
+		    port);
+	else
+		log_debug("Landlock ABI %ld has no network rules (ABI %d): "
+		    "TCP connects are not limited to port %u", abi,
+		    LL_ABI_NET, port);
+	if (attr->scoped != 0)
+		log_debug("Landlock ABI %ld: abstract unix sockets of other "
+		    "processes out of reach", abi);
 }
 
 static void
@@ -355,15 +456,22 @@ rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
 		fatalx("seccomp rule for %s: %s", name, strerror(-r));
 }
 
+/*
+ * The agent talks TCP to the scheduler and to nothing else: no UDP, and
+ * no unix socket, through which the chroot would not stop it from
+ * reaching abstract names (D-Bus, containerd's shims).  Its syslog socket
+ * is opened before the drop.
+ */
 static void
 rules_agent(scmp_filter_ctx ctx)
 {
-	static const int	 domains[] = { AF_UNIX, AF_INET, AF_INET6 };
+	static const int	 domains[] = { AF_INET, AF_INET6 };
 	size_t			 i;
 
 	for (i = 0; i < NELEM(domains); i++)
-		rule(ctx, SCMP_ACT_ALLOW, "socket", 1, (struct scmp_arg_cmp[]){
-		    ARG_EQ(0, domains[i]) });
+		rule(ctx, SCMP_ACT_ALLOW, "socket", 2, (struct scmp_arg_cmp[]){
+		    ARG_EQ(0, domains[i]), ARG_MASKED(1, 0xf, SOCK_STREAM) });
+	refuse_syslog_socket(ctx);
 	/*
 	 * Threads, never a process: clone only with CLONE_THREAD, and
 	 * clone3, whose flags a filter cannot see, says it does not exist
@@ -443,8 +551,76 @@ rules_control(scmp_filter_ctx ctx)
  * Test builds only (make test-hooks): SIGUSR1 makes the process exec,
  * which no child may; SIGUSR2 makes the call its own filter refuses by
  * argument.  The filter must kill it with SIGSYS before either returns.
+ * The agent has two more, for where it may connect to:
+ * SIGRTMIN+1 connects over TCP to 127.0.0.1 on the scheduler's port,
+ * then on $RIKLET_HOOK_TCP_PORT, and says how each went; SIGRTMIN+2
+ * tries a unix datagram socket (refused), then a unix stream socket to
+ * the abstract name $RIKLET_HOOK_ABSTRACT (the filter must kill it).
  */
 static enum riklet_proc	 hook_proc;
+static uint16_t		 hook_port, hook_other_port;
+static char		 hook_abstract[64] = "riklet-hook";
+
+static void
+hook_say(const char *what, int r)
+{
+	char	 buf[256];
+	int	 n;
+
+	n = snprintf(buf, sizeof(buf), "sandbox test hook: %s: %s\n", what,
+	    r == -1 ? strerror(errno) : "ok");
+	if (n > 0)
+		(void)!write(STDERR_FILENO, buf, (size_t)n);
+}
+
+static void
+hook_tcp(uint16_t port)
+{
+	struct sockaddr_in	 sin;
+	char			 what[64];
+	int			 s, r;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	(void)snprintf(what, sizeof(what), "tcp connect to 127.0.0.1:%u",
+	    port);
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		hook_say(what, -1);
+		return;
+	}
+	r = connect(s, (struct sockaddr *)&sin, sizeof(sin));
+	hook_say(what, r);
+	close(s);
+}
+
+static void
+hook_unix(void)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 len;
+	int			 s, r;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path + 1, hook_abstract,
+	    sizeof(sun.sun_path) - 1);
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    strlen(hook_abstract));
+	s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	hook_say("unix datagram socket", s);
+	if (s != -1) {
+		r = (int)sendto(s, "x", 1, 0, (struct sockaddr *)&sun, len);
+		hook_say("unix datagram to the abstract name", r);
+		close(s);
+	}
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	hook_say("unix stream socket", s);
+	if (s != -1)
+		hook_say("unix stream connect to the abstract name",
+		    connect(s, (struct sockaddr *)&sun, len));
+}
 
 static void
 hook_forbidden(int sig)
@@ -452,31 +628,54 @@ hook_forbidden(int sig)
 	static const char	 msg[] = "sandbox test hook: forbidden call\n";
 	char			*argv[] = { NULL };
 
-	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	if (sig == SIGUSR1)
-		(void)syscall(SYS_execve, "/bin/true", argv, argv);
-	else if (hook_proc == PROC_METRICS)
-		(void)syscall(SYS_openat, AT_FDCWD, "/proc/self/comm",
-		    O_WRONLY);
-	else if (hook_proc == PROC_AGENT)
-		(void)syscall(SYS_socket, AF_NETLINK, SOCK_RAW, 0);
-	else
-		(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	if (sig == SIGRTMIN + 1) {
+		hook_tcp(hook_port);
+		if (hook_other_port != 0)
+			hook_tcp(hook_other_port);
+		return;
+	}
+	if (sig == SIGRTMIN + 2)
+		hook_unix();
+	else {
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		if (sig == SIGUSR1)
+			(void)syscall(SYS_execve, "/bin/true", argv, argv);
+		else if (hook_proc == PROC_METRICS)
+			(void)syscall(SYS_openat, AT_FDCWD, "/proc/self/comm",
+			    O_WRONLY);
+		else if (hook_proc == PROC_AGENT)
+			(void)syscall(SYS_socket, AF_NETLINK, SOCK_RAW, 0);
+		else
+			(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	}
 	_exit(70);	/* the filter did not stop it */
 }
 
 static void
-sandbox_test_hooks(enum riklet_proc proc)
+sandbox_test_hooks(enum riklet_proc proc, uint16_t port)
 {
 	struct sigaction	 sa;
+	const char		*s, *errstr;
 
 	hook_proc = proc;
+	hook_port = port;
+	if ((s = getenv("RIKLET_HOOK_TCP_PORT")) != NULL) {
+		hook_other_port = (uint16_t)strtonum(s, 1, 65535, &errstr);
+		if (errstr != NULL)
+			fatalx("RIKLET_HOOK_TCP_PORT %s: %s", s, errstr);
+	}
+	if ((s = getenv("RIKLET_HOOK_ABSTRACT")) != NULL)
+		(void)strlcpy(hook_abstract, s, sizeof(hook_abstract));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = hook_forbidden;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGUSR1, &sa, NULL) == -1 ||
 	    sigaction(SIGUSR2, &sa, NULL) == -1)
 		fatal("sigaction");
-	log_debug("sandbox test hooks armed: SIGUSR1, SIGUSR2");
+	if (port != 0 && (sigaction(SIGRTMIN + 1, &sa, NULL) == -1 ||
+	    sigaction(SIGRTMIN + 2, &sa, NULL) == -1))
+		fatal("sigaction");
+	log_debug("sandbox test hooks armed: SIGUSR1, SIGUSR2%s",
+	    port != 0 ? ", SIGRTMIN+1, SIGRTMIN+2" : "");
 }
 #endif

@@ -41,7 +41,7 @@ RESOLUTION=2s riklet_conf demo-node
 cat "$T/riklet.conf" | sed 's/^/  | /'
 start_riklet "$T/riklet.conf"
 ps -o pid=,user=,args= --pid "$RIKLET_PID" --ppid "$RIKLET_PID" | sed 's/^/  /'
-wait_for 20 sh -c "$PY '$REGRESS_DIR/integration/peerq.py' registers '$T/peer' | grep -q demo-node" ||
+wait_for 20 registered demo-node ||
     fail "riklet did not register"
 sleep 2
 show 1

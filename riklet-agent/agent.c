@@ -11,6 +11,10 @@
  * (IMSG_SCHED_RESOLVE).  TLS material comes from the parent the same way,
  * and the host part of conf.scheduler is the name the certificate must
  * carry.
+ *
+ * Its sandbox lets it connect over TCP to the scheduler's port alone
+ * (Landlock, where the kernel has network rules), and that cannot be
+ * undone: when a reload names another scheduler, the parent restarts it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,13 +31,14 @@ __dead void	agent_main(int, char **);
 static void	agent_imsg(struct imsg *);
 static void	pod_status(struct imsg *);
 static void	node_metrics(struct imsg *);
-static void	pod_create(const char *, const char *, size_t);
-static void	queue_or_overflow(uint32_t, const char *, uint32_t, uint32_t,
+static uint16_t	scheduler_port(const struct riklet_conf *);
+static void	queue_status(uint32_t, const char *, uint32_t, uint32_t,
 		    const char *);
 
 static struct riklet_conf	 conf;
 static struct imsgev		 iev_parent;
 static char			*node_json;
+static uint16_t			 sandbox_port;
 
 __dead void
 agent_main(int argc, char **argv)
@@ -43,12 +48,29 @@ agent_main(int argc, char **argv)
 	child_setup(PROC_AGENT, argc, argv);
 	child_read_conf(&conf);
 	priv_drop(&conf, PROC_AGENT, conf.chroot, (gid_t)-1);
-	sandbox_child(PROC_AGENT);
+	sandbox_port = scheduler_port(&conf);
+	sandbox_child_connect(PROC_AGENT, sandbox_port);
 	base = child_event_init(&iev_parent, agent_imsg);
+	counters_init(base);
 	/* gRPC starts its threads here: after the drop, never before. */
 	sched_init(base, &conf);
 	event_base_dispatch(base);
 	exit(0);
+}
+
+/* The port of conf->scheduler, "host:port" (parse.y checked it). */
+static uint16_t
+scheduler_port(const struct riklet_conf *c)
+{
+	const char	*colon, *errstr;
+	uint16_t	 port;
+
+	if ((colon = strrchr(c->scheduler, ':')) == NULL)
+		fatalx("scheduler %s: no port", c->scheduler);
+	port = (uint16_t)strtonum(colon + 1, 1, 65535, &errstr);
+	if (errstr != NULL)
+		fatalx("scheduler %s: port %s", c->scheduler, errstr);
+	return port;
 }
 
 /* One message from the parent. */
@@ -60,6 +82,10 @@ agent_imsg(struct imsg *imsg)
 	switch (imsg->hdr.type) {
 	case IMSG_CONF:
 		child_conf_imsg(imsg, &conf);
+		if (scheduler_port(&conf) != sandbox_port)
+			log_info("scheduler %s: this process may only connect "
+			    "to port %u; the parent restarts it",
+			    conf.scheduler, sandbox_port);
 		break;
 	case IMSG_VERBOSE:
 		child_verbose_imsg(imsg);
@@ -79,6 +105,11 @@ agent_imsg(struct imsg *imsg)
 			fatalx("%s: bad IMSG_SCHED_TARGET", __func__);
 		sched_set_target(s);
 		break;
+	case IMSG_SCHED_HOSTADDR:
+		if ((s = imsg_string(imsg, 0)) == NULL ||
+		    sched_set_host_address(s) == -1)
+			fatalx("%s: bad IMSG_SCHED_HOSTADDR", __func__);
+		break;
 	case IMSG_POD_STATUS:
 		pod_status(imsg);
 		break;
@@ -92,8 +123,9 @@ agent_imsg(struct imsg *imsg)
 }
 
 /*
- * Statuses that arrive while we are not registered are dropped: on the
- * next registration the parent sends the state of every pod again.
+ * A state change that comes while we are not registered waits for the
+ * connection (agent_queue.c keeps every pod's latest, however long the
+ * scheduler is away); a sample does not, it would be stale.
  */
 static void
 pod_status(struct imsg *imsg)
@@ -110,17 +142,10 @@ pod_status(struct imsg *imsg)
 	    !podspec_valid_id(ps.instance) || ps.status >= RIK_STATUS_MAX ||
 	    ps.transition > 1)
 		fatalx("%s: bad IMSG_POD_STATUS", __func__);
-	if (!sched_registered()) {
-		/* A state change waits for the connection; a sample not. */
-		if (ps.transition && queue_push(STATUS_INSTANCE, ps.instance,
-		    ps.status, 1, metrics) == 0)
-			return;
-		log_debug("not registered: status %s of %s not kept",
-		    rik_status_name(ps.status), ps.instance);
+	if (!sched_registered() && !ps.transition)
 		return;
-	}
-	queue_or_overflow(STATUS_INSTANCE, ps.instance, ps.status,
-	    ps.transition, metrics);
+	queue_status(STATUS_INSTANCE, ps.instance, ps.status, ps.transition,
+	    metrics);
 }
 
 static void
@@ -134,26 +159,27 @@ node_metrics(struct imsg *imsg)
 	free(node_json);
 	if ((node_json = strdup(s)) == NULL)
 		fatal("%s", __func__);
-	if (sched_registered())
-		queue_or_overflow(STATUS_WORKER, NULL, RIK_RUNNING, 0, s);
+	sched_node_sample();
 }
 
 static void
-queue_or_overflow(uint32_t kind, const char *instance, uint32_t status,
+queue_status(uint32_t kind, const char *instance, uint32_t status,
     uint32_t transition, const char *metrics)
 {
-	if (queue_push(kind, instance, status, transition, metrics) == -1) {
-		sched_overflow();
-		return;
-	}
+	if (queue_push(kind, instance, status, transition, metrics) == -1)
+		log_debug("status %s of %s not queued",
+		    rik_status_name(status), instance);
 	sched_kick();
 }
 
-/* The node metrics for the next WorkerMetric RUNNING. */
+/*
+ * The latest node sample, for the next WorkerMetric RUNNING; NULL until
+ * the parent has sent one (it sends the latest to every new agent).
+ */
 const char *
 agent_node_metrics(void)
 {
-	return node_json != NULL ? node_json : "{}";
+	return node_json;
 }
 
 void
@@ -191,69 +217,26 @@ agent_report_failed(const char *instance, const char *reason,
 	if (o == NULL || (js = json_dumps(o, JSON_COMPACT)) == NULL)
 		fatalx("%s: json", __func__);
 	json_decref(o);
-	queue_or_overflow(STATUS_INSTANCE, instance, RIK_FAILED, 1, js);
+	queue_status(STATUS_INSTANCE, instance, RIK_FAILED, 1, js);
 	free(js);
 }
 
-static void
-pod_create(const char *instance, const char *definition, size_t len)
-{
-	struct pod_spec	 ps;
-	unsigned char	*buf;
-	size_t		 buflen;
-	const char	*reason;
-	char		 err[RIK_MESSAGE_MAX];
-
-	if (definition_parse_reason(instance, definition, len, &ps, &reason,
-	    err, sizeof(err)) == -1) {
-		podspec_free(&ps);
-		agent_report_failed(instance, reason, err);
-		return;
-	}
-	if (podspec_encode(&ps, &buf, &buflen) == -1)
-		fatal("%s: podspec_encode", __func__);
-	podspec_free(&ps);
-	if (buflen > IMSG_MAX_SIZE - IMSG_HEADER_SIZE) {
-		free(buf);
-		agent_report_failed(instance, REASON_INVALID_DEFINITION,
-		    "pod description too large");
-		return;
-	}
-	log_info("instance %s: create", instance);
-	agent_to_parent(IMSG_POD_CREATE, buf, buflen);
-	free(buf);
-}
-
-/* One instruction from the scheduler, as received: nothing is trusted. */
+/* One instruction from the scheduler, checked by instruction_read(). */
 void
-agent_instruction(const char *instance, const char *definition, size_t len,
-    int action)
+agent_instruction(const struct instruction *in)
 {
-	char	 shown[RIK_ID_MAX];
-	size_t	 i;
-
-	if (strlen(instance) >= RIK_ID_MAX || !podspec_valid_id(instance)) {
-		/* Echo a printable, bounded form of what we were given. */
-		for (i = 0; instance[i] != '\0' && i < sizeof(shown) - 1; i++)
-			shown[i] = instance[i] > ' ' && instance[i] < 0x7f ?
-			    instance[i] : '?';
-		shown[i] = '\0';
-		agent_report_failed(shown, REASON_INVALID_INSTANCE,
-		    "instance id must be 1-95 of [A-Za-z0-9._-]");
-		return;
-	}
-	switch (action) {
-	case 0:		/* common.WorkloadRequestKind CREATE */
-		pod_create(instance, definition, len);
+	switch (in->kind) {
+	case INSTR_CREATE:
+		log_info("instance %s: create", in->instance);
+		agent_to_parent(IMSG_POD_CREATE, in->podspec, in->podspec_len);
 		break;
-	case 1:		/* DESTROY */
-		log_info("instance %s: destroy", instance);
-		agent_to_parent(IMSG_POD_DESTROY, instance,
-		    strlen(instance) + 1);
+	case INSTR_DESTROY:
+		log_info("instance %s: destroy", in->instance);
+		agent_to_parent(IMSG_POD_DESTROY, in->instance,
+		    strlen(in->instance) + 1);
 		break;
 	default:
-		agent_report_failed(instance, REASON_UNKNOWN_ACTION,
-		    "action is neither CREATE nor DESTROY");
+		agent_report_failed(in->instance, in->reason, in->message);
 		break;
 	}
 }

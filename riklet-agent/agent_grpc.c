@@ -17,6 +17,8 @@
  */
 #include <sys/eventfd.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -61,12 +63,6 @@
 #define HEADERS_GRACE_MS	100
 #define REGISTER_GRACE_MS	1000
 #define CQ_EVENTS_MAX		256
-/*
- * Larger than any definition we accept, so that an oversized one still
- * arrives and is answered FAILED: gRPC refusing the message would end the
- * Register stream, and the scheduler could send it again on every retry.
- */
-#define RECV_MAX		(1024 * 1024)
 
 enum op_kind {
 	OP_REG_SEND,
@@ -136,6 +132,7 @@ static void	 session_end(struct session *);
 static void	 session_free(struct session *);
 static void	 op_done(struct gop *, int);
 static void	 registered(void);
+static void	 worker_metric(void);
 static void	 reg_recv(struct session *);
 static void	 reg_message(struct session *);
 static const char *call_status(grpc_status_code, grpc_slice, char *,
@@ -155,6 +152,7 @@ static struct event		*ev_cq, *ev_backoff, *ev_grace, *ev_heartbeat;
 
 static grpc_channel		*chan;
 static char			 target[AGENT_TARGET_MAX];
+static char			 host_address[CONF_ADDR_MAX];	/* learned */
 static char			*pem[3];	/* CA, certificate, key */
 static struct gop		 watch_op = { OP_WATCH, NULL };
 static gpr_timespec		 connect_deadline;
@@ -165,6 +163,7 @@ static int			 send_inflight;
 static uint64_t			 last_send_ms;
 static uint32_t			 backoff_ms = BACKOFF_MIN_MS;
 static int			 outage_logged;
+static int			 worker_first;	/* no WorkerMetric yet */
 static atomic_int		 grpc_quiet;
 static int			 keepalive_ms = KEEPALIVE_MS;
 
@@ -289,6 +288,27 @@ sched_set_target(const char *t)
 		sched_connect();
 }
 
+/*
+ * The node's address as the parent learned it, sent in every status's
+ * host_address unless riklet.conf names one (newer RIK schedulers reach
+ * the node there; older ones skip the field).
+ */
+int
+sched_set_host_address(const char *s)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	if (strlen(s) >= sizeof(host_address) ||
+	    (inet_pton(AF_INET, s, &a4) != 1 &&
+	    inet_pton(AF_INET6, s, &a6) != 1))
+		return -1;
+	if (strcmp(s, host_address) != 0)
+		log_debug("host address %s", s);
+	(void)strlcpy(host_address, s, sizeof(host_address));
+	return 0;
+}
+
 int
 sched_registered(void)
 {
@@ -335,7 +355,8 @@ channel_open(void)
 	arg_int(&a[n++], GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
 	    BACKOFF_MIN_MS);
 	arg_int(&a[n++], GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, BACKOFF_MAX_MS);
-	arg_int(&a[n++], GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, RECV_MAX);
+	arg_int(&a[n++], GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+	    AGENT_RECV_MAX);
 	arg_int(&a[n++], GRPC_ARG_ENABLE_RETRIES, 0);
 	if (conf->tls) {
 		scheduler_host(host, sizeof(host));
@@ -438,6 +459,7 @@ sched_fail(const char *why)
 	event_del(ev_heartbeat);
 	send_inflight = 0;
 	queue_drop_samples();
+	counters_touch();
 	if (!outage_logged) {
 		log_warnx("scheduler %s (%s): %s; retrying", conf->scheduler,
 		    target, why);
@@ -464,8 +486,10 @@ backoff_fire(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	(void)arg;
-	if (state == CONN_BACKOFF)
-		sched_connect();
+	if (state != CONN_BACKOFF)
+		return;
+	counters_add(COUNTER_RECONNECTS);
+	sched_connect();
 }
 
 static int
@@ -707,8 +731,10 @@ op_done(struct gop *g, int ok)
 		s->st_out = NULL;
 		send_inflight = 0;
 		/* A failed send ends the call: its status follows. */
-		if (ok)
+		if (ok) {
+			counters_add(COUNTER_SENT);
 			sched_kick();
+		}
 		break;
 	case OP_ST_START:
 	case OP_ST_RECV:
@@ -732,6 +758,7 @@ static void
 registered(void)
 {
 	struct timeval	 tv = { HEARTBEAT_MS / 1000, 0 };
+	size_t		 n;
 
 	evtimer_del(ev_grace);
 	state = CONN_REGISTERED;
@@ -740,16 +767,48 @@ registered(void)
 	atomic_store(&grpc_quiet, 0);
 	log_info("registered with scheduler %s as %s", conf->scheduler,
 	    conf->hostname);
-	/* RIK marks a worker Ready only on a WorkerMetric RUNNING. */
-	if (queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
-	    agent_node_metrics()) == -1)
-		fatalx("%s: cannot queue", __func__);
-	/* Before the state changes that waited for the connection. */
-	queue_last_to_head();
 	last_send_ms = monotime_ms();
 	event_add(ev_heartbeat, &tv);
+	worker_first = 1;
+	worker_metric();
+	if ((n = queue_dropped()) > 0)
+		log_warnx("%zu intermediate state changes dropped since the "
+		    "last registration: the status queue was full", n);
 	sched_kick();
+	counters_add(COUNTER_REGISTRATIONS);
 	agent_conn_state(AGENT_REGISTERED, 0, "registered");
+}
+
+/*
+ * RIK marks a worker Ready only on a WorkerMetric RUNNING, and reads its
+ * metrics as the node's: it carries the latest node sample, never an
+ * empty one.  The first after registering goes before the state changes
+ * that waited for the connection; with no sample yet (riklet just
+ * started), the first sample to come goes first.
+ */
+static void
+worker_metric(void)
+{
+	const char	*m;
+
+	if ((m = agent_node_metrics()) == NULL) {
+		log_debug("no node sample yet: the WorkerMetric waits");
+		return;
+	}
+	if (queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0, m) == -1)
+		return;
+	if (worker_first)
+		queue_last_to_head();
+	worker_first = 0;
+	sched_kick();
+}
+
+/* A new node sample from the parent. */
+void
+sched_node_sample(void)
+{
+	if (state == CONN_REGISTERED)
+		worker_metric();
 }
 
 static void
@@ -761,18 +820,16 @@ heartbeat_fire(int fd, short event, void *arg)
 	if (state != CONN_REGISTERED || queue_length() > 0 ||
 	    monotime_ms() - last_send_ms < HEARTBEAT_MS)
 		return;
-	if (queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
-	    agent_node_metrics()) == 0)
-		sched_kick();
+	worker_metric();
 }
 
-/* One InstanceScheduling: decode it, bounded, and hand it on. */
+/* One InstanceScheduling: read and checked, then handed on. */
 static void
 reg_message(struct session *s)
 {
-	grpc_byte_buffer_reader		 rd;
-	grpc_slice			 sl;
-	Worker__InstanceScheduling	*is;
+	grpc_byte_buffer_reader	 rd;
+	grpc_slice		 sl;
+	struct instruction	 in;
 
 	if (!grpc_byte_buffer_reader_init(&rd, s->reg_msg)) {
 		log_warnx("scheduler: unreadable instruction");
@@ -780,17 +837,12 @@ reg_message(struct session *s)
 	}
 	sl = grpc_byte_buffer_reader_readall(&rd);
 	grpc_byte_buffer_reader_destroy(&rd);
-	if (GRPC_SLICE_LENGTH(sl) > RECV_MAX)
-		log_warnx("scheduler: instruction of %zu bytes refused",
-		    GRPC_SLICE_LENGTH(sl));
-	else if ((is = worker__instance_scheduling__unpack(NULL,
-	    GRPC_SLICE_LENGTH(sl), GRPC_SLICE_START_PTR(sl))) == NULL)
-		log_warnx("scheduler: undecodable instruction of %zu bytes",
-		    GRPC_SLICE_LENGTH(sl));
+	if (instruction_read(GRPC_SLICE_START_PTR(sl), GRPC_SLICE_LENGTH(sl),
+	    &in) == -1)
+		log_warnx("scheduler: %s", in.message);
 	else {
-		agent_instruction(is->instance_id, is->definition,
-		    strlen(is->definition), (int)is->action);
-		worker__instance_scheduling__free_unpacked(is, NULL);
+		agent_instruction(&in);
+		instruction_free(&in);
 	}
 	grpc_slice_unref(sl);
  done:
@@ -809,6 +861,8 @@ pack_status(const struct status_entry *e)
 
 	common__worker_status__init(&ws);
 	ws.identifier = (char *)(uintptr_t)conf->hostname;
+	ws.host_address = (char *)(uintptr_t)(conf->host_address[0] != '\0' ?
+	    conf->host_address : host_address);
 	if (e->kind == STATUS_WORKER) {
 		common__worker_metric__init(&wm);
 		wm.status = (Common__ResourceStatus)e->status;
@@ -837,6 +891,7 @@ sched_kick(void)
 	struct status_entry	*e;
 	grpc_op			 op;
 
+	counters_touch();
 	if (state != CONN_REGISTERED || send_inflight || cur == NULL ||
 	    (e = queue_first()) == NULL)
 		return;
@@ -854,12 +909,4 @@ sched_kick(void)
 	}
 	send_inflight = 1;
 	last_send_ms = monotime_ms();
-}
-
-/* The scheduler does not read what we send: start afresh. */
-void
-sched_overflow(void)
-{
-	if (state == CONN_REGISTERED)
-		sched_fail("status queue full, the scheduler is not reading");
 }

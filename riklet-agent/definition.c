@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "agent.h"
+#include "imageref.h"
 #include "path.h"
 
 #define CPU_CORES_MAX		1024
@@ -424,7 +425,8 @@ static int
 parse_container(struct dparse *d, json_t *cj, size_t i,
     const struct pod_spec *ps, struct pod_container *c)
 {
-	char	 sub[RIK_MESSAGE_MAX];
+	char		 sub[RIK_MESSAGE_MAX];
+	const char	*why;
 
 	if (!json_is_object(cj))
 		return fail(d, "containers[%zu]: not an object", i);
@@ -442,6 +444,9 @@ parse_container(struct dparse *d, json_t *cj, size_t i,
 			return fail(d, "container %s: %s", c->name, sub);
 		return fail(d, "containers[%zu]: %s", i, sub);
 	}
+	if (!imageref_valid(c->image, &why))
+		return fail(d, "spec.containers[%zu].image: invalid reference "
+		    "\"%s\": %s", i, c->image, why);
 	return 0;
 }
 

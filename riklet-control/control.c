@@ -11,6 +11,9 @@
  * has been written out to the client is acknowledged to the parent, which
  * keeps the runtime from running more than LOGS_UNACKED_MAX ahead; a
  * client that closes its side is gone, and its request is cancelled.
+ *
+ * The Prometheus endpoint, when configured, is served here too
+ * (control_prom.c), on its own listening socket.
  */
 #include <sys/socket.h>
 #include <sys/queue.h>
@@ -25,6 +28,7 @@
 #include <event2/listener.h>
 
 #include "control_proc.h"
+#include "control_prom.h"
 #include "imsgev.h"
 #include "log.h"
 #include "privsep.h"
@@ -57,11 +61,8 @@ struct ctl_conn {
 
 __dead void	control_main(int, char **);
 static void	control_imsg(struct imsg *);
-static void	control_listen(int);
 static void	control_accept(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
-static void	control_accept_error(struct evconnlistener *, void *);
-static void	control_accept_resume(int, short, void *);
 static void	conn_read(struct bufferevent *, void *);
 static void	conn_written(struct bufferevent *, void *);
 static void	conn_event(struct bufferevent *, short, void *);
@@ -81,8 +82,7 @@ static int	conn_logs_line(struct ctl_conn *, uint32_t, const char *,
 static struct riklet_conf	 conf;
 static struct imsgev		 iev_parent;
 static struct event_base	*base;
-static struct evconnlistener	*listener;
-static struct event		*accept_ev;
+static struct ctl_listener	 listener;
 static TAILQ_HEAD(, ctl_conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
 static size_t			 nconns;
 static uint32_t			 next_id = 1;
@@ -108,9 +108,7 @@ control_main(int argc, char **argv)
 	priv_drop(&conf, PROC_CONTROL, conf.chroot, (gid_t)-1);
 	sandbox_child(PROC_CONTROL);
 	base = child_event_init(&iev_parent, control_imsg);
-	if ((accept_ev = evtimer_new(base, control_accept_resume, NULL)) ==
-	    NULL)
-		fatalx("%s: evtimer_new", __func__);
+	prom_http_init(base, &iev_parent);
 	event_base_dispatch(base);
 	exit(0);
 }
@@ -131,8 +129,19 @@ control_imsg(struct imsg *imsg)
 	case IMSG_CTL_LISTEN:
 		if (imsg->fd == -1 || imsg->datalen != 0)
 			fatalx("%s: bad IMSG_CTL_LISTEN", __func__);
-		control_listen(imsg->fd);
+		ctl_listen(&listener, base, imsg->fd, control_accept,
+		    "control socket");
 		imsg->fd = -1;
+		break;
+	case IMSG_PROM_LISTEN:
+		if (imsg->fd == -1 || imsg->datalen != 0)
+			fatalx("%s: bad IMSG_PROM_LISTEN", __func__);
+		prom_http_listen(imsg->fd);
+		imsg->fd = -1;
+		break;
+	case IMSG_CTL_PROM:
+	case IMSG_CTL_PROM_POD:
+		prom_http_parent_msg(imsg);
 		break;
 	case IMSG_CTL_STATUS:
 	case IMSG_CTL_CHILD:
@@ -143,6 +152,10 @@ control_imsg(struct imsg *imsg)
 	case IMSG_CTL_END:
 	case IMSG_CTL_LOGS_DATA:
 	case IMSG_CTL_LOGS_END:
+		if (imsg->hdr.peerid & CTL_PEER_PROM) {
+			prom_http_parent_msg(imsg);
+			break;
+		}
 		/* The client may have gone meanwhile. */
 		if ((c = conn_find(imsg->hdr.peerid)) != NULL &&
 		    c->state == CONN_WAITING)
@@ -155,41 +168,6 @@ control_imsg(struct imsg *imsg)
 	}
 	if (imsg->fd != -1)
 		close(imsg->fd);
-}
-
-static void
-control_listen(int fd)
-{
-	if (listener != NULL)
-		evconnlistener_free(listener);
-	listener = evconnlistener_new(base, control_accept, NULL,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (listener == NULL)
-		fatalx("%s: evconnlistener_new", __func__);
-	evconnlistener_set_error_cb(listener, control_accept_error);
-	log_debug("listening on the control socket");
-}
-
-/* Out of descriptors and the like: a second's pause, not a busy loop. */
-static void
-control_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct timeval	 tv = { 1, 0 };
-
-	(void)arg;
-	log_warn("accept");
-	evconnlistener_disable(l);
-	evtimer_add(accept_ev, &tv);
-}
-
-static void
-control_accept_resume(int fd, short event, void *arg)
-{
-	(void)fd;
-	(void)event;
-	(void)arg;
-	if (listener != NULL)
-		evconnlistener_enable(listener);
 }
 
 static void
@@ -223,7 +201,8 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c->id = next_id++;
-	if (next_id == 0)
+	/* Neither 0 nor a scrape's (CTL_PEER_PROM). */
+	if (next_id & CTL_PEER_PROM)
 		next_id = 1;
 	c->uid = cred.uid;
 	c->state = CONN_READING;

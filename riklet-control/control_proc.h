@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include <event2/listener.h>
 #include <jansson.h>
 
 #include "riklet_msg.h"
@@ -36,6 +37,16 @@ struct ctl_request {
 	int32_t		 tail;		/* CTL_LOGS: LOGS_TAIL_ALL or lines */
 	int		 follow;	/* CTL_LOGS */
 };
+
+/* A listening socket from the parent (control_listen.c). */
+struct ctl_listener {
+	struct evconnlistener	*l;
+	struct event		*resume;	/* after an accept error */
+	const char		*what;
+};
+
+void	 ctl_listen(struct ctl_listener *, struct event_base *, int,
+	    evconnlistener_cb, const char *);
 
 /* control_request.c */
 int	 ctl_request_parse(const char *, size_t, struct ctl_request *,

@@ -20,6 +20,8 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 #include "log.h"
 #include "podspec.h"
 #include "pods.h"
+#include "prom.h"
 #include "riklet.h"
 #include "util.h"
 
@@ -69,10 +72,14 @@ static void	kept_prune(void);
 static int	ctl_reply(uint32_t, uint32_t, const void *, size_t);
 static int	ctl_replyv(uint32_t, uint32_t, const struct iovec *, int);
 static void	ctl_error(uint32_t, const char *);
+static int	send_status(uint32_t);
 static void	show_status(uint32_t);
 static void	show_pods(uint32_t, const char *);
+static int	send_metrics(uint32_t);
 static void	show_metrics(uint32_t);
+static void	show_prom(uint32_t);
 static void	set_verbose(uint32_t, int32_t);
+static void	control_bind(int, const char *);
 static void	pod_to_ctl(const struct pod *, struct ctl_pod *, uint64_t);
 static void	logs_request(struct child *, uint32_t, struct imsg *);
 static void	logs_client(struct child *, uint32_t, struct imsg *);
@@ -113,7 +120,6 @@ control_open(const char *path)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 st;
-	mode_t			 old;
 	int			 fd;
 
 	memset(&sun, 0, sizeof(sun));
@@ -132,29 +138,71 @@ control_open(const char *path)
 			fatalx("control socket %s: another riklet is "
 			    "listening on it", path);
 		close(fd);
-		if (unlink(path) == -1)
-			fatal("unlink %s", path);
-		log_debug("removed the stale control socket %s", path);
+		log_debug("replacing the stale control socket %s", path);
 	} else if (errno != ENOENT)
 		fatal("lstat %s", path);
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1)
 		fatal("socket");
-	/* No window where the socket is more open than 0660. */
-	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		fatal("bind %s", path);
-	(void)umask(old);
-	if (chmod(path, 0660) == -1)
-		fatal("chmod %s", path);
-	if (chown(path, 0, 0) == -1)
-		fatal("chown %s", path);
+	control_bind(fd, path);
 	if (listen(fd, CONTROL_BACKLOG) == -1)
 		fatal("listen %s", path);
 	listen_fd = fd;
 	(void)strlcpy(listen_path, path, sizeof(listen_path));
 	log_debug("control socket %s", path);
+}
+
+/*
+ * The socket has its mode and owner before its path exists: it is bound
+ * under its own name in a directory of its own that only root may enter,
+ * under a umask that leaves 0660, given to root there (a set-group-ID
+ * directory would give it its group), then renamed into place, over a
+ * stale one if need be.  Binding from inside that directory keeps the
+ * address short and the socket's own name.
+ */
+static void
+control_bind(int fd, const char *path)
+{
+	struct sockaddr_un	 sun;
+	const char		*base;
+	char			 tmp[PATH_MAX];
+	mode_t			 old;
+	int			 cwd, dfd = -1, n, rc = -1, saved;
+
+	base = (base = strrchr(path, '/')) == NULL ? path : base + 1;
+	n = snprintf(tmp, sizeof(tmp), "%.*s.riklet.XXXXXX",
+	    (int)(base - path), path);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		fatalx("control socket %s: path too long", path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path, base, sizeof(sun.sun_path));
+	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		fatal("control socket %s: open .", path);
+	if (mkdtemp(tmp) == NULL)
+		fatal("control socket %s: mkdtemp %s", path, tmp);
+	if ((dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1 &&
+	    fchdir(dfd) == 0) {
+		old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
+		rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+		(void)umask(old);
+		if (fchdir(cwd) == -1)
+			fatal("control socket %s: fchdir", path);
+	}
+	if (rc == -1 || fchownat(dfd, base, 0, 0, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    renameat(dfd, base, AT_FDCWD, path) == -1) {
+		saved = errno;
+		if (dfd != -1)
+			(void)unlinkat(dfd, base, 0);
+		(void)rmdir(tmp);
+		errno = saved;
+		fatal("control socket %s", path);
+	}
+	close(dfd);
+	close(cwd);
+	if (rmdir(tmp) == -1)
+		log_warn("rmdir %s", tmp);
 }
 
 void
@@ -187,7 +235,8 @@ control_child_ready(void)
 
 	if (listen_fd == -1)
 		return;
-	if ((fd = dup(listen_fd)) == -1) {
+	/* Close-on-exec until it is sent: no other child may inherit it. */
+	if ((fd = fcntl(listen_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
 		log_warn("%s: dup", __func__);
 		return;
 	}
@@ -314,6 +363,7 @@ control_dispatch(struct child *c, struct imsg *imsg)
 	case IMSG_CTL_SHOW_STATUS:
 	case IMSG_CTL_SHOW_PODS:
 	case IMSG_CTL_SHOW_METRICS:
+	case IMSG_CTL_SHOW_PROM:
 	case IMSG_CTL_RELOAD:
 		if (imsg->datalen != 0) {
 			child_violation(c, "%s: bad size",
@@ -363,6 +413,9 @@ control_dispatch(struct child *c, struct imsg *imsg)
 	case IMSG_CTL_SHOW_METRICS:
 		show_metrics(peer);
 		break;
+	case IMSG_CTL_SHOW_PROM:
+		show_prom(peer);
+		break;
 	case IMSG_CTL_RELOAD:
 		log_info("reload requested through the control socket");
 		/* The same path as a SIGHUP from the operator. */
@@ -396,14 +449,22 @@ ctl_replyv(uint32_t peer, uint32_t type, const struct iovec *iov, int cnt)
 	return 0;
 }
 
+/* One message of an answer, for prom_figures.c. */
+int
+control_answer(uint32_t peer, uint32_t type, const void *data, size_t len)
+{
+	return ctl_reply(peer, type, data, len);
+}
+
 static void
 ctl_error(uint32_t peer, const char *msg)
 {
 	(void)ctl_reply(peer, IMSG_CTL_ERROR, msg, strlen(msg) + 1);
 }
 
-static void
-show_status(uint32_t peer)
+/* CTL_STATUS and a CTL_CHILD per child; -1 when they could not go. */
+static int
+send_status(uint32_t peer)
 {
 	struct ctl_status	 cs;
 	struct ctl_child	 cc;
@@ -433,7 +494,7 @@ show_status(uint32_t peer)
 	cs.verbose = log_getverbose();
 	cs.nchildren = PROC_MAX - PROC_AGENT;
 	if (ctl_reply(peer, IMSG_CTL_STATUS, &cs, sizeof(cs)) == -1)
-		return;
+		return -1;
 	for (p = PROC_AGENT; p < PROC_MAX; p++) {
 		c = &parent->children[p];
 		memset(&cc, 0, sizeof(cc));
@@ -443,9 +504,16 @@ show_status(uint32_t peer)
 		cc.restarts = c->restarts;
 		cc.uptime_ms = c->pid > 0 ? now - c->started_ms : 0;
 		if (ctl_reply(peer, IMSG_CTL_CHILD, &cc, sizeof(cc)) == -1)
-			return;
+			return -1;
 	}
-	(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
+	return 0;
+}
+
+static void
+show_status(uint32_t peer)
+{
+	if (send_status(peer) == 0)
+		(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
 }
 
 static void
@@ -527,8 +595,9 @@ show_pods(uint32_t peer, const char *instance)
 	(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
 }
 
-static void
-show_metrics(uint32_t peer)
+/* A CTL_METRICS for the node and each pod; -1 when they could not go. */
+static int
+send_metrics(uint32_t peer)
 {
 	struct ctl_metrics	 cm;
 	struct kept		*k;
@@ -544,7 +613,7 @@ show_metrics(uint32_t peer)
 		iov[1].iov_base = node_json;
 		iov[1].iov_len = strlen(node_json) + 1;
 		if (ctl_replyv(peer, IMSG_CTL_METRICS, iov, 2) == -1)
-			return;
+			return -1;
 	}
 	RB_FOREACH(k, kept_tree, &kept) {
 		if (k->json == NULL)
@@ -555,9 +624,29 @@ show_metrics(uint32_t peer)
 		iov[1].iov_base = k->json;
 		iov[1].iov_len = strlen(k->json) + 1;
 		if (ctl_replyv(peer, IMSG_CTL_METRICS, iov, 2) == -1)
-			return;
+			return -1;
 	}
-	(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
+	return 0;
+}
+
+static void
+show_metrics(uint32_t peer)
+{
+	if (send_metrics(peer) == 0)
+		(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
+}
+
+/*
+ * A scrape of the Prometheus endpoint: what "show status" and "show
+ * metrics" answer, with prom_figures.c's in between; the control child
+ * makes the text of it.
+ */
+static void
+show_prom(uint32_t peer)
+{
+	if (send_status(peer) == 0 && prom_answer(peer) == 0 &&
+	    send_metrics(peer) == 0)
+		(void)ctl_reply(peer, IMSG_CTL_END, NULL, 0);
 }
 
 /*

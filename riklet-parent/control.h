@@ -16,6 +16,7 @@ void	control_child_ready(void);
 void	control_dispatch(struct child *, struct imsg *);
 void	control_logs_runtime(struct child *, struct imsg *);
 void	control_child_gone(enum riklet_proc);
+int	control_answer(uint32_t, uint32_t, const void *, size_t);
 
 /* What rikletctl shows that the pod table does not keep. */
 void	control_agent_state(const struct agent_state *);

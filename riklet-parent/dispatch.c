@@ -12,6 +12,7 @@
 #include "log.h"
 #include "podspec.h"
 #include "pods.h"
+#include "prom.h"
 #include "report.h"
 #include "riklet.h"
 #include "scheduler.h"
@@ -29,8 +30,11 @@ parent_child_ready(struct child *c)
 {
 	switch (c->proc) {
 	case PROC_AGENT:
+		/* Its node sample before the scheduler's address. */
+		report_agent_ready();
 		sched_agent_ready();
 		report_flush();
+		pods_reap();
 		break;
 	case PROC_METRICS:
 		pods_metrics_ready();
@@ -42,6 +46,7 @@ parent_child_ready(struct child *c)
 		break;
 	case PROC_CONTROL:
 		control_child_ready();
+		prom_child_ready(&c->iev);
 		break;
 	default:
 		break;
@@ -55,6 +60,7 @@ parent_child_gone(struct child *c)
 	struct agent_state	 st;
 
 	control_child_gone(c->proc);
+	prom_child_gone(c->proc);
 	if (c->proc != PROC_AGENT)
 		return;
 	memset(&st, 0, sizeof(st));
@@ -112,6 +118,9 @@ dispatch_agent(struct child *c, struct imsg *imsg)
 		control_agent_state(&st);
 		if (st.state == AGENT_REGISTERED)
 			pods_agent_registered();
+		break;
+	case IMSG_AGENT_COUNTERS:
+		prom_agent_counters(c, imsg);
 		break;
 	case IMSG_POD_CREATE:
 		if (imsg->datalen == 0 || imsg->datalen > IMSG_MAX_SIZE) {
@@ -212,6 +221,7 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 			child_violation(c, "RT_CONTAINER: bad contents");
 			return;
 		}
+		prom_container(&rc);
 		pods_container(&rc);
 		break;
 	case IMSG_RT_POD_RESULT:
@@ -252,6 +262,7 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 		}
 		pods_pull(&pl);
 		control_pull(&pl);
+		prom_pull(&pl);
 		break;
 	case IMSG_RT_LOGS_DATA:
 	case IMSG_RT_LOGS_END:

@@ -4,9 +4,8 @@
  * (the runtime, confined, opens no file), from which the runtime makes
  * the image riklet/pause:<version>.
  *
- * The program is looked for next to the riklet executable (a build
- * tree), then in ../libexec/riklet/ from it (an installed riklet: SBINDIR
- * and LIBEXECDIR under one prefix).
+ * The program is installed with the children (libexec.c: the build tree
+ * for the riklet the tests run, LIBEXECDIR for the installed one).
  */
 #include <sys/stat.h>
 
@@ -20,47 +19,25 @@
 #include "log.h"
 #include "riklet.h"
 
-static int	pause_open(char *, size_t, char *, size_t);
+static int	pause_open(char *, size_t);
 
-static const char *const pause_places[] = {
-	"riklet-pause",
-	"../libexec/riklet/riklet-pause",
-};
-
-/*
- * An open descriptor of riklet-pause and its path; -1 and why in msg if
- * there is none.
- */
+/* An open descriptor of riklet-pause; -1 and why in msg if there is none. */
 static int
-pause_open(char *path, size_t len, char *msg, size_t msglen)
+pause_open(char *msg, size_t msglen)
 {
-	const char	*slash = parent->self != NULL ?
-			    strrchr(parent->self, '/') : NULL;
+	const char	*path = child_path("pause");
 	struct stat	 st;
-	size_t		 i;
-	int		 fd = -1;
+	int		 fd;
 
-	(void)snprintf(msg, msglen, "riklet-pause: neither next to %.256s "
-	    "nor in ../libexec/riklet from it",
-	    parent->self != NULL ? parent->self : "riklet");
-	for (i = 0; i < sizeof(pause_places) / sizeof(pause_places[0]); i++) {
-		if (slash == NULL || (size_t)snprintf(path, len, "%.*s/%s",
-		    (int)(slash - parent->self), parent->self,
-		    pause_places[i]) >= len)
-			continue;
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
-		    -1) {
-			if (errno != ENOENT)
-				(void)snprintf(msg, msglen, "riklet-pause: "
-				    "%.512s: %s", path, strerror(errno));
-			continue;
-		}
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-			return fd;
-		(void)snprintf(msg, msglen, "riklet-pause: %.512s: not a "
-		    "regular file", path);
-		close(fd);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		(void)snprintf(msg, msglen, "%.512s: %s", path,
+		    strerror(errno));
+		return -1;
 	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		return fd;
+	(void)snprintf(msg, msglen, "%.512s: not a regular file", path);
+	close(fd);
 	return -1;
 }
 
@@ -71,7 +48,7 @@ pause_open(char *path, size_t len, char *msg, size_t msglen)
 void
 infra_send_pause(void)
 {
-	char	 path[1024], msg[RIK_MESSAGE_MAX];
+	char	 msg[RIK_MESSAGE_MAX];
 	int	 fd = -1;
 	struct child *c = &parent->children[PROC_RUNTIME];
 
@@ -79,11 +56,11 @@ infra_send_pause(void)
 	if (!c->connected || !c->ready)
 		return;
 	if (parent->conf.infra_image[0] == '\0' &&
-	    (fd = pause_open(path, sizeof(path), msg, sizeof(msg))) == -1)
+	    (fd = pause_open(msg, sizeof(msg))) == -1)
 		log_warnx("%s: pods cannot start unless the engine already "
 		    "has riklet's infra image", msg);
 	else if (fd != -1)
-		log_debug("riklet-pause: %s", path);
+		log_debug("riklet-pause: %s", child_path("pause"));
 	/* imsg closes fd once it is sent. */
 	if (imsgev_compose(&c->iev, IMSG_RT_PAUSE, 0, fd, msg,
 	    strlen(msg) + 1) == -1) {

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -19,9 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imageref.h"
 #include "log.h"
 #include "parse.h"
 #include "path.h"
+#include "prom.h"
 #include "riklet_conf.h"
 #include "util.h"
 
@@ -105,6 +109,7 @@ static const char *check_user(const char *);
 static void	 set_scheduler(const char *, const struct tlsopts *);
 static void	 set_tlsopt(const char *, char **, char *);
 static void	 set_hostname(const char *);
+static void	 set_host_address(const char *);
 static void	 set_user(const char *);
 static void	 set_path(const char *, char *, size_t, const char *);
 static void	 set_socket(const char *, char *, size_t, const char *);
@@ -114,6 +119,7 @@ static void	 set_infra_image(const char *);
 static void	 add_volume_allow(const char *);
 static void	 set_log_size(const char *);
 static void	 set_log_files(const char *);
+static void	 set_listen(const char *);
 static int	 default_hostname(const char *, struct riklet_conf *);
 
 static struct files	 files = TAILQ_HEAD_INITIALIZER(files);
@@ -131,9 +137,10 @@ static int		 hostname_set;
 	struct tlsopts	 tls;
 }
 
-%token	ALLOW CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HOSTNAME IMAGE
-%token	INCLUDE INFRA KEY LOG MAXFILES MAXSIZE METRICRESOLUTION OFF SCHEDULER
-%token	SOCKET STOPAFTERDISCONNECT STOPGRACE TLS USER VOLUME ERROR
+%token	ADDRESS ALLOW CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HOST
+%token	HOSTNAME IMAGE INCLUDE INFRA KEY LISTEN LOG MAXFILES MAXSIZE
+%token	METRICRESOLUTION METRICS OFF SCHEDULER SOCKET STOPAFTERDISCONNECT
+%token	STOPGRACE TLS USER VOLUME ERROR
 %token	<string>	STRING
 %type	<string>	include
 %type	<tls>		tls tlsopts
@@ -166,6 +173,7 @@ macro	: STRING '=' STRING		{
 
 setting	: SCHEDULER STRING tls		{ set_scheduler($2, &$3); }
 	| HOSTNAME STRING		{ set_hostname($2); }
+	| HOST ADDRESS STRING		{ set_host_address($3); }
 	| METRICRESOLUTION STRING	{
 			set_duration("metric-resolution",
 			    &pconf->metric_resolution_ms, $2);
@@ -196,6 +204,7 @@ setting	: SCHEDULER STRING tls		{ set_scheduler($2, &$3); }
 	| VOLUME ALLOW STRING		{ add_volume_allow($3); }
 	| LOG MAXSIZE STRING		{ set_log_size($3); }
 	| LOG MAXFILES STRING		{ set_log_files($3); }
+	| METRICS LISTEN STRING		{ set_listen($3); }
 	;
 
 tls	: /* empty */			{ memset(&$$, 0, sizeof($$)); }
@@ -215,6 +224,7 @@ tlsopts	: /* empty */			{ memset(&$$, 0, sizeof($$)); }
 
 /* Sorted: looked up with bsearch(3). */
 static const struct keyword keywords[] = {
+	{ "address",			ADDRESS },
 	{ "allow",			ALLOW },
 	{ "ca",				CA },
 	{ "cert",			CERT },
@@ -222,15 +232,18 @@ static const struct keyword keywords[] = {
 	{ "control",			CONTROL },
 	{ "create-parallel",		CREATEPARALLEL },
 	{ "docker",			DOCKER },
+	{ "host",			HOST },
 	{ "hostname",			HOSTNAME },
 	{ "image",			IMAGE },
 	{ "include",			INCLUDE },
 	{ "infra",			INFRA },
 	{ "key",			KEY },
+	{ "listen",			LISTEN },
 	{ "log",			LOG },
 	{ "max-files",			MAXFILES },
 	{ "max-size",			MAXSIZE },
 	{ "metric-resolution",		METRICRESOLUTION },
+	{ "metrics",			METRICS },
 	{ "off",			OFF },
 	{ "scheduler",			SCHEDULER },
 	{ "socket",			SOCKET },
@@ -826,27 +839,19 @@ set_parallel(const char *s)
 	pconf->create_parallel = (uint32_t)n;
 }
 
-/*
- * The engine takes it as an image reference; here it is only kept
- * printable and of a size the runtime's messages carry.
- */
+/* An image reference (imageref.c), as a pod's images are. */
 static void
 set_infra_image(const char *s)
 {
-	const char	*p;
+	const char	*why;
 
 	if (check_length("infra image", s, sizeof(pconf->infra_image)))
 		return;
-	if (*s == '\0' || *s == '-') {
-		conf_error("infra image: not an image name");
+	if (!imageref_valid(s, &why)) {
+		conf_error("infra image: \"%s\" is not an image name: %s", s,
+		    why);
 		return;
 	}
-	for (p = s; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
-			conf_error("infra image: must not contain spaces or "
-			    "control characters");
-			return;
-		}
 	copy_field(pconf->infra_image, sizeof(pconf->infra_image), s);
 }
 
@@ -941,6 +946,41 @@ set_log_files(const char *s)
 		return;
 	}
 	pconf->log_max_files = (uint32_t)n;
+}
+
+/* The address the scheduler may reach this node at: a literal only. */
+static void
+set_host_address(const char *s)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	if (check_length("host address", s, sizeof(pconf->host_address)))
+		return;
+	if (inet_pton(AF_INET, s, &a4) != 1 &&
+	    inet_pton(AF_INET6, s, &a6) != 1) {
+		conf_error("host address: \"%s\" is not an IPv4 or IPv6 "
+		    "address", s);
+		return;
+	}
+	copy_field(pconf->host_address, sizeof(pconf->host_address), s);
+}
+
+/* The Prometheus endpoint's address, checked as prom_open() reads it. */
+static void
+set_listen(const char *s)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	const char		*errstr;
+
+	if (check_length("metrics listen", s, sizeof(pconf->metrics_listen)))
+		return;
+	if (prom_addr_parse(s, &ss, &len, &errstr) == -1) {
+		conf_error("metrics listen: %s", errstr);
+		return;
+	}
+	copy_field(pconf->metrics_listen, sizeof(pconf->metrics_listen), s);
 }
 
 /* Called after the parse, when the file named no hostname. */

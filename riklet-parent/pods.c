@@ -3,7 +3,9 @@
  * RUNNING, a dead container -> FAILED (and back through CREATING when the
  * restart policy says so), DESTROY -> DESTROYING -> TERMINATED.  The
  * engine's labels are the durable record: a listing from the runtime
- * rebuilds this table after any restart.
+ * rebuilds this table after any restart.  Once that listing is in, the
+ * table knows every container of this node, so a DESTROY of an instance
+ * it lacks is answered at once, without an entry.
  *
  * A pod made by this riklet has an infra container that holds its
  * network: when it dies the pod is FAILED (InfraExited) and, unless the
@@ -29,7 +31,10 @@
 struct pod_tree		 pods = RB_INITIALIZER(&pods);
 static size_t		 npods;
 static int		 listing;
+static int		 listed;	/* a whole listing came in */
 static struct event	*disconnect_ev;
+/* Pods that are over, until the agent has their last status. */
+static TAILQ_HEAD(, pod)	 ended = TAILQ_HEAD_INITIALIZER(ended);
 
 static int		 pod_cmp(struct pod *, struct pod *);
 static struct pod	*pod_new(const char *);
@@ -37,15 +42,24 @@ static void		 pod_free(struct pod *);
 static void		 pod_set(struct pod *, uint32_t);
 static void		 pod_fail(struct pod *, const char *, const char *,
 			    int32_t);
-static void		 pod_send_create(struct pod *);
-static void		 pod_send_destroy(struct pod *);
+static void		 pod_report(struct pod *);
+static void		 pod_settle(struct pod *);
+static int		 pod_has_container(const struct pod *);
 static void		 pod_start_destroy(struct pod *);
+static struct pod	*pod_adopt(const struct rt_container *);
+static void		 pod_container_update(struct pod *,
+			    const struct rt_container *);
+static void		 pod_create_result(struct pod *,
+			    const struct rt_pod_result *);
+static void		 pod_destroy_result(struct pod *,
+			    const struct rt_pod_result *);
+static void		 pod_restart_result(struct pod *,
+			    const struct rt_pod_result *);
 static void		 pod_container_exited(struct pod *, struct pod_ctr *);
 static void		 pod_infra_exited(struct pod *);
 static void		 pod_schedule_restart(struct pod *);
 static void		 pod_restart_cb(int, short, void *);
 static void		 pod_send_restarts(struct pod *);
-static void		 pod_send_restart_whole(struct pod *);
 static void		 pod_restart_now(struct pod *);
 static void		 pod_metrics_update(struct pod *);
 static void		 pod_evaluate(struct pod *, int);
@@ -84,6 +98,7 @@ pods_init(void)
 	if ((disconnect_ev = evtimer_new(parent->base, disconnect_cb,
 	    NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
+	runq_init(parent->base);
 }
 
 void
@@ -93,6 +108,8 @@ pods_clear(void)
 
 	while ((p = RB_MIN(pod_tree, &pods)) != NULL)
 		pod_free(p);
+	runq_clear();
+	listed = 0;
 	if (disconnect_ev != NULL)
 		event_free(disconnect_ev);
 	disconnect_ev = NULL;
@@ -102,12 +119,17 @@ static struct pod *
 pod_new(const char *instance)
 {
 	struct pod	*p;
+	uint32_t	 k;
 
 	if (npods >= PODS_MAX)
 		return NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		fatal("%s", __func__);
 	(void)strlcpy(p->instance, instance, sizeof(p->instance));
+	for (k = 0; k < POD_OP_MAX; k++) {
+		p->rq[k].pod = p;
+		p->rq[k].kind = k;
+	}
 	p->status = RIK_UNKNOWN;
 	p->exit_code = REPORT_NO_EXIT;
 	p->created_ms = monotime_ms();
@@ -124,6 +146,12 @@ pod_new(const char *instance)
 static void
 pod_free(struct pod *p)
 {
+	uint32_t	 k;
+
+	for (k = 0; k < POD_OP_MAX; k++)
+		runq_remove(&p->rq[k]);
+	if (p->ended)
+		TAILQ_REMOVE(&ended, p, ended_entry);
 	RB_REMOVE(pod_tree, &pods, p);
 	npods--;
 	(void)child_send(PROC_METRICS, IMSG_MET_POD_DEL, p->instance,
@@ -140,7 +168,8 @@ pod_set(struct pod *p, uint32_t status)
 	p->status = status;
 	if (status == RIK_RUNNING)
 		p->running_since_ms = monotime_ms();
-	report_status(p->instance, status, NULL, NULL, REPORT_NO_EXIT);
+	p->report_seq = report_status(p->instance, status, NULL, NULL,
+	    REPORT_NO_EXIT);
 }
 
 static void
@@ -151,7 +180,83 @@ pod_fail(struct pod *p, const char *reason, const char *message,
 	(void)strlcpy(p->reason, reason, sizeof(p->reason));
 	(void)strlcpy(p->message, message, sizeof(p->message));
 	p->exit_code = exit_code;
-	report_status(p->instance, RIK_FAILED, reason, message, exit_code);
+	p->report_seq = report_status(p->instance, RIK_FAILED, reason,
+	    message, exit_code);
+}
+
+/* Says again where the pod stands. */
+static void
+pod_report(struct pod *p)
+{
+	if (p->status == RIK_FAILED)
+		p->report_seq = report_status(p->instance, p->status,
+		    p->reason, p->message, p->exit_code);
+	else
+		p->report_seq = report_status(p->instance, p->status, NULL,
+		    NULL, REPORT_NO_EXIT);
+}
+
+/* Whether the engine may still hold a container of the pod. */
+static int
+pod_has_container(const struct pod *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->ncontainers; i++)
+		if (p->containers[i].state != POD_STATE_NONE &&
+		    p->containers[i].state != CONTAINER_REMOVED)
+			return 1;
+	return p->infra.state != POD_STATE_NONE &&
+	    p->infra.state != CONTAINER_REMOVED;
+}
+
+/*
+ * The pod table's rule: an entry is freed once its pod has no container
+ * here, nothing under way, a last status (FAILED or TERMINATED), and that
+ * status is in the agent's hands.  Until then the pod waits on the ended
+ * list, and pods_reap() looks again when the agent is back.
+ */
+static void
+pod_settle(struct pod *p)
+{
+	uint32_t	 k;
+	int		 over;
+
+	over = p->op == OP_NONE &&
+	    (p->status == RIK_FAILED || p->status == RIK_TERMINATED) &&
+	    !pod_has_container(p);
+	for (k = 0; k < POD_OP_MAX; k++)
+		if (p->rq[k].state != RUNQ_IDLE)
+			over = 0;
+	if (!over) {
+		if (p->ended) {
+			TAILQ_REMOVE(&ended, p, ended_entry);
+			p->ended = 0;
+		}
+		return;
+	}
+	if (report_state(p->report_seq) == REPORT_LOST)
+		pod_report(p);
+	if (report_state(p->report_seq) == REPORT_SENT) {
+		pod_free(p);
+		return;
+	}
+	if (!p->ended) {
+		p->ended = 1;
+		TAILQ_INSERT_TAIL(&ended, p, ended_entry);
+		(void)child_send(PROC_METRICS, IMSG_MET_POD_DEL, p->instance,
+		    strlen(p->instance) + 1);
+	}
+}
+
+/* The agent is back: free the ended pods it now has the end of. */
+void
+pods_reap(void)
+{
+	struct pod	*p, *next;
+
+	TAILQ_FOREACH_SAFE(p, &ended, ended_entry, next)
+		pod_settle(p);
 }
 
 static struct pod_ctr *
@@ -185,22 +290,6 @@ runtime_ready(void)
 	    parent->children[PROC_RUNTIME].ready;
 }
 
-static void
-pod_send_create(struct pod *p)
-{
-	if (runtime_ready())
-		(void)child_send(PROC_RUNTIME, IMSG_POD_CREATE, p->spec,
-		    p->speclen);
-}
-
-static void
-pod_send_destroy(struct pod *p)
-{
-	if (runtime_ready())
-		(void)child_send(PROC_RUNTIME, IMSG_POD_DESTROY, p->instance,
-		    strlen(p->instance) + 1);
-}
-
 /*
  * CREATE from the scheduler, already decoded once by the agent.  The
  * pod's hostPath volumes are checked here, and the runtime gets them
@@ -220,16 +309,15 @@ pods_create(const void *data, size_t len)
 		    err);
 		return;
 	}
-	if ((p = pod_find(ps.instance)) != NULL) {
+	/* An ended pod's last status is queued ahead of the new one's. */
+	if ((p = pod_find(ps.instance)) != NULL && p->ended)
+		pod_free(p);
+	else if (p != NULL) {
 		/* A repeated CREATE: say again where the pod stands. */
 		log_info("pod %s: CREATE again, already %s", p->instance,
 		    rik_status_name(p->status));
-		if (p->status == RIK_FAILED)
-			report_status(p->instance, p->status, p->reason,
-			    p->message, p->exit_code);
-		else if (p->status != RIK_UNKNOWN)
-			report_status(p->instance, p->status, NULL, NULL,
-			    REPORT_NO_EXIT);
+		if (p->status != RIK_UNKNOWN)
+			pod_report(p);
 		podspec_free(&ps);
 		return;
 	}
@@ -285,7 +373,7 @@ pods_create(const void *data, size_t len)
 	p->speclen = len;
 	p->op = OP_CREATE;
 	pod_set(p, RIK_CREATING);
-	pod_send_create(p);
+	runq_add(&p->rq[POD_OP_CREATE]);
 }
 
 static void
@@ -295,7 +383,7 @@ pod_start_destroy(struct pod *p)
 	p->op = OP_DESTROY;
 	if (p->status != RIK_DESTROYING && !p->report_unknown)
 		pod_set(p, RIK_DESTROYING);
-	pod_send_destroy(p);
+	runq_add(&p->rq[POD_OP_DESTROY]);
 }
 
 /* DESTROY from the scheduler. */
@@ -304,14 +392,19 @@ pods_destroy(const char *instance)
 {
 	struct pod	*p;
 
-	if ((p = pod_find(instance)) == NULL) {
+	if ((p = pod_find(instance)) != NULL && p->ended) {
+		pod_free(p);	/* nothing of it is left here */
+		p = NULL;
+	}
+	if (p == NULL) {
 		/*
-		 * Unknown here, but the engine may still hold containers of
-		 * it: have the runtime make sure, then answer TERMINATED.
+		 * Unknown here.  Before the engine's first listing it may
+		 * still hold containers of it: have the runtime make sure,
+		 * then answer.  After it, the answer is known.
 		 */
-		if ((p = pod_new(instance)) == NULL) {
-			report_status(instance, RIK_TERMINATED, NULL, NULL,
-			    REPORT_NO_EXIT);
+		if (listed || (p = pod_new(instance)) == NULL) {
+			(void)report_status(instance, RIK_TERMINATED, NULL,
+			    NULL, REPORT_NO_EXIT);
 			return;
 		}
 		p->report_unknown = 1;
@@ -331,76 +424,125 @@ pods_engine(const struct rt_engine *e)
 		log_warnx("engine down: %s", e->message);
 }
 
-/* The runtime's answer to a create or a destroy. */
+/*
+ * The runtime's answers that are no fault of the pod: its queue was full
+ * or the engine's.  The operation waits and goes again.
+ */
+static int
+result_busy(const struct rt_pod_result *r)
+{
+	return !r->ok && (strcmp(r->reason, "Busy") == 0 ||
+	    strcmp(r->reason, "EngineBusy") == 0);
+}
+
+/* The runtime's answer to a create, a destroy or a whole-pod restart. */
 void
 pods_result(const struct rt_pod_result *r)
 {
+	static const char *const opname[POD_OP_MAX] = {
+		"create", "destroy", "restart"
+	};
 	struct pod	*p;
-	size_t		 i;
+	int		 current;
 
-	if ((p = pod_find(r->instance)) == NULL) {
-		log_debug("result for unknown pod %s", r->instance);
+	if ((p = pod_find(r->instance)) == NULL ||
+	    !runq_done(&p->rq[r->op])) {
+		log_debug("pod %s: a %s result it was not sent for",
+		    r->instance, opname[r->op]);
 		return;
 	}
-	if (r->op == POD_OP_RESTART) {
-		if (p->op != OP_RESTART_POD)
-			return;		/* overtaken by a destroy */
-		if (!r->ok) {
-			p->op = OP_NONE;
-			pod_fail(p, r->reason, r->message, REPORT_NO_EXIT);
-			pod_schedule_restart(p);
-			return;
-		}
-		/* Started: the engine's events say when all run. */
-		p->op = OP_RESTART;
-		if (pod_all_running(p)) {
-			p->op = OP_NONE;
-			pod_set(p, RIK_RUNNING);
-		}
+	switch (r->op) {
+	case POD_OP_CREATE:
+		current = p->op == OP_CREATE;
+		break;
+	case POD_OP_DESTROY:
+		current = p->op == OP_DESTROY;
+		break;
+	default:
+		current = p->op == OP_RESTART_POD;
+		break;
+	}
+	if (current && result_busy(r)) {
+		log_info("pod %s: the runtime is busy (%s), trying again",
+		    p->instance, r->message);
+		runq_retry(&p->rq[r->op]);
 		return;
 	}
-	if (r->op == POD_OP_CREATE) {
-		if (p->op != OP_CREATE)
-			return;		/* overtaken by a destroy */
-		p->op = OP_NONE;
-		if (!r->ok) {
-			for (i = 0; i < p->ncontainers; i++)
-				p->containers[i].state = POD_STATE_NONE;
-			p->infra.state = POD_STATE_NONE;
-			pod_fail(p, r->reason, r->message, REPORT_NO_EXIT);
-			(void)child_send(PROC_METRICS, IMSG_MET_POD_DEL,
-			    p->instance, strlen(p->instance) + 1);
-			return;
-		}
-		if (p->has_infra && p->infra.state == CONTAINER_EXITED) {
-			pod_set(p, RIK_RUNNING);
-			pod_infra_exited(p);
-			return;
-		}
-		for (i = 0; i < p->ncontainers; i++)
-			if (p->containers[i].state == CONTAINER_EXITED) {
-				pod_set(p, RIK_RUNNING);
-				pod_container_exited(p, &p->containers[i]);
-				return;
-			}
-		pod_set(p, RIK_RUNNING);
-		return;
-	}
-	if (p->op != OP_DESTROY)
-		return;
+	/* Not current: a create or a restart overtaken by a destroy. */
+	if (current && r->op == POD_OP_CREATE)
+		pod_create_result(p, r);
+	else if (current && r->op == POD_OP_RESTART)
+		pod_restart_result(p, r);
+	else if (current)
+		pod_destroy_result(p, r);
+	runq_drain();
+}
+
+static void
+pod_create_result(struct pod *p, const struct rt_pod_result *r)
+{
+	size_t	 i;
+
 	p->op = OP_NONE;
 	if (!r->ok) {
+		/* The runtime removed what the pod had. */
+		for (i = 0; i < p->ncontainers; i++)
+			p->containers[i].state = POD_STATE_NONE;
+		p->infra.state = POD_STATE_NONE;
 		pod_fail(p, r->reason, r->message, REPORT_NO_EXIT);
+		pod_settle(p);
 		return;
 	}
-	if (p->report_unknown == 2)	/* a half-made pod we cleaned up */
-		pod_fail(p, "CreateInterrupted", "riklet stopped while the "
-		    "pod was being created; its containers and volumes were "
-		    "removed", REPORT_NO_EXIT);
-	else
-		report_status(p->instance, RIK_TERMINATED, NULL, NULL,
-		    REPORT_NO_EXIT);
-	pod_free(p);
+	pod_set(p, RIK_RUNNING);
+	if (p->has_infra && p->infra.state == CONTAINER_EXITED) {
+		pod_infra_exited(p);
+		return;
+	}
+	for (i = 0; i < p->ncontainers; i++)
+		if (p->containers[i].state == CONTAINER_EXITED) {
+			pod_container_exited(p, &p->containers[i]);
+			return;
+		}
+}
+
+/* The whole pod was started again, or could not be. */
+static void
+pod_restart_result(struct pod *p, const struct rt_pod_result *r)
+{
+	if (!r->ok) {
+		p->op = OP_NONE;
+		pod_fail(p, r->reason, r->message, REPORT_NO_EXIT);
+		pod_schedule_restart(p);
+		return;
+	}
+	/* Started: the engine's events say when all run. */
+	p->op = OP_RESTART;
+	if (pod_all_running(p)) {
+		p->op = OP_NONE;
+		pod_set(p, RIK_RUNNING);
+	}
+}
+
+static void
+pod_destroy_result(struct pod *p, const struct rt_pod_result *r)
+{
+	size_t	 i;
+
+	p->op = OP_NONE;
+	if (!r->ok)
+		pod_fail(p, r->reason, r->message, REPORT_NO_EXIT);
+	else {
+		for (i = 0; i < p->ncontainers; i++)
+			p->containers[i].state = POD_STATE_NONE;
+		p->infra.state = POD_STATE_NONE;
+		if (p->report_unknown == 2)	/* a half-made pod, removed */
+			pod_fail(p, "CreateInterrupted", "riklet stopped "
+			    "while the pod was being created; its containers "
+			    "and volumes were removed", REPORT_NO_EXIT);
+		else
+			pod_set(p, RIK_TERMINATED);
+	}
+	pod_settle(p);
 }
 
 static void
@@ -480,14 +622,6 @@ pod_send_restarts(struct pod *p)
 	}
 }
 
-static void
-pod_send_restart_whole(struct pod *p)
-{
-	if (runtime_ready())
-		(void)child_send(PROC_RUNTIME, IMSG_POD_RESTART, p->instance,
-		    strlen(p->instance) + 1);
-}
-
 /*
  * Without its infra container running, the pod is restarted whole;
  * otherwise only its containers that do not run are started again.
@@ -497,7 +631,7 @@ pod_restart_now(struct pod *p)
 {
 	if (p->has_infra && p->infra.state != CONTAINER_RUNNING) {
 		p->op = OP_RESTART_POD;
-		pod_send_restart_whole(p);
+		runq_add(&p->rq[POD_OP_RESTART]);
 	} else {
 		p->op = OP_RESTART;
 		pod_send_restarts(p);
@@ -523,32 +657,51 @@ void
 pods_container(const struct rt_container *rc)
 {
 	struct pod	*p;
+
+	if ((p = pod_find(rc->instance)) == NULL &&
+	    (p = pod_adopt(rc)) == NULL)
+		return;
+	pod_container_update(p, rc);
+	pod_settle(p);
+}
+
+/* A container of a pod not in the table, seen in a listing. */
+static struct pod *
+pod_adopt(const struct rt_container *rc)
+{
+	struct pod	*p;
+	size_t		 i;
+
+	if (!listing || rc->state == CONTAINER_REMOVED) {
+		log_debug("container %s of unknown pod %s", rc->name,
+		    rc->instance);
+		return NULL;
+	}
+	/* Adopted: a pod this riklet ran before it restarted. */
+	if (rc->ncontainers == 0 || rc->ncontainers > RIK_CONTAINERS_MAX ||
+	    rc->index >= rc->ncontainers) {
+		log_warnx("container %s of pod %s: bad labels, ignored",
+		    rc->name, rc->instance);
+		return NULL;
+	}
+	if ((p = pod_new(rc->instance)) == NULL)
+		return NULL;
+	(void)strlcpy(p->name, rc->pod_name, sizeof(p->name));
+	p->restart_policy = rc->restart_policy;
+	p->ncontainers = rc->ncontainers;
+	for (i = 0; i < p->ncontainers; i++)
+		p->containers[i].state = POD_STATE_NONE;
+	log_info("pod %s: adopting it from the engine", p->instance);
+	return p;
+}
+
+static void
+pod_container_update(struct pod *p, const struct rt_container *rc)
+{
 	struct pod_ctr	*c;
 	uint32_t	 old;
 	int		 changed;
 
-	if ((p = pod_find(rc->instance)) == NULL) {
-		if (!listing || rc->state == CONTAINER_REMOVED) {
-			log_debug("container %s of unknown pod %s",
-			    rc->name, rc->instance);
-			return;
-		}
-		/* Adopted: a pod this riklet ran before it restarted. */
-		if (rc->ncontainers == 0 || rc->ncontainers >
-		    RIK_CONTAINERS_MAX || rc->index >= rc->ncontainers) {
-			log_warnx("container %s of pod %s: bad labels, ignored",
-			    rc->name, rc->instance);
-			return;
-		}
-		if ((p = pod_new(rc->instance)) == NULL)
-			return;
-		(void)strlcpy(p->name, rc->pod_name, sizeof(p->name));
-		p->restart_policy = rc->restart_policy;
-		p->ncontainers = rc->ncontainers;
-		for (size_t i = 0; i < p->ncontainers; i++)
-			p->containers[i].state = POD_STATE_NONE;
-		log_info("pod %s: adopting it from the engine", p->instance);
-	}
 	/* Any container of a pod made with one says so. */
 	if (rc->role != ROLE_ALONE && p->status == RIK_UNKNOWN)
 		p->has_infra = 1;
@@ -641,15 +794,20 @@ pods_list_end(void)
 	struct pod	*p, *next;
 
 	listing = 0;
-	RB_FOREACH_SAFE(p, pod_tree, &pods, next)
+	if (!listed)
+		log_info("the engine's listing is in: %zu pods", npods);
+	listed = 1;
+	RB_FOREACH_SAFE(p, pod_tree, &pods, next) {
 		pod_evaluate(p, p->status == RIK_UNKNOWN &&
 		    p->op == OP_NONE && !p->report_unknown);
+		pod_settle(p);
+	}
 }
 
 static void
 pod_evaluate(struct pod *p, int adopted)
 {
-	size_t	 i, seen = 0, exited = 0, created = 0;
+	size_t	 i, seen = 0, gone = 0, exited = 0, created = 0;
 	int	 no_infra;
 
 	if (p->op == OP_CREATE || p->op == OP_DESTROY ||
@@ -662,6 +820,14 @@ pod_evaluate(struct pod *p, int adopted)
 		struct pod_ctr *c = &p->containers[i];
 
 		if (!c->seen) {
+			/*
+			 * Gone if we had heard of it.  One we had not was
+			 * made after the listing was taken (a create that
+			 * ended meanwhile): its events follow the listing.
+			 */
+			if (c->state != POD_STATE_NONE &&
+			    c->state != CONTAINER_REMOVED)
+				gone++;
 			c->state = POD_STATE_NONE;
 			continue;
 		}
@@ -677,11 +843,12 @@ pod_evaluate(struct pod *p, int adopted)
 		    no_infra ? ", and no infra container" : "");
 		p->report_unknown = 2;
 		p->op = OP_DESTROY;
-		pod_send_destroy(p);
+		runq_add(&p->rq[POD_OP_DESTROY]);
 		return;
 	}
 	if (seen == 0 || no_infra) {
-		if (p->status == RIK_RUNNING || p->op == OP_RESTART) {
+		if ((gone > 0 || no_infra) &&
+		    (p->status == RIK_RUNNING || p->op == OP_RESTART)) {
 			p->op = OP_NONE;
 			pod_fail(p, "ContainerRemoved", seen == 0 ? "the pod's "
 			    "containers are gone from the engine" : "the pod's "
@@ -727,22 +894,10 @@ pods_runtime_ready(void)
 {
 	struct pod	*p;
 
-	RB_FOREACH(p, pod_tree, &pods) {
-		switch (p->op) {
-		case OP_CREATE:
-			pod_send_create(p);
-			break;
-		case OP_DESTROY:
-			pod_send_destroy(p);
-			break;
-		case OP_RESTART:
+	runq_restart();
+	RB_FOREACH(p, pod_tree, &pods)
+		if (p->op == OP_RESTART)
 			pod_send_restarts(p);
-			break;
-		case OP_RESTART_POD:
-			pod_send_restart_whole(p);
-			break;
-		}
-	}
 }
 
 static void
@@ -802,16 +957,10 @@ pods_agent_registered(void)
 {
 	struct pod	*p;
 
-	RB_FOREACH(p, pod_tree, &pods) {
-		if (p->status == RIK_UNKNOWN || p->report_unknown)
-			continue;
-		if (p->status == RIK_FAILED)
-			report_status(p->instance, p->status, p->reason,
-			    p->message, p->exit_code);
-		else
-			report_status(p->instance, p->status, NULL, NULL,
-			    REPORT_NO_EXIT);
-	}
+	RB_FOREACH(p, pod_tree, &pods)
+		if (p->status != RIK_UNKNOWN)
+			pod_report(p);
+	pods_reap();
 }
 
 void
@@ -820,7 +969,7 @@ pods_metrics_sample(const char *instance, const char *json)
 	struct pod	*p;
 
 	if ((p = pod_find(instance)) == NULL || p->status == RIK_UNKNOWN ||
-	    p->report_unknown)
+	    p->report_unknown || p->ended)
 		return;
 	report_metrics(p->instance, p->status, json);
 }
@@ -860,7 +1009,7 @@ disconnect_cb(int fd, short event, void *arg)
 	    "(stop-after-disconnect)",
 	    (unsigned long long)parent->conf.stop_after_disconnect_ms);
 	RB_FOREACH(p, pod_tree, &pods)
-		if (p->op != OP_DESTROY)
+		if (p->op != OP_DESTROY && !p->ended)
 			pod_start_destroy(p);
 }
 

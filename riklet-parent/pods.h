@@ -1,15 +1,19 @@
 /*
  * The pod table: every instance riklet runs, its containers as the engine
  * last described them, and the status last reported to the scheduler.
+ * It holds only pods that have or had containers here, or whose end the
+ * agent has not taken yet (pod_settle() in pods.c has the rule).
  */
 #ifndef RIKLET_PODS_H
 #define RIKLET_PODS_H
 
+#include <sys/queue.h>
 #include <sys/tree.h>
 
 #include <event2/event.h>
 
 #include "riklet_msg.h"
+#include "runq.h"
 
 #define PODS_MAX		4096
 #define POD_STATE_NONE		CONTAINER_STATE_MAX	/* not made yet */
@@ -59,6 +63,10 @@ struct pod {
 	uint64_t	 backoff_ms;
 	struct event	*restart_ev;
 	int		 listed;	/* seen in the current listing */
+	struct runq_op	 rq[POD_OP_MAX];	/* to the runtime */
+	uint64_t	 report_seq;	/* its last status (report_status) */
+	int		 ended;		/* on the ended list */
+	TAILQ_ENTRY(pod) ended_entry;
 };
 
 RB_HEAD(pod_tree, pod);
@@ -84,6 +92,7 @@ void		 pods_list_end(void);
 void		 pods_runtime_ready(void);
 void		 pods_metrics_ready(void);
 void		 pods_agent_registered(void);
+void		 pods_reap(void);
 /* The scheduler connection. */
 void		 pods_agent_state(const struct agent_state *);
 void		 pods_metrics_sample(const char *, const char *);

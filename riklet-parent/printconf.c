@@ -32,11 +32,15 @@ print_config(FILE *f, const struct riklet_conf *conf)
 	}
 	fputc('\n', f);
 	print_setting(f, "hostname", conf->hostname);
+	if (conf->host_address[0] != '\0')
+		print_setting(f, "host address", conf->host_address);
 	print_duration(f, "metric-resolution", conf->metric_resolution_ms);
 	print_setting(f, "docker socket", conf->docker_socket);
 	print_setting(f, "user", conf->user);
 	print_setting(f, "chroot", conf->chroot);
 	print_setting(f, "control socket", conf->control_socket);
+	if (conf->metrics_listen[0] != '\0')
+		print_setting(f, "metrics listen", conf->metrics_listen);
 	if (conf->stop_after_disconnect_ms == 0)
 		fputs("stop-after-disconnect off\n", f);
 	else

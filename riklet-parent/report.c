@@ -2,7 +2,8 @@
  * Sends pod statuses to the agent, in order.  A state change is never
  * dropped: when the agent is not there it is queued (bounded) and sent,
  * still in order, once a new agent is ready.  Metrics are not queued: the
- * next sample replaces them anyway.
+ * next sample replaces them anyway.  The latest node sample is kept for a
+ * new agent, whose first WorkerMetric must carry one.
  */
 #include <sys/queue.h>
 #include <sys/uio.h>
@@ -18,13 +19,22 @@
 
 struct pending {
 	TAILQ_ENTRY(pending)	 entry;
+	uint64_t		 seq;
 	struct pod_status	 ps;
 	char			*metrics;
 };
 
+/*
+ * Statuses are numbered as they are queued and leave the queue only at
+ * its head, sent or dropped: the queue holds the numbers from its head's
+ * to seq_next, without a gap.
+ */
 static TAILQ_HEAD(, pending)	 pendq = TAILQ_HEAD_INITIALIZER(pendq);
 static size_t			 npending;
 static int			 overflow_logged;
+static char			*node_json;
+static uint64_t			 seq_next = 1;
+static uint64_t			 seq_dropped;	/* the last one dropped */
 
 static int	send_status(const struct pod_status *, const char *);
 
@@ -64,12 +74,14 @@ report_failure_json(const char *reason, const char *message, int32_t code)
 	return s;
 }
 
-void
+/* Queues a state change for the agent; returns its number. */
+uint64_t
 report_status(const char *instance, uint32_t status, const char *reason,
     const char *message, int32_t exit_code)
 {
 	struct pending	*p;
 	char		*json = NULL;
+	uint64_t	 seq;
 
 	if (reason != NULL &&
 	    (json = report_failure_json(reason, message, exit_code)) == NULL)
@@ -83,6 +95,7 @@ report_status(const char *instance, uint32_t status, const char *reason,
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		fatal("%s", __func__);
+	p->seq = seq = seq_next++;
 	(void)strlcpy(p->ps.instance, instance, sizeof(p->ps.instance));
 	p->ps.status = status;
 	p->ps.transition = 1;
@@ -97,6 +110,7 @@ report_status(const char *instance, uint32_t status, const char *reason,
 			    "queued statuses (their pods' current state is "
 			    "re-sent on registration)");
 		overflow_logged = 1;
+		seq_dropped = old->seq;
 		TAILQ_REMOVE(&pendq, old, entry);
 		free(old->metrics);
 		free(old);
@@ -105,6 +119,22 @@ report_status(const char *instance, uint32_t status, const char *reason,
 	TAILQ_INSERT_TAIL(&pendq, p, entry);
 	npending++;
 	report_flush();
+	return seq;
+}
+
+/*
+ * Where the status numbered seq is: REPORT_SENT once it is in the
+ * agent's hands, REPORT_QUEUED while it waits here, REPORT_LOST when the
+ * queue has overflowed since (it may have been dropped: say it again).
+ */
+int
+report_state(uint64_t seq)
+{
+	struct pending	*p;
+
+	if ((p = TAILQ_FIRST(&pendq)) != NULL && seq >= p->seq)
+		return REPORT_QUEUED;
+	return seq <= seq_dropped ? REPORT_LOST : REPORT_SENT;
 }
 
 /* Sends what waits, in order, as far as the agent takes it. */
@@ -143,10 +173,33 @@ report_metrics(const char *instance, uint32_t status, const char *json)
 void
 report_node_metrics(const char *json)
 {
+	char	*s;
+
 	control_node_metrics(json);
+	if ((s = strdup(json)) == NULL)
+		fatal("%s", __func__);
+	free(node_json);
+	node_json = s;
 	if (agent_ready())
 		(void)child_send(PROC_AGENT, IMSG_NODE_METRICS, json,
 		    strlen(json) + 1);
+}
+
+/* A new agent: the latest node sample, then the statuses that wait. */
+void
+report_agent_ready(void)
+{
+	if (node_json != NULL)
+		(void)child_send(PROC_AGENT, IMSG_NODE_METRICS, node_json,
+		    strlen(node_json) + 1);
+	report_flush();
+}
+
+/* State changes waiting for an agent. */
+size_t
+report_queued(void)
+{
+	return npending;
 }
 
 void
@@ -160,4 +213,7 @@ report_clear(void)
 		free(p);
 	}
 	npending = 0;
+	free(node_json);
+	node_json = NULL;
+	seq_dropped = seq_next - 1;
 }

@@ -1,7 +1,7 @@
 /*
- * riklet: the RIK node agent.  This is the privileged parent; with -P it
- * becomes one of its children instead (they are re-executed, see
- * supervise.c).
+ * riklet: the RIK node agent.  This is the privileged parent; each child
+ * is its own executable under the libexec directory (libexec.c), started
+ * by supervise.c.
  */
 #include <sys/stat.h>
 
@@ -21,16 +21,12 @@
 #include "log.h"
 #include "parse.h"
 #include "pods.h"
+#include "prom.h"
 #include "report.h"
 #include "scheduler.h"
 #include "privsep.h"
 #include "riklet.h"
 #include "util.h"
-
-__dead void	agent_main(int, char **);
-__dead void	metrics_main(int, char **);
-__dead void	runtime_main(int, char **);
-__dead void	control_main(int, char **);
 
 static __dead void usage(void);
 static void	parent_sig(int, short, void *);
@@ -57,16 +53,14 @@ main(int argc, char *argv[])
 	};
 	static struct parent	 p;
 	struct event		*ev_sig[5];
-	const char		*errstr, *role = NULL;
-	char			 self[PATH_MAX];
+	const char		*errstr;
 	int			 ch, noaction = 0, i;
-	ssize_t			 n;
 	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD,
 				    SIGPIPE };
 
 	parent = &p;
 	p.conffile = RIKLET_CONF_FILE;
-	while ((ch = getopt_long(argc, argv, "df:nvP:", longopts,
+	while ((ch = getopt_long(argc, argv, "df:nv", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -83,10 +77,6 @@ main(int argc, char *argv[])
 		case 'v':
 			p.verbose++;
 			break;
-		case 'P':
-			if ((role = strdup(optarg)) == NULL)
-				err(1, NULL);
-			break;
 		case 'R':
 			if (parse_duration(optarg, &p.resolution_override_ms,
 			    &errstr) == -1)
@@ -99,19 +89,6 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-
-	if (role != NULL) {
-		log_init(p.foreground, p.verbose, LOG_DAEMON);
-		if (strcmp(role, "agent") == 0)
-			agent_main(argc, argv);
-		if (strcmp(role, "metrics") == 0)
-			metrics_main(argc, argv);
-		if (strcmp(role, "runtime") == 0)
-			runtime_main(argc, argv);
-		if (strcmp(role, "control") == 0)
-			control_main(argc, argv);
-		errx(1, "unknown process %s", role);
-	}
 
 	if (noaction) {
 		/* Plain messages: "file:line: message". */
@@ -131,12 +108,11 @@ main(int argc, char *argv[])
 	log_procinit("parent");
 	if (load_config(&p.conf) == -1)
 		exit(1);
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
-		err(1, "readlink /proc/self/exe");
-	self[n] = '\0';
-	p.self = self;
+	if (children_check_paths() == -1)
+		exit(1);
 	prepare_chroot(p.conf.chroot);
 	control_open(p.conf.control_socket);
+	prom_open(p.conf.metrics_listen);
 
 	if (!p.foreground) {
 		log_init(0, p.verbose, LOG_DAEMON);
@@ -162,6 +138,8 @@ main(int argc, char *argv[])
 
 	children_stop();
 	control_close();
+	prom_close();
+	prom_clear();
 	pods_clear();
 	report_clear();
 	sched_clear();
@@ -213,6 +191,7 @@ static void
 reload_config(void)
 {
 	struct riklet_conf	 nconf = parent->conf;
+	int			 restart_agent;
 
 	log_info("reloading configuration from %s", parent->conffile);
 	if (load_config(&nconf) == -1) {
@@ -223,9 +202,24 @@ reload_config(void)
 	    strcmp(nconf.chroot, parent->conf.chroot) != 0)
 		log_warnx("user and chroot changes take effect when each "
 		    "child restarts");
+	/* The socket was bound at start, as the control socket was. */
+	if (strcmp(nconf.metrics_listen, parent->conf.metrics_listen) != 0) {
+		log_warnx("metrics listen changes take effect when riklet "
+		    "restarts");
+		memcpy(nconf.metrics_listen, parent->conf.metrics_listen,
+		    sizeof(nconf.metrics_listen));
+	}
+	restart_agent = strcmp(nconf.scheduler, parent->conf.scheduler) != 0 ||
+	    nconf.tls != parent->conf.tls ||
+	    strcmp(nconf.tls_ca, parent->conf.tls_ca) != 0 ||
+	    strcmp(nconf.tls_cert, parent->conf.tls_cert) != 0 ||
+	    strcmp(nconf.tls_key, parent->conf.tls_key) != 0;
 	parent->conf = nconf;
 	children_send_conf();
 	infra_send_pause();
+	/* Its sandbox holds the old port, its TLS the old files. */
+	if (restart_agent)
+		child_restart(PROC_AGENT, "the scheduler's settings changed");
 	log_info("configuration reloaded");
 }
 

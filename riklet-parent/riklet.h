@@ -19,6 +19,8 @@ struct child {
 	int			 connected;	/* iev is live */
 	int			 ready;		/* sent IMSG_CHILD_READY */
 	unsigned int		 restarts;
+	unsigned int		 violations;	/* child_violation() */
+	int			 restart_now;	/* ended by child_restart() */
 	unsigned int		 conf_gen;	/* configuration it has */
 	uint64_t		 started_ms;
 	uint64_t		 backoff_ms;
@@ -29,7 +31,6 @@ struct parent {
 	struct event_base	*base;
 	struct riklet_conf	 conf;
 	const char		*conffile;
-	const char		*self;		/* our executable, to re-exec */
 	int			 foreground;
 	int			 verbose;
 	uint64_t		 resolution_override_ms;	/* 0: none */
@@ -42,9 +43,12 @@ struct parent {
 extern struct parent	*parent;
 
 /* supervise.c */
+const char	*child_path(const char *);
+int	 children_check_paths(void);
 void	 children_start(void);
 void	 children_stop(void);
 void	 children_reap(void);
+void	 child_restart(enum riklet_proc, const char *);
 int	 child_send(enum riklet_proc, uint32_t, const void *, size_t);
 int	 child_sendv(enum riklet_proc, uint32_t, const struct iovec *, int);
 int	 child_may_send(enum riklet_proc, uint32_t);

@@ -30,6 +30,7 @@ static int			 resolving;
 
 static void	resolved_cb(int, struct evutil_addrinfo *, void *);
 static int	send_file(uint32_t, const char *);
+static void	send_host_address(const struct sockaddr *, socklen_t);
 
 /* Splits "host:port" or "[v6]:port". */
 int
@@ -136,6 +137,8 @@ resolved_cb(int result, struct evutil_addrinfo *res, void *arg)
 		    res->ai_family)
 			break;
 	}
+	if (len != 0 && parent->conf.host_address[0] == '\0')
+		send_host_address(res->ai_addr, (socklen_t)res->ai_addrlen);
 	if (res != NULL)
 		evutil_freeaddrinfo(res);
 	if (len == 0) {
@@ -145,6 +148,46 @@ resolved_cb(int result, struct evutil_addrinfo *res, void *arg)
 	}
 	log_debug("scheduler %s is %s", parent->conf.scheduler, target);
 	(void)child_send(PROC_AGENT, IMSG_SCHED_TARGET, target, len + 1);
+}
+
+/*
+ * host_address: the source address of a connection to the scheduler, as
+ * the kernel's routes choose it.  Connecting a datagram socket sends
+ * nothing; the agent, which may open TCP sockets only, is told the
+ * result.  "host address" in riklet.conf overrides it (the agent has it
+ * in its configuration).
+ */
+static void
+send_host_address(const struct sockaddr *to, socklen_t tolen)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+	char			 addr[INET6_ADDRSTRLEN];
+	const void		*a;
+	int			 s;
+
+	if ((s = socket(to->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("%s: socket", __func__);
+		return;
+	}
+	if (connect(s, to, tolen) == -1 ||
+	    getsockname(s, (struct sockaddr *)&ss, &sslen) == -1) {
+		log_warn("no route to the scheduler %s", parent->conf.scheduler);
+		close(s);
+		return;
+	}
+	close(s);
+	if (ss.ss_family == AF_INET)
+		a = &((struct sockaddr_in *)&ss)->sin_addr;
+	else if (ss.ss_family == AF_INET6)
+		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	else
+		return;
+	if (inet_ntop(ss.ss_family, a, addr, sizeof(addr)) == NULL)
+		return;
+	log_debug("this node is %s towards the scheduler", addr);
+	(void)child_send(PROC_AGENT, IMSG_SCHED_HOSTADDR, addr,
+	    strlen(addr) + 1);
 }
 
 static int

@@ -34,7 +34,8 @@ _Static_assert(IMSG_MAX <= 64, "allowed-type masks hold 64 types");
 static const uint64_t allowed_types[PROC_MAX] = {
 	[PROC_AGENT] = TYPEBIT(IMSG_CHILD_READY) |
 	    TYPEBIT(IMSG_SCHED_RESOLVE) | TYPEBIT(IMSG_AGENT_STATE) |
-	    TYPEBIT(IMSG_POD_CREATE) | TYPEBIT(IMSG_POD_DESTROY),
+	    TYPEBIT(IMSG_AGENT_COUNTERS) | TYPEBIT(IMSG_POD_CREATE) |
+	    TYPEBIT(IMSG_POD_DESTROY),
 	[PROC_METRICS] = TYPEBIT(IMSG_CHILD_READY) |
 	    TYPEBIT(IMSG_MET_NODE) | TYPEBIT(IMSG_MET_POD_SAMPLE),
 	[PROC_RUNTIME] = TYPEBIT(IMSG_CHILD_READY) |
@@ -47,7 +48,7 @@ static const uint64_t allowed_types[PROC_MAX] = {
 	    TYPEBIT(IMSG_CTL_SHOW_POD) | TYPEBIT(IMSG_CTL_SHOW_METRICS) |
 	    TYPEBIT(IMSG_CTL_LOG_VERBOSE) | TYPEBIT(IMSG_CTL_RELOAD) |
 	    TYPEBIT(IMSG_CTL_LOGS) | TYPEBIT(IMSG_CTL_LOGS_ACK) |
-	    TYPEBIT(IMSG_CTL_LOGS_CANCEL),
+	    TYPEBIT(IMSG_CTL_LOGS_CANCEL) | TYPEBIT(IMSG_CTL_SHOW_PROM),
 };
 
 static void	child_start(struct child *);
@@ -121,16 +122,15 @@ child_start(struct child *c)
 		sigemptyset(&set);
 		sigprocmask(SIG_SETMASK, &set, NULL);
 	}
+	/* "riklet" keeps the children's titles "riklet: NAME". */
 	argv[argc++] = (char *)(uintptr_t)"riklet";
-	argv[argc++] = (char *)(uintptr_t)"-P";
-	argv[argc++] = (char *)(uintptr_t)name;
 	if (parent->foreground)
 		argv[argc++] = (char *)(uintptr_t)"-d";
 	for (i = 0; i < parent->verbose && i < 4; i++)
 		argv[argc++] = (char *)(uintptr_t)"-v";
 	argv[argc] = NULL;
-	execv(parent->self, argv);
-	fprintf(stderr, "riklet: exec %s: %s\n", parent->self,
+	execv(child_path(name), argv);
+	fprintf(stderr, "riklet: exec %s: %s\n", child_path(name),
 	    strerror(errno));
 	_exit(127);
 }
@@ -165,6 +165,7 @@ child_violation(struct child *c, const char *fmt, ...)
 	va_end(ap);
 	log_warnx("protocol violation by %s (pid %d): %s; killing it",
 	    proc_name(c->proc), (int)c->pid, buf);
+	c->violations++;
 	child_disconnect(c);
 	if (c->pid > 0)
 		(void)kill(c->pid, SIGKILL);
@@ -236,7 +237,10 @@ children_reap(void)
 				c = &parent->children[p];
 		if (c == NULL)
 			continue;
-		if (WIFSIGNALED(status))
+		if (c->restart_now)
+			log_debug("%s (pid %d) ended for a restart",
+			    proc_name(c->proc), (int)pid);
+		else if (WIFSIGNALED(status))
 			log_warnx("%s (pid %d) killed by signal %d (%s)",
 			    proc_name(c->proc), (int)pid, WTERMSIG(status),
 			    strsignal(WTERMSIG(status)));
@@ -247,9 +251,32 @@ children_reap(void)
 		child_disconnect(c);
 		if (!parent->stopping) {
 			parent_child_gone(c);
-			child_schedule_restart(c);
+			if (c->restart_now) {
+				c->restart_now = 0;
+				c->restarts++;
+				child_start(c);
+			} else
+				child_schedule_restart(c);
 		}
 	}
+}
+
+/*
+ * Ends a child to start it again at once, for a configuration it cannot
+ * take in place (the agent's sandbox holds the scheduler's port).  A
+ * child that is not running starts with the new one anyway.
+ */
+void
+child_restart(enum riklet_proc p, const char *why)
+{
+	struct child	*c = &parent->children[p];
+
+	if (c->pid <= 0 || c->restart_now)
+		return;
+	log_info("restarting %s (pid %d): %s", proc_name(p), (int)c->pid,
+	    why);
+	c->restart_now = 1;
+	(void)kill(c->pid, SIGTERM);
 }
 
 static void

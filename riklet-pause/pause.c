@@ -18,7 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "version.h"
+#ifndef RIKLET_VERSION
+#error "RIKLET_VERSION: the Makefile gives it, from the file VERSION"
+#endif
+
 
 struct subcommand {
 	const char	*name;

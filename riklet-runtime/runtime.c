@@ -67,6 +67,7 @@ runtime_main(int argc, char **argv)
 	sandbox_child(PROC_RUNTIME);
 	base = child_event_init(&iev_parent, runtime_imsg);
 	http_init(base, runtime_conf.docker_socket);
+	watch_init(base);
 	if ((engine.retry = evtimer_new(base, engine_probe, NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
 	engine.backoff_ms = ENGINE_BACKOFF_MIN_MS;

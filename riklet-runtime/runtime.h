@@ -1,8 +1,10 @@
 /*
  * What the runtime's files share: the HTTP client over the engine socket
  * (runtime_http.c), the Engine API's requests and responses
- * (runtime_docker.c), the pod operations (runtime_pod.c) and the /events
- * watcher with the listings (runtime_events.c).
+ * (runtime_docker.c), the streamed container listings (runtime_list.c),
+ * the pod operations (runtime_pod.c) and the /events watcher with the
+ * full listings the parent rebuilds its pod table from
+ * (runtime_events.c).
  */
 #ifndef RIKLET_RUNTIME_H
 #define RIKLET_RUNTIME_H
@@ -24,11 +26,11 @@
 #define HTTP_MAX_ACTIVE		16	/* requests on the wire at once */
 #define HTTP_MAX_PENDING	512	/* requests waiting for a slot */
 #define HTTP_BODY_MAX		(1024 * 1024)	/* a usual response */
-#define HTTP_LIST_MAX		(8 * 1024 * 1024)	/* a listing */
 #define HTTP_LINE_MAX		(64 * 1024)	/* one line of a stream */
 #define HTTP_TIMEOUT_MS		30000
 #define HTTP_CONNECT_MS		2000
 #define PULL_TIMEOUT_MS		(10 * 60 * 1000)
+#define LIST_TIMEOUT_MS		(5 * 60 * 1000)	/* a listing, however long */
 #define OPS_MAX			256	/* queued and running pod ops */
 
 /* One HTTP exchange with the engine. */
@@ -88,8 +90,6 @@ int	 docker_parse_version(const char *, size_t, char *, size_t, char *,
 int	 docker_parse_info(const char *, size_t, char *, size_t);
 int	 docker_parse_message(const char *, size_t, char *, size_t);
 int	 docker_parse_id(const char *, size_t, char *, size_t);
-int	 docker_parse_list(const char *, size_t, char (*)[RIK_CONTAINER_ID_MAX],
-	    size_t, size_t *);
 int	 docker_parse_inspect(const char *, size_t, const char *,
 	    const char *, struct rt_container *);
 int	 docker_parse_event(const char *, size_t, const char *,
@@ -143,11 +143,75 @@ int	 docker_log_config(json_t *, const struct create_opts *);
 int	 docker_volume_name(char *, size_t, const char *, const char *);
 char	*docker_volume_body(const struct pod_spec *, const struct pod_volume *,
 	    const char *);
+int	 docker_parse_member(const char *, size_t, struct pod_member *);
 int	 docker_parse_members(const char *, size_t, struct pod_member *,
 	    size_t, size_t *);
 int	 docker_parse_volumes(const char *, size_t, char (*)[VOLUME_NAME_MAX],
 	    size_t, size_t *);
 unsigned int docker_port_in_use(const char *, const struct pod_spec *);
+
+/*
+ * runtime_list.c: GET /containers/json of riklet's containers on this
+ * node (or of one instance), parsed as it streams in.  Every container
+ * carries its pod's definition as a label (up to RIK_DEFINITION_MAX), so
+ * a listing of a full node is far larger than any response kept whole:
+ * the body is cut into the array's elements, each parsed alone (at most
+ * LIST_ELEMENT_MAX bytes), and only the ids are kept (and, for an
+ * instance's operation, its members' labels).  Memory is one
+ * element and the ids, whatever the node holds.  A listing is whole or
+ * it fails: a malformed body, or more than its max containers, is an
+ * error, never a listing cut short.
+ *
+ * Streamed rather than paged or slimmed: the Engine API cannot page a
+ * listing (limit= gives the newest n with no offset, and before=/since=
+ * move when a container goes mid-way), and keeping only a digest of the
+ * definition in the label would put the definition in a file of the
+ * parent's, a second record that can disagree with the engine after a
+ * crash.  Streamed, the engine stays the one record and the cost is one
+ * element in memory.
+ *
+ * LIST_CONTAINERS_MAX is the parent's pod table full (PODS_MAX in
+ * riklet-parent/pods.h, test_list.c checks) of pods of RIK_CONTAINERS_MAX
+ * containers.
+ */
+#define LIST_CONTAINERS_MAX	(4096 * RIK_CONTAINERS_MAX)
+#define LIST_ELEMENT_MAX	HTTP_BODY_MAX	/* one container's summary */
+
+struct docker_list {
+	int		 state;
+	size_t		 depth;		/* in the element being cut */
+	int		 in_string;
+	int		 escaped;
+	char		*elem;		/* the element so far */
+	size_t		 elen, ecap;
+	char		(*ids)[RIK_CONTAINER_ID_MAX];
+	int		 with_members;	/* keep each one's labels too */
+	struct pod_member *members;	/* with_members: beside ids */
+	size_t		 nids, idcap, max;
+	char		 error[128];
+};
+
+void	 docker_list_init(struct docker_list *, size_t);
+int	 docker_list_feed(struct docker_list *, const char *, size_t);
+int	 docker_list_end(struct docker_list *);
+void	 docker_list_free(struct docker_list *);
+
+struct rt_list;
+typedef void	(*list_done_cb)(struct rt_list *, const struct http_result *,
+		    const char *, void *);
+
+struct rt_list {
+	struct docker_list	 dl;	/* the ids, once done says so */
+	struct http_req		*req;
+	list_done_cb		 done;
+	void			*arg;
+};
+
+int	 list_start(struct rt_list *, const char *, size_t, list_done_cb,
+	    void *);
+int	 list_members_start(struct rt_list *, const char *, size_t,
+	    list_done_cb, void *);
+void	 list_free(struct rt_list *);
 
 /* runtime_pull.c: an image pull's progress */
 #define PULL_LAYERS_MAX		64
@@ -204,6 +268,7 @@ struct http_req *infra_import(http_done_cb, void *);
 int	 infra_import_error(const struct http_result *, char *, size_t);
 int	 tar_one_file(const char *, unsigned int, const void *, size_t,
 	    unsigned char **, size_t *);
+void	 pod_listing_over(void);
 
 /*
  * runtime_logs.c: a container's output.  Without a TTY the engine
@@ -242,7 +307,9 @@ void	 logs_ack(const struct logs_ack *);
 void	 logs_cancel(uint32_t);
 
 /* runtime_events.c */
+void	 watch_init(struct event_base *);
 void	 watch_start(const char *);
 void	 watch_stop(void);
+int	 watch_listing(void);
 
 #endif

@@ -30,7 +30,7 @@ docker_load(const char *buf, size_t len)
 {
 	json_error_t	 err;
 
-	if (buf == NULL || len == 0 || len > HTTP_LIST_MAX)
+	if (buf == NULL || len == 0 || len > HTTP_BODY_MAX)
 		return NULL;
 	return json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
 }
@@ -147,7 +147,10 @@ docker_parse_message(const char *buf, size_t len, char *msg, size_t mlen)
 	return rv;
 }
 
-/* What went wrong with an answer, for a log line or a FAILED reason. */
+/*
+ * What went wrong with an answer, for a log line or a FAILED reason:
+ * never "", which the parent refuses as the message of a failure.
+ */
 void
 docker_error(const struct http_result *res, char *msg, size_t mlen)
 {
@@ -155,14 +158,18 @@ docker_error(const struct http_result *res, char *msg, size_t mlen)
 
 	if (res->error != NULL)
 		(void)snprintf(msg, mlen, "engine: %s", res->error);
-	else if (docker_parse_message(res->body, res->len, m, sizeof(m)) == 0)
+	else if (docker_parse_message(res->body, res->len, m, sizeof(m)) ==
+	    0 && m[0] != '\0')
 		(void)strlcpy(msg, m, mlen);
 	else
 		(void)snprintf(msg, mlen, "engine answered HTTP %ld",
 		    res->status);
 }
 
-/* POST /containers/create answers {"Id": "..."}; so does inspect. */
+/*
+ * POST /containers/create answers {"Id": "..."}; so does inspect, and so
+ * does each element of a listing (runtime_list.c).
+ */
 int
 docker_parse_id(const char *buf, size_t len, char *id, size_t idlen)
 {
@@ -172,32 +179,6 @@ docker_parse_id(const char *buf, size_t len, char *id, size_t idlen)
 	if ((j = docker_load(buf, len)) != NULL && json_is_object(j) &&
 	    docker_copy(j, "Id", id, idlen) == 0 && docker_valid_id(id))
 		rv = 0;
-	json_decref(j);
-	return rv;
-}
-
-/* The ids of GET /containers/json; more than max is an error. */
-int
-docker_parse_list(const char *buf, size_t len,
-    char (*ids)[RIK_CONTAINER_ID_MAX], size_t max, size_t *n)
-{
-	json_t	*j, *c;
-	size_t	 i;
-	int	 rv = -1;
-
-	*n = 0;
-	if ((j = docker_load(buf, len)) == NULL || !json_is_array(j) ||
-	    json_array_size(j) > max)
-		goto done;
-	json_array_foreach(j, i, c) {
-		if (!json_is_object(c) ||
-		    docker_copy(c, "Id", ids[*n], RIK_CONTAINER_ID_MAX) == -1 ||
-		    !docker_valid_id(ids[*n]))
-			goto done;
-		(*n)++;
-	}
-	rv = 0;
- done:
 	json_decref(j);
 	return rv;
 }

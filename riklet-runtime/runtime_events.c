@@ -6,6 +6,21 @@
  * listing began is reported after it.  A start or die is completed with
  * an inspect (pid, cgroup, OOM flag); if the container is gone by then,
  * the event's own attributes are reported.
+ *
+ * A listing is streamed (runtime_list.c) and each container is inspected
+ * (LIST_INSPECTS at a time) and reported as it comes, between
+ * IMSG_RT_LIST_BEGIN and IMSG_RT_LIST_END, so memory stays bounded
+ * however many containers the node has (up to the parent's table full,
+ * LIST_CONTAINERS_MAX).  The
+ * END comes only after a whole listing: when the engine does not answer
+ * a part of it (the listing or an inspect), the listing starts over,
+ * with a new BEGIN that makes the parent forget the part it had, after a
+ * delay that doubles from LIST_RETRY_MIN_MS to LIST_RETRY_MAX_MS.  A
+ * container gone before its inspect (404) is left out: its destroy event
+ * follows.  While a listing is open, pod results wait (runtime_pod.c):
+ * a create that ends after the listing was asked for must not reach the
+ * parent before the END, which would settle the pod against a listing
+ * that never saw its containers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +31,9 @@
 #include "runtime.h"
 
 #define WATCH_QUEUE_MAX		1024
-#define WATCH_LIST_MAX		1024	/* containers in one listing */
+#define LIST_RETRY_MIN_MS	1000
+#define LIST_RETRY_MAX_MS	30000
+#define LIST_INSPECTS		4	/* at once, of HTTP_MAX_ACTIVE */
 
 enum watch_kind {
 	WATCH_EVENT,
@@ -36,14 +53,19 @@ static void	watch_push(enum watch_kind, const struct docker_event *);
 static void	watch_next(void);
 static void	watch_done_item(void);
 static void	watch_inspected(struct http_req *, void *);
-static void	watch_listed(struct http_req *, void *);
+static void	watch_list_begin(void);
+static void	watch_listed(struct rt_list *, const struct http_result *,
+		    const char *, void *);
 static void	watch_list_inspected(struct http_req *, void *);
-static int	watch_list_step(void);
-static void	watch_list_send(void);
+static void	watch_list_step(void);
+static void	watch_list_failed(const struct http_result *, const char *);
+static void	watch_list_cancel(void);
+static void	watch_list_retry(int, short, void *);
+static void	watch_list_end(void);
 static void	watch_clear(void);
 static void	watch_relist(void);
-static int	watch_inspect(const char *, void (*)(struct http_req *,
-		    void *));
+static struct http_req *watch_inspect(const char *,
+		    void (*)(struct http_req *, void *), void *);
 
 static TAILQ_HEAD(, watch_item)	 watch_queue =
     TAILQ_HEAD_INITIALIZER(watch_queue);
@@ -53,11 +75,22 @@ static struct http_req		*watch_stream;
 static struct http_req		*watch_req;	/* the current item's */
 static char			 watch_driver[32];
 
-/* The listing being gathered. */
-static char			(*list_ids)[RIK_CONTAINER_ID_MAX];
-static size_t			 list_nids, list_pos;
-static struct rt_container	*list_out;
-static size_t			 list_nout;
+/* The listing under way. */
+static struct rt_list		 list;
+static int			 list_open;	/* BEGIN sent, no END */
+static size_t			 list_pos, list_ndone, list_nsent;
+static struct http_req		*list_reqs[LIST_INSPECTS];
+static size_t			 list_at[LIST_INSPECTS];	/* their ids */
+static struct event		*list_retry_ev;
+static uint32_t			 list_retry_ms = LIST_RETRY_MIN_MS;
+
+void
+watch_init(struct event_base *base)
+{
+	if ((list_retry_ev = evtimer_new(base, watch_list_retry, NULL)) ==
+	    NULL)
+		fatalx("%s: evtimer_new", __func__);
+}
 
 void
 watch_start(const char *driver)
@@ -98,10 +131,21 @@ watch_clear(void)
 		free(w);
 	}
 	watch_nqueued = 0;
-	free(list_ids);
-	list_ids = NULL;
-	free(list_out);
-	list_out = NULL;
+	watch_list_cancel();
+	list_free(&list);
+	evtimer_del(list_retry_ev);
+	/* The next listing starts over; results need not wait for it. */
+	if (list_open) {
+		list_open = 0;
+		pod_listing_over();
+	}
+}
+
+/* Whether the parent is in a listing: pod results wait for its END. */
+int
+watch_listing(void)
+{
+	return list_open;
 }
 
 static void
@@ -190,38 +234,30 @@ watch_push(enum watch_kind kind, const struct docker_event *ev)
 	watch_next();
 }
 
-static int
-watch_inspect(const char *id, void (*done)(struct http_req *, void *))
+static struct http_req *
+watch_inspect(const char *id, void (*done)(struct http_req *, void *),
+    void *arg)
 {
 	char	 path[256];
 
 	(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
 	    "/containers/%s/json", id);
-	watch_req = http_request("GET", path, NULL, HTTP_TIMEOUT_MS,
-	    HTTP_BODY_MAX, done, NULL);
-	return watch_req == NULL ? -1 : 0;
+	return http_request("GET", path, NULL, HTTP_TIMEOUT_MS, HTTP_BODY_MAX,
+	    done, arg);
 }
 
 static void
 watch_next(void)
 {
 	struct rt_container	 c;
-	char			 path[4096];
 
 	while (watch_cur == NULL && (watch_cur = TAILQ_FIRST(&watch_queue)) !=
 	    NULL) {
 		TAILQ_REMOVE(&watch_queue, watch_cur, entry);
 		watch_nqueued--;
 		if (watch_cur->kind == WATCH_LIST) {
-			if (docker_filters_path(path, sizeof(path),
-			    DOCKER_API_PREFIX "/containers/json",
-			    runtime_conf.hostname, NULL) == -1)
-				fatalx("%s: list path", __func__);
-			if ((watch_req = http_request("GET", path, NULL,
-			    HTTP_TIMEOUT_MS, HTTP_LIST_MAX, watch_listed,
-			    NULL)) == NULL)
-				watch_done_item();
-			continue;
+			watch_list_begin();
+			return;
 		}
 		if (strcmp(watch_cur->ev.action, "destroy") == 0) {
 			c = watch_cur->ev.c;
@@ -230,7 +266,8 @@ watch_next(void)
 			watch_done_item();
 			continue;
 		}
-		if (watch_inspect(watch_cur->ev.id, watch_inspected) == -1)
+		if ((watch_req = watch_inspect(watch_cur->ev.id,
+		    watch_inspected, NULL)) == NULL)
 			watch_inspected(NULL, NULL);
 	}
 }
@@ -282,87 +319,138 @@ watch_inspected(struct http_req *r, void *arg)
 	watch_next();
 }
 
+/* Asks for the listing; the parent hears it begins (again). */
 static void
-watch_listed(struct http_req *r, void *arg)
+watch_list_begin(void)
 {
-	const struct http_result	*res = http_result(r);
-	char				 msg[RIK_MESSAGE_MAX];
-
-	(void)arg;
-	watch_req = NULL;
-	if ((list_ids = calloc(WATCH_LIST_MAX, sizeof(*list_ids))) == NULL ||
-	    (list_out = calloc(WATCH_LIST_MAX, sizeof(*list_out))) == NULL)
-		fatal("%s", __func__);
-	if (res->error != NULL || res->status != 200 ||
-	    docker_parse_list(res->body, res->len, list_ids, WATCH_LIST_MAX,
-	    &list_nids) == -1) {
-		docker_error(res, msg, sizeof(msg));
-		log_warnx("container listing failed: %s", msg);
-		free(list_ids);
-		list_ids = NULL;
-		free(list_out);
-		list_out = NULL;
-		watch_done_item();
-		/* The next stream (re)open lists again. */
-		if (res->error != NULL)
-			runtime_engine_lost("listing failed");
-		watch_next();
-		return;
-	}
-	list_pos = list_nout = 0;
-	if (watch_list_step() == 0)
-		watch_list_send();
+	runtime_send(IMSG_RT_LIST_BEGIN, NULL, 0);
+	list_open = 1;
+	list_pos = list_ndone = list_nsent = 0;
+	if (list_start(&list, NULL, LIST_CONTAINERS_MAX, watch_listed,
+	    NULL) == -1)
+		watch_list_failed(NULL, list.dl.error);
 }
 
-/* 1: an inspect is under way, 0: every container has been seen. */
-static int
+static void
+watch_listed(struct rt_list *l, const struct http_result *res,
+    const char *error, void *arg)
+{
+	(void)arg;
+	if (error != NULL) {
+		watch_list_failed(res, error);
+		return;
+	}
+	log_debug("listing: %zu containers to inspect", l->dl.nids);
+	watch_list_step();
+}
+
+/* Keeps LIST_INSPECTS inspects under way; ends a listing all seen. */
+static void
 watch_list_step(void)
 {
-	while (list_pos < list_nids) {
-		if (watch_inspect(list_ids[list_pos], watch_list_inspected) ==
-		    0)
-			return 1;
-		log_warnx("listing: cannot inspect %.12s", list_ids[list_pos]);
-		list_pos++;
+	size_t	 i;
+
+	for (i = 0; i < LIST_INSPECTS && list_pos < list.dl.nids; i++) {
+		if (list_reqs[i] != NULL)
+			continue;
+		if ((list_reqs[i] = watch_inspect(list.dl.ids[list_pos],
+		    watch_list_inspected, &list_at[i])) == NULL) {
+			watch_list_failed(NULL, "engine request queue full");
+			return;
+		}
+		list_at[i] = list_pos++;
 	}
-	return 0;
+	if (list_ndone == list.dl.nids)
+		watch_list_end();
 }
 
 static void
 watch_list_inspected(struct http_req *r, void *arg)
 {
 	const struct http_result	*res = http_result(r);
+	struct rt_container		 c;
+	size_t				 slot = (size_t *)arg - list_at;
+	const char			*id = list.dl.ids[list_at[slot]];
 
-	(void)arg;
-	watch_req = NULL;
-	if (res->error == NULL && res->status == 200 &&
-	    docker_parse_inspect(res->body, res->len, runtime_conf.hostname,
-	    watch_driver, &list_out[list_nout]) == 0)
-		list_nout++;
+	list_reqs[slot] = NULL;
+	if (res->error != NULL || res->status >= 500) {
+		watch_list_failed(res, NULL);
+		return;
+	}
+	if (res->status == 200 && docker_parse_inspect(res->body, res->len,
+	    runtime_conf.hostname, watch_driver, &c) == 0) {
+		runtime_send(IMSG_RT_CONTAINER, &c, sizeof(c));
+		list_nsent++;
+	} else if (res->status == 200)
+		log_warnx("listing: %.12s is not a container riklet can "
+		    "manage (its labels), left out", id);
 	else if (res->status != 404)
-		log_warnx("listing: inspect %.12s failed (HTTP %ld)",
-		    list_ids[list_pos], res->status);
-	list_pos++;
-	if (watch_list_step() == 0)
-		watch_list_send();
+		log_warnx("listing: inspect %.12s: HTTP %ld, left out", id,
+		    res->status);
+	list_ndone++;
+	watch_list_step();
 }
 
-/* The whole listing at once, so the parent never sees half of one. */
 static void
-watch_list_send(void)
+watch_list_cancel(void)
 {
 	size_t	 i;
 
-	runtime_send(IMSG_RT_LIST_BEGIN, NULL, 0);
-	for (i = 0; i < list_nout; i++)
-		runtime_send(IMSG_RT_CONTAINER, &list_out[i],
-		    sizeof(list_out[i]));
+	for (i = 0; i < LIST_INSPECTS; i++) {
+		http_cancel(list_reqs[i]);
+		list_reqs[i] = NULL;
+	}
+}
+
+/*
+ * A part of the listing is missing: no END, the listing item stays and
+ * is done again, from its BEGIN, after a delay.
+ */
+static void
+watch_list_failed(const struct http_result *res, const char *error)
+{
+	struct timeval	 tv;
+	char		 msg[RIK_MESSAGE_MAX];
+
+	if (error == NULL)
+		docker_error(res, msg, sizeof(msg));
+	else
+		(void)strlcpy(msg, error, sizeof(msg));
+	log_warnx("container listing failed after %zu of %zu containers, "
+	    "again in %u ms: %s", list_nsent, list.dl.nids, list_retry_ms,
+	    msg);
+	watch_list_cancel();
+	list_free(&list);
+	tv.tv_sec = list_retry_ms / 1000;
+	tv.tv_usec = (list_retry_ms % 1000) * 1000;
+	evtimer_add(list_retry_ev, &tv);
+	list_retry_ms *= 2;
+	if (list_retry_ms > LIST_RETRY_MAX_MS)
+		list_retry_ms = LIST_RETRY_MAX_MS;
+	if (res != NULL && res->error != NULL)
+		runtime_engine_lost("listing failed");
+}
+
+static void
+watch_list_retry(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (watch_cur != NULL && watch_cur->kind == WATCH_LIST)
+		watch_list_begin();
+}
+
+/* The listing is whole: the parent may settle its table. */
+static void
+watch_list_end(void)
+{
 	runtime_send(IMSG_RT_LIST_END, NULL, 0);
-	log_info("listed %zu containers", list_nout);
-	free(list_ids);
-	list_ids = NULL;
-	free(list_out);
-	list_out = NULL;
+	log_info("listed %zu containers", list_nsent);
+	list_open = 0;
+	list_retry_ms = LIST_RETRY_MIN_MS;
+	list_free(&list);
 	watch_done_item();
+	pod_listing_over();
 	watch_next();
 }

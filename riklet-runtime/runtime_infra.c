@@ -23,7 +23,10 @@
 
 #include "log.h"
 #include "runtime.h"
-#include "version.h"
+
+#ifndef RIKLET_VERSION
+#error "RIKLET_VERSION: the Makefile gives it, from the file VERSION"
+#endif
 
 #define PAUSE_FILE_MAX		(8 * 1024 * 1024)
 #define TAR_BLOCK		512

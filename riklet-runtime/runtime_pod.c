@@ -16,7 +16,9 @@
  *
  * Operations queue in arrival order, bounded; one instance has at most
  * one operation running; at most conf.create_parallel creates run at
- * once; nothing starts while the engine is down.
+ * once; nothing starts while the engine is down.  An operation that ends
+ * while the parent is in a listing keeps its place, and its result,
+ * until the listing's END (runtime_events.c says why).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,7 @@
 #include "runtime.h"
 #include "util.h"
 
-#define POD_LIST_MAX		(4 * RIK_CONTAINERS_MAX)
+#define POD_LIST_MAX		(4 * RIK_CONTAINERS_MAX) /* an instance's */
 #define VOLUME_LIST_MAX		(4 * POD_VOLUMES_MAX)
 #define STOP_EXTRA_MS		30000	/* beyond the grace period */
 
@@ -50,6 +52,8 @@ struct rt_op {
 	TAILQ_ENTRY(rt_op)	 entry;
 	uint32_t		 kind;		/* enum pod_op */
 	int			 running;
+	int			 ended;		/* its result waits */
+	int			 ok;
 	int			 cancelled;	/* a destroy came */
 	char			 instance[RIK_ID_MAX];
 	struct pod_spec		 spec;		/* a create's */
@@ -64,7 +68,8 @@ struct rt_op {
 	int			 failed;
 	char			 reason[RIK_REASON_MAX];
 	char			 message[RIK_MESSAGE_MAX];
-	struct pod_member	*members;
+	struct rt_list		 list;		/* an instance's containers */
+	struct pod_member	*members;	/* in list, once listed */
 	size_t			 nmembers, pos;
 	int			 starting;	/* a restart's second pass */
 	char			(*vols)[VOLUME_NAME_MAX];
@@ -98,7 +103,9 @@ static void	op_volumes_list(struct rt_op *);
 static void	op_volume_remove(struct rt_op *);
 static void	op_create_done(struct rt_op *, const struct http_result *);
 static void	op_adopt_done(struct rt_op *, const struct http_result *);
-static void	op_list_done(struct rt_op *, const struct http_result *);
+static void	op_listed(struct rt_list *, const struct http_result *,
+		    const char *, void *);
+static void	op_result(struct rt_op *);
 static void	op_volumes_done(struct rt_op *, const struct http_result *);
 static void	op_remove_failed(struct rt_op *, const struct http_result *,
 		    const char *);
@@ -171,17 +178,44 @@ op_name(uint32_t kind)
 	return "operation";
 }
 
-/* Sends the result and forgets the operation. */
+/* The operation is over: its result now, or after the listing. */
 static void
 op_end(struct rt_op *op, int ok)
 {
-	pod_result(op->instance, op->kind, ok, op->reason, op->message);
+	op->ok = ok;
+	op->ended = 1;
+	list_free(&op->list);
+	op->members = NULL;
+	op->nmembers = 0;
+	if (watch_listing())
+		log_debug("pod %s: %s over, its result waits for the "
+		    "listing", op->instance, op_name(op->kind));
+	else
+		op_result(op);
+	op_schedule();
+}
+
+/* Sends the result and forgets the operation. */
+static void
+op_result(struct rt_op *op)
+{
+	pod_result(op->instance, op->kind, op->ok, op->reason, op->message);
 	TAILQ_REMOVE(&pod_ops, op, entry);
 	pod_nops--;
 	podspec_free(&op->spec);
-	free(op->members);
 	free(op->vols);
 	free(op);
+}
+
+/* The parent's listing is over (or abandoned): the results, in order. */
+void
+pod_listing_over(void)
+{
+	struct rt_op	*op, *next;
+
+	TAILQ_FOREACH_SAFE(op, &pod_ops, entry, next)
+		if (op->ended)
+			op_result(op);
 	op_schedule();
 }
 
@@ -222,7 +256,7 @@ op_find_pending(const char *instance)
 
 	TAILQ_FOREACH(op, &pod_ops, entry)
 		if (op->kind != POD_OP_DESTROY && !op->cancelled &&
-		    strcmp(op->instance, instance) == 0)
+		    !op->ended && strcmp(op->instance, instance) == 0)
 			return op;
 	return NULL;
 }
@@ -309,10 +343,10 @@ op_schedule(void)
 	if (maxc == 0)
 		maxc = 1;
 	TAILQ_FOREACH(op, &pod_ops, entry)
-		if (op->running && op->kind == POD_OP_CREATE)
+		if (op->running && !op->ended && op->kind == POD_OP_CREATE)
 			ncreating++;
 	TAILQ_FOREACH(op, &pod_ops, entry) {
-		if (op->running)
+		if (op->running || op->ended)
 			continue;
 		if (op->kind == POD_OP_CREATE && (ncreating >= maxc ||
 		    !infra_ready()))
@@ -564,15 +598,11 @@ op_next_container(struct rt_op *op)
 static void
 op_list(struct rt_op *op)
 {
-	char	 path[4096];
-
-	if (docker_filters_path(path, sizeof(path), DOCKER_API_PREFIX
-	    "/containers/json", runtime_conf.hostname, op->instance) == -1) {
-		op_fail(op, "DestroyFailed", NULL, "listing path too long");
-		return;
-	}
-	op_request(op, STEP_LIST, "GET", path, NULL, HTTP_TIMEOUT_MS,
-	    HTTP_LIST_MAX);
+	op->step = STEP_LIST;
+	if (list_members_start(&op->list, op->instance, POD_LIST_MAX,
+	    op_listed, op) == -1)
+		op_fail(op, op->kind == POD_OP_RESTART ? "RestartFailed" :
+		    "DestroyFailed", NULL, op->list.dl.error);
 }
 
 /*
@@ -681,7 +711,7 @@ op_volumes_list(struct rt_op *op)
 		return;
 	}
 	op_request(op, STEP_VOLUME_LIST, "GET", path, NULL, HTTP_TIMEOUT_MS,
-	    HTTP_LIST_MAX);
+	    HTTP_BODY_MAX);
 }
 
 static void
@@ -767,6 +797,8 @@ op_done(struct http_req *r, void *arg)
 			op_fail(op, op->infra ? "InfraUnavailable" :
 			    "ImagePullFailed", res, NULL);
 		break;
+	case STEP_LIST:		/* op_listed() has it */
+		break;
 	case STEP_CREATE:
 		op_create_done(op, res);
 		break;
@@ -780,9 +812,6 @@ op_done(struct http_req *r, void *arg)
 			op_restart_next(op);
 		else
 			op_next_container(op);
-		break;
-	case STEP_LIST:
-		op_list_done(op, res);
 		break;
 	case STEP_STOP:
 		if (st != 204 && st != 304 && st != 404)
@@ -889,24 +918,22 @@ op_adopt_done(struct rt_op *op, const struct http_result *res)
 }
 
 static void
-op_list_done(struct rt_op *op, const struct http_result *res)
+op_listed(struct rt_list *l, const struct http_result *res,
+    const char *error, void *arg)
 {
+	struct rt_op	*op = arg;
 	const char	*reason = op->kind == POD_OP_RESTART ?
 			    "RestartFailed" : "DestroyFailed";
 	size_t		 i;
 	int		 infra = 0;
 
-	if (op->members == NULL && (op->members = calloc(POD_LIST_MAX,
-	    sizeof(*op->members))) == NULL)
-		fatal("%s", __func__);
 	op->pos = 0;
-	if (res->status != 200 || docker_parse_members(res->body, res->len,
-	    op->members, POD_LIST_MAX, &op->nmembers) == -1) {
-		op->nmembers = 0;
-		op_fail(op, reason, res, res->status == 200 ?
-		    "cannot read the engine's container list" : NULL);
+	if (error != NULL) {
+		op_fail(op, reason, res, error);
 		return;
 	}
+	op->members = l->dl.members;
+	op->nmembers = l->dl.nids;
 	qsort(op->members, op->nmembers, sizeof(op->members[0]), member_cmp);
 	if (op->kind == POD_OP_RESTART) {
 		for (i = 0; i < op->nmembers; i++)
@@ -972,6 +999,7 @@ op_pull_report(struct rt_op *op, int finished)
 	(void)strlcpy(m.image, op_image_ref(op), sizeof(m.image));
 	m.done = op->pull.done;
 	m.total = op->pull.total;
+	m.elapsed_ms = monotime_ms() - op->pull.start_ms;
 	m.finished = finished;
 	runtime_send(IMSG_RT_PULL, &m, sizeof(m));
 }

@@ -138,16 +138,62 @@ docker_volume_body(const struct pod_spec *ps, const struct pod_volume *v,
 }
 
 /*
- * GET /containers/json of one instance: each container's id, role,
- * place, whether it runs and the pod's grace.  More than max is an error;
- * a container without a valid id is one.
+ * One container of GET /containers/json of an instance: its id, role,
+ * place, whether it runs and the pod's grace.  -1 without a valid id.
  */
+static int
+member_read(json_t *c, struct pod_member *pm)
+{
+	json_t		*labels, *v;
+	const char	*s;
+
+	memset(pm, 0, sizeof(*pm));
+	if (!json_is_object(c) || !json_is_string(v =
+	    json_object_get(c, "Id")) || strlcpy(pm->id,
+	    json_string_value(v), sizeof(pm->id)) >= sizeof(pm->id) ||
+	    !docker_valid_id(pm->id))
+		return -1;
+	pm->running = json_is_string(v = json_object_get(c, "State")) &&
+	    strcmp(json_string_value(v), "running") == 0;
+	pm->role = ROLE_ALONE;
+	pm->index = RIK_CONTAINERS_MAX;
+	labels = json_object_get(c, "Labels");
+	if (json_is_object(labels)) {
+		if (json_is_string(v = json_object_get(labels,
+		    "riklet.role"))) {
+			s = json_string_value(v);
+			if (strcmp(s, "infra") == 0)
+				pm->role = ROLE_INFRA;
+			else if (strcmp(s, "container") == 0)
+				pm->role = ROLE_MEMBER;
+		}
+		(void)docker_uint_label(labels, "riklet.index", &pm->index,
+		    RIK_CONTAINERS_MAX);
+		pm->has_grace = docker_uint_label(labels, "riklet.grace",
+		    &pm->grace_s, POD_GRACE_MAX) == 0;
+	}
+	return 0;
+}
+
+/* One element of a streamed listing (runtime_list.c). */
+int
+docker_parse_member(const char *buf, size_t len, struct pod_member *pm)
+{
+	json_t	*j;
+	int	 rv;
+
+	j = docker_load(buf, len);
+	rv = j != NULL ? member_read(j, pm) : -1;
+	json_decref(j);
+	return rv;
+}
+
+/* A whole listing of one instance; more than max is an error. */
 int
 docker_parse_members(const char *buf, size_t len, struct pod_member *m,
     size_t max, size_t *n)
 {
-	json_t		*j, *c, *labels, *v;
-	const char	*s;
+	json_t		*j, *c;
 	size_t		 i;
 	int		 rv = -1;
 
@@ -156,33 +202,8 @@ docker_parse_members(const char *buf, size_t len, struct pod_member *m,
 	    json_array_size(j) > max)
 		goto done;
 	json_array_foreach(j, i, c) {
-		struct pod_member *pm = &m[*n];
-
-		memset(pm, 0, sizeof(*pm));
-		if (!json_is_object(c) || !json_is_string(v =
-		    json_object_get(c, "Id")) || strlcpy(pm->id,
-		    json_string_value(v), sizeof(pm->id)) >= sizeof(pm->id) ||
-		    !docker_valid_id(pm->id))
+		if (member_read(c, &m[*n]) == -1)
 			goto done;
-		pm->running = json_is_string(v = json_object_get(c, "State")) &&
-		    strcmp(json_string_value(v), "running") == 0;
-		pm->role = ROLE_ALONE;
-		pm->index = RIK_CONTAINERS_MAX;
-		labels = json_object_get(c, "Labels");
-		if (json_is_object(labels)) {
-			if (json_is_string(v = json_object_get(labels,
-			    "riklet.role"))) {
-				s = json_string_value(v);
-				if (strcmp(s, "infra") == 0)
-					pm->role = ROLE_INFRA;
-				else if (strcmp(s, "container") == 0)
-					pm->role = ROLE_MEMBER;
-			}
-			(void)docker_uint_label(labels, "riklet.index",
-			    &pm->index, RIK_CONTAINERS_MAX);
-			pm->has_grace = docker_uint_label(labels,
-			    "riklet.grace", &pm->grace_s, POD_GRACE_MAX) == 0;
-		}
 		(*n)++;
 	}
 	rv = 0;

@@ -4,10 +4,29 @@
  * say so.  The parent hears at most every PULL_REPORT_MS, for rikletctl;
  * the log at most every PULL_LOG_MS, so a slow pull of a large image is
  * visible without flooding it.  No I/O here: the caller gives the time.
+ *
+ * The sizes are the registry's word, passed on by the engine: any
+ * int64_t that is not negative.  The sums saturate at INT64_MAX, so
+ * what goes to the parent is never negative, which it would take for a
+ * protocol violation (and kill us, and the pull would start over).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "runtime.h"
+
+static int64_t	pull_add(int64_t, int64_t);
+
+/* a + b for two sizes that are not negative, at most INT64_MAX. */
+static int64_t
+pull_add(int64_t a, int64_t b)
+{
+	int64_t	 sum;
+
+	if (__builtin_add_overflow(a, b, &sum))
+		return INT64_MAX;
+	return sum;
+}
 
 void
 pull_init(struct pull_progress *pp, uint64_t now_ms)
@@ -53,8 +72,8 @@ pull_line(struct pull_progress *pp, const char *line, size_t len,
 	l->current = p.done ? l->total : p.current;
 	pp->done = pp->total = 0;
 	for (i = 0; i < pp->nlayers; i++) {
-		pp->done += pp->layers[i].current;
-		pp->total += pp->layers[i].total;
+		pp->done = pull_add(pp->done, pp->layers[i].current);
+		pp->total = pull_add(pp->total, pp->layers[i].total);
 	}
 	/* The first figures at once: rikletctl shows the pull has begun. */
 	if (!pp->reported || now_ms - pp->reported_ms >= PULL_REPORT_MS) {

@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: the riklet.conf parser.  The input is written to a
  * file and parsed; a configuration it accepts must print in a form that
- * parses again and prints the same.
+ * parses again to the same settings, field by field, and prints the
+ * same.  (test_config.c holds the golden printed forms.)
  */
 #include <sys/stat.h>
 
@@ -48,6 +49,43 @@ print_string(const struct riklet_conf *conf, size_t *len)
 }
 
 static void	write_file(const char *, const void *, size_t);
+static void	fuzz_cleanup(void);
+
+/*
+ * Every setting, compared as a value: a string's bytes after its NUL
+ * are what an earlier, longer setting left.  A new member of struct
+ * riklet_conf changes its size: compare it here, then the size.
+ */
+static void
+check_same(const struct riklet_conf *a, const struct riklet_conf *b)
+{
+	uint32_t	 i;
+
+	_Static_assert(sizeof(struct riklet_conf) == 23736,
+	    "compare the new member of struct riklet_conf");
+	assert(strcmp(a->scheduler, b->scheduler) == 0);
+	assert(a->tls == b->tls);
+	assert(strcmp(a->tls_ca, b->tls_ca) == 0);
+	assert(strcmp(a->tls_cert, b->tls_cert) == 0);
+	assert(strcmp(a->tls_key, b->tls_key) == 0);
+	assert(strcmp(a->hostname, b->hostname) == 0);
+	assert(a->metric_resolution_ms == b->metric_resolution_ms);
+	assert(strcmp(a->docker_socket, b->docker_socket) == 0);
+	assert(strcmp(a->user, b->user) == 0);
+	assert(strcmp(a->chroot, b->chroot) == 0);
+	assert(strcmp(a->control_socket, b->control_socket) == 0);
+	assert(a->stop_after_disconnect_ms == b->stop_after_disconnect_ms);
+	assert(a->stop_grace_ms == b->stop_grace_ms);
+	assert(a->create_parallel == b->create_parallel);
+	assert(strcmp(a->host_address, b->host_address) == 0);
+	assert(strcmp(a->metrics_listen, b->metrics_listen) == 0);
+	assert(strcmp(a->infra_image, b->infra_image) == 0);
+	assert(a->log_max_size == b->log_max_size);
+	assert(a->log_max_files == b->log_max_files);
+	assert(a->nvolume_allow == b->nvolume_allow);
+	for (i = 0; i < a->nvolume_allow; i++)
+		assert(strcmp(a->volume_allow[i], b->volume_allow[i]) == 0);
+}
 
 static void
 fuzz_init(void)
@@ -59,6 +97,7 @@ fuzz_init(void)
 	log_procinit("");
 	if (mkdtemp(dir) == NULL)
 		abort();
+	(void)atexit(fuzz_cleanup);
 	(void)snprintf(path, sizeof(path), "%s/riklet.conf", dir);
 	(void)snprintf(path2, sizeof(path2), "%s/again.conf", dir);
 	(void)snprintf(name, sizeof(name), "%s/inc", dir);
@@ -69,6 +108,25 @@ fuzz_init(void)
 		    includes[i].name);
 		write_file(name, includes[i].text, strlen(includes[i].text));
 	}
+}
+
+/* The directory goes when the fuzzer ends, as every test's does. */
+static void
+fuzz_cleanup(void)
+{
+	char	 name[128];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(includes) / sizeof(includes[0]); i++) {
+		(void)snprintf(name, sizeof(name), "%s/%s", dir,
+		    includes[i].name);
+		(void)unlink(name);
+	}
+	(void)snprintf(name, sizeof(name), "%s/inc", dir);
+	(void)rmdir(name);
+	(void)unlink(path);
+	(void)unlink(path2);
+	(void)rmdir(dir);
 }
 
 static void
@@ -105,6 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    printed);
 		abort();
 	}
+	check_same(&conf, &again);
 	printed2 = print_string(&again, &plen2);
 	assert(plen == plen2 && memcmp(printed, printed2, plen) == 0);
 	free(printed);

@@ -5,18 +5,26 @@
  *	data
  * handed to parent_dispatch() as supervise.c does after its type check
  * (child_may_send()), so that a valid message reaches the pod table and
- * the next one sees its effect.  The table, the status queue and the
- * resolver are cleared after each input.
+ * the next one sees its effect.  Each child is connected, over a socket
+ * pair nobody reads, so that what the parent sends it goes through as in
+ * riklet (operations to the runtime are counted as sent and their results
+ * taken, statuses reach the agent and their pods are freed).  The
+ * children, the table, the status queue and the resolver are cleared
+ * after each input.
  */
+#include <sys/socket.h>
+
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "imsg.h"
 #include "log.h"
 #include "pods.h"
+#include "prom.h"
 #include "report.h"
 #include "riklet.h"
 #include "scheduler.h"
@@ -25,6 +33,48 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct parent		*parent;
 static struct parent	 fuzz_parent;
+static int		 far_end[PROC_MAX];
+
+/* Never called: the event loop does not run. */
+static void
+fuzz_io(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+}
+
+static void
+fuzz_connect(void)
+{
+	enum riklet_proc	 p;
+	struct child		*c;
+	int			 sp[2];
+
+	for (p = PROC_AGENT; p < PROC_MAX; p++) {
+		c = &parent->children[p];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, 0, sp) == -1)
+			abort();
+		imsgev_init(&c->iev, parent->base, sp[0], fuzz_io, c);
+		far_end[p] = sp[1];
+		c->connected = c->ready = 1;
+	}
+}
+
+static void
+fuzz_disconnect(void)
+{
+	enum riklet_proc	 p;
+	struct child		*c;
+
+	for (p = PROC_AGENT; p < PROC_MAX; p++) {
+		c = &parent->children[p];
+		imsgev_clear(&c->iev);
+		close(far_end[p]);
+		c->connected = c->ready = 0;
+	}
+}
 
 static void
 fuzz_init(void)
@@ -62,6 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_init();
 		inited = 1;
 	}
+	fuzz_connect();
 	while (size - off >= 4) {
 		c = &parent->children[PROC_AGENT +
 		    data[off] % (PROC_MAX - PROC_AGENT)];
@@ -89,9 +140,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		imsg_free(&imsg);
 	}
+	prom_clear();
 	pods_clear();
 	report_clear();
 	sched_clear();
+	fuzz_disconnect();
 	pods_init();
 	return 0;
 }

@@ -89,9 +89,13 @@ def rt_engine(up=1):
             fixed('', 1024))
 
 
-def rt_pull(instance, done=10, total=100, fin=0):
+def rt_pull(instance, done=10, total=100, fin=0, elapsed=1500):
     return (fixed(instance, 128) + fixed('busybox:latest', 256) +
-            struct.pack('=qqI', done, total, fin) + b'\0' * 4)
+            struct.pack('=qqQI', done, total, elapsed, fin) + b'\0' * 4)
+
+
+def agent_counters(reg=1, reconnects=0, sent=3, queued=0):
+    return struct.pack('=QQQQ', reg, reconnects, sent, queued)
 
 
 def agent_state(state, backoff=0, reason=''):
@@ -99,7 +103,7 @@ def agent_state(state, backoff=0, reason=''):
 
 
 SIZES = {'rt_container': 1152, 'rt_result': 1224, 'rt_engine': 1092,
-         'rt_pull': 408, 'agent_state': 1032}
+         'rt_pull': 416, 'agent_state': 1032, 'agent_counters': 32}
 
 
 def rec(child, type_, data):
@@ -108,7 +112,9 @@ def rec(child, type_, data):
 
 for f, n in SIZES.items():
     assert len(globals()[f](*((1,) if f == 'rt_engine' else
-                              (0,) if f == 'agent_state' else ('x',)))) == n, f
+                              (0,) if f == 'agent_state' else
+                              () if f == 'agent_counters' else
+                              ('x',)))) == n, f
 
 # imsg: framed streams, first byte is the piece size selector (see fuzz_imsg.c)
 one = imsg(T['CHILD_READY'])
@@ -138,6 +144,14 @@ put('podspec', 'volumes', podspec(instance='i-3', grace=30, containers=(
 put('podspec', 'no-containers', podspec(containers=()))
 put('podspec', 'bad-magic', b'XXXX' + podspec()[4:])
 put('podspec', 'truncated', podspec()[:-3])
+# image references (common/imageref.c): one of each part, and "..",
+# which the engine's URL would have made /json
+put('podspec', 'image-registry', podspec(containers=(
+    ('a', 'localhost:5000/a__b/c-d.e:Tag_1@sha256:' + '0123456789abcdef' * 4,
+     0, 0, [], [], [], []),
+    ('b', '[::1]:5000/x', 0, 0, [], [], [], []))))
+put('podspec', 'bad-image-dotdot', podspec(containers=(
+    ('a', '..', 0, 0, [], [], [], []),)))
 
 # dispatch: sequences of child messages (see fuzz_dispatch.c)
 I = 'pod-1'
@@ -207,6 +221,19 @@ put('dispatch', 'control',
     rec(CONTROL, T['CTL_SHOW_METRICS'], b'') +
     rec(CONTROL, T['CTL_LOG_VERBOSE'], struct.pack('=i', 0)) +
     rec(CONTROL, T['CTL_RELOAD'], b''))
+# The Prometheus endpoint: the agent's counters (going back is a
+# violation), a pull that ends, a restart, a scrape.
+put('dispatch', 'prom',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) + create +
+    rec(AGENT, T['AGENT_COUNTERS'], agent_counters()) +
+    rec(RUNTIME, T['RT_PULL'], rt_pull(I, done=100, fin=1)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I)) +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I, state=2, exit_code=1)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I)) +
+    rec(CONTROL, T['CTL_SHOW_PROM'], b'') +
+    rec(AGENT, T['AGENT_COUNTERS'], agent_counters(reg=0)) +
+    rec(AGENT, T['AGENT_COUNTERS'], agent_counters(queued=1 << 20)))
 put('dispatch', 'bad-sizes',
     rec(AGENT, T['AGENT_STATE'], b'\x01') +
     rec(METRICS, T['MET_NODE'], b'no nul') +
@@ -225,6 +252,53 @@ put('dispatch', 'crash-pod-limits-overflow',
                                                  index=1, n=2, cid='b' * 64,
                                                  mem=big, nano=big)) +
     rec(RUNTIME, T['RT_LIST_END'], b''))
+
+# The parent's queue of operations for the runtime (riklet-parent/runq.c):
+# more creates than the runtime takes at once, a Busy answer tried again,
+# a new runtime handed the sent ones again, a destroy overtaking a create
+# that waits.
+burst = rec(RUNTIME, T['RT_ENGINE'], rt_engine())
+for i in range(260):
+    burst += rec(AGENT, T['POD_CREATE'], podspec(instance='b%d' % i))
+burst += (rec(RUNTIME, T['RT_POD_RESULT'],
+              rt_result('b0', ok=0, reason='Busy', message='queue full')) +
+          rec(RUNTIME, T['RT_POD_RESULT'], rt_result('b1')) +
+          rec(AGENT, T['POD_DESTROY'], b'b259\0') +
+          rec(RUNTIME, T['CHILD_READY'], b'') +
+          rec(RUNTIME, T['RT_POD_RESULT'], rt_result('b2', ok=0,
+                                                     reason='ImagePullFailed',
+                                                     message='no such')) +
+          rec(RUNTIME, T['RT_POD_RESULT'], rt_result('b259', op=1)))
+put('dispatch', 'burst-window', burst)
+
+# DESTROYs of unknown instances: before the engine's listing they go to
+# the runtime, after it they are answered at once; ended pods are freed
+# once the agent has their last status.
+put('dispatch', 'unknown-destroys',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) +
+    rec(AGENT, T['POD_DESTROY'], b'early-1\0') +
+    rec(AGENT, T['POD_DESTROY'], b'early-2\0') +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result('early-1', op=1)) +
+    rec(RUNTIME, T['RT_POD_RESULT'],
+        rt_result('early-2', op=1, ok=0, reason='EngineUnavailable',
+                  message='down')) +
+    rec(RUNTIME, T['RT_LIST_BEGIN'], b'') +
+    rec(RUNTIME, T['RT_LIST_END'], b'') +
+    b''.join(rec(AGENT, T['POD_DESTROY'], b'gone-%d\0' % i)
+             for i in range(20)) +
+    rec(AGENT, T['CHILD_READY'], b'') +
+    rec(AGENT, T['AGENT_STATE'], agent_state(2)) + create +
+    rec(RUNTIME, T['RT_POD_RESULT'],
+        rt_result(I, ok=0, reason='ImagePullFailed', message='no such')) +
+    create + rec(AGENT, T['POD_DESTROY'], I.encode() + b'\0') +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I, op=1)) +
+    # The agent killed for a bad message: ended pods wait for it.
+    rec(AGENT, T['AGENT_STATE'], b'\x01') +
+    b''.join(rec(AGENT, T['POD_CREATE'], podspec(instance='p9')) +
+             rec(RUNTIME, T['RT_POD_RESULT'],
+                 rt_result('p9', ok=0, reason='ImagePullFailed',
+                           message='no such')) for _ in range(2)) +
+    rec(AGENT, T['POD_DESTROY'], b'p9\0'))
 
 # instance: InstanceScheduling, wrapping the agent's valid definitions.
 def instance(name, iid, definition, action):
@@ -247,4 +321,13 @@ for i, f in enumerate(sorted(f for f in os.listdir(DEFS)
                  'CREATE')
 instance('destroy', 'pod-1', '', 'DESTROY')
 instance('bad-id', '../x', '{}', 'CREATE')
+instance('bad-id-control', 'a\x01b', '{}', 'CREATE')
 instance('unknown-action', 'pod-2', '{}', '7')
+instance('bad-definition', 'pod-3', '{"spec":', 'CREATE')
+# Under the definition's cap, over the parent's message size once encoded:
+# the definition travels with the words parsed out of it, and an empty
+# word is 3 bytes of JSON but 4 of length in the encoding.
+instance('too-large', 'pod-4', json.dumps({'spec': {'containers': [
+    {'name': 'c%d' % i, 'image': 'busybox', 'command': [''] * 64,
+     'args': [''] * 63 + ['a' * 1600]} for i in range(16)]}},
+    separators=(',', ':')), 'CREATE')

@@ -3,23 +3,36 @@ set -u
 : "${RIKLET:?}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/riklet-it.XXXXXX")
 RIKLET_PID=""
+TEST_PID=$$
 
 cleanup_hooks=""
 at_exit() { cleanup_hooks="$1; $cleanup_hooks"; }
+# riklet first: one still creating pods would make containers after the
+# hooks removed the node's.
 _cleanup() {
-	eval "$cleanup_hooks"
 	if [ -n "$RIKLET_PID" ] && kill -0 "$RIKLET_PID" 2>/dev/null; then
 		kill -TERM "$RIKLET_PID" 2>/dev/null
-		sleep 0.5
+		wait_for 3 sh -c "! kill -0 $RIKLET_PID 2>/dev/null"
+		pkill -KILL -P "$RIKLET_PID" 2>/dev/null
 		kill -KILL "$RIKLET_PID" 2>/dev/null
 	fi
-	pkill -KILL -f "riklet -P .* -d" -P "${RIKLET_PID:-1}" 2>/dev/null
+	eval "$cleanup_hooks"
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap _cleanup EXIT
-trap 'exit 1' INT TERM
+trap '[ -s "$T/broken" ] && fail "$(cat "$T/broken")"; exit 1' INT TERM
 
 fail() { echo "FAIL: $*"; [ -f "$T/riklet.log" ] && { echo "--- riklet log"; tail -n 40 "$T/riklet.log"; }; exit 1; }
+
+# broke WHAT: a helper could not answer (a python exception, an engine
+# that does not reply).  That fails the test, also from a pipeline, a
+# $(...) or a wait_for condition, where an exit would read as "no" or
+# "not yet": the test's own shell is told by a signal.
+broke() {
+	echo "a helper failed: $*" >>"$T/broken"
+	kill -TERM "$TEST_PID"
+	exit 1
+}
 skip() { echo "$*"; exit 77; }
 ok() { echo "ok: $*"; }
 
@@ -89,20 +102,29 @@ docker_api() {
 	curl -s --unix-socket "$DOCKER_SOCK" -X "$1" "http://docker$2"
 }
 
-# containers_of NODE: how many containers the engine has for that node.
-containers_of() {
-	docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%5D%7D" |
-	    $PY -c 'import json,sys; print(len(json.load(sys.stdin)))'
+# node_containers NODE PYTHON: PYTHON run on the list (cs) of the engine's
+# containers of that node; what it prints.
+node_containers() {
+	_nc=$(docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%5D%7D" |
+	    $PY -c 'import json, sys
+cs = json.load(sys.stdin)
+if not isinstance(cs, list):
+    sys.exit("the engine answered %r" % (cs,))
+'"$2") || broke "the containers of node $1: $_nc"
+	[ -z "$_nc" ] || printf '%s\n' "$_nc"
 }
+
+# containers_of NODE: how many containers the engine has for that node.
+containers_of() { node_containers "$1" 'print(len(cs))'; }
 
 # names_of NODE: the sorted container names of that node, one a line.
 names_of() {
-	docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%5D%7D" |
-	    $PY -c 'import json,sys; [print(n) for n in sorted(c["Names"][0] for c in json.load(sys.stdin))]'
+	node_containers "$1" '[print(n) for n in sorted(c["Names"][0] for c in cs)]'
 }
 
 free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' ||
+	    broke "free_port"
 }
 
 # peer_up [PORT]: the scheduler test peer, its files in $T/peer.
@@ -128,7 +150,8 @@ at_exit 'peer_down'
 # peer_send INSTANCE CREATE|DESTROY [DEFINITION]
 peer_send() {
 	$PY -c 'import json,sys; print(json.dumps({"instance_id":sys.argv[1],"action":sys.argv[2],"definition":sys.argv[3]}))' \
-	    "$1" "$2" "${3:-}" >>"$T/peer/commands.jsonl"
+	    "$1" "$2" "${3:-}" >>"$T/peer/commands.jsonl" ||
+	    broke "peer_send $1 $2"
 }
 
 # pod_def NAME [CONTAINER=COMMAND]...: a busybox pod definition.
@@ -149,26 +172,46 @@ print(json.dumps(d))
 PY
 }
 
+# peerq_in DIR WHAT [INSTANCE]: peerq.py's answer about what a peer
+# recorded in DIR.
+peerq_in() {
+	_pq=$($PY "$REGRESS_DIR/integration/peerq.py" "$2" "$1" ${3+"$3"}) ||
+	    broke "peerq.py $2 $1 ${3:-}"
+	[ -z "$_pq" ] || printf '%s\n' "$_pq"
+}
+
 # statuses INSTANCE: the state changes the peer saw for it, one a line
 # (metrics samples, which carry "cpu", left out).
-statuses() {
-	$PY "$REGRESS_DIR/integration/peerq.py" statuses "$T/peer" "$1"
-}
+statuses() { peerq_in "$T/peer" statuses "$1"; }
+
+# status_times INSTANCE: the same, each line "TIME STATUS" (the peer's
+# clock, seconds).
+status_times() { peerq_in "$T/peer" times "$1"; }
+
+# podmetrics INSTANCE: the metrics JSON of each of its samples.
+podmetrics() { peerq_in "$T/peer" podmetrics "$1"; }
+
+# has_status INSTANCE STATUS: the peer saw that state change.
+has_status() { statuses "$1" | grep -qx "$2"; }
+
+# status_count INSTANCE STATUS: how many times the peer saw it.
+status_count() { statuses "$1" | grep -cx "$2"; }
 
 # wait_status INSTANCE STATUS SECONDS
-wait_status() {
-	wait_for "$3" sh -c "$PY '$REGRESS_DIR/integration/peerq.py' statuses '$T/peer' '$1' | grep -qx '$2'"
-}
+wait_status() { wait_for "$3" has_status "$1" "$2"; }
 
-# node_cleanup NODE: removes every container and volume of that node
-# from the engine.
-node_cleanup() {
-	for _id in $(docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%5D%7D" |
+# registered NODE: the peer saw NODE register.
+registered() { peerq_in "$T/peer" registers | grep -qx "$1"; }
+
+# worker_running: the peer saw a WorkerMetric with status RUNNING.
+worker_running() { peerq_in "$T/peer" worker | grep -qx RUNNING; }
+
+# label_cleanup KEY VALUE: removes every container with that label from
+# the engine.
+label_cleanup() {
+	for _id in $(docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22$1%3D$2%22%5D%7D" |
 	    $PY -c 'import json,sys; [print(c["Id"]) for c in json.load(sys.stdin)]' 2>/dev/null); do
 		docker_api DELETE "/containers/$_id?force=1" >/dev/null
-	done
-	for _v in $(volumes_of "$1"); do
-		docker_api DELETE "/volumes/$_v" >/dev/null
 	done
 }
 
@@ -215,6 +258,15 @@ for line in open(sys.argv[1]):
             last = "%s: %s" % (d["reason"], d.get("message", ""))
 print(last)
 PY
+}
+
+# node_cleanup NODE: removes every container and volume of that node
+# from the engine.
+node_cleanup() {
+	label_cleanup riklet.node "$1"
+	for _v in $(volumes_of "$1"); do
+		docker_api DELETE "/volumes/$_v" >/dev/null
+	done
 }
 
 # riklet_conf NODE: a configuration for a riklet against the peer and

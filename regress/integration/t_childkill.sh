@@ -10,8 +10,15 @@ peer_up
 NODE=t-childkill-$$
 riklet_conf "$NODE"
 start_riklet "$T/riklet.conf"
-wait_for 20 sh -c "$PY '$REGRESS_DIR/integration/peerq.py' registers '$T/peer' | grep -qx '$NODE'" ||
+wait_for 20 registered "$NODE" ||
     fail "not registered"
+
+# respawned ROLE OLDPID: a child of that role that is not OLDPID.
+respawned() { _p=$(child_pid "$1"); [ -n "$_p" ] && [ "$_p" != "$2" ]; }
+registrations() { peerq_in "$T/peer" registers | grep -cx "$NODE"; }
+registered_more() { [ "$(registrations)" -gt "$1" ]; }
+# Two samples: the first may have left before the kill.
+sampled_more() { [ "$(podmetrics "$1" | wc -l)" -ge $(($2 + 2)) ]; }
 
 all_running() {
 	for _i in $(seq 0 19); do
@@ -28,8 +35,20 @@ for role in runtime agent metrics; do
 	wait_for 10 sh -c "grep -q 'pod $p[0-9]*: CREATING' '$T/riklet.log'" || fail "no create began"
 	sleep 0.1
 	old=$(child_pid $role)
-	kill -KILL "$old"
+	[ -n "$old" ] || fail "no $role child to kill"
+	regs=$(registrations) samples=$(podmetrics r0 | wc -l)
+	kill -KILL "$old" || fail "kill $role ($old)"
 	ok "killed $role ($old) during the creation of 20 pods"
+	wait_for 10 respawned $role "$old" || fail "no new $role child after $old"
+	ok "a new $role child: $(child_pid $role)"
+	case $role in
+	agent)	wait_for 20 registered_more "$regs" ||
+		    fail "the new agent did not register ($regs registrations before)"
+		ok "the new agent registered" ;;
+	metrics) wait_for 10 sampled_more r0 "$samples" ||
+		    fail "no metrics of pod r0 since the kill ($samples before)"
+		ok "the new metrics child samples pod r0" ;;
+	esac
 	wait_for 90 all_running "$p" || {
 		for i in $(seq 0 19); do echo "$p$i: $(statuses "$p$i" | tr '\n' ' ')"; done
 		fail "not every pod RUNNING after killing $role"

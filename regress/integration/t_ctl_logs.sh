@@ -55,19 +55,32 @@ ok "a named container, -n, -j"
 [ "$(cat "$T/err")" = "rikletctl: no pod nope" ] || fail "$(cat "$T/err")"
 "$CTL" -s "$SOCK" logs lg1 nosuch >/dev/null 2>"$T/err" && fail "logs of no container succeeded"
 [ "$(cat "$T/err")" = "rikletctl: pod lg1 has no container nosuch" ] || fail "$(cat "$T/err")"
-"$CTL" -s "$SOCK" logs lg1 -n 10001 >/dev/null 2>&1 && fail "-n 10001 accepted"
-"$CTL" -s "$SOCK" logs lg1 -x >/dev/null 2>&1 && fail "-x accepted"
-for req in 'logs lg1 -n abc' 'logs lg1 a b' 'logs' 'logs lg1 -n 1 -n 2' 'logs ../x'; do
+"$CTL" -s "$SOCK" logs lg1 -n 10001 >/dev/null 2>"$T/err" && fail "-n 10001 accepted"
+[ "$(cat "$T/err")" = "rikletctl: -n 10001: lines must be 0 to 10000" ] ||
+    fail "-n 10001: $(cat "$T/err")"
+"$CTL" -s "$SOCK" logs lg1 -x >/dev/null 2>"$T/err" && fail "-x accepted"
+head -n 1 "$T/err" | grep -q '^usage: rikletctl ' || fail "-x: $(cat "$T/err")"
+# The control child's own checks, past rikletctl's: each request, then
+# the answer it must get.
+while IFS='|' read -r req want; do
 	a=$($PY - "$SOCK" "$req" <<'PY'
-import socket, sys
+import json, socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 s.sendall(sys.argv[2].encode() + b"\n")
-print(s.makefile().readline().strip())
+a = s.makefile().readline()
+print(json.loads(a).get("error", a.strip()))
 PY
-)
-	echo "$a" | grep -q '^{"error":' || fail "'$req' answered $a"
-done
+) || fail "'$req': no answer"
+	[ "$a" = "$want" ] || fail "'$req' answered $a, want the error $want"
+done <<'REQ'
+logs lg1 -n abc|logs -n: lines must be 0 to 10000
+logs lg1 a b|usage: logs id [container] [-n lines] [-f]
+logs|logs needs an instance id
+logs lg1 -n 1 -n 2|usage: logs id [container] [-n lines] [-f]
+logs ../x|invalid instance id
+logs lg1 ../x|invalid container name
+REQ
 kill -0 "$(child_pid control)" || fail "control child died"
 ok "unknown pod and container, bad -n, malformed requests: errors"
 

@@ -3,7 +3,9 @@
 # files and modes, the installed riklet accepts the example
 # configuration, every man page renders without a warning, riklet.conf
 # is never overwritten, the unit passes systemd-analyze, the init script
-# starts, reloads and stops riklet, make install-user is idempotent.
+# starts, reloads and stops riklet, make install-user makes the user
+# where it is missing (in a mount namespace, over an overlay of /etc)
+# and is idempotent.
 . "$(dirname "$0")/lib.sh"
 need_root
 ensure_user
@@ -29,7 +31,9 @@ ok "make install DESTDIR as nobody"
 	echo ./etc/riklet/riklet.conf
 	echo ./etc/riklet/riklet.conf.example
 	echo ./usr/local/lib/systemd/system/riklet.service
-	echo ./usr/local/libexec/riklet/riklet-pause
+	for r in agent control metrics pause runtime; do
+		echo ./usr/local/libexec/riklet/riklet-$r
+	done
 	echo ./usr/local/sbin/riklet
 	echo ./usr/local/sbin/rikletctl
 	for m in "$SRC"/man/*.5; do echo "./usr/local/share/man/man5/${m##*/}"; done
@@ -45,7 +49,10 @@ ok "installed: $(wc -l <"$T/files") files, as expected"
 mode() { stat -c %a "$D/$1"; }
 [ "$(mode usr/local/sbin/riklet)" = 755 ] || fail "riklet mode"
 [ "$(mode usr/local/sbin/rikletctl)" = 755 ] || fail "rikletctl mode"
-[ "$(mode usr/local/libexec/riklet/riklet-pause)" = 755 ] || fail "riklet-pause mode"
+for r in agent control metrics pause runtime; do
+	[ "$(mode usr/local/libexec/riklet/riklet-$r)" = 755 ] ||
+	    fail "riklet-$r mode"
+done
 "$D/usr/local/libexec/riklet/riklet-pause" version | grep -q '^riklet-pause ' ||
     fail "the installed riklet-pause does not run"
 [ "$(mode etc/init.d/riklet)" = 755 ] || fail "init script mode"
@@ -58,6 +65,29 @@ grep -qx 'Restart=on-failure' "$D/usr/local/lib/systemd/system/riklet.service" |
 grep -q '^DAEMON=${DAEMON:-/usr/local/sbin/riklet}$' "$D/etc/init.d/riklet" ||
     fail "init script DAEMON not in SBINDIR"
 ok "modes; the unit and the script name the installed riklet"
+
+# Each executable maps only what its code calls: gRPC in the agent
+# alone, libcurl in the runtime alone.
+for f in usr/local/sbin/riklet usr/local/sbin/rikletctl \
+    usr/local/libexec/riklet/riklet-agent \
+    usr/local/libexec/riklet/riklet-metrics \
+    usr/local/libexec/riklet/riklet-runtime \
+    usr/local/libexec/riklet/riklet-control; do
+	ldd "$D/$f" >"$T/ldd" 2>&1 || fail "ldd $f: $(cat "$T/ldd")"
+	grep -q 'libc\.so' "$T/ldd" || fail "ldd $f: no libc? $(cat "$T/ldd")"
+	case $f in
+	*/riklet-agent)	want_grpc=1 want_curl=0 ;;
+	*/riklet-runtime) want_grpc=0 want_curl=1 ;;
+	*)		want_grpc=0 want_curl=0 ;;
+	esac
+	n=$(grep -c 'libgrpc\.so\|libgpr\.so\|libprotobuf-c\.so' "$T/ldd")
+	[ "$want_grpc" = 1 ] && [ "$n" -eq 0 ] && fail "$f: no gRPC?"
+	[ "$want_grpc" = 0 ] && [ "$n" -ne 0 ] && fail "$f maps gRPC: $(cat "$T/ldd")"
+	n=$(grep -c 'libcurl' "$T/ldd")
+	[ "$want_curl" = 1 ] && [ "$n" -eq 0 ] && fail "$f: no libcurl?"
+	[ "$want_curl" = 0 ] && [ "$n" -ne 0 ] && fail "$f maps libcurl: $(cat "$T/ldd")"
+done
+ok "ldd: gRPC only in riklet-agent, libcurl only in riklet-runtime"
 
 # The installed binary checks the installed example.
 "$D/usr/local/sbin/riklet" -n -f "$D/etc/riklet/riklet.conf.example" >"$T/out" 2>&1 ||
@@ -86,18 +116,25 @@ cmp -s "$SRC/etc/riklet.conf" "$D/etc/riklet/riklet.conf.example" ||
 ok "a second install keeps riklet.conf"
 
 # The unit, as systemd reads it (with its ExecStart pointing into DESTDIR).
-if command -v systemd-analyze >/dev/null; then
-	mkdir -p "$T/unit"
-	sed "s|/usr/local/sbin/|$D/usr/local/sbin/|g" \
-	    "$D/usr/local/lib/systemd/system/riklet.service" >"$T/unit/riklet.service"
-	systemd-analyze verify --man=no "$T/unit/riklet.service" >"$T/verify" 2>&1 ||
-	    fail "systemd-analyze verify: $(cat "$T/verify")"
-	! grep -v 'docker.service\|network-online' "$T/verify" | grep -q . ||
-	    fail "systemd-analyze verify: $(cat "$T/verify")"
-	ok "systemd-analyze verify riklet.service"
-fi
+command -v systemd-analyze >/dev/null ||
+    fail "no systemd-analyze to check the unit (regress/deps.sh installs systemd)"
+mkdir -p "$T/unit"
+sed "s|/usr/local/sbin/|$D/usr/local/sbin/|g" \
+    "$D/usr/local/lib/systemd/system/riklet.service" >"$T/unit/riklet.service"
+systemd-analyze verify --man=no "$T/unit/riklet.service" >"$T/verify" 2>&1 ||
+    fail "systemd-analyze verify: $(cat "$T/verify")"
+! grep -v 'docker.service\|network-online' "$T/verify" | grep -q . ||
+    fail "systemd-analyze verify: $(cat "$T/verify")"
+ok "systemd-analyze verify riklet.service"
 
-# The init script runs the installed riklet with a test configuration.
+# The init script runs an installed riklet: installed by root under a
+# PREFIX of the test's (a DESTDIR tree is not where its riklet looks for
+# its children, and files owned by nobody are refused).  The build's
+# installed riklet is made again for the default PREFIX at the end.
+P=$T/prefix
+at_exit "make -s -C '$SRC' BUILD='$BUILD' all >/dev/null 2>&1"
+make -s -C "$SRC" BUILD="$BUILD" install PREFIX="$P" SYSCONFDIR="$P/etc" \
+    >"$T/out" 2>&1 || fail "make install PREFIX=$P: $(cat "$T/out")"
 cat >"$T/riklet.conf" <<CONF
 scheduler "127.0.0.1:9"
 hostname "t-install"
@@ -107,17 +144,35 @@ chroot "$T/empty"
 CONF
 mkdir -p "$T/empty"
 chmod 0755 "$T/empty"
+
+# A child's executable missing, or writable by another than root: riklet
+# refuses to start and says which and why.
+exe=$P/libexec/riklet/riklet-metrics
+chmod g+w "$exe"
+"$P/sbin/riklet" -d -f "$T/riklet.conf" >"$T/out" 2>&1 &&
+    fail "riklet started with a group-writable $exe"
+grep -q "$exe: must be owned by root and writable by nobody else" "$T/out" ||
+    fail "no reason given for $exe: $(cat "$T/out")"
+chmod g-w "$exe"
+mv "$exe" "$exe.away"
+"$P/sbin/riklet" -d -f "$T/riklet.conf" >"$T/out" 2>&1 &&
+    fail "riklet started without $exe"
+grep -q "$exe: No such file or directory" "$T/out" ||
+    fail "no reason given for a missing $exe: $(cat "$T/out")"
+mv "$exe.away" "$exe"
+ok "riklet refuses a missing or group-writable child executable"
+
 initd() {
-	DAEMON="$D/usr/local/sbin/riklet" CONFFILE="$T/riklet.conf" \
+	DAEMON="$P/sbin/riklet" CONFFILE="$T/riklet.conf" \
 	    PIDFILE="$T/riklet.pid" LOGFILE="$T/riklet.log" \
-	    sh "$D/etc/init.d/riklet" "$@"
+	    sh "$P/etc/init.d/riklet" "$@"
 }
 at_exit 'initd stop >/dev/null 2>&1'
 initd status >/dev/null && fail "status says running before start"
 initd start >"$T/out" 2>&1 || fail "init start: $(cat "$T/out")"
 RIKLET_PID=$(cat "$T/riklet.pid")
 initd status | grep -q "riklet is running (pid $RIKLET_PID)" || fail "init status"
-wait_for 5 sh -c "'$D/usr/local/sbin/rikletctl' -s '$T/riklet.sock' show status >/dev/null 2>&1" ||
+wait_for 5 sh -c "'$P/sbin/rikletctl' -s '$T/riklet.sock' show status >/dev/null 2>&1" ||
     fail "the installed rikletctl cannot reach the started riklet"
 initd reload || fail "init reload"
 wait_for 3 grep -q "configuration reloaded" "$T/riklet.log" || fail "reload not done"
@@ -128,11 +183,39 @@ RIKLET_PID=""
 initd status >/dev/null; [ $? = 3 ] || fail "status after stop is not 3"
 ok "init script: start, status, reload, stop"
 
-# install-user twice: the user and the directory, then nothing to do.
-make -s -C "$SRC" BUILD="$BUILD" install-user DESTDIR="$T/root" >"$T/out" 2>&1 ||
-    fail "install-user: $(cat "$T/out")"
-make -s -C "$SRC" BUILD="$BUILD" install-user DESTDIR="$T/root" >"$T/out" 2>&1 ||
-    fail "install-user again: $(cat "$T/out")"
-id _riklet >/dev/null || fail "no _riklet user"
+# install-user twice on a machine without _riklet: the user and the
+# directory, then nothing to do.  This machine's user stays: the removal
+# and the making happen in a mount namespace of its own, over an overlay
+# of /etc whose changes land in $T.
+command -v unshare >/dev/null || fail "no unshare (util-linux)"
+mkdir -p "$T/etc-upper" "$T/etc-work"
+cat >"$T/install-user.sh" <<'SH'
+set -eu
+T=$1 SRC=$2 BUILD=$3
+mount -t overlay overlay \
+    -o "lowerdir=/etc,upperdir=$T/etc-upper,workdir=$T/etc-work" /etc
+# Not userdel, which refuses while a riklet runs as _riklet.
+for f in passwd shadow group gshadow; do
+	sed -i '/^_riklet:/d' "/etc/$f"
+done
+! id _riklet >/dev/null 2>&1 || { echo "cannot remove _riklet"; exit 1; }
+make -s -C "$SRC" BUILD="$BUILD" install-user DESTDIR="$T/root" ||
+    { echo "install-user failed"; exit 1; }
+getent passwd _riklet >>"$T/users" ||
+    { echo "install-user made no _riklet"; exit 1; }
+make -s -C "$SRC" BUILD="$BUILD" install-user DESTDIR="$T/root" ||
+    { echo "install-user failed the second time"; exit 1; }
+getent passwd _riklet >>"$T/users"
+SH
+unshare -m sh "$T/install-user.sh" "$T" "$SRC" "$BUILD" >"$T/out" 2>&1 ||
+    fail "install-user without the user: $(cat "$T/out")"
+# name:x:uid:gid:gecos:home:shell, twice and the same (make's own
+# words, "Entering directory" under make check, stay in $T/out).
+[ "$(wc -l <"$T/users")" = 2 ] && [ "$(sort -u "$T/users" | wc -l)" = 1 ] ||
+    fail "install-user: $(cat "$T/users" "$T/out")"
+IFS=: read -r name x uid gid gecos home shell <"$T/users"
+[ "$name" = _riklet ] && [ "$uid" -lt 1000 ] && [ "$home" = /nonexistent ] &&
+    [ "$shell" = /usr/sbin/nologin ] || fail "install-user made: $(head -n 1 "$T/users")"
+id _riklet >/dev/null || fail "this machine's _riklet is gone"
 [ "$(stat -c '%a %U' "$T/root/var/empty")" = "755 root" ] || fail "var/empty"
-ok "make install-user, twice"
+ok "make install-user where _riklet is missing, then again: $name uid $uid, $shell"

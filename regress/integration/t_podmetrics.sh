@@ -15,9 +15,9 @@ def=$($PY -c 'import json; print(json.dumps({"name": "busy", "spec": {"container
 peer_send busy CREATE "$def"
 wait_status busy RUNNING 30 || fail "busy not RUNNING"
 # Three full samples after the first one.
-enough() { [ "$($PY "$REGRESS_DIR/integration/peerq.py" podmetrics "$T/peer" busy | wc -l)" -ge 4 ]; }
+enough() { [ "$(podmetrics busy | wc -l)" -ge 4 ]; }
 wait_for 20 enough || fail "too few pod samples"
-$PY "$REGRESS_DIR/integration/peerq.py" podmetrics "$T/peer" busy | tail -n 3 >"$T/samples"
+podmetrics busy | tail -n 3 >"$T/samples"
 cat "$T/samples"
 $PY - "$T/samples" <<'PY' || fail "pod figures off"
 import json, sys

@@ -12,7 +12,7 @@ peer_up
 NODE=t-schedrestart-$$
 riklet_conf "$NODE"
 start_riklet "$T/riklet.conf"
-wait_for 20 sh -c "$PY '$REGRESS_DIR/integration/peerq.py' registers '$T/peer' | grep -qx '$NODE'" ||
+wait_for 20 registered "$NODE" ||
     fail "not registered"
 
 N=30
@@ -42,8 +42,7 @@ merged() {
 all_running() {
 	merged
 	for _i in $(seq 1 $N); do
-		$PY "$REGRESS_DIR/integration/peerq.py" statuses "$T/all" "s$_i" |
-		    grep -qx RUNNING || return 1
+		peerq_in "$T/all" statuses "s$_i" | grep -qx RUNNING || return 1
 	done
 }
 wait_for 60 all_running || fail "not every pod's RUNNING reached the scheduler"
@@ -52,7 +51,7 @@ ok "re-registered; every pod's RUNNING arrived"
 
 # In order: once RUNNING was seen for a pod, no CREATING after it.
 for i in $(seq 1 $N); do
-	seq=$($PY "$REGRESS_DIR/integration/peerq.py" statuses "$T/all" "s$i" | uniq | tr '\n' ' ')
+	seq=$(peerq_in "$T/all" statuses "s$i" | uniq | tr '\n' ' ')
 	case "$seq" in
 	"CREATING RUNNING "|"RUNNING ") ;;
 	*) fail "s$i: out of order: $seq" ;;

@@ -4,5 +4,6 @@
 #include <check.h>
 
 int	check_run(Suite *);
+void	check_skip(const char *, const char *);
 
 #endif

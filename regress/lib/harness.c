@@ -60,6 +60,18 @@ harness_chroot(void)
 	return chroot_dir;
 }
 
+/* The role's executable beside the riklet under test. */
+int
+harness_role_path(const char *role, char *buf, size_t size)
+{
+	const char	*r = harness_riklet(), *slash = strrchr(r, '/');
+	int		 n;
+
+	n = snprintf(buf, size, "%.*sriklet-%s",
+	    slash ? (int)(slash - r + 1) : 0, r, role);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 /*
  * A mkdtemp() template for PREFIX under $TMPDIR (the runner's scratch
  * directory, removed after each program whatever happens), else /tmp.
@@ -91,8 +103,11 @@ harness_start(struct harness *h, const char *role,
 {
 	int	 sp[2];
 	char	*verbose = getenv("HARNESS_VERBOSE");
+	char	 path[1024];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		return -1;
+	if (harness_role_path(role, path, sizeof(path)) == -1)
 		return -1;
 	switch (h->pid = fork()) {
 	case -1:
@@ -101,11 +116,9 @@ harness_start(struct harness *h, const char *role,
 		if (dup2(sp[1], PARENT_FD) == -1)
 			_exit(127);
 		if (verbose != NULL)
-			execl(harness_riklet(), "riklet", "-P", role, "-d",
-			    "-v", (char *)NULL);
+			execl(path, "riklet", "-d", "-v", (char *)NULL);
 		else
-			execl(harness_riklet(), "riklet", "-P", role, "-d",
-			    (char *)NULL);
+			execl(path, "riklet", "-d", (char *)NULL);
 		_exit(127);
 	}
 	close(sp[1]);

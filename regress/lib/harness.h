@@ -1,5 +1,5 @@
 /*
- * Test harness: runs one riklet child ("riklet -P role") on a socketpair
+ * Test harness: runs one riklet child (build/riklet-ROLE) on a socketpair
  * and plays the parent, so a test can drive that child alone.
  */
 #ifndef RIKLET_HARNESS_H
@@ -18,6 +18,7 @@ struct harness {
 
 const char	*harness_riklet(void);
 int		 test_tmpname(char *, size_t, const char *);
+int		 harness_role_path(const char *, char *, size_t);
 void		 harness_conf(struct riklet_conf *);
 int		 harness_start(struct harness *, const char *,
 		    const struct riklet_conf *);

@@ -277,6 +277,13 @@ agent_start(struct agent *a, struct peer *p, struct riklet_conf *conf)
 	return 0;
 }
 
+/* What the parent sends a new agent first: its latest node sample. */
+int
+agent_node_sample(struct agent *a, const char *json)
+{
+	return harness_send(&a->h, IMSG_NODE_METRICS, json, strlen(json) + 1);
+}
+
 /* What the parent does after resolving the scheduler. */
 int
 agent_target(struct agent *a, struct peer *p)

@@ -39,6 +39,7 @@ int	peer_wait(struct peer *, int, int, ...);
 int	peer_command(struct peer *, const char *, const char *, const char *);
 
 int	agent_start(struct agent *, struct peer *, struct riklet_conf *);
+int	agent_node_sample(struct agent *, const char *);
 int	agent_target(struct agent *, struct peer *);
 int	agent_wait_state(struct agent *, uint32_t, int);
 int	agent_log_contains(struct agent *, const char *, int);

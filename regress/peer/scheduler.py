@@ -15,6 +15,7 @@ It binds 127.0.0.1:P only and exits by itself after --lifetime seconds
   D/received.jsonl  one JSON line per message received, e.g.
       {"t": 1700000000.1, "rpc": "register", "hostname": "node1"}
       {"t": ..., "rpc": "status", "identifier": "node1", "kind": "worker",
+       "host_address": "127.0.0.1",
        "status": "RUNNING", "metrics": "{}"}
       {"t": ..., "rpc": "status", "identifier": "node1", "kind": "instance",
        "status": "FAILED", "instance_id": "a", "metrics": "{...}"}
@@ -121,7 +122,7 @@ class Scheduler:
             for ws in request_iterator:
                 kind = ws.WhichOneof("status")
                 rec = dict(rpc="status", identifier=ws.identifier,
-                           kind=kind)
+                           kind=kind, host_address=ws.host_address)
                 if kind is not None:
                     m = getattr(ws, kind)
                     rec["status"] = c.ResourceStatus.Name(m.status)

@@ -15,12 +15,15 @@
 
 #include <jansson.h>
 
+#include "agent.h"
 #include "checkrun.h"
 #include "harness.h"
 #include "peer.h"
 #include "podspec.h"
 #include "riklet_msg.h"
 #include "util.h"
+
+#define NODE_SAMPLE	"{\"cpu\":{\"totalCpu\":2,\"currentUsage\":1.5}}"
 
 static void	start_registered(struct peer *, struct agent *);
 static void	agent_stop(struct agent *);
@@ -35,6 +38,7 @@ start_registered(struct peer *p, struct agent *a)
 {
 	ck_assert_int_eq(peer_start(p), 0);
 	ck_assert_int_eq(agent_start(a, p, NULL), 0);
+	ck_assert_int_eq(agent_node_sample(a, NODE_SAMPLE), 0);
 	ck_assert_int_eq(agent_target(a, p), 0);
 	ck_assert(agent_wait_state(a, AGENT_REGISTERED, 10000));
 }
@@ -69,10 +73,11 @@ START_TEST(test_register)
 	start_registered(&p, &a);
 	ck_assert_int_eq(peer_wait(&p, 5000, 1, "rpc", "register",
 	    "hostname", "node-a", NULL), 1);
-	/* The first status is the WorkerMetric RUNNING, with "{}". */
-	ck_assert_int_eq(peer_wait(&p, 5000, 1, "rpc", "status",
-	    "identifier", "node-a", "kind", "worker", "status", "RUNNING",
-	    "metrics", "{}", NULL), 1);
+	/* The first status: WorkerMetric RUNNING, the parent's sample. */
+	ck_assert_int_eq(peer_wait(&p, 5000, 1, "rpc", "status", NULL), 1);
+	ck_assert_int_eq(peer_count(&p, "rpc", "status", "identifier",
+	    "node-a", "kind", "worker", "status", "RUNNING", "metrics",
+	    NODE_SAMPLE, NULL), 1);
 	/* Node metrics from the parent go out as WorkerMetric RUNNING. */
 	ck_assert_int_eq(harness_send(&a.h, IMSG_NODE_METRICS,
 	    "{\"cpu\":{\"totalCpu\":2}}", 23), 0);
@@ -253,6 +258,150 @@ START_TEST(test_thousand_in_order)
 }
 END_TEST
 
+/*
+ * Registered before any node sample (riklet just started): no
+ * WorkerMetric with an empty object; the first sample goes first, ahead
+ * of the state changes that wait.
+ */
+START_TEST(test_first_sample)
+{
+	struct peer	 p = { 0 };
+	struct agent	 a;
+	char		 path[128], *line = NULL;
+	size_t		 cap = 0;
+	json_t		*r;
+	FILE		*f;
+	int		 first = 1;
+
+	ck_assert_int_eq(peer_start(&p), 0);
+	ck_assert_int_eq(agent_start(&a, &p, NULL), 0);
+	ck_assert_int_eq(agent_target(&a, &p), 0);
+	ck_assert(agent_wait_state(&a, AGENT_REGISTERED, 10000));
+	/* Longer than the heartbeat: nothing to say without a sample. */
+	ck_assert_int_eq(peer_wait(&p, 6000, 1, "kind", "worker", NULL), 0);
+	ck_assert_int_eq(agent_node_sample(&a, NODE_SAMPLE), 0);
+	ck_assert_int_eq(peer_wait(&p, 5000, 1, "kind", "worker", NULL), 1);
+	/* Every WorkerMetric carries a real sample. */
+	(void)snprintf(path, sizeof(path), "%s/received.jsonl", p.dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while (getline(&line, &cap, f) != -1) {
+		const char	*kind;
+
+		ck_assert_ptr_nonnull(r = json_loads(line, 0, NULL));
+		if ((kind = json_string_value(json_object_get(r, "kind"))) !=
+		    NULL) {
+			ck_assert_str_eq(kind, "worker");
+			ck_assert_str_eq(json_string_value(json_object_get(r,
+			    "metrics")), NODE_SAMPLE);
+			first = 0;
+		}
+		json_decref(r);
+	}
+	free(line);
+	fclose(f);
+	ck_assert_int_eq(first, 0);
+	agent_stop(&a);
+	peer_done(&p);
+}
+END_TEST
+
+/*
+ * 20,000 state changes of 200 crash-looping pods while the scheduler is
+ * away, more than the agent's queue holds: the agent stays up, and once
+ * the scheduler is back it hears, first, the node's latest sample, then
+ * each pod's changes in order, down to the last.
+ */
+START_TEST(test_long_outage)
+{
+	static const uint32_t	 cycle[3] = { RIK_CREATING, RIK_RUNNING,
+				    RIK_FAILED };
+	static const char *const names[3] = { "CREATING", "RUNNING",
+				    "FAILED" };
+	struct peer	 p = { 0 };
+	struct agent	 a;
+	char		 id[32], m[64], path[128], old[160], *line = NULL;
+	size_t		 cap = 0;
+	json_t		*r;
+	FILE		*f;
+	int		 last[200], i, pod, seq, nchanges = 0, nstatus = 0;
+	int		 status;
+
+	start_registered(&p, &a);
+	ck_assert_int_eq(peer_wait(&p, 5000, 1, "kind", "worker", NULL), 1);
+	peer_kill(&p, SIGKILL);
+	ck_assert(agent_wait_state(&a, AGENT_DISCONNECTED, 5000));
+	for (i = 0; i < 20000; i++) {
+		pod = i % 200;
+		seq = i / 200;
+		(void)snprintf(id, sizeof(id), "crash-%d", pod);
+		(void)snprintf(m, sizeof(m), "{\"seq\":%d}", seq);
+		ck_assert_int_eq(agent_send_status(&a, id, cycle[seq % 3], 1,
+		    m), 0);
+		if (i % 10 == 0)
+			ck_assert_int_eq(agent_send_status(&a, id,
+			    cycle[seq % 3], 0, "{\"sample\":1}"), 0);
+	}
+	ck_assert_int_eq(agent_node_sample(&a, "{\"cpu\":{\"totalCpu\":3}}"),
+	    0);
+	ck_assert_int_eq(waitpid(a.h.pid, &status, WNOHANG), 0);
+
+	/* The same scheduler back, with a fresh record. */
+	(void)snprintf(path, sizeof(path), "%s/received.jsonl", p.dir);
+	(void)snprintf(old, sizeof(old), "%s.old", path);
+	ck_assert_int_eq(rename(path, old), 0);
+	ck_assert_int_eq(peer_start(&p), 0);
+	ck_assert(agent_wait_state(&a, AGENT_REGISTERED, 15000));
+	ck_assert_int_eq(peer_wait(&p, 30000, 200, "kind", "instance",
+	    "metrics", "{\"seq\":99}", NULL), 200);
+	/* 20,000 - 16,384, and one for the node's WorkerMetric. */
+	ck_assert(agent_log_contains(&a, "3617 intermediate state changes "
+	    "dropped since the last registration", 2000));
+
+	for (i = 0; i < 200; i++)
+		last[i] = -1;
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while (getline(&line, &cap, f) != -1) {
+		const char	*kind, *ms, *inst;
+
+		ck_assert_ptr_nonnull(r = json_loads(line, 0, NULL));
+		if ((kind = json_string_value(json_object_get(r, "kind"))) ==
+		    NULL) {
+			json_decref(r);
+			continue;
+		}
+		ms = json_string_value(json_object_get(r, "metrics"));
+		if (nstatus++ == 0) {
+			/* First, the node, with its latest sample. */
+			ck_assert_str_eq(kind, "worker");
+			ck_assert_str_eq(ms, "{\"cpu\":{\"totalCpu\":3}}");
+		}
+		if (strcmp(kind, "instance") == 0) {
+			inst = json_string_value(json_object_get(r,
+			    "instance_id"));
+			/* Samples went stale with the connection. */
+			ck_assert_int_eq(sscanf(ms, "{\"seq\":%d}", &seq), 1);
+			ck_assert_int_eq(sscanf(inst, "crash-%d", &pod), 1);
+			ck_assert(pod >= 0 && pod < 200);
+			ck_assert_int_gt(seq, last[pod]);
+			ck_assert_str_eq(json_string_value(json_object_get(r,
+			    "status")), names[seq % 3]);
+			last[pod] = seq;
+			nchanges++;
+		}
+		json_decref(r);
+	}
+	free(line);
+	fclose(f);
+	for (i = 0; i < 200; i++)
+		ck_assert_int_eq(last[i], 99);
+	ck_assert_int_le(nchanges, AGENT_QUEUE_MAX);
+	ck_assert_int_eq(peer_count(&p, "rpc", "register", NULL), 1);
+	agent_stop(&a);
+	(void)unlink(old);
+	peer_done(&p);
+}
+END_TEST
+
 START_TEST(test_empty_hostname)
 {
 	struct peer		 p = { 0 };
@@ -427,6 +576,7 @@ tls_case(int right_ca, int mutual)
 		send_pem(&a, IMSG_TLS_CERT, p.dir, "good-cli.pem");
 		send_pem(&a, IMSG_TLS_KEY, p.dir, "good-cli.key");
 	}
+	ck_assert_int_eq(agent_node_sample(&a, NODE_SAMPLE), 0);
 	ck_assert_int_eq(agent_target(&a, &p), 0);
 	if (right_ca) {
 		ck_assert(agent_wait_state(&a, AGENT_REGISTERED, 10000));
@@ -504,6 +654,8 @@ main(void)
 	ADD(tc, unknown_action);
 	ADD(tc, create_destroy);
 	ADD(tc, thousand_in_order);
+	ADD(tc, first_sample);
+	ADD(tc, long_outage);
 	ADD(tc, empty_hostname);
 	ADD(tc, peer_restart);
 	ADD(tc, peer_frozen);

@@ -1,9 +1,11 @@
 /*
  * The agent's status queue (riklet-agent/agent_queue.c): state changes
- * keep their order and are never dropped; a metrics sample replaces the
- * unsent one of the same pod and never overtakes a change; it is bounded.
+ * keep their order; a metrics sample replaces the unsent one of the same
+ * pod and never overtakes a change; it is bounded, and when full drops
+ * samples first, then superseded changes, never a pod's latest state.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,7 +87,8 @@ START_TEST(test_order_and_coalescing)
 }
 END_TEST
 
-START_TEST(test_bound_and_clear)
+/* Full of changes: a new one drops the oldest superseded, never a latest. */
+START_TEST(test_bound)
 {
 	char	 id[32];
 	int	 i;
@@ -93,11 +96,26 @@ START_TEST(test_bound_and_clear)
 	for (i = 0; i < AGENT_QUEUE_MAX; i++) {
 		(void)snprintf(id, sizeof(id), "p%d", i % 100);
 		ck_assert_int_eq(queue_push(STATUS_INSTANCE, id, RIK_RUNNING,
-		    1, ""), 0);
+		    1, "old"), 0);
 	}
-	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "x", RIK_FAILED, 1, ""),
-	    -1);
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "x", RIK_FAILED, 1, "x"),
+	    0);
 	ck_assert_uint_eq(queue_length(), AGENT_QUEUE_MAX);
+	ck_assert_uint_eq(queue_dropped(), 1);
+	ck_assert_uint_eq(queue_dropped(), 0);
+	/* p0's first change went; its second is the head now. */
+	ck_assert_str_eq(queue_first()->instance, "p1");
+	/* A pod's sample does not displace a change; the node's does. */
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "p5", RIK_RUNNING, 0,
+	    "s"), -1);
+	ck_assert_int_eq(queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
+	    "{\"n\":1}"), 0);
+	ck_assert_uint_eq(queue_length(), AGENT_QUEUE_MAX);
+	ck_assert_uint_eq(queue_dropped(), 1);
+	/* ...and a newer node sample replaces it, whatever the room. */
+	ck_assert_int_eq(queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
+	    "{\"n\":2}"), 0);
+	ck_assert_uint_eq(queue_dropped(), 0);
 	queue_clear();
 	ck_assert_uint_eq(queue_length(), 0);
 	ck_assert_ptr_null(queue_first());
@@ -119,6 +137,108 @@ START_TEST(test_bound_and_clear)
 }
 END_TEST
 
+/* Samples go before any change when room is needed. */
+START_TEST(test_samples_first)
+{
+	char	 id[32];
+	int	 i;
+
+	for (i = 0; i < AGENT_QUEUE_MAX - 2; i++) {
+		(void)snprintf(id, sizeof(id), "p%d", i % 10);
+		ck_assert_int_eq(queue_push(STATUS_INSTANCE, id, RIK_RUNNING,
+		    1, ""), 0);
+	}
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "p1", RIK_RUNNING, 0,
+	    "s1"), 0);
+	ck_assert_int_eq(queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
+	    "{}"), 0);
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "p2", RIK_FAILED, 1, ""),
+	    0);
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "p3", RIK_FAILED, 1, ""),
+	    0);
+	ck_assert_uint_eq(queue_dropped(), 0);
+	ck_assert_uint_eq(queue_length(), AGENT_QUEUE_MAX);
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "p4", RIK_FAILED, 1, ""),
+	    0);
+	ck_assert_uint_eq(queue_dropped(), 1);
+	while (queue_first() != NULL) {
+		ck_assert_uint_eq(queue_first()->transition, 1);
+		queue_remove(queue_first());
+	}
+}
+END_TEST
+
+/*
+ * 20,000 changes of 200 pods (a crash loop while the scheduler is away),
+ * samples among them: bounded, each pod's changes in order, and each
+ * pod's last state kept.
+ */
+START_TEST(test_long_outage)
+{
+	struct status_entry	*e;
+	char			 id[32], m[32];
+	int			 last[200], i, n, pod, seq, nsent = 0;
+
+	for (i = 0; i < 20000; i++) {
+		pod = i % 200;
+		(void)snprintf(id, sizeof(id), "pod-%d", pod);
+		(void)snprintf(m, sizeof(m), "%d", i / 200);
+		ck_assert_int_eq(queue_push(STATUS_INSTANCE, id, i % 3 ?
+		    RIK_FAILED : RIK_RUNNING, 1, m), 0);
+		if (i % 7 == 0)
+			(void)queue_push(STATUS_INSTANCE, id, RIK_RUNNING, 0,
+			    "sample");
+		ck_assert_uint_le(queue_length(), AGENT_QUEUE_MAX);
+	}
+	ck_assert_uint_eq(queue_length(), AGENT_QUEUE_MAX);
+	ck_assert_uint_ge(queue_dropped(), 20000 - AGENT_QUEUE_MAX);
+	for (i = 0; i < 200; i++)
+		last[i] = -1;
+	while ((e = queue_first()) != NULL) {
+		ck_assert_uint_eq(e->transition, 1);
+		ck_assert_int_eq(sscanf(e->instance, "pod-%d", &pod), 1);
+		seq = atoi(e->metrics);
+		ck_assert_int_gt(seq, last[pod]);
+		last[pod] = seq;
+		queue_remove(e);
+		nsent++;
+	}
+	ck_assert_int_eq(nsent, AGENT_QUEUE_MAX);
+	for (n = 0; n < 200; n++)
+		ck_assert_int_eq(last[n], 99);
+}
+END_TEST
+
+/* More pods than the bound: the oldest pod's latest state goes. */
+START_TEST(test_more_pods_than_room)
+{
+	char	 id[32];
+	int	 i;
+
+	for (i = 0; i < AGENT_QUEUE_MAX; i++) {
+		(void)snprintf(id, sizeof(id), "p%d", i);
+		ck_assert_int_eq(queue_push(STATUS_INSTANCE, id, RIK_FAILED,
+		    1, ""), 0);
+	}
+	/* Neither sample has room. */
+	ck_assert_int_eq(queue_push(STATUS_WORKER, NULL, RIK_RUNNING, 0,
+	    "{}"), -1);
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "p1", RIK_RUNNING, 0,
+	    "s"), -1);
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "new", RIK_FAILED, 1, ""),
+	    0);
+	ck_assert_uint_eq(queue_dropped(), 1);
+	ck_assert_str_eq(queue_first()->instance, "p1");
+	/* A pod already queued supersedes its own change. */
+	ck_assert_int_eq(queue_push(STATUS_INSTANCE, "p1", RIK_RUNNING, 1, ""),
+	    0);
+	ck_assert_uint_eq(queue_dropped(), 1);
+	ck_assert_str_eq(queue_first()->instance, "p2");
+	ck_assert_uint_eq(queue_length(), AGENT_QUEUE_MAX);
+	queue_clear();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -127,7 +247,10 @@ main(void)
 
 	tcase_add_test(tc, test_order_and_coalescing);
 	tcase_add_test(tc, test_disconnect_keeps_changes);
-	tcase_add_test(tc, test_bound_and_clear);
+	tcase_add_test(tc, test_bound);
+	tcase_add_test(tc, test_samples_first);
+	tcase_add_test(tc, test_long_outage);
+	tcase_add_test(tc, test_more_pods_than_room);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -266,7 +266,6 @@ END_TEST
 static struct harness	 h;
 static char		 dir[64];
 static char		 sockpath[128];
-static int		 child_ok;
 
 static int
 can_run_child(void)
@@ -282,8 +281,6 @@ child_up(void)
 	struct imsg		 imsg;
 	int			 fd;
 
-	if (!(child_ok = can_run_child()))
-		return;
 	(void)strlcpy(dir, "/tmp/riklet-ctl.XXXXXX", sizeof(dir));
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ck_assert_int_eq(chmod(dir, 0755), 0);
@@ -310,8 +307,6 @@ child_up(void)
 static void
 child_down(void)
 {
-	if (!child_ok)
-		return;
 	(void)harness_stop(&h);
 	(void)unlink(sockpath);
 	(void)rmdir(dir);
@@ -404,8 +399,6 @@ START_TEST(test_child_pods)
 	uint32_t		 peer;
 	int			 fd;
 
-	if (!child_ok)
-		return;
 	memset(&cp, 0, sizeof(cp));
 	(void)strlcpy(cp.instance, "p1", sizeof(cp.instance));
 	(void)strlcpy(cp.name, "web", sizeof(cp.name));
@@ -466,8 +459,6 @@ START_TEST(test_child_wrong_answer)
 	uint32_t		 peer;
 	int			 fd;
 
-	if (!child_ok)
-		return;
 	memset(&cs, 0, sizeof(cs));
 	fd = client("show pods\n");
 	peer = expect(IMSG_CTL_SHOW_PODS);
@@ -519,6 +510,13 @@ control_suite(void)
 	tcase_add_test(tc, test_json_pod);
 	suite_add_tcase(s, tc);
 	/* Needs root and the _riklet user, as riklet does. */
+	if (!can_run_child()) {
+		check_skip("test_child_pods", "needs root and the "
+		    RIKLET_USER " user");
+		check_skip("test_child_wrong_answer", "needs root and the "
+		    RIKLET_USER " user");
+		return s;
+	}
 	tc = tcase_create("process");
 	tcase_add_checked_fixture(tc, child_up, child_down);
 	tcase_add_test(tc, test_child_pods);
@@ -531,9 +529,5 @@ control_suite(void)
 int
 main(void)
 {
-
-	if (!can_run_child())
-		fprintf(stderr, "test_control: not root or no %s user: the "
-		    "process tests are skipped\n", RIKLET_USER);
 	return check_run(control_suite());
 }

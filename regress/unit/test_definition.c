@@ -260,6 +260,16 @@ START_TEST(test_name_image)
 	    "\"-x\"}]}}", "image");
 	refused("{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":5}]}}",
 	    "image: not a string");
+	refused("{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+	    "\"..\"}]}}",
+	    "spec.containers[0].image: invalid reference \"..\": ");
+	refused("{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+	    "\"b\"},{\"name\":\"d\",\"image\":\"a/../b\"}]}}",
+	    "spec.containers[1].image: invalid reference \"a/../b\": ");
+	refused("{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+	    "\"Busybox\"}]}}", "upper case");
+	refused("{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+	    "\"a\\nb\"}]}}", "invalid reference \"a?b\"");
 	refused("{\"spec\":{\"containers\":[{\"name\":\"a/b\",\"image\":"
 	    "\"b\"}]}}", "invalid name");
 	(void)snprintf(m, sizeof(m), "{\"spec\":{\"containers\":[{\"name\":"

@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,6 +108,59 @@ START_TEST(test_layers_bound)
 }
 END_TEST
 
+#define DL64	"{\"status\":\"Downloading\",\"progressDetail\":" \
+		"{\"current\":%lld,\"total\":%lld},\"id\":\"%s\"}"
+
+/*
+ * The sizes are a registry's: any int64_t.  Their sums saturate at
+ * INT64_MAX, so the figures never go negative, whatever the order.
+ */
+START_TEST(test_overflow)
+{
+	struct pull_progress	 pp;
+	char			 id[16];
+	int			 i;
+
+	pull_init(&pp, 0);
+	for (i = 0; i < 3; i++) {
+		(void)snprintf(id, sizeof(id), "big%d", i);
+		(void)feed(&pp, 0, DL64, (long long)INT64_MAX - 1,
+		    (long long)INT64_MAX, id);
+		ck_assert_int_ge(pp.done, 0);
+		ck_assert_int_ge(pp.total, 0);
+	}
+	ck_assert_int_eq(pp.done, INT64_MAX);
+	ck_assert_int_eq(pp.total, INT64_MAX);
+	/* A layer complete counts its total; still saturated. */
+	(void)feed(&pp, 0, DONE, "big0");
+	ck_assert_int_eq(pp.done, INT64_MAX);
+	/* Each layer near the top: every partial sum overflows. */
+	pull_init(&pp, 0);
+	for (i = 0; i < PULL_LAYERS_MAX; i++) {
+		(void)snprintf(id, sizeof(id), "l%d", i);
+		(void)feed(&pp, 0, DL64, (long long)1 << 62,
+		    (long long)(INT64_MAX / 2 + 1), id);
+		ck_assert_int_ge(pp.done, 0);
+		ck_assert_int_ge(pp.total, 0);
+		if (i >= 1)
+			ck_assert_int_eq(pp.total, INT64_MAX);
+		if (i >= 2)
+			ck_assert_int_eq(pp.done, INT64_MAX);
+	}
+	/* Past int64_t, negative or not integers: no figures at all. */
+	pull_init(&pp, 0);
+	(void)feed(&pp, 0, DL, 5, 10, "a");
+	ck_assert_int_eq(feed(&pp, 0, "{\"status\":\"Downloading\","
+	    "\"progressDetail\":{\"current\":9223372036854775808,"
+	    "\"total\":18446744073709551616},\"id\":\"a\"}"), 0);
+	(void)feed(&pp, 0, DL64, -5LL, -10LL, "a");
+	(void)feed(&pp, 0, "{\"status\":\"Downloading\",\"progressDetail\":"
+	    "{\"current\":1e300,\"total\":-1e300},\"id\":\"b\"}");
+	ck_assert_int_ge(pp.done, 0);
+	ck_assert_int_eq(pp.total, 10);
+}
+END_TEST
+
 static Suite *
 pull_suite(void)
 {
@@ -116,6 +170,7 @@ pull_suite(void)
 	tcase_add_test(tc, test_sum);
 	tcase_add_test(tc, test_rate);
 	tcase_add_test(tc, test_layers_bound);
+	tcase_add_test(tc, test_overflow);
 	suite_add_tcase(s, tc);
 	return s;
 }

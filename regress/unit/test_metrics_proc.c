@@ -3,7 +3,9 @@
  * that plays the parent) on this machine: reports on time, the node's
  * CPU with one core busy, a pod in a cgroup v1 made here with a quota of
  * half a core, and bad messages from the parent.  Needs root; the pod
- * test also needs the cpu, cpuacct and memory v1 hierarchies.
+ * test also needs the cpu, cpuacct and memory v1 hierarchies (cgroup v2
+ * is tested through the fixtures of test_metrics.c only).  The child
+ * must outlive every test: its death is never taken for silence.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -42,15 +44,24 @@ start(uint64_t resolution_ms)
 	ck_assert_int_eq(harness_start(&h, "metrics", &conf), 0);
 }
 
+/* The end of a test: the child is still there and ends as TERM asks. */
 static void
 stop(void)
 {
-	(void)harness_stop(&h);
+	int	 status = 0;
+	pid_t	 pid;
+
 	if (spinner_pid > 0) {
 		(void)kill(spinner_pid, SIGKILL);
 		(void)waitpid(spinner_pid, NULL, 0);
 		spinner_pid = 0;
 	}
+	pid = waitpid(h.pid, &status, WNOHANG);
+	ck_assert_msg(pid == 0, "the metrics child died during the test "
+	    "(wait status %#x)", status);
+	status = harness_stop(&h);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the metrics child ended with wait status %#x on TERM", status);
 }
 
 /* A process that keeps one core busy and dies with the test. */
@@ -88,7 +99,10 @@ node_report(uint64_t *at, int timeout_ms)
 	return doc;
 }
 
-/* The next report for a pod, parsed; NULL when none came in time. */
+/*
+ * The next report for a pod, parsed; NULL when none came in time.  A
+ * child that is gone fails the test: it is silent too.
+ */
 static json_t *
 pod_report(const char *instance, int timeout_ms)
 {
@@ -96,10 +110,12 @@ pod_report(const char *instance, int timeout_ms)
 	struct met_pod_sample	 ps;
 	const char		*s;
 	json_t			*doc;
+	int			 r;
 
 	for (;;) {
-		if (harness_wait(&h, IMSG_MET_POD_SAMPLE, &imsg,
-		    timeout_ms) != 1)
+		r = harness_wait(&h, IMSG_MET_POD_SAMPLE, &imsg, timeout_ms);
+		ck_assert_msg(r != -1, "the metrics child is gone");
+		if (r == 0)
 			return NULL;
 		ck_assert_uint_gt(imsg.datalen, sizeof(ps));
 		memcpy(&ps, imsg.data, sizeof(ps));
@@ -195,11 +211,22 @@ proc_ticks(pid_t pid)
 }
 
 /*
- * One core busy on a 2-core machine is 50 +- 15 %.  The machine may be
- * shared (other tests, builds), so every 1 s report is also compared
- * with this test's own reading of /proc/stat over the same window, and
- * the 50 % target is judged on the windows where nothing but the
- * spinner ran.
+ * v is ref within a fraction of it (and the report's rounding): on many
+ * CPUs one busy core is a small percentage, and an absolute tolerance
+ * would take a report of 0 for it.
+ */
+static int
+near(double v, double ref, double frac)
+{
+	return v >= ref * (1.0 - frac) - 0.01 && v <= ref * (1.0 + frac) + 0.01;
+}
+
+/*
+ * One core busy on an n-core machine is 100/n % +- 30 % of it (50 +- 15
+ * on 2 cores).  The machine may be shared (other tests, builds), so
+ * every 1 s report is also compared with this test's own reading of
+ * /proc/stat over the same window (+- 10 % of it), and the 100/n target
+ * is judged on the windows where nothing but the spinner ran.
  */
 START_TEST(node_one_core_busy)
 {
@@ -228,12 +255,12 @@ START_TEST(node_one_core_busy)
 		    (double)(total1 - total0);
 		others = mine - 100.0 * (double)(spin1 - spin0) /
 		    (double)(total1 - total0);
-		ck_assert_msg(pct >= mine - 5.0 && pct <= mine + 5.0,
+		ck_assert_msg(near(pct, mine, 0.1),
 		    "node usage %.2f, this test read %.2f", pct, mine);
-		if (others < 5.0) {
-			ck_assert_msg(pct >= want - 15.0 && pct <= want + 15.0,
-			    "node usage %.2f with one core busy, want %.0f "
-			    "+- 15", pct, want);
+		if (others < want / 10.0) {
+			ck_assert_msg(near(pct, want, 0.3),
+			    "node usage %.2f with one core busy, want %.2f "
+			    "+- 30%%", pct, want);
 			quiet++;
 		} else
 			fprintf(stderr, "node_one_core_busy: window with "
@@ -323,6 +350,11 @@ START_TEST(pod_half_core_quota)
 	    0);
 	ck_assert_int_eq(cg_write(cg_hiers[0], "cpu.cfs_quota_us", "50000"),
 	    0);
+	/*
+	 * On a busy machine the pod still gets its half core: the quota
+	 * caps what the largest weight could take from the others.
+	 */
+	ck_assert_int_eq(cg_write(cg_hiers[0], "cpu.shares", "262144"), 0);
 	ck_assert_int_eq(cg_write(cg_hiers[2], "memory.limit_in_bytes",
 	    "67108864"), 0);
 	(void)snprintf(pid, sizeof(pid), "%d", (int)spinner());
@@ -428,15 +460,46 @@ START_TEST(bad_messages)
 }
 END_TEST
 
+/*
+ * Which cgroup version the pod test measures live here; the other is
+ * only seen through test_metrics.c's fixtures.
+ */
+static void
+say_hierarchies(int v1)
+{
+	char		 ctrls[256];
+	const char	*v2 = "no v2 tree";
+
+	if (cgm.unified.present) {
+		v2 = "unreadable";
+		if (met_read_path(cgm.unified.mnt, "/cgroup.controllers",
+		    ctrls, sizeof(ctrls)) == 0) {
+			ctrls[strcspn(ctrls, "\n")] = '\0';
+			v2 = ctrls;
+		}
+	}
+	printf("test_metrics_proc: cgroup v1: %s\n", v1 ?
+	    "live (pod_half_core_quota)" : "fixtures only (test_metrics)");
+	printf("test_metrics_proc: cgroup v2: fixtures only (test_metrics), "
+	    "pod_half_core_quota makes its pod in v1 (v2 controllers here: "
+	    "\"%s\")\n", v2);
+	fflush(stdout);
+}
+
 int
 main(void)
 {
-	Suite	*s = suite_create("metrics_proc");
-	TCase	*tc;
+	Suite		*s = suite_create("metrics_proc");
+	TCase		*tc;
+	size_t		 i;
+	int		 v1;
+	static const char *all[] = { "resolution", "node_one_core_busy",
+	    "bad_messages", "pod_half_core_quota" };
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "test_metrics_proc: not run: riklet -P "
-		    "metrics must start as root\n");
+		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+			check_skip(all[i], "riklet -P metrics must start as "
+			    "root");
 		return EXIT_SUCCESS;
 	}
 	tc = tcase_create("process");
@@ -446,11 +509,12 @@ main(void)
 	tcase_add_test(tc, bad_messages);
 	suite_add_tcase(s, tc);
 
-	if (cg_mounts_read("", &cgm) == -1 || !cgm.cpu.present ||
-	    !cgm.cpuacct.present || !cgm.memory.present)
-		fprintf(stderr, "test_metrics_proc: pod test not run: this "
-		    "machine has no cgroup v1 cpu, cpuacct and memory "
-		    "hierarchies\n");
+	v1 = cg_mounts_read("", &cgm) == 0 && cgm.cpu.present &&
+	    cgm.cpuacct.present && cgm.memory.present;
+	say_hierarchies(v1);
+	if (!v1)
+		check_skip("pod_half_core_quota", "no cgroup v1 cpu, cpuacct "
+		    "and memory hierarchies, the only ones it makes a pod in");
 	else {
 		cg_hiers[0] = &cgm.cpu;
 		cg_hiers[1] = &cgm.cpuacct;

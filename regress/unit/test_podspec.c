@@ -151,6 +151,13 @@ START_TEST(test_invalid)
 	strlcpy(in.containers[1].image, "bad image", sizeof(in.containers[1].image));
 	expect_invalid(&in, "image");
 	make_spec(&in);
+	strlcpy(in.containers[1].image, "..", sizeof(in.containers[1].image));
+	expect_invalid(&in, "container side: invalid image reference: ");
+	make_spec(&in);
+	strlcpy(in.containers[0].image, "a:t@sha256:short",
+	    sizeof(in.containers[0].image));
+	expect_invalid(&in, "container web: invalid image reference: ");
+	make_spec(&in);
 	strlcpy(in.containers[1].name, "web", sizeof(in.containers[1].name));
 	expect_invalid(&in, "duplicate");
 	make_spec(&in);

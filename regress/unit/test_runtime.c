@@ -4,11 +4,15 @@
  * riklet/busybox image it imports.  The harness plays the parent; the
  * engine is checked independently with blocking libcurl calls.
  */
+#include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
 
 #include <check.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,21 +329,28 @@ create_ok(struct pod_spec *ps)
 	    r.message);
 }
 
-/* The container's process is in the cgroup the runtime reported. */
+/*
+ * The runtime found the container's cgroup, and its process is in it:
+ * one line of /proc/<pid>/cgroup ("id:controllers:path") has that path.
+ */
 static void
 check_cgroup(const struct rt_container *c)
 {
-	char	 path[64], line[1024];
+	char	 path[64], line[1024], *p;
 	FILE	*f;
 	int	 found = 0;
 
-	if (c->cgroup[0] == '\0')
-		return;
+	ck_assert_msg(c->cgroup[0] != '\0', "no cgroup for %s/%s",
+	    c->instance, c->name);
 	(void)snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)c->pid);
 	ck_assert_msg((f = fopen(path, "r")) != NULL, "no %s", path);
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strstr(line, c->cgroup) != NULL)
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if ((p = strchr(line, ':')) != NULL &&
+		    (p = strchr(p + 1, ':')) != NULL &&
+		    strcmp(p + 1, c->cgroup) == 0)
 			found = 1;
+	}
 	fclose(f);
 	ck_assert_msg(found, "pid %d is not in %s", (int)c->pid, c->cgroup);
 }
@@ -402,6 +413,45 @@ infra_id(const struct pod_spec *ps)
 	    sizeof(id));
 	json_decref(j);
 	return id;
+}
+
+/*
+ * A registry on loopback that takes connections and never answers: a
+ * pull from it lasts until it is cancelled, so a test knows the step a
+ * create is at.  Returns the listening socket; the image to pull from it
+ * in image.
+ */
+static int
+registry_open(char *image, size_t len)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 slen = sizeof(sin);
+	int			 fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ne(fd, -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
+	(void)snprintf(image, len, "127.0.0.1:%u/riklet/hang:1",
+	    (unsigned int)ntohs(sin.sin_port));
+	return fd;
+}
+
+/* The engine has come to pull: returns its connection, kept open. */
+static int
+registry_pulled(int fd)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	int		 c;
+
+	ck_assert_msg(poll(&pfd, 1, WAIT_MS) == 1,
+	    "the engine never came to the registry");
+	ck_assert_int_ne(c = accept(fd, NULL, NULL), -1);
+	return c;
 }
 
 START_TEST(test_two_containers)
@@ -572,36 +622,37 @@ START_TEST(test_second_fails)
 }
 END_TEST
 
+/*
+ * Killed with the pod half made: c0 and c1 run, c2's image is being
+ * pulled from a registry that never answers.  The next runtime lists
+ * exactly those two, and a create of the same pod adopts them.
+ */
 START_TEST(test_kill_during_create)
 {
 	struct pod_spec		 ps;
 	json_t			*list;
-	size_t			 i, n = 0;
-	char			 name[256];
-	uint64_t		 end;
+	size_t			 i, n;
+	char			 name[256], hang[64];
+	int			 reg, conn;
 
+	reg = registry_open(hang, sizeof(hang));
 	spec_init(&ps, "kill");
 	for (i = 0; i < 6; i++) {
 		(void)snprintf(name, sizeof(name), "c%zu", i);
-		spec_add(&ps, name, IMAGE, "sleep 300");
+		spec_add(&ps, name, i == 2 ? hang : IMAGE, "sleep 300");
 	}
 	send_create(&ps);
-	/* Kill as soon as the pod is half made. */
-	end = monotime_ms() + WAIT_MS;
-	while (monotime_ms() < end) {
-		list = engine_list(ps.instance);
-		n = json_array_size(list);
-		json_decref(list);
-		if (n >= 2)
-			break;
-		usleep(2000);
-	}
+	conn = registry_pulled(reg);
+	list = engine_list(ps.instance);
+	ck_assert_uint_eq(json_array_size(list), 2);
+	json_decref(list);
 	kill(h.pid, SIGKILL);
 	waitpid(h.pid, NULL, 0);
 	h.pid = 0;
 	imsgbuf_clear(&h.ibuf);
 	close(h.ibuf.fd);
-	ck_assert_uint_ge(n, 2);
+	close(conn);
+	close(reg);
 
 	memset(&seen, 0, sizeof(seen));
 	runtime_start();
@@ -610,11 +661,13 @@ START_TEST(test_kill_during_create)
 	for (i = 0; i < seen.n; i++)
 		if (strcmp(seen.c[i].instance, ps.instance) == 0) {
 			ck_assert_uint_eq(seen.c[i].ncontainers, 6);
+			ck_assert_uint_lt(seen.c[i].index, 2);
 			n++;
 		}
-	ck_assert_uint_ge(n, 1);
-	ck_assert_uint_le(n, 6);
+	ck_assert_uint_eq(n, 2);
 
+	(void)strlcpy(ps.containers[2].image, IMAGE,
+	    sizeof(ps.containers[2].image));
 	create_ok(&ps);
 	list = engine_list(ps.instance);
 	ck_assert_uint_eq(json_array_size(list), 7);	/* and the infra */
@@ -630,31 +683,85 @@ START_TEST(test_kill_during_create)
 }
 END_TEST
 
-/* A destroy that overtakes its create: both answered, nothing left. */
+/* The result of an operation on instance, with its reason and message. */
+static void
+result_is(const char *instance, uint32_t op, const char *reason,
+    const char *message)
+{
+	struct rt_pod_result	 r;
+
+	wait_msg(IMSG_RT_POD_RESULT, instance, &r, sizeof(r));
+	ck_assert_uint_eq(r.op, op);
+	if (reason == NULL) {
+		ck_assert_msg(r.ok, "%s: %s", r.reason, r.message);
+		return;
+	}
+	ck_assert_int_eq(r.ok, 0);
+	ck_assert_str_eq(r.reason, reason);
+	ck_assert_str_eq(r.message, message);
+}
+
+/*
+ * A destroy read with its create, in one write: the create's first
+ * request is still out, so it always ends Cancelled, then the destroy
+ * succeeds and nothing is left.  (A destroy after the create ended is
+ * test_two_containers.)
+ */
 START_TEST(test_destroy_during_create)
 {
 	struct pod_spec		 ps;
-	struct rt_pod_result	 r;
+	unsigned char		*buf;
+	size_t			 i, len;
 	char			 name[16];
-	size_t			 i;
 
 	spec_init(&ps, "race");
 	for (i = 0; i < 6; i++) {
 		(void)snprintf(name, sizeof(name), "c%zu", i);
 		spec_add(&ps, name, IMAGE, "sleep 300");
 	}
+	ck_assert(podspec_encode(&ps, &buf, &len) == 0);
+	ck_assert_int_eq(imsg_compose(&h.ibuf, IMSG_POD_CREATE, 0, 0, -1, buf,
+	    len), 0);
+	ck_assert_int_eq(imsg_compose(&h.ibuf, IMSG_POD_DESTROY, 0, 0, -1,
+	    ps.instance, strlen(ps.instance) + 1), 0);
+	ck_assert_int_eq(imsgbuf_flush(&h.ibuf), 0);
+	free(buf);
+	result_is(ps.instance, POD_OP_CREATE, "Cancelled",
+	    "destroyed while it was created");
+	result_is(ps.instance, POD_OP_DESTROY, NULL, NULL);
+	assert_no_containers(ps.instance);
+	podspec_free(&ps);
+}
+END_TEST
+
+/*
+ * A destroy that comes while the pod's second image is pulled and a
+ * second create of it waits: the pull stops at once, the waiting
+ * create ends first, the first container goes, then the destroy.
+ */
+START_TEST(test_destroy_during_pull)
+{
+	struct pod_spec		 ps;
+	char			 hang[64];
+	int			 reg, conn;
+
+	reg = registry_open(hang, sizeof(hang));
+	spec_init(&ps, "pulling");
+	spec_add(&ps, "c0", IMAGE, "sleep 300");
+	spec_add(&ps, "c1", hang, "sleep 300");
 	send_create(&ps);
-	usleep(20000);
+	conn = registry_pulled(reg);
+	send_create(&ps);
 	ck_assert(harness_send(&h, IMSG_POD_DESTROY, ps.instance,
 	    strlen(ps.instance) + 1) == 0);
-	wait_msg(IMSG_RT_POD_RESULT, ps.instance, &r, sizeof(r));
-	ck_assert_uint_eq(r.op, POD_OP_CREATE);
-	ck_assert_msg(r.ok || strcmp(r.reason, "Cancelled") == 0,
-	    "create: %s %s", r.reason, r.message);
-	wait_msg(IMSG_RT_POD_RESULT, ps.instance, &r, sizeof(r));
-	ck_assert_uint_eq(r.op, POD_OP_DESTROY);
-	ck_assert_msg(r.ok, "destroy: %s %s", r.reason, r.message);
+	result_is(ps.instance, POD_OP_CREATE, "Cancelled",
+	    "destroyed before it was created");
+	result_is(ps.instance, POD_OP_CREATE, "Cancelled",
+	    "destroyed while its image was pulled");
+	result_is(ps.instance, POD_OP_DESTROY, NULL, NULL);
 	assert_no_containers(ps.instance);
+	close(conn);
+	close(reg);
 	podspec_free(&ps);
 }
 END_TEST
@@ -735,6 +842,7 @@ main(void)
 	tcase_add_test(tc, test_second_fails);
 	tcase_add_test(tc, test_kill_during_create);
 	tcase_add_test(tc, test_destroy_during_create);
+	tcase_add_test(tc, test_destroy_during_pull);
 	tcase_add_test(tc, test_invalid_spec);
 	tcase_add_test(tc, test_engine_restart);
 	suite_add_tcase(s, tc);

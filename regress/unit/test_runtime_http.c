@@ -5,12 +5,7 @@
  * socket in a child process, standing for a misbehaving engine; what a
  * real engine does is tested in test_runtime.
  */
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-
 #include <check.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +13,7 @@
 
 #include "checkrun.h"
 #include "runtime.h"
+#include "unixsrv.h"
 
 static char			 path[108];
 static pid_t			 server;
@@ -26,17 +22,6 @@ static const struct http_result	*last;
 static int			 ndone, nlines, opened;
 static char			 errbuf[256];
 static long			 status;
-
-static void
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0 && (w = write(fd, p, n)) > 0) {
-		p += w;
-		n -= (size_t)w;
-	}
-}
 
 static void
 serve(int fd)
@@ -57,23 +42,23 @@ serve(int fd)
 	if (strncmp(req, "GET /big ", 9) == 0) {
 		(void)snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\n"
 		    "Content-Length: %zu\r\n\r\n", big);
-		write_all(fd, hdr, strlen(hdr));
-		write_all(fd, chunk, big);
+		unixsrv_write(fd, hdr, strlen(hdr));
+		unixsrv_write(fd, chunk, big);
 	} else if (strncmp(req, "GET /lines ", 11) == 0) {
 		(void)snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\n"
 		    "Connection: close\r\n\r\n");
-		write_all(fd, hdr, strlen(hdr));
+		unixsrv_write(fd, hdr, strlen(hdr));
 		for (i = 0; i < 3; i++)
-			write_all(fd, "{\"a\":1}\n", 8);
-		write_all(fd, chunk, HTTP_LINE_MAX + 1);
-		write_all(fd, "\n", 1);
+			unixsrv_write(fd, "{\"a\":1}\n", 8);
+		unixsrv_write(fd, chunk, HTTP_LINE_MAX + 1);
+		unixsrv_write(fd, "\n", 1);
 	} else if (strncmp(req, "GET /hang ", 10) == 0)
 		sleep(30);
 	else {
 		const char *nf = "HTTP/1.1 404 Not Found\r\n"
 		    "Content-Length: 19\r\n\r\n{\"message\":\"nope\"}\n";
 
-		write_all(fd, nf, strlen(nf));
+		unixsrv_write(fd, nf, strlen(nf));
 	}
 	_exit(0);
 }
@@ -81,29 +66,9 @@ serve(int fd)
 static void
 setup(void)
 {
-	struct sockaddr_un	 sun;
-	int			 s, c;
-
 	(void)snprintf(path, sizeof(path), "/tmp/rkhttp%d.sock",
 	    (int)getpid());
-	(void)unlink(path);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	(void)strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
-	ck_assert((s = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
-	ck_assert(bind(s, (struct sockaddr *)&sun, sizeof(sun)) == 0);
-	ck_assert(listen(s, 64) == 0);
-	if ((server = fork()) == 0) {
-		signal(SIGCHLD, SIG_IGN);
-		for (;;) {
-			if ((c = accept(s, NULL, NULL)) == -1)
-				continue;
-			if (fork() == 0)
-				serve(c);
-			close(c);
-		}
-	}
-	close(s);
+	ck_assert((server = unixsrv_start(path, serve)) > 0);
 	ck_assert((base = event_base_new()) != NULL);
 	http_init(base, path);
 	ndone = nlines = opened = 0;
@@ -115,9 +80,7 @@ teardown(void)
 {
 	http_shutdown();
 	event_base_free(base);
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
-	(void)unlink(path);
+	unixsrv_stop(server, path);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <linux/landlock.h>
+#include <netinet/in.h>
 
 #include <check.h>
 #include <errno.h>
@@ -31,14 +32,17 @@
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define KILLED		(-1)	/* expected: killed by SIGSYS */
 #define LANDLOCKED	(-2)	/* expected: EACCES with Landlock, else 0 */
+#define LANDLOCKED_NET	(-3)	/* the same, with Landlock's network rules */
 
 static Suite	*sandbox_suite(void);
 static int	 try_open(const char *, int, int);
 static int	 try_socket(const char *, int, int);
+static int	 try_connect(const char *, int, int);
 static int	 try_exec(const char *, int, int);
 static int	 try_fork(const char *, int, int);
 static int	 try_thread(const char *, int, int);
 static int	 try_sleep(const char *, int, int);
+static int	 refused(enum riklet_proc, uint16_t);
 
 static const struct {
 	const char	*what;
@@ -58,10 +62,18 @@ static const struct {
 	    { 0, ENOENT, KILLED, ENOENT, ENOENT } },
 	{ "IP socket", try_socket, NULL, AF_INET, SOCK_STREAM,
 	    { 0, 0, KILLED, KILLED, KILLED } },
+	{ "IPv6 socket", try_socket, NULL, AF_INET6, SOCK_STREAM |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, { 0, 0, KILLED, KILLED, KILLED } },
+	{ "UDP socket", try_socket, NULL, AF_INET, SOCK_DGRAM,
+	    { 0, KILLED, KILLED, KILLED, KILLED } },
+	{ "TCP to its port", try_connect, NULL, 0, 0,
+	    { 0, 0, KILLED, KILLED, KILLED } },
+	{ "TCP to another port", try_connect, NULL, 1, 0,
+	    { 0, LANDLOCKED_NET, KILLED, KILLED, KILLED } },
 	{ "unix stream", try_socket, NULL, AF_UNIX, SOCK_STREAM,
-	    { 0, 0, KILLED, 0, KILLED } },
+	    { 0, KILLED, KILLED, 0, KILLED } },
 	{ "unix dgram", try_socket, NULL, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC,
-	    { 0, 0, EACCES, 0, EACCES } },
+	    { 0, EACCES, EACCES, 0, EACCES } },
 	{ "netlink", try_socket, NULL, AF_NETLINK, SOCK_RAW,
 	    { 0, KILLED, KILLED, KILLED, KILLED } },
 	{ "exec", try_exec, NULL, 0, 0,
@@ -103,6 +115,47 @@ try_socket(UNUSED const char *p, int domain, int type)
 		return errno;
 	close(s);
 	return 0;
+}
+
+/* Two loopback listeners: the agent's scheduler port, and another. */
+static uint16_t	 ports[2];
+
+static void
+listen_two(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len;
+	int			 i, s;
+
+	for (i = 0; i < 2; i++) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(sin);
+		ck_assert_int_ne(s = socket(AF_INET, SOCK_STREAM, 0), -1);
+		ck_assert_int_eq(bind(s, (struct sockaddr *)&sin, len), 0);
+		ck_assert_int_eq(listen(s, 4), 0);
+		ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sin,
+		    &len), 0);
+		ports[i] = ntohs(sin.sin_port);
+	}
+}
+
+static int
+try_connect(UNUSED const char *p, int which, UNUSED int b)
+{
+	struct sockaddr_in	 sin;
+	int			 s, r;
+
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return errno;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(ports[which]);
+	r = result(connect(s, (struct sockaddr *)&sin, sizeof(sin)));
+	close(s);
+	return r;
 }
 
 static int
@@ -160,10 +213,12 @@ try_sleep(UNUSED const char *p, UNUSED int a, UNUSED int b)
 }
 
 static int
-landlock_here(void)
+landlock_abi(void)
 {
-	return syscall(SYS_landlock_create_ruleset, NULL, 0,
-	    LANDLOCK_CREATE_RULESET_VERSION) >= 1;
+	long	 abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+		    LANDLOCK_CREATE_RULESET_VERSION);
+
+	return abi < 0 ? 0 : (int)abi;
 }
 
 static int
@@ -188,7 +243,10 @@ confined(enum riklet_proc proc, size_t c, int expect)
 		ck_abort_msg("fork: %s", strerror(errno));
 	if (pid == 0) {
 		priv_drop(&conf, proc, NULL, (gid_t)-1);
-		sandbox_child(proc);
+		if (proc == PROC_AGENT)
+			sandbox_child_connect(proc, ports[0]);
+		else
+			sandbox_child(proc);
 		r = cases[c].try(cases[c].path, cases[c].a, cases[c].b);
 		/* _exit: no atexit handler, LeakSanitizer's neither. */
 		_exit(r == expect ? 0 : 100 + (r & 0x3f));
@@ -210,10 +268,11 @@ START_TEST(test_policy)
 	size_t			 c = _i % NELEM(cases);
 	int			 expect = cases[c].expect[proc], status;
 
-	if (geteuid() != 0 || running_under_valgrind())
-		return;		/* needs root; valgrind cannot be filtered */
 	if (expect == LANDLOCKED)
-		expect = landlock_here() ? EACCES : 0;
+		expect = landlock_abi() >= 1 ? EACCES : 0;
+	if (expect == LANDLOCKED_NET)
+		expect = landlock_abi() >= 4 ? EACCES : 0;
+	listen_two();
 	status = confined(proc, c, expect == KILLED ? 0 : expect);
 	if (expect == KILLED)
 		ck_assert_msg(WIFSIGNALED(status) &&
@@ -230,18 +289,35 @@ START_TEST(test_policy)
 }
 END_TEST
 
-START_TEST(test_no_policy)
+/* Whether sandbox_child_connect(proc, port) is fatal (exit 1). */
+static int
+refused(enum riklet_proc proc, uint16_t port)
 {
 	pid_t	 pid;
 	int	 status;
 
 	if ((pid = fork()) == 0) {
-		sandbox_child(PROC_PARENT);
+		sandbox_child_connect(proc, port);
 		_exit(0);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	return WIFEXITED(status) && WEXITSTATUS(status) == 1;
+}
+
+START_TEST(test_no_policy)
+{
+	ck_assert_msg(refused(PROC_PARENT, 0),
 	    "the parent has no sandbox policy: must be fatal");
+}
+END_TEST
+
+/* The agent's port is part of its policy; no other child has one. */
+START_TEST(test_port_required)
+{
+	ck_assert_msg(refused(PROC_AGENT, 0),
+	    "the agent without a port: must be fatal");
+	ck_assert_msg(refused(PROC_METRICS, 80),
+	    "metrics with a port: must be fatal");
 }
 END_TEST
 
@@ -254,9 +330,17 @@ sandbox_suite(void)
 	s = suite_create("sandbox");
 	tc = tcase_create("policies");
 	tcase_set_timeout(tc, 30);
-	tcase_add_loop_test(tc, test_policy, 0,
-	    (int)(NELEM(cases) * (PROC_MAX - PROC_AGENT)));
+	/* A child drops privilege from root; valgrind cannot be filtered. */
+	if (geteuid() != 0)
+		check_skip("test_policy", "every policy case needs root");
+	else if (running_under_valgrind())
+		check_skip("test_policy", "a seccomp filter cannot be loaded "
+		    "under valgrind");
+	else
+		tcase_add_loop_test(tc, test_policy, 0,
+		    (int)(NELEM(cases) * (PROC_MAX - PROC_AGENT)));
 	tcase_add_test(tc, test_no_policy);
+	tcase_add_test(tc, test_port_required);
 	suite_add_tcase(s, tc);
 	return s;
 }

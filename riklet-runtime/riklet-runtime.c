@@ -1,0 +1,14 @@
+/*
+ * riklet-runtime: the runtime child of riklet, its own executable so that it
+ * maps only the libraries its code calls.
+ */
+#include "log.h"
+#include "privsep.h"
+
+__dead void	runtime_main(int, char **);
+
+int
+main(int argc, char *argv[])
+{
+	return role_exec_main(argc, argv, runtime_main);
+}
