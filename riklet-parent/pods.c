@@ -808,14 +808,17 @@ static void
 pod_evaluate(struct pod *p, int adopted)
 {
 	size_t	 i, seen = 0, gone = 0, exited = 0, created = 0;
-	int	 no_infra;
+	int	 no_infra, infra_gone;
 
 	if (p->op == OP_CREATE || p->op == OP_DESTROY ||
 	    p->op == OP_RESTART_POD || p->report_unknown)
 		return;		/* the runtime is on it */
+	no_infra = p->has_infra && !p->infra.seen;
+	/* As for the containers below: gone if we had heard of it. */
+	infra_gone = no_infra && p->infra.state != POD_STATE_NONE &&
+	    p->infra.state != CONTAINER_REMOVED;
 	if (!p->infra.seen)
 		p->infra.state = POD_STATE_NONE;
-	no_infra = p->has_infra && !p->infra.seen;
 	for (i = 0; i < p->ncontainers; i++) {
 		struct pod_ctr *c = &p->containers[i];
 
@@ -846,8 +849,8 @@ pod_evaluate(struct pod *p, int adopted)
 		runq_add(&p->rq[POD_OP_DESTROY]);
 		return;
 	}
-	if (seen == 0 || no_infra) {
-		if ((gone > 0 || no_infra) &&
+	if (seen == 0 || infra_gone) {
+		if ((gone > 0 || infra_gone) &&
 		    (p->status == RIK_RUNNING || p->op == OP_RESTART)) {
 			p->op = OP_NONE;
 			pod_fail(p, "ContainerRemoved", seen == 0 ? "the pod's "
