@@ -67,7 +67,7 @@ case $why in
 'InvalidDefinition spec.containers[0].image: invalid reference "..": '*) ;;
 *) fail "image ..: $why" ;;
 esac
-[ "$(containers_of "$NODE")" = 2 ] || fail "image .. made containers"
+[ "$(containers_of "$NODE")" = 3 ] || fail "image .. made containers"
 ok "image \"..\": $why"
 
 peer_send pod1 DESTROY
