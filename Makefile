@@ -1,6 +1,6 @@
 # riklet — build, test and install.  GNU make.
 #
-#   make                 build/riklet (and build/rikletctl)
+#   make                 build/riklet (and build/rikletctl, build/riklet-pause)
 #   make check           every test: unit, configuration, integration
 #   make check-asan      the same under AddressSanitizer and UBSan
 #   make check-valgrind  the unit tests under valgrind's leak check
@@ -86,6 +86,8 @@ BENCH_BINS	 = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 MANPAGES	 = $(wildcard man/*.[0-9])
 
 ROLE_PROGS	 = $(patsubst %,$(BUILD)/riklet-%,$(ROLES))
+# The infra container's process, installed with the children (libexec.c).
+PAUSE		 = $(BUILD)/riklet-pause
 PROGS		 = $(BUILD)/riklet $(ROLE_PROGS) $(BUILD)/rikletctl \
 		   $(BUILD)/install/riklet
 
@@ -96,17 +98,20 @@ PROGS		 = $(BUILD)/riklet $(ROLE_PROGS) $(BUILD)/rikletctl \
 	check-asan check-valgrind demo lint install install-user clean fuzz \
 	fuzz-build fuzz-bins fuzz-replay test-hooks bench deb check-deb
 
-all: $(PROGS)
+all: $(PROGS) $(PAUSE)
 
 # The parent finds its children where it was built to (libexec.c): the
 # build tree for the riklet the tests run, $(LIBEXECDIR) for the one
 # make install installs (rebuilt by it, so PREFIX may change).
 $(BUILD)/obj/riklet-parent/libexec.o: \
     ALL_CPPFLAGS += -DRIKLET_LIBEXECDIR='"$(CURDIR)/$(BUILD)"'
-# riklet_build_info (control_promtext.c) names the version in VERSION.
-$(BUILD)/obj/riklet-control/control_promtext.o: VERSION
-$(BUILD)/obj/riklet-control/control_promtext.o: \
-    ALL_CPPFLAGS += -DRIKLET_VERSION='"$(shell cat VERSION)"'
+# The file VERSION is the one version: riklet_build_info
+# (control_promtext.c) names it, the infra image is tagged with it
+# (runtime_infra.c, riklet-pause).
+VERSIONED_OBJS	 = $(BUILD)/obj/riklet-control/control_promtext.o \
+		   $(BUILD)/obj/riklet-runtime/runtime_infra.o
+$(VERSIONED_OBJS): VERSION
+$(VERSIONED_OBJS): ALL_CPPFLAGS += -DRIKLET_VERSION='"$(VERSION)"'
 # The stamp holds LIBEXECDIR and changes only with it, so that a make
 # install without root (DESTDIR) finds the installed riklet made by all.
 LIBEXEC_STAMP	:= $(shell f=$(BUILD)/install/libexecdir; \
@@ -121,6 +126,13 @@ $(BUILD)/install/libexec.o: riklet-parent/libexec.c $(LIBEXEC_STAMP)
 $(BUILD)/riklet: $(BUILD)/obj/riklet-parent/riklet.o $(LIBPARENT) \
     $(LIBCOMMON)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBPARENT) $(LIBCOMMON) $(PARENT_LIBS)
+
+# The infra container's process: static, stripped, no sanitizer (it runs
+# alone in an image that holds nothing else).
+$(PAUSE): riklet-pause/pause.c VERSION
+	@mkdir -p $(@D)
+	$(CC) -D_GNU_SOURCE -DRIKLET_VERSION='"$(VERSION)"' -std=gnu11 \
+	    $(WARNINGS) -Os -static -s -o $@ riklet-pause/pause.c
 
 $(BUILD)/install/riklet: $(BUILD)/obj/riklet-parent/riklet.o \
     $(BUILD)/install/libexec.o $(LIBPARENT) $(LIBCOMMON)
@@ -211,10 +223,11 @@ check:
 	@sh regress/tally.sh reset $(TALLY)
 	-$(MAKE) -k check-unit check-config lint check-integration fuzz-replay
 	@sh regress/engine.sh purge >/dev/null 2>&1; \
+	    RIKLET_ENGINE_BRIDGE=1 sh regress/engine.sh purge >/dev/null 2>&1; \
 	    sh regress/tally.sh sum $(TALLY) unit config lint integration fuzz
 
 # Each program runs with its own TMPDIR, removed after it, pass or fail.
-check-unit: $(UNIT_BINS) $(BUILD)/riklet
+check-unit: $(UNIT_BINS) $(BUILD)/riklet $(PAUSE)
 	@mkdir -p $(BUILD)/logs; failed=""; for t in $(UNIT_BINS); do \
 		n=$${t##*/}; log=$(BUILD)/logs/$$n.log; \
 		echo "== $$t"; tmp=$$(mktemp -d $(TEST_TMP)); \
@@ -265,7 +278,8 @@ check-asan:
 # t_sandbox.sh only: never installed.
 test-hooks:
 	$(MAKE) BUILD=$(BUILD)/hooks CPPFLAGS="$(CPPFLAGS) -DRIKLET_TEST_HOOKS" \
-	    $(BUILD)/hooks/riklet $(patsubst %,$(BUILD)/hooks/riklet-%,$(ROLES))
+	    $(BUILD)/hooks/riklet $(patsubst %,$(BUILD)/hooks/riklet-%,$(ROLES)) \
+	    $(BUILD)/hooks/riklet-pause
 
 check-valgrind: $(UNIT_BINS) $(BUILD)/riklet
 	@failed=""; for t in $(UNIT_BINS); do \
@@ -345,7 +359,7 @@ install: all
 	    $(DESTDIR)$(INITDIR)
 	install -m 0755 $(BUILD)/install/riklet $(BUILD)/rikletctl \
 	    $(DESTDIR)$(SBINDIR)/
-	install -m 0755 $(ROLE_PROGS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(ROLE_PROGS) $(PAUSE) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 etc/riklet.conf \

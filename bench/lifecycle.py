@@ -7,6 +7,9 @@ up.  Measures, in one run:
     receiving RUNNING (received.jsonl), one pod at a time, N times;
   - raw: POST /containers/create + /start of the same container straight
     to the engine, N times;
+  - raw pod: the same with riklet's infra container first (riklet/pause,
+    which riklet imported), the container joining its namespaces: what
+    the infra container costs the engine per pod;
   - a burst of 100 pods through riklet (create-parallel P), against 100
     raw create+starts one after the other and P at a time.
 Prints medians and the overhead, and the burst's ratio to each: riklet
@@ -105,8 +108,42 @@ def raw_remove(cid):
     api("DELETE", "/containers/%s?force=1" % cid)
 
 
+def pause_image():
+    st, data = api("GET", "/images/json?filters=" +
+                   '%7B%22reference%22%3A%5B%22riklet%2Fpause%22%5D%7D')
+    tags = [t for i in json.loads(data) for t in (i.get("RepoTags") or [])]
+    if st != 200 or not tags:
+        sys.exit("bench: no riklet/pause image in the engine")
+    return tags[0]
+
+
+def raw_pod_create_start(name, image):
+    t0 = time.time()
+    st, data = api("POST", "/containers/create?name=" + name + "-pod",
+                   {"Image": image, "HostConfig": {"IpcMode": "shareable"}})
+    if st != 201:
+        sys.exit("raw infra create: %d %s" % (st, data))
+    infra = json.loads(data)["Id"]
+    st, data = api("POST", "/containers/%s/start" % infra)
+    if st != 204:
+        sys.exit("raw infra start: %d %s" % (st, data))
+    mode = "container:" + infra
+    st, data = api("POST", "/containers/create?name=" + name,
+                   {"Image": IMAGE, "Cmd": ["sleep", "100000"],
+                    "HostConfig": {"Init": True, "NetworkMode": mode,
+                                   "IpcMode": mode}})
+    if st != 201:
+        sys.exit("raw create: %d %s" % (st, data))
+    cid = json.loads(data)["Id"]
+    st, data = api("POST", "/containers/%s/start" % cid)
+    if st != 204:
+        sys.exit("raw start: %d %s" % (st, data))
+    return time.time() - t0, (cid, infra)
+
+
 def main():
-    rik, raw = [], []
+    rik, raw, rawpod = [], [], []
+    image = pause_image()
     for i in range(N):
         inst = "bl%d" % i
         send(inst, "CREATE")
@@ -118,12 +155,22 @@ def main():
         d, cid = raw_create_start("bench-raw-%d" % i)
         raw.append(d)
         raw_remove(cid)
+        d, ids = raw_pod_create_start("bench-rawpod-%d" % i, image)
+        rawpod.append(d)
+        for c in ids:
+            raw_remove(c)
     mr, mw = statistics.median(rik) * 1000, statistics.median(raw) * 1000
+    mp = statistics.median(rawpod) * 1000
     print("single pod, %d runs (median):" % N)
     print("  riklet CREATE -> RUNNING     %8.1f ms" % mr)
     print("  raw engine create+start      %8.1f ms" % mw)
+    print("  raw engine, infra + one      %8.1f ms" % mp)
+    print("  infra container per pod      %8.1f ms (%.2f x raw create+start)"
+          % (mp - mw, (mp - mw) / mw))
     print("  riklet overhead              %8.1f ms (ratio %.2f)"
           % (mr - mw, mr / mw))
+    print("  riklet over a raw pod        %8.1f ms (ratio %.2f)"
+          % (mr - mp, mr / mp))
 
     t0 = time.time()
     for i in range(100):

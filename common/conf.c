@@ -21,12 +21,16 @@ conf_defaults(struct riklet_conf *conf)
 	    sizeof(conf->control_socket));
 	conf->stop_grace_ms = RIKLET_STOP_GRACE_MS;
 	conf->create_parallel = RIKLET_CREATE_PARALLEL;
+	conf->log_max_size = RIKLET_LOG_MAX_SIZE;
+	conf->log_max_files = RIKLET_LOG_MAX_FILES;
 }
 
 /* A child calls this on what the parent sent before using any of it. */
 int
 conf_check_strings(const struct riklet_conf *c)
 {
+	uint32_t	 i;
+
 	if (!strarray_terminated(c->scheduler, sizeof(c->scheduler)) ||
 	    !strarray_terminated(c->tls_ca, sizeof(c->tls_ca)) ||
 	    !strarray_terminated(c->tls_cert, sizeof(c->tls_cert)) ||
@@ -38,11 +42,18 @@ conf_check_strings(const struct riklet_conf *c)
 	    !strarray_terminated(c->chroot, sizeof(c->chroot)) ||
 	    !strarray_terminated(c->control_socket,
 	    sizeof(c->control_socket)) ||
+	    !strarray_terminated(c->infra_image, sizeof(c->infra_image)) ||
 	    !strarray_terminated(c->host_address, sizeof(c->host_address)) ||
 	    !strarray_terminated(c->metrics_listen,
 	    sizeof(c->metrics_listen)))
 		return -1;
-	if (c->metric_resolution_ms == 0 || c->create_parallel == 0)
+	if (c->metric_resolution_ms == 0 || c->create_parallel == 0 ||
+	    c->log_max_size == 0 || c->log_max_files == 0 ||
+	    c->nvolume_allow > CONF_VOLUME_ALLOW_MAX)
 		return -1;
+	for (i = 0; i < c->nvolume_allow; i++)
+		if (!strarray_terminated(c->volume_allow[i],
+		    sizeof(c->volume_allow[i])))
+			return -1;
 	return 0;
 }

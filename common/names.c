@@ -61,6 +61,8 @@ static const char *const imsg_names[IMSG_MAX] = {
 	[IMSG_RT_LOGS_CANCEL] = "RT_LOGS_CANCEL",
 	[IMSG_RT_LOGS_DATA] = "RT_LOGS_DATA",
 	[IMSG_RT_LOGS_END] = "RT_LOGS_END",
+	[IMSG_RT_PAUSE] = "RT_PAUSE",
+	[IMSG_POD_RESTART] = "POD_RESTART",
 };
 
 const char *

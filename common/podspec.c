@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "imageref.h"
+#include "path.h"
 #include "podspec.h"
 
 #define PODSPEC_MAGIC	0x52494b31U	/* "RIK1" */
@@ -36,6 +37,11 @@ static uint64_t	r_u64(struct rbuf *);
 static void	r_fixed(struct rbuf *, char *, size_t);
 static char	*r_str(struct rbuf *, size_t);
 static void	r_strv(struct rbuf *, char **, size_t *, size_t);
+static int	validate_volumes(const struct pod_spec *, char *, size_t);
+static int	validate_mounts(const struct pod_spec *,
+		    const struct pod_container *, char *, size_t);
+static int	validate_ports(const struct pod_spec *, size_t, char *,
+		    size_t);
 
 static void
 w_bytes(struct wbuf *w, const void *p, size_t n)
@@ -116,6 +122,20 @@ podspec_encode(const struct pod_spec *ps, unsigned char **out, size_t *outlen)
 			w_u32(&w, c->ports[j].target_port);
 			w_u32(&w, c->ports[j].proto);
 		}
+		w_u32(&w, (uint32_t)c->nmounts);
+		for (j = 0; j < c->nmounts; j++) {
+			w_str(&w, c->mounts[j].volume);
+			w_str(&w, c->mounts[j].path);
+			w_u32(&w, c->mounts[j].readonly);
+		}
+	}
+	w_u32(&w, ps->has_grace);
+	w_u32(&w, ps->grace_s);
+	w_u32(&w, (uint32_t)ps->nvolumes);
+	for (i = 0; i < ps->nvolumes; i++) {
+		w_str(&w, ps->volumes[i].name);
+		w_u32(&w, ps->volumes[i].kind);
+		w_str(&w, ps->volumes[i].path);
 	}
 	if (w.failed) {
 		free(w.buf);
@@ -223,7 +243,7 @@ podspec_decode(const void *buf, size_t len, struct pod_spec *ps, char *err,
 {
 	struct rbuf		 r = { buf, len, 0 };
 	struct pod_container	*c;
-	uint32_t		 n, i, j;
+	uint32_t		 n, nm, i, j;
 
 	memset(ps, 0, sizeof(*ps));
 	if (r_u32(&r) != PODSPEC_MAGIC) {
@@ -260,6 +280,35 @@ podspec_decode(const void *buf, size_t len, struct pod_spec *ps, char *err,
 			c->ports[j].port = (uint16_t)p;
 			c->ports[j].target_port = (uint16_t)t;
 			c->ports[j].proto = r_u32(&r);
+		}
+		nm = r_u32(&r);
+		if (!r.failed && nm > POD_MOUNTS_MAX)
+			r.failed = 1;
+		for (j = 0; !r.failed && j < nm; j++) {
+			struct pod_mount *m = &c->mounts[j];
+
+			r_fixed(&r, m->volume, sizeof(m->volume));
+			if ((m->path = r_str(&r, POD_PATH_MAX - 1)) != NULL)
+				c->nmounts = j + 1;
+			m->readonly = r_u32(&r);
+		}
+	}
+	ps->has_grace = r_u32(&r);
+	ps->grace_s = r_u32(&r);
+	n = r_u32(&r);
+	if (!r.failed && n > POD_VOLUMES_MAX)
+		r.failed = 1;
+	for (i = 0; !r.failed && i < n; i++) {
+		struct pod_volume *v = &ps->volumes[i];
+
+		ps->nvolumes = i + 1;
+		r_fixed(&r, v->name, sizeof(v->name));
+		v->kind = r_u32(&r);
+		v->path = r_str(&r, POD_PATH_MAX - 1);
+		/* An emptyDir has no path: none, not an empty one. */
+		if (v->path != NULL && v->path[0] == '\0') {
+			free(v->path);
+			v->path = NULL;
 		}
 	}
 	if (!r.failed && r.left != 0)
@@ -326,11 +375,24 @@ podspec_validate(const struct pod_spec *ps, char *err, size_t errlen)
 		    RIK_CONTAINERS_MAX);
 		return -1;
 	}
+	if (ps->has_grace > 1 || ps->grace_s > POD_GRACE_MAX) {
+		(void)snprintf(err, errlen, "terminationGracePeriodSeconds: "
+		    "not in 0-%d", POD_GRACE_MAX);
+		return -1;
+	}
+	if (validate_volumes(ps, err, errlen) == -1)
+		return -1;
 	for (i = 0; i < ps->ncontainers; i++) {
 		c = &ps->containers[i];
 		if (!podspec_valid_name(c->name)) {
 			(void)snprintf(err, errlen,
 			    "container %zu: invalid name", i);
+			return -1;
+		}
+		if (strcmp(c->name, POD_INFRA_NAME) == 0) {
+			(void)snprintf(err, errlen, "container %s: the name is "
+			    "riklet's, for the pod's infra container",
+			    c->name);
 			return -1;
 		}
 		for (k = 0; k < i; k++)
@@ -368,8 +430,137 @@ podspec_validate(const struct pod_spec *ps, char *err, size_t errlen)
 				return -1;
 			}
 		}
+		if (validate_ports(ps, i, err, errlen) == -1 ||
+		    validate_mounts(ps, c, err, errlen) == -1)
+			return -1;
 	}
 	return 0;
+}
+
+/* The pod's ports are published together: a port of the node once. */
+static int
+validate_ports(const struct pod_spec *ps, size_t i, char *err, size_t errlen)
+{
+	const struct pod_container	*c = &ps->containers[i], *o;
+	const struct pod_port		*p, *q;
+	size_t				 j, k, l;
+
+	for (j = 0; j < c->nports; j++) {
+		p = &c->ports[j];
+		for (k = 0; k <= i; k++) {
+			o = &ps->containers[k];
+			for (l = 0; l < (k == i ? j : o->nports); l++) {
+				q = &o->ports[l];
+				if (p->proto != q->proto)
+					continue;
+				if (p->port != 0 && p->port == q->port) {
+					(void)snprintf(err, errlen, "container "
+					    "%s: node port %u published twice",
+					    c->name, (unsigned)p->port);
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+valid_path_chars(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < ' ' || (unsigned char)*s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Names unique and plain; a hostPath is any printable string here (the
+ * parent checks it against the configuration), an emptyDir has none.
+ */
+static int
+validate_volumes(const struct pod_spec *ps, char *err, size_t errlen)
+{
+	const struct pod_volume	*v;
+	size_t			 i, k;
+
+	if (ps->nvolumes > POD_VOLUMES_MAX) {
+		(void)snprintf(err, errlen, "more than %d volumes",
+		    POD_VOLUMES_MAX);
+		return -1;
+	}
+	for (i = 0; i < ps->nvolumes; i++) {
+		v = &ps->volumes[i];
+		if (!podspec_valid_name(v->name)) {
+			(void)snprintf(err, errlen, "volume %zu: invalid name",
+			    i);
+			return -1;
+		}
+		for (k = 0; k < i; k++)
+			if (strcmp(ps->volumes[k].name, v->name) == 0) {
+				(void)snprintf(err, errlen, "volume %s: "
+				    "duplicate name", v->name);
+				return -1;
+			}
+		if (v->kind >= VOLUME_KIND_MAX ||
+		    (v->kind == VOLUME_EMPTYDIR) != (v->path == NULL) ||
+		    (v->path != NULL && (v->path[0] == '\0' ||
+		    strlen(v->path) >= POD_PATH_MAX ||
+		    !valid_path_chars(v->path)))) {
+			(void)snprintf(err, errlen, "volume %s: bad kind or "
+			    "path", v->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Each mount names a volume of the pod, at a plain absolute path. */
+static int
+validate_mounts(const struct pod_spec *ps, const struct pod_container *c,
+    char *err, size_t errlen)
+{
+	const struct pod_mount	*m;
+	size_t			 j, k;
+
+	if (c->nmounts > POD_MOUNTS_MAX) {
+		(void)snprintf(err, errlen, "container %s: more than %d "
+		    "volumeMounts", c->name, POD_MOUNTS_MAX);
+		return -1;
+	}
+	for (j = 0; j < c->nmounts; j++) {
+		m = &c->mounts[j];
+		if (podspec_volume(ps, m->volume) == NULL) {
+			(void)snprintf(err, errlen, "container %s: no volume "
+			    "named %s", c->name, m->volume);
+			return -1;
+		}
+		if (m->path == NULL || strlen(m->path) >= POD_PATH_MAX ||
+		    !path_is_normal(m->path) || strcmp(m->path, "/") == 0 ||
+		    !valid_path_chars(m->path) || m->readonly > 1) {
+			(void)snprintf(err, errlen, "container %s: volume %s: "
+			    "bad mountPath", c->name, m->volume);
+			return -1;
+		}
+		for (k = 0; k < j; k++)
+			if (strcmp(c->mounts[k].path, m->path) == 0) {
+				(void)snprintf(err, errlen, "container %s: "
+				    "two volumes at %s", c->name, m->path);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+const struct pod_volume *
+podspec_volume(const struct pod_spec *ps, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < ps->nvolumes; i++)
+		if (strcmp(ps->volumes[i].name, name) == 0)
+			return &ps->volumes[i];
+	return NULL;
 }
 
 void
@@ -388,9 +579,16 @@ podspec_free(struct pod_spec *ps)
 			free(c->command[j]);
 		for (j = 0; j < c->nargs; j++)
 			free(c->args[j]);
-		c->nenv = c->ncommand = c->nargs = 0;
+		for (j = 0; j < c->nmounts; j++)
+			free(c->mounts[j].path);
+		c->nenv = c->ncommand = c->nargs = c->nmounts = 0;
 	}
 	ps->ncontainers = 0;
+	for (i = 0; i < ps->nvolumes; i++) {
+		free(ps->volumes[i].path);
+		ps->volumes[i].path = NULL;
+	}
+	ps->nvolumes = 0;
 }
 
 const char *

@@ -16,6 +16,11 @@
 #define POD_ARGV_MAX		64	/* command or args words */
 #define POD_PORTS_MAX		16
 #define POD_STRING_MAX		4096	/* one env entry or argv word */
+#define POD_VOLUMES_MAX		16
+#define POD_MOUNTS_MAX		16	/* per container */
+#define POD_PATH_MAX		1024	/* a mount or host path, NUL included */
+#define POD_GRACE_MAX		3600	/* terminationGracePeriodSeconds */
+#define POD_INFRA_NAME		"pod"	/* its container is rik-<instance>-pod */
 
 enum port_proto {
 	PORT_TCP,
@@ -27,6 +32,24 @@ struct pod_port {
 	uint16_t	 port;		/* on the node */
 	uint16_t	 target_port;	/* in the container */
 	uint32_t	 proto;		/* enum port_proto */
+};
+
+enum volume_kind {
+	VOLUME_EMPTYDIR,	/* an engine volume, rik-<instance>-<name> */
+	VOLUME_HOSTPATH,	/* a directory of the node */
+	VOLUME_KIND_MAX
+};
+
+struct pod_volume {
+	char		 name[RIK_NAME_MAX];
+	uint32_t	 kind;		/* enum volume_kind */
+	char		*path;		/* hostPath; NULL for an emptyDir */
+};
+
+struct pod_mount {
+	char		 volume[RIK_NAME_MAX];
+	char		*path;		/* in the container, absolute, plain */
+	uint32_t	 readonly;
 };
 
 struct pod_container {
@@ -42,6 +65,8 @@ struct pod_container {
 	char		*args[POD_ARGV_MAX];
 	size_t		 nports;
 	struct pod_port	 ports[POD_PORTS_MAX];
+	size_t		 nmounts;
+	struct pod_mount mounts[POD_MOUNTS_MAX];
 };
 
 struct pod_spec {
@@ -51,6 +76,10 @@ struct pod_spec {
 	char			*definition;		/* the original JSON */
 	size_t			 ncontainers;
 	struct pod_container	 containers[RIK_CONTAINERS_MAX];
+	uint32_t		 has_grace;	/* 0: stop-grace applies */
+	uint32_t		 grace_s;	/* 0 to POD_GRACE_MAX */
+	size_t			 nvolumes;
+	struct pod_volume	 volumes[POD_VOLUMES_MAX];
 };
 
 int	podspec_encode(const struct pod_spec *, unsigned char **, size_t *);
@@ -60,6 +89,8 @@ int	podspec_validate(const struct pod_spec *, char *, size_t);
 void	podspec_free(struct pod_spec *);
 int	podspec_valid_id(const char *);
 int	podspec_valid_name(const char *);
+const struct pod_volume *podspec_volume(const struct pod_spec *,
+	    const char *);
 const char *restart_policy_name(uint32_t);
 
 #endif

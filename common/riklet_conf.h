@@ -16,10 +16,14 @@
 #define RIKLET_RESOLUTION_MS	5000
 #define RIKLET_STOP_GRACE_MS	10000
 #define RIKLET_CREATE_PARALLEL	8
+#define RIKLET_LOG_MAX_SIZE	(10 * 1024 * 1024)	/* per log file */
+#define RIKLET_LOG_MAX_FILES	3
 
 #define CONF_PATH_MAX		1024
 #define CONF_HOST_MAX		256
 #define CONF_USER_MAX		64
+#define CONF_IMAGE_MAX		256	/* RIK_IMAGE_MAX */
+#define CONF_VOLUME_ALLOW_MAX	16	/* volume allow prefixes */
 #define CONF_ADDR_MAX		64	/* an IPv4 or IPv6 address, text */
 
 struct riklet_conf {
@@ -38,6 +42,11 @@ struct riklet_conf {
 	uint64_t	 stop_after_disconnect_ms;	/* 0: never */
 	uint64_t	 stop_grace_ms;
 	uint32_t	 create_parallel;
+	char		 infra_image[CONF_IMAGE_MAX];	/* "": riklet's own */
+	uint64_t	 log_max_size;	/* bytes per container log file */
+	uint32_t	 log_max_files;
+	uint32_t	 nvolume_allow;
+	char		 volume_allow[CONF_VOLUME_ALLOW_MAX][CONF_PATH_MAX];
 	char		 host_address[CONF_ADDR_MAX];	/* "": learned */
 };
 

@@ -79,6 +79,8 @@ enum imsg_type {
 
 	/* parent -> runtime */
 	IMSG_CONTAINER_RESTART,	/* struct container_ref */
+	IMSG_POD_RESTART,	/* instance id, NUL-terminated: the whole pod */
+	IMSG_RT_PAUSE,		/* riklet-pause (fd), or none and why (string) */
 
 	/* runtime -> parent */
 	IMSG_RT_ENGINE,		/* struct rt_engine */
@@ -201,6 +203,14 @@ enum container_state {
 	CONTAINER_STATE_MAX
 };
 
+/* A container's part in its pod (the label riklet.role). */
+enum container_role {
+	ROLE_ALONE,		/* no label: a pod made without infra */
+	ROLE_MEMBER,		/* joins the pod's infra container */
+	ROLE_INFRA,		/* holds the pod's namespaces and ports */
+	ROLE_MAX
+};
+
 /* IMSG_RT_CONTAINER: what the engine says about one riklet container. */
 struct rt_container {
 	char		 instance[RIK_ID_MAX];
@@ -218,12 +228,14 @@ struct rt_container {
 	uint32_t	 ncontainers;	/* how many the pod has */
 	int64_t		 memory_limit;	/* bytes, 0: none */
 	int64_t		 nano_cpus;	/* 0: none */
+	uint32_t	 role;		/* enum container_role */
 };
 
-/* IMSG_RT_POD_RESULT: the end of a create or a destroy. */
+/* IMSG_RT_POD_RESULT: the end of a create, a destroy or a restart. */
 enum pod_op {
 	POD_OP_CREATE,
 	POD_OP_DESTROY,
+	POD_OP_RESTART,		/* the whole pod, its infra container first */
 	POD_OP_MAX
 };
 

@@ -12,10 +12,21 @@
 # host's network untouched; the exec-root path stays short because
 # containerd's socket paths must fit in 104 bytes.  Only the Engine API is
 # used (curl --unix-socket): a docker CLI on PATH may not be Debian's.
+#
+# With RIKLET_ENGINE_BRIDGE=1 it is another engine, in that directory
+# plus "-bridge", whose containers have a network: a bridge of its own
+# (rk<hash of the directory>, a private /24 of 10.251.0.0/16) made here
+# and deleted at stop.  No iptables rule and no forwarding: published
+# ports are served by the engine's userland proxy on 127.0.0.1 only.
 
 set -eu
 
 D=${RIKLET_ENGINE_DIR:-/tmp/rikeng}
+BRIDGE=
+if [ -n "${RIKLET_ENGINE_BRIDGE:-}" ]; then
+	D=$D-bridge
+	BRIDGE=rk$(printf '%s' "$D" | md5sum | cut -c1-8)
+fi
 SOCK=$D/docker.sock
 PIDFILE=$D/dockerd.pid
 IMAGE_REPO=riklet/busybox
@@ -60,6 +71,29 @@ need_pkg() {
 	    { apt-get update -q >&2 && apt-get install -y -q "$2" >&2; }
 }
 
+# The bridge and its address, made once; a /24 no route of the host uses.
+bridge_up() {
+	if ip link show "$BRIDGE" >/dev/null 2>&1; then
+		return 0
+	fi
+	n=$(( 0x$(printf '%s' "$D" | md5sum | cut -c9-10) ))
+	i=0
+	while ip -4 route show | grep -q "^10\.251\.$n\." ||
+	    ip -4 addr show | grep -q " 10\.251\.$n\."; do
+		n=$(( (n + 1) % 256 ))
+		i=$((i + 1))
+		[ $i -lt 256 ] || { echo "engine.sh: no free /24" >&2; exit 1; }
+	done
+	ip link add name "$BRIDGE" type bridge
+	ip addr add "10.251.$n.1/24" dev "$BRIDGE"
+	ip link set "$BRIDGE" up
+}
+
+bridge_down() {
+	[ -n "$BRIDGE" ] || return 0
+	ip link del "$BRIDGE" 2>/dev/null || true
+}
+
 start() {
 	need_pkg /usr/sbin/dockerd docker.io
 	mkdir -p "$D"
@@ -85,9 +119,15 @@ start() {
 	kill_strays
 	rm -f "$SOCK" "$PIDFILE"
 	mkdir -p "$D/data" "$D/x"
+	net="--bridge=none"
+	if [ -n "$BRIDGE" ]; then
+		bridge_up
+		net="--bridge=$BRIDGE --ip=127.0.0.1 --userland-proxy=true"
+	fi
 	# containerd must not inherit our stdout: callers read it to the end.
+	# shellcheck disable=SC2086
 	nohup /usr/sbin/dockerd --data-root "$D/data" --exec-root "$D/x" \
-	    --pidfile "$PIDFILE" --host "unix://$SOCK" --bridge=none \
+	    --pidfile "$PIDFILE" --host "unix://$SOCK" $net \
 	    --iptables=false --ip-masq=false --ip-forward=false \
 	    </dev/null >"$D/dockerd.log" 2>&1 9>&- &
 	i=0
@@ -131,6 +171,7 @@ stop() {
 	if ! pid=$(running_pid); then
 		kill_strays
 		rm -f "$SOCK" "$PIDFILE"
+		bridge_down
 		return 0
 	fi
 	# Containers left running make dockerd's shutdown slow: remove them.
@@ -154,6 +195,7 @@ stop() {
 		i=$((i + 1))
 	done
 	rm -f "$SOCK" "$PIDFILE"
+	bridge_down
 }
 
 # What the tests made under /tmp goes with them: the engine's state and

@@ -38,6 +38,7 @@ struct event_base;
 #define REASON_INVALID_DEFINITION	"InvalidDefinition"
 #define REASON_UNKNOWN_ACTION		"UnknownAction"
 #define REASON_INVALID_INSTANCE		"InvalidInstanceId"
+#define REASON_UNSUPPORTED		"Unsupported"
 
 enum instr_kind {
 	INSTR_CREATE,		/* podspec goes to the parent */
@@ -116,6 +117,8 @@ int	instruction_read(const void *, size_t, struct instruction *);
 void	instruction_free(struct instruction *);
 
 /* definition.c */
+int	definition_parse_reason(const char *, const char *, size_t,
+	    struct pod_spec *, const char **, char *, size_t);
 int	definition_parse(const char *, const char *, size_t, struct pod_spec *,
 	    char *, size_t);
 int	parse_cpu(const char *, int64_t *);

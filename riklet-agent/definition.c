@@ -16,6 +16,7 @@
 
 #include "agent.h"
 #include "imageref.h"
+#include "path.h"
 
 #define CPU_CORES_MAX		1024
 #define MEMORY_MAX		(INT64_C(1) << 50)	/* 1 PiB */
@@ -24,6 +25,7 @@
 struct dparse {
 	char		*err;
 	size_t		 errlen;
+	const char	*reason;	/* NULL: REASON_INVALID_DEFINITION */
 };
 
 static int	fail(struct dparse *, const char *, ...)
@@ -41,10 +43,19 @@ static int	parse_limit(struct dparse *, json_t *, const char *,
 		    int (*)(const char *, int64_t *), int64_t *);
 static int	parse_limits(struct dparse *, json_t *,
 		    struct pod_container *);
+static int	parse_mounts(struct dparse *, json_t *,
+		    const struct pod_spec *, struct pod_container *);
 static int	parse_container(struct dparse *, json_t *, size_t,
-		    struct pod_container *);
+		    const struct pod_spec *, struct pod_container *);
+static int	parse_volume(struct dparse *, json_t *, size_t,
+		    struct pod_spec *);
+static int	parse_volumes(struct dparse *, json_t *, struct pod_spec *);
+static int	parse_grace(struct dparse *, json_t *, struct pod_spec *);
+static int	parse_kind(struct dparse *, json_t *);
 static int	parse_spec(struct dparse *, json_t *, struct pod_spec *);
 static int	json_depth_ok(const char *, size_t);
+static int	definition_decode(struct dparse *, const char *, const char *,
+		    size_t, struct pod_spec *);
 static int	scaled(const char *, int64_t, int64_t, int64_t *);
 
 /*
@@ -353,9 +364,66 @@ parse_limits(struct dparse *d, json_t *cj, struct pod_container *c)
 	return 0;
 }
 
+/*
+ * volumeMounts: [{"name": volume, "mountPath": "/abs", "readOnly": b}],
+ * each of a volume of the pod, the path made plain ("/data/" is "/data")
+ * and never "..".
+ */
+static int
+parse_mounts(struct dparse *d, json_t *cj, const struct pod_spec *ps,
+    struct pod_container *c)
+{
+	json_t		*a = json_object_get(cj, "volumeMounts"), *m, *ro;
+	struct pod_mount *pm;
+	const char	*path, *why;
+	char		 plain[POD_PATH_MAX];
+	size_t		 i, k;
+
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return fail(d, "volumeMounts: not an array");
+	if (json_array_size(a) > POD_MOUNTS_MAX)
+		return fail(d, "volumeMounts: more than %d", POD_MOUNTS_MAX);
+	json_array_foreach(a, i, m) {
+		if (!json_is_object(m))
+			return fail(d, "volumeMounts[%zu]: not an object", i);
+		pm = &c->mounts[i];
+		if (copy_fixed(d, m, "name", pm->volume, sizeof(pm->volume),
+		    1) == -1 || get_string(d, m, "mountPath", POD_PATH_MAX - 1,
+		    &path) == -1)
+			return -1;
+		if (podspec_volume(ps, pm->volume) == NULL)
+			return fail(d, "volumeMounts[%zu]: no volume named %s",
+			    i, pm->volume);
+		if (path == NULL)
+			return fail(d, "volumeMounts[%zu]: missing mountPath",
+			    i);
+		if (path_normalise(path, plain, sizeof(plain), &why) == -1)
+			return fail(d, "volumeMounts[%zu]: mountPath %s: %s", i,
+			    path, why);
+		if (strcmp(plain, "/") == 0)
+			return fail(d, "volumeMounts[%zu]: mountPath may not "
+			    "be /", i);
+		for (k = 0; k < i; k++)
+			if (strcmp(c->mounts[k].path, plain) == 0)
+				return fail(d, "volumeMounts[%zu]: %s is "
+				    "mounted twice", i, plain);
+		ro = json_object_get(m, "readOnly");
+		if (ro != NULL && !json_is_null(ro) && !json_is_boolean(ro))
+			return fail(d, "volumeMounts[%zu]: readOnly: not a "
+			    "boolean", i);
+		if ((pm->path = strdup(plain)) == NULL)
+			return fail(d, "out of memory");
+		pm->readonly = json_is_true(ro);
+		c->nmounts = i + 1;
+	}
+	return 0;
+}
+
 static int
 parse_container(struct dparse *d, json_t *cj, size_t i,
-    struct pod_container *c)
+    const struct pod_spec *ps, struct pod_container *c)
 {
 	char		 sub[RIK_MESSAGE_MAX];
 	const char	*why;
@@ -368,7 +436,8 @@ parse_container(struct dparse *d, json_t *cj, size_t i,
 	    parse_ports(d, cj, c) == -1 ||
 	    parse_strv(d, cj, "command", c->command, &c->ncommand) == -1 ||
 	    parse_strv(d, cj, "args", c->args, &c->nargs) == -1 ||
-	    parse_limits(d, cj, c) == -1) {
+	    parse_limits(d, cj, c) == -1 ||
+	    parse_mounts(d, cj, ps, c) == -1) {
 		/* Say which container: the name if we have one. */
 		(void)snprintf(sub, sizeof(sub), "%s", d->err);
 		if (c->name[0] != '\0')
@@ -381,6 +450,114 @@ parse_container(struct dparse *d, json_t *cj, size_t i,
 	return 0;
 }
 
+/*
+ * One of spec.volumes: {"name": n, "emptyDir": {}} or {"name": n,
+ * "hostPath": {"path": p}}.  Whether p may be used is the parent's to
+ * say (volume allow in riklet.conf), not ours.
+ */
+static int
+parse_volume(struct dparse *d, json_t *vj, size_t i, struct pod_spec *ps)
+{
+	struct pod_volume	*v = &ps->volumes[i];
+	json_t			*empty, *host;
+	const char		*path;
+	char			 sub[RIK_MESSAGE_MAX];
+	size_t			 k;
+
+	if (!json_is_object(vj))
+		return fail(d, "volumes[%zu]: not an object", i);
+	if (copy_fixed(d, vj, "name", v->name, sizeof(v->name), 1) == -1)
+		return -1;
+	if (!podspec_valid_name(v->name))
+		return fail(d, "volumes[%zu]: invalid name", i);
+	for (k = 0; k < i; k++)
+		if (strcmp(ps->volumes[k].name, v->name) == 0)
+			return fail(d, "volume %s: duplicate name", v->name);
+	empty = json_object_get(vj, "emptyDir");
+	host = json_object_get(vj, "hostPath");
+	if (empty != NULL && json_is_null(empty))
+		empty = NULL;
+	if (host != NULL && json_is_null(host))
+		host = NULL;
+	if ((empty == NULL) == (host == NULL))
+		return fail(d, "volume %s: needs emptyDir or hostPath (the "
+		    "kinds riklet supports), and only one", v->name);
+	if (empty != NULL) {
+		if (!json_is_object(empty))
+			return fail(d, "volume %s: emptyDir: not an object",
+			    v->name);
+		v->kind = VOLUME_EMPTYDIR;
+		return 0;
+	}
+	if (!json_is_object(host))
+		return fail(d, "volume %s: hostPath: not an object", v->name);
+	if (get_string(d, host, "path", POD_PATH_MAX - 1, &path) == -1) {
+		(void)strlcpy(sub, d->err, sizeof(sub));
+		return fail(d, "volume %s: hostPath.%s", v->name, sub);
+	}
+	if (path == NULL || *path == '\0')
+		return fail(d, "volume %s: hostPath: missing path", v->name);
+	v->kind = VOLUME_HOSTPATH;
+	if ((v->path = strdup(path)) == NULL)
+		return fail(d, "out of memory");
+	return 0;
+}
+
+static int
+parse_volumes(struct dparse *d, json_t *spec, struct pod_spec *ps)
+{
+	json_t	*a = json_object_get(spec, "volumes"), *vj;
+	size_t	 i;
+
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return fail(d, "spec.volumes: not an array");
+	if (json_array_size(a) > POD_VOLUMES_MAX)
+		return fail(d, "spec.volumes: more than %d", POD_VOLUMES_MAX);
+	json_array_foreach(a, i, vj) {
+		ps->nvolumes = i + 1;
+		if (parse_volume(d, vj, i, ps) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* terminationGracePeriodSeconds: the pod's own stop-grace. */
+static int
+parse_grace(struct dparse *d, json_t *spec, struct pod_spec *ps)
+{
+	json_t		*v = json_object_get(spec,
+			    "terminationGracePeriodSeconds");
+	json_int_t	 n;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || (n = json_integer_value(v)) < 0 ||
+	    n > POD_GRACE_MAX)
+		return fail(d, "terminationGracePeriodSeconds: not an integer "
+		    "in 0-%d", POD_GRACE_MAX);
+	ps->has_grace = 1;
+	ps->grace_s = (uint32_t)n;
+	return 0;
+}
+
+/* RIK's kinds: "Pod" (and older "pods"), and "Function", a microVM. */
+static int
+parse_kind(struct dparse *d, json_t *root)
+{
+	const char	*kind;
+
+	if (get_string(d, root, "kind", 64, &kind) == -1)
+		return -1;
+	if (kind != NULL && strcasecmp(kind, "Function") == 0) {
+		d->reason = REASON_UNSUPPORTED;
+		return fail(d, "kind Function (a microVM) is not for this "
+		    "node: riklet runs pods only");
+	}
+	return 0;
+}
+
 static int
 parse_spec(struct dparse *d, json_t *root, struct pod_spec *ps)
 {
@@ -388,11 +565,14 @@ parse_spec(struct dparse *d, json_t *root, struct pod_spec *ps)
 	const char	*policy;
 	size_t		 i;
 
-	if (copy_fixed(d, root, "name", ps->name, sizeof(ps->name), 0) == -1)
+	if (parse_kind(d, root) == -1 ||
+	    copy_fixed(d, root, "name", ps->name, sizeof(ps->name), 0) == -1)
 		return -1;
 	if ((spec = json_object_get(root, "spec")) == NULL ||
 	    !json_is_object(spec))
 		return fail(d, "missing spec");
+	if (parse_grace(d, spec, ps) == -1 || parse_volumes(d, spec, ps) == -1)
+		return -1;
 	if (get_string(d, spec, "restartPolicy", 16, &policy) == -1)
 		return -1;
 	if (policy == NULL || strcmp(policy, "Never") == 0)
@@ -414,7 +594,7 @@ parse_spec(struct dparse *d, json_t *root, struct pod_spec *ps)
 		    RIK_CONTAINERS_MAX);
 	json_array_foreach(containers, i, cj) {
 		ps->ncontainers = i + 1;
-		if (parse_container(d, cj, i, &ps->containers[i]) == -1)
+		if (parse_container(d, cj, i, ps, &ps->containers[i]) == -1)
 			return -1;
 	}
 	return 0;
@@ -457,7 +637,32 @@ int
 definition_parse(const char *instance, const char *json, size_t len,
     struct pod_spec *ps, char *err, size_t errlen)
 {
-	struct dparse	 d = { err, errlen };
+	const char	*reason;
+
+	return definition_parse_reason(instance, json, len, ps, &reason, err,
+	    errlen);
+}
+
+/*
+ * The same, and on failure the FAILED status's reason: InvalidDefinition
+ * or, for a workload riklet does not run, Unsupported.
+ */
+int
+definition_parse_reason(const char *instance, const char *json, size_t len,
+    struct pod_spec *ps, const char **reason, char *err, size_t errlen)
+{
+	struct dparse	 d = { err, errlen, NULL };
+	int		 rv;
+
+	rv = definition_decode(&d, instance, json, len, ps);
+	*reason = d.reason != NULL ? d.reason : REASON_INVALID_DEFINITION;
+	return rv;
+}
+
+static int
+definition_decode(struct dparse *d, const char *instance, const char *json,
+    size_t len, struct pod_spec *ps)
+{
 	json_error_t	 jerr;
 	json_t		*root;
 	int		 rv;
@@ -465,28 +670,28 @@ definition_parse(const char *instance, const char *json, size_t len,
 	memset(ps, 0, sizeof(*ps));
 	if (strlen(instance) >= sizeof(ps->instance) ||
 	    !podspec_valid_id(instance))
-		return fail(&d, "invalid instance id");
+		return fail(d, "invalid instance id");
 	(void)strlcpy(ps->instance, instance, sizeof(ps->instance));
 	if (len > RIK_DEFINITION_MAX)
-		return fail(&d, "definition larger than %d bytes",
+		return fail(d, "definition larger than %d bytes",
 		    RIK_DEFINITION_MAX);
 	if (memchr(json, '\0', len) != NULL)
-		return fail(&d, "definition contains a NUL");
+		return fail(d, "definition contains a NUL");
 	if (!json_depth_ok(json, len))
-		return fail(&d, "definition nested deeper than %d",
+		return fail(d, "definition nested deeper than %d",
 		    JSON_DEPTH_MAX);
 	if ((root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr)) ==
 	    NULL)
-		return fail(&d, "bad JSON at line %d column %d: %s", jerr.line,
+		return fail(d, "bad JSON at line %d column %d: %s", jerr.line,
 		    jerr.column, jerr.text);
 	if (!json_is_object(root))
-		rv = fail(&d, "definition is not a JSON object");
+		rv = fail(d, "definition is not a JSON object");
 	else
-		rv = parse_spec(&d, root, ps);
+		rv = parse_spec(d, root, ps);
 	json_decref(root);
 	if (rv == -1)
 		return -1;
 	if ((ps->definition = strndup(json, len)) == NULL)
-		return fail(&d, "out of memory");
-	return podspec_validate(ps, err, errlen);
+		return fail(d, "out of memory");
+	return podspec_validate(ps, d->err, d->errlen);
 }

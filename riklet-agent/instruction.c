@@ -104,13 +104,13 @@ instruction_create(const char *instance, const char *definition, size_t len,
     struct instruction *in)
 {
 	struct pod_spec	 ps;
+	const char	*reason;
 	char		 err[RIK_MESSAGE_MAX];
 
-	if (definition_parse(instance, definition, len, &ps, err,
-	    sizeof(err)) == -1) {
+	if (definition_parse_reason(instance, definition, len, &ps, &reason,
+	    err, sizeof(err)) == -1) {
 		podspec_free(&ps);
-		instruction_failed(in, instance, REASON_INVALID_DEFINITION,
-		    err);
+		instruction_failed(in, instance, reason, err);
 		return;
 	}
 	if (podspec_encode(&ps, &in->podspec, &in->podspec_len) == -1)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "infra.h"
 #include "log.h"
 #include "podspec.h"
 #include "pods.h"
@@ -40,6 +41,7 @@ parent_child_ready(struct child *c)
 		break;
 	case PROC_RUNTIME:
 		/* It lists the engine's containers by itself. */
+		infra_send_pause();
 		pods_runtime_ready();
 		break;
 	case PROC_CONTROL:
@@ -182,7 +184,8 @@ rt_container_valid(const struct rt_container *rc)
 	    rc->state < CONTAINER_STATE_MAX &&
 	    rc->restart_policy < RESTART_MAX &&
 	    rc->ncontainers <= RIK_CONTAINERS_MAX &&
-	    rc->memory_limit >= 0 && rc->nano_cpus >= 0;
+	    rc->memory_limit >= 0 && rc->nano_cpus >= 0 &&
+	    rc->role < ROLE_MAX;
 }
 
 static void

@@ -21,8 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imageref.h"
 #include "log.h"
 #include "parse.h"
+#include "path.h"
 #include "prom.h"
 #include "riklet_conf.h"
 #include "util.h"
@@ -30,6 +32,9 @@
 #define MAXINCLUDE	8	/* include files nested in one another */
 #define MAXTOKEN	8192	/* longest word or quoted string */
 #define MAXPARALLEL	256
+#define MAXLOGFILES	100
+#define MINLOGSIZE	UINT64_C(1024)
+#define MAXLOGSIZE	(UINT64_C(1) << 40)
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -110,6 +115,10 @@ static void	 set_path(const char *, char *, size_t, const char *);
 static void	 set_socket(const char *, char *, size_t, const char *);
 static void	 set_duration(const char *, uint64_t *, const char *);
 static void	 set_parallel(const char *);
+static void	 set_infra_image(const char *);
+static void	 add_volume_allow(const char *);
+static void	 set_log_size(const char *);
+static void	 set_log_files(const char *);
 static void	 set_listen(const char *);
 static int	 default_hostname(const char *, struct riklet_conf *);
 
@@ -128,9 +137,10 @@ static int		 hostname_set;
 	struct tlsopts	 tls;
 }
 
-%token	ADDRESS CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HOST HOSTNAME
-%token	INCLUDE KEY LISTEN METRICRESOLUTION METRICS OFF SCHEDULER SOCKET
-%token	STOPAFTERDISCONNECT STOPGRACE TLS USER ERROR
+%token	ADDRESS ALLOW CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HOST
+%token	HOSTNAME IMAGE INCLUDE INFRA KEY LISTEN LOG MAXFILES MAXSIZE
+%token	METRICRESOLUTION METRICS OFF SCHEDULER SOCKET STOPAFTERDISCONNECT
+%token	STOPGRACE TLS USER VOLUME ERROR
 %token	<string>	STRING
 %type	<string>	include
 %type	<tls>		tls tlsopts
@@ -190,6 +200,10 @@ setting	: SCHEDULER STRING tls		{ set_scheduler($2, &$3); }
 			set_duration("stop-grace", &pconf->stop_grace_ms, $2);
 		}
 	| CREATEPARALLEL STRING		{ set_parallel($2); }
+	| INFRA IMAGE STRING		{ set_infra_image($3); }
+	| VOLUME ALLOW STRING		{ add_volume_allow($3); }
+	| LOG MAXSIZE STRING		{ set_log_size($3); }
+	| LOG MAXFILES STRING		{ set_log_files($3); }
 	| METRICS LISTEN STRING		{ set_listen($3); }
 	;
 
@@ -211,6 +225,7 @@ tlsopts	: /* empty */			{ memset(&$$, 0, sizeof($$)); }
 /* Sorted: looked up with bsearch(3). */
 static const struct keyword keywords[] = {
 	{ "address",			ADDRESS },
+	{ "allow",			ALLOW },
 	{ "ca",				CA },
 	{ "cert",			CERT },
 	{ "chroot",			CHROOT },
@@ -219,9 +234,14 @@ static const struct keyword keywords[] = {
 	{ "docker",			DOCKER },
 	{ "host",			HOST },
 	{ "hostname",			HOSTNAME },
+	{ "image",			IMAGE },
 	{ "include",			INCLUDE },
+	{ "infra",			INFRA },
 	{ "key",			KEY },
 	{ "listen",			LISTEN },
+	{ "log",			LOG },
+	{ "max-files",			MAXFILES },
+	{ "max-size",			MAXSIZE },
 	{ "metric-resolution",		METRICRESOLUTION },
 	{ "metrics",			METRICS },
 	{ "off",			OFF },
@@ -231,6 +251,7 @@ static const struct keyword keywords[] = {
 	{ "stop-grace",			STOPGRACE },
 	{ "tls",			TLS },
 	{ "user",			USER },
+	{ "volume",			VOLUME },
 };
 
 int
@@ -816,6 +837,115 @@ set_parallel(const char *s)
 		return;
 	}
 	pconf->create_parallel = (uint32_t)n;
+}
+
+/* An image reference (imageref.c), as a pod's images are. */
+static void
+set_infra_image(const char *s)
+{
+	const char	*why;
+
+	if (check_length("infra image", s, sizeof(pconf->infra_image)))
+		return;
+	if (!imageref_valid(s, &why)) {
+		conf_error("infra image: \"%s\" is not an image name: %s", s,
+		    why);
+		return;
+	}
+	copy_field(pconf->infra_image, sizeof(pconf->infra_image), s);
+}
+
+/* A hostPath prefix: absolute, in its plain form, not the root. */
+static void
+add_volume_allow(const char *s)
+{
+	uint32_t	 i;
+
+	if (check_length("volume allow", s, sizeof(pconf->volume_allow[0])))
+		return;
+	if (*s != '/') {
+		conf_error("volume allow: path must be absolute");
+		return;
+	}
+	if (!path_is_normal(s)) {
+		conf_error("volume allow: \"%s\" is not in its plain form "
+		    "(no \"..\", \".\", \"//\" or trailing \"/\")", s);
+		return;
+	}
+	if (strcmp(s, "/") == 0) {
+		conf_error("volume allow: \"/\" would allow the whole "
+		    "filesystem");
+		return;
+	}
+	for (i = 0; i < pconf->nvolume_allow; i++)
+		if (strcmp(pconf->volume_allow[i], s) == 0)
+			return;
+	if (pconf->nvolume_allow >= CONF_VOLUME_ALLOW_MAX) {
+		conf_error("volume allow: at most %d prefixes",
+		    CONF_VOLUME_ALLOW_MAX);
+		return;
+	}
+	copy_field(pconf->volume_allow[pconf->nvolume_allow],
+	    sizeof(pconf->volume_allow[0]), s);
+	pconf->nvolume_allow++;
+}
+
+/* A number of bytes with an optional unit K, M or G (powers of 1024). */
+static void
+set_log_size(const char *s)
+{
+	uint64_t	 n = 0, unit = 1;
+	const char	*p;
+
+	/* Past MAXLOGSIZE, n stays there: too large either way. */
+	for (p = s; *p >= '0' && *p <= '9'; p++)
+		if ((n = n * 10 + (uint64_t)(*p - '0')) > MAXLOGSIZE)
+			n = MAXLOGSIZE + 1;
+	if (p == s || (p[0] != '\0' && p[1] != '\0')) {
+		conf_error("log max-size: \"%s\" is not a size (a number "
+		    "and K, M or G)", s);
+		return;
+	}
+	switch (*p) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		unit = UINT64_C(1) << 10;
+		break;
+	case 'm': case 'M':
+		unit = UINT64_C(1) << 20;
+		break;
+	case 'g': case 'G':
+		unit = UINT64_C(1) << 30;
+		break;
+	default:
+		conf_error("log max-size: unknown unit (use K, M or G)");
+		return;
+	}
+	if (n > MAXLOGSIZE / unit || n * unit < MINLOGSIZE) {
+		conf_error("log max-size: must be between 1K and 1024G");
+		return;
+	}
+	pconf->log_max_size = n * unit;
+}
+
+static void
+set_log_files(const char *s)
+{
+	const char	*errstr;
+	long long	 n;
+
+	if (*s == '\0' || strspn(s, "0123456789") != strlen(s)) {
+		conf_error("log max-files: \"%s\" is not a number", s);
+		return;
+	}
+	n = strtonum(s, 1, MAXLOGFILES, &errstr);
+	if (errstr != NULL) {
+		conf_error("log max-files: must be between 1 and %d",
+		    MAXLOGFILES);
+		return;
+	}
+	pconf->log_max_files = (uint32_t)n;
 }
 
 /* The address the scheduler may reach this node at: a literal only. */

@@ -6,11 +6,17 @@
  * rebuilds this table after any restart.  Once that listing is in, the
  * table knows every container of this node, so a DESTROY of an instance
  * it lacks is answered at once, without an entry.
+ *
+ * A pod made by this riklet has an infra container that holds its
+ * network: when it dies the pod is FAILED (InfraExited) and, unless the
+ * policy is Never, restarted whole.  Pods made before riklet had infra
+ * containers (no riklet.role label) are run as they were made.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostpath.h"
 #include "log.h"
 #include "podspec.h"
 #include "pods.h"
@@ -47,9 +53,14 @@ static void		 pod_create_result(struct pod *,
 			    const struct rt_pod_result *);
 static void		 pod_destroy_result(struct pod *,
 			    const struct rt_pod_result *);
+static void		 pod_restart_result(struct pod *,
+			    const struct rt_pod_result *);
 static void		 pod_container_exited(struct pod *, struct pod_ctr *);
+static void		 pod_infra_exited(struct pod *);
+static void		 pod_schedule_restart(struct pod *);
 static void		 pod_restart_cb(int, short, void *);
 static void		 pod_send_restarts(struct pod *);
+static void		 pod_restart_now(struct pod *);
 static void		 pod_metrics_update(struct pod *);
 static void		 pod_evaluate(struct pod *, int);
 static struct pod_ctr	*pod_ctr_find(struct pod *, const char *);
@@ -122,6 +133,8 @@ pod_new(const char *instance)
 	p->status = RIK_UNKNOWN;
 	p->exit_code = REPORT_NO_EXIT;
 	p->created_ms = monotime_ms();
+	(void)strlcpy(p->infra.name, POD_INFRA_NAME, sizeof(p->infra.name));
+	p->infra.state = POD_STATE_NONE;
 	if ((p->restart_ev = evtimer_new(parent->base, pod_restart_cb,
 	    p)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
@@ -193,7 +206,8 @@ pod_has_container(const struct pod *p)
 		if (p->containers[i].state != POD_STATE_NONE &&
 		    p->containers[i].state != CONTAINER_REMOVED)
 			return 1;
-	return 0;
+	return p->infra.state != POD_STATE_NONE &&
+	    p->infra.state != CONTAINER_REMOVED;
 }
 
 /*
@@ -205,12 +219,15 @@ pod_has_container(const struct pod *p)
 static void
 pod_settle(struct pod *p)
 {
-	int	 over;
+	uint32_t	 k;
+	int		 over;
 
-	over = p->op == OP_NONE && p->rq[POD_OP_CREATE].state == RUNQ_IDLE &&
-	    p->rq[POD_OP_DESTROY].state == RUNQ_IDLE &&
+	over = p->op == OP_NONE &&
 	    (p->status == RIK_FAILED || p->status == RIK_TERMINATED) &&
 	    !pod_has_container(p);
+	for (k = 0; k < POD_OP_MAX; k++)
+		if (p->rq[k].state != RUNQ_IDLE)
+			over = 0;
 	if (!over) {
 		if (p->ended) {
 			TAILQ_REMOVE(&ended, p, ended_entry);
@@ -261,6 +278,8 @@ pod_all_running(const struct pod *p)
 	for (i = 0; i < p->ncontainers; i++)
 		if (p->containers[i].state != CONTAINER_RUNNING)
 			return 0;
+	if (p->has_infra && p->infra.state != CONTAINER_RUNNING)
+		return 0;
 	return p->ncontainers > 0;
 }
 
@@ -271,13 +290,18 @@ runtime_ready(void)
 	    parent->children[PROC_RUNTIME].ready;
 }
 
-/* CREATE from the scheduler, already decoded once by the agent. */
+/*
+ * CREATE from the scheduler, already decoded once by the agent.  The
+ * pod's hostPath volumes are checked here, and the runtime gets them
+ * resolved.
+ */
 void
 pods_create(const void *data, size_t len)
 {
 	struct pod_spec	 ps;
 	struct pod	*p;
-	char		 err[256];
+	unsigned char	*spec = NULL;
+	char		 err[256], msg[RIK_MESSAGE_MAX];
 	size_t		 i;
 
 	if (podspec_decode(data, len, &ps, err, sizeof(err)) == -1) {
@@ -297,7 +321,28 @@ pods_create(const void *data, size_t len)
 		podspec_free(&ps);
 		return;
 	}
+	if (hostpath_spec(&parent->conf, &ps, msg, sizeof(msg)) == -1) {
+		log_warnx("pod %s: refused: %s", ps.instance, msg);
+		report_status(ps.instance, RIK_FAILED,
+		    REASON_VOLUME_NOT_ALLOWED, msg, REPORT_NO_EXIT);
+		podspec_free(&ps);
+		return;
+	}
+	for (i = 0; i < ps.nvolumes; i++)
+		if (ps.volumes[i].kind == VOLUME_HOSTPATH)
+			break;
+	if (i < ps.nvolumes && podspec_encode(&ps, &spec, &len) == -1)
+		fatal("%s: podspec_encode", __func__);
+	if (len > IMSG_MAX_SIZE - IMSG_HEADER_SIZE) {
+		report_status(ps.instance, RIK_FAILED,
+		    REASON_VOLUME_NOT_ALLOWED, "the resolved hostPath volumes "
+		    "make the pod description too large", REPORT_NO_EXIT);
+		free(spec);
+		podspec_free(&ps);
+		return;
+	}
 	if ((p = pod_new(ps.instance)) == NULL) {
+		free(spec);
 		log_warnx("pod %s: refused, %d pods already", ps.instance,
 		    PODS_MAX);
 		report_status(ps.instance, RIK_FAILED, "TooManyPods",
@@ -307,6 +352,7 @@ pods_create(const void *data, size_t len)
 	}
 	(void)strlcpy(p->name, ps.name, sizeof(p->name));
 	p->restart_policy = ps.restart_policy;
+	p->has_infra = 1;
 	p->ncontainers = ps.ncontainers;
 	for (i = 0; i < ps.ncontainers; i++) {
 		(void)strlcpy(p->containers[i].name, ps.containers[i].name,
@@ -318,9 +364,12 @@ pods_create(const void *data, size_t len)
 		p->containers[i].state = POD_STATE_NONE;
 	}
 	podspec_free(&ps);
-	if ((p->spec = malloc(len)) == NULL)
-		fatal("%s", __func__);
-	memcpy(p->spec, data, len);
+	if (spec == NULL) {
+		if ((spec = malloc(len)) == NULL)
+			fatal("%s", __func__);
+		memcpy(spec, data, len);
+	}
+	p->spec = spec;
 	p->speclen = len;
 	p->op = OP_CREATE;
 	pod_set(p, RIK_CREATING);
@@ -386,31 +435,44 @@ result_busy(const struct rt_pod_result *r)
 	    strcmp(r->reason, "EngineBusy") == 0);
 }
 
-/* The runtime's answer to a create or a destroy. */
+/* The runtime's answer to a create, a destroy or a whole-pod restart. */
 void
 pods_result(const struct rt_pod_result *r)
 {
+	static const char *const opname[POD_OP_MAX] = {
+		"create", "destroy", "restart"
+	};
 	struct pod	*p;
 	int		 current;
 
 	if ((p = pod_find(r->instance)) == NULL ||
 	    !runq_done(&p->rq[r->op])) {
 		log_debug("pod %s: a %s result it was not sent for",
-		    r->instance, r->op == POD_OP_CREATE ? "create" :
-		    "destroy");
+		    r->instance, opname[r->op]);
 		return;
 	}
-	current = r->op == POD_OP_CREATE ? p->op == OP_CREATE :
-	    p->op == OP_DESTROY;
+	switch (r->op) {
+	case POD_OP_CREATE:
+		current = p->op == OP_CREATE;
+		break;
+	case POD_OP_DESTROY:
+		current = p->op == OP_DESTROY;
+		break;
+	default:
+		current = p->op == OP_RESTART_POD;
+		break;
+	}
 	if (current && result_busy(r)) {
 		log_info("pod %s: the runtime is busy (%s), trying again",
 		    p->instance, r->message);
 		runq_retry(&p->rq[r->op]);
 		return;
 	}
-	/* Not current: a create overtaken by a destroy. */
+	/* Not current: a create or a restart overtaken by a destroy. */
 	if (current && r->op == POD_OP_CREATE)
 		pod_create_result(p, r);
+	else if (current && r->op == POD_OP_RESTART)
+		pod_restart_result(p, r);
 	else if (current)
 		pod_destroy_result(p, r);
 	runq_drain();
@@ -426,16 +488,39 @@ pod_create_result(struct pod *p, const struct rt_pod_result *r)
 		/* The runtime removed what the pod had. */
 		for (i = 0; i < p->ncontainers; i++)
 			p->containers[i].state = POD_STATE_NONE;
+		p->infra.state = POD_STATE_NONE;
 		pod_fail(p, r->reason, r->message, REPORT_NO_EXIT);
 		pod_settle(p);
 		return;
 	}
 	pod_set(p, RIK_RUNNING);
+	if (p->has_infra && p->infra.state == CONTAINER_EXITED) {
+		pod_infra_exited(p);
+		return;
+	}
 	for (i = 0; i < p->ncontainers; i++)
 		if (p->containers[i].state == CONTAINER_EXITED) {
 			pod_container_exited(p, &p->containers[i]);
 			return;
 		}
+}
+
+/* The whole pod was started again, or could not be. */
+static void
+pod_restart_result(struct pod *p, const struct rt_pod_result *r)
+{
+	if (!r->ok) {
+		p->op = OP_NONE;
+		pod_fail(p, r->reason, r->message, REPORT_NO_EXIT);
+		pod_schedule_restart(p);
+		return;
+	}
+	/* Started: the engine's events say when all run. */
+	p->op = OP_RESTART;
+	if (pod_all_running(p)) {
+		p->op = OP_NONE;
+		pod_set(p, RIK_RUNNING);
+	}
 }
 
 static void
@@ -449,10 +534,11 @@ pod_destroy_result(struct pod *p, const struct rt_pod_result *r)
 	else {
 		for (i = 0; i < p->ncontainers; i++)
 			p->containers[i].state = POD_STATE_NONE;
+		p->infra.state = POD_STATE_NONE;
 		if (p->report_unknown == 2)	/* a half-made pod, removed */
 			pod_fail(p, "CreateInterrupted", "riklet stopped "
 			    "while the pod was being created; its containers "
-			    "were removed", REPORT_NO_EXIT);
+			    "and volumes were removed", REPORT_NO_EXIT);
 		else
 			pod_set(p, RIK_TERMINATED);
 	}
@@ -463,18 +549,43 @@ static void
 pod_container_exited(struct pod *p, struct pod_ctr *c)
 {
 	char		 msg[RIK_MESSAGE_MAX];
-	struct timeval	 tv;
-	int		 restart;
 
 	(void)snprintf(msg, sizeof(msg), "container %s exited with code %d%s",
 	    c->name, c->exit_code, c->oom_killed ? " (out of memory)" : "");
 	if (p->status != RIK_FAILED)
 		pod_fail(p, c->oom_killed ? "OOMKilled" : "ContainerExited",
 		    msg, c->exit_code);
-	restart = p->restart_policy == RESTART_ALWAYS ||
+	if (p->restart_policy == RESTART_ALWAYS ||
 	    (p->restart_policy == RESTART_ON_FAILURE &&
-	    (c->exit_code != 0 || c->oom_killed));
-	if (!restart || evtimer_pending(p->restart_ev, NULL))
+	    (c->exit_code != 0 || c->oom_killed)))
+		pod_schedule_restart(p);
+}
+
+/*
+ * The pod's network went with its infra container: never a success, so
+ * OnFailure restarts it as Always does.
+ */
+static void
+pod_infra_exited(struct pod *p)
+{
+	char	 msg[RIK_MESSAGE_MAX];
+
+	(void)snprintf(msg, sizeof(msg), "the pod's infra container exited "
+	    "with code %d: its network is gone", p->infra.exit_code);
+	if (p->status != RIK_FAILED)
+		pod_fail(p, "InfraExited", msg, p->infra.exit_code);
+	if (p->restart_policy != RESTART_NEVER)
+		pod_schedule_restart(p);
+}
+
+/* The restart policy's backoff: 10 s doubling to 5 min. */
+static void
+pod_schedule_restart(struct pod *p)
+{
+	struct timeval	 tv;
+
+	if (p->restart_policy == RESTART_NEVER ||
+	    evtimer_pending(p->restart_ev, NULL))
 		return;
 	if (p->running_since_ms != 0 &&
 	    monotime_ms() - p->running_since_ms >= RESTART_BACKOFF_RESET_MS)
@@ -511,6 +622,22 @@ pod_send_restarts(struct pod *p)
 	}
 }
 
+/*
+ * Without its infra container running, the pod is restarted whole;
+ * otherwise only its containers that do not run are started again.
+ */
+static void
+pod_restart_now(struct pod *p)
+{
+	if (p->has_infra && p->infra.state != CONTAINER_RUNNING) {
+		p->op = OP_RESTART_POD;
+		runq_add(&p->rq[POD_OP_RESTART]);
+	} else {
+		p->op = OP_RESTART;
+		pod_send_restarts(p);
+	}
+}
+
 static void
 pod_restart_cb(int fd, short event, void *arg)
 {
@@ -521,9 +648,8 @@ pod_restart_cb(int fd, short event, void *arg)
 	if (p->op != OP_NONE || p->status != RIK_FAILED)
 		return;
 	p->restarts++;
-	p->op = OP_RESTART;
 	pod_set(p, RIK_CREATING);
-	pod_send_restarts(p);
+	pod_restart_now(p);
 }
 
 /* What the engine says about one of our containers. */
@@ -576,7 +702,12 @@ pod_container_update(struct pod *p, const struct rt_container *rc)
 	uint32_t	 old;
 	int		 changed;
 
-	if ((c = pod_ctr_find(p, rc->name)) == NULL) {
+	/* Any container of a pod made with one says so. */
+	if (rc->role != ROLE_ALONE && p->status == RIK_UNKNOWN)
+		p->has_infra = 1;
+	if (rc->role == ROLE_INFRA)
+		c = &p->infra;
+	else if ((c = pod_ctr_find(p, rc->name)) == NULL) {
 		if (p->status != RIK_UNKNOWN || rc->index >= p->ncontainers ||
 		    p->containers[rc->index].name[0] != '\0') {
 			log_warnx("pod %s: unexpected container %s",
@@ -612,14 +743,17 @@ pod_container_update(struct pod *p, const struct rt_container *rc)
 	if (changed)
 		pod_metrics_update(p);
 	if (listing || old == c->state || p->op == OP_DESTROY ||
-	    p->op == OP_CREATE || p->report_unknown)
+	    p->op == OP_CREATE || p->op == OP_RESTART_POD || p->report_unknown)
 		return;
 
 	switch (c->state) {
 	case CONTAINER_EXITED:
 		if (p->status == RIK_RUNNING || p->op == OP_RESTART) {
 			p->op = OP_NONE;
-			pod_container_exited(p, c);
+			if (c == &p->infra)
+				pod_infra_exited(p);
+			else
+				pod_container_exited(p, c);
 		}
 		break;
 	case CONTAINER_RUNNING:
@@ -647,6 +781,7 @@ pods_list_begin(void)
 	listing = 1;
 	RB_FOREACH(p, pod_tree, &pods) {
 		p->listed = 0;
+		p->infra.seen = 0;
 		for (i = 0; i < p->ncontainers; i++)
 			p->containers[i].seen = 0;
 	}
@@ -673,9 +808,17 @@ static void
 pod_evaluate(struct pod *p, int adopted)
 {
 	size_t	 i, seen = 0, gone = 0, exited = 0, created = 0;
+	int	 no_infra, infra_gone;
 
-	if (p->op == OP_CREATE || p->op == OP_DESTROY || p->report_unknown)
+	if (p->op == OP_CREATE || p->op == OP_DESTROY ||
+	    p->op == OP_RESTART_POD || p->report_unknown)
 		return;		/* the runtime is on it */
+	no_infra = p->has_infra && !p->infra.seen;
+	/* As for the containers below: gone if we had heard of it. */
+	infra_gone = no_infra && p->infra.state != POD_STATE_NONE &&
+	    p->infra.state != CONTAINER_REMOVED;
+	if (!p->infra.seen)
+		p->infra.state = POD_STATE_NONE;
 	for (i = 0; i < p->ncontainers; i++) {
 		struct pod_ctr *c = &p->containers[i];
 
@@ -697,32 +840,43 @@ pod_evaluate(struct pod *p, int adopted)
 		else if (c->state == CONTAINER_CREATED)
 			created++;
 	}
-	if (adopted && seen < p->ncontainers) {
-		log_warnx("pod %s: only %zu of %zu containers exist, "
-		    "removing the rest", p->instance, seen, p->ncontainers);
+	if (adopted && (seen < p->ncontainers || no_infra)) {
+		log_warnx("pod %s: only %zu of %zu containers exist%s, "
+		    "removing the rest", p->instance, seen, p->ncontainers,
+		    no_infra ? ", and no infra container" : "");
 		p->report_unknown = 2;
 		p->op = OP_DESTROY;
 		runq_add(&p->rq[POD_OP_DESTROY]);
 		return;
 	}
-	if (seen == 0) {
-		if (gone > 0 &&
+	if (seen == 0 || infra_gone) {
+		if ((gone > 0 || infra_gone) &&
 		    (p->status == RIK_RUNNING || p->op == OP_RESTART)) {
 			p->op = OP_NONE;
-			pod_fail(p, "ContainerRemoved", "the pod's containers "
-			    "are gone from the engine", REPORT_NO_EXIT);
+			pod_fail(p, "ContainerRemoved", seen == 0 ? "the pod's "
+			    "containers are gone from the engine" : "the pod's "
+			    "infra container is gone from the engine",
+			    REPORT_NO_EXIT);
 		}
 		return;
 	}
+	if (p->infra.state == CONTAINER_CREATED)
+		created++;
 	if (adopted) {
 		pod_set(p, created > 0 && exited == 0 ? RIK_CREATING :
 		    RIK_RUNNING);
-		if (created > 0 && exited == 0) {
+		if (created > 0 && exited == 0 &&
+		    p->infra.state != CONTAINER_EXITED) {
 			/* Made but never started when riklet stopped. */
-			p->op = OP_RESTART;
-			pod_send_restarts(p);
+			pod_restart_now(p);
 			return;
 		}
+	}
+	if (p->has_infra && p->infra.state == CONTAINER_EXITED &&
+	    (p->status == RIK_RUNNING || p->op == OP_RESTART)) {
+		p->op = OP_NONE;
+		pod_infra_exited(p);
+		return;
 	}
 	if (exited > 0 && (p->status == RIK_RUNNING || p->op == OP_RESTART)) {
 		p->op = OP_NONE;

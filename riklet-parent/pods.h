@@ -36,7 +36,8 @@ enum pod_op_pending {
 	OP_NONE,
 	OP_CREATE,
 	OP_DESTROY,
-	OP_RESTART
+	OP_RESTART,		/* containers started again, one by one */
+	OP_RESTART_POD		/* the whole pod, its infra container first */
 };
 
 struct pod {
@@ -47,6 +48,8 @@ struct pod {
 	uint32_t	 restart_policy;
 	size_t		 ncontainers;
 	struct pod_ctr	 containers[RIK_CONTAINERS_MAX];
+	int		 has_infra;	/* made with an infra container */
+	struct pod_ctr	 infra;		/* it holds the pod's namespaces */
 	unsigned char	*spec;		/* podspec encoding, to resend */
 	size_t		 speclen;
 	int		 op;		/* enum pod_op_pending */

@@ -11,10 +11,13 @@
 static void	print_setting(FILE *, const char *, const char *);
 static void	print_string(FILE *, const char *);
 static void	print_duration(FILE *, const char *, uint64_t);
+static void	print_size(FILE *, const char *, uint64_t);
 
 void
 print_config(FILE *f, const struct riklet_conf *conf)
 {
+	uint32_t	 i;
+
 	fputs("scheduler ", f);
 	print_string(f, conf->scheduler);
 	if (conf->tls) {
@@ -45,6 +48,12 @@ print_config(FILE *f, const struct riklet_conf *conf)
 		    conf->stop_after_disconnect_ms);
 	print_duration(f, "stop-grace", conf->stop_grace_ms);
 	fprintf(f, "create-parallel %u\n", conf->create_parallel);
+	if (conf->infra_image[0] != '\0')
+		print_setting(f, "infra image", conf->infra_image);
+	for (i = 0; i < conf->nvolume_allow; i++)
+		print_setting(f, "volume allow", conf->volume_allow[i]);
+	print_size(f, "log max-size", conf->log_max_size);
+	fprintf(f, "log max-files %u\n", conf->log_max_files);
 }
 
 static void
@@ -75,4 +84,23 @@ print_duration(FILE *f, const char *keyword, uint64_t ms)
 
 	fmt_duration(ms, buf, sizeof(buf));
 	fprintf(f, "%s %s\n", keyword, buf);
+}
+
+/* In the largest unit that says it exactly. */
+static void
+print_size(FILE *f, const char *keyword, uint64_t bytes)
+{
+	static const char	 units[] = "GMK";
+	int			 i;
+
+	for (i = 0; units[i] != '\0'; i++) {
+		uint64_t u = UINT64_C(1) << (10 * (3 - i));
+
+		if (bytes % u == 0) {
+			fprintf(f, "%s %llu%c\n", keyword,
+			    (unsigned long long)(bytes / u), units[i]);
+			return;
+		}
+	}
+	fprintf(f, "%s %llu\n", keyword, (unsigned long long)bytes);
 }

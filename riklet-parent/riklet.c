@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "infra.h"
 #include "log.h"
 #include "parse.h"
 #include "pods.h"
@@ -215,6 +216,7 @@ reload_config(void)
 	    strcmp(nconf.tls_key, parent->conf.tls_key) != 0;
 	parent->conf = nconf;
 	children_send_conf();
+	infra_send_pause();
 	/* Its sandbox holds the old port, its TLS the old files. */
 	if (restart_agent)
 		child_restart(PROC_AGENT, "the scheduler's settings changed");

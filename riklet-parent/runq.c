@@ -42,22 +42,25 @@ runq_clear(void)
 }
 
 /*
- * Queues an operation.  A destroy takes the place of its pod's create
- * that never reached the runtime: the destroy finds by label whatever an
- * earlier runtime made of it.
+ * Queues an operation.  A destroy takes the place of its pod's create or
+ * whole-pod restart that never reached the runtime: the destroy finds by
+ * label whatever an earlier runtime made of it.
  */
 void
 runq_add(struct runq_op *op)
 {
-	struct runq_op	*create;
+	struct runq_op	*other;
+	uint32_t	 k;
 
 	if (op->state != RUNQ_IDLE)
 		return;
-	if (op->kind == POD_OP_DESTROY) {
-		create = &op->pod->rq[POD_OP_CREATE];
-		if (create->state == RUNQ_WAITING)
-			runq_remove(create);
-	}
+	if (op->kind == POD_OP_DESTROY)
+		for (k = 0; k < POD_OP_MAX; k++) {
+			other = &op->pod->rq[k];
+			if (k != POD_OP_DESTROY &&
+			    other->state == RUNQ_WAITING)
+				runq_remove(other);
+		}
 	op->state = RUNQ_WAITING;
 	TAILQ_INSERT_TAIL(&waiting, op, entry);
 	runq_drain();
@@ -111,7 +114,8 @@ runq_retry(struct runq_op *op)
 /*
  * A new runtime knows nothing of what the old one was sent: that goes
  * again, ahead of what waits, in the order it went the first time.  A
- * create whose pod is being destroyed is not worth sending.
+ * create or a whole-pod restart whose pod is being destroyed is not worth
+ * sending.
  */
 void
 runq_restart(void)
@@ -120,7 +124,7 @@ runq_restart(void)
 
 	while ((op = TAILQ_LAST(&sent, runq_list)) != NULL) {
 		runq_remove(op);
-		if (op->kind == POD_OP_CREATE &&
+		if (op->kind != POD_OP_DESTROY &&
 		    op->pod->rq[POD_OP_DESTROY].state != RUNQ_IDLE)
 			continue;
 		op->state = RUNQ_WAITING;
@@ -152,9 +156,14 @@ runq_send(struct runq_op *op)
 {
 	struct pod	*p = op->pod;
 
-	if (op->kind == POD_OP_CREATE)
+	switch (op->kind) {
+	case POD_OP_CREATE:
 		return child_send(PROC_RUNTIME, IMSG_POD_CREATE, p->spec,
 		    p->speclen);
+	case POD_OP_RESTART:
+		return child_send(PROC_RUNTIME, IMSG_POD_RESTART, p->instance,
+		    strlen(p->instance) + 1);
+	}
 	return child_send(PROC_RUNTIME, IMSG_POD_DESTROY, p->instance,
 	    strlen(p->instance) + 1);
 }

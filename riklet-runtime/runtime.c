@@ -17,6 +17,7 @@
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imsgev.h"
 #include "log.h"
@@ -262,6 +263,12 @@ runtime_imsg(struct imsg *imsg)
 			fatalx("%s: bad IMSG_POD_DESTROY", __func__);
 		pod_destroy(s);
 		break;
+	case IMSG_POD_RESTART:
+		if ((s = imsg_string(imsg, 0)) == NULL ||
+		    !podspec_valid_id(s))
+			fatalx("%s: bad IMSG_POD_RESTART", __func__);
+		pod_restart_whole(s);
+		break;
 	case IMSG_CONTAINER_RESTART:
 		if (imsg->datalen != sizeof(ref))
 			fatalx("%s: bad IMSG_CONTAINER_RESTART size",
@@ -275,6 +282,15 @@ runtime_imsg(struct imsg *imsg)
 			fatalx("%s: bad IMSG_CONTAINER_RESTART",
 			    __func__);
 		pod_restart(&ref);
+		break;
+	case IMSG_RT_PAUSE:
+		if ((s = imsg_string(imsg, 0)) == NULL) {
+			if (imsg->fd != -1)
+				close(imsg->fd);
+			fatalx("%s: bad IMSG_RT_PAUSE", __func__);
+		}
+		infra_pause(imsg->fd, s);
+		imsg->fd = -1;
 		break;
 	case IMSG_RT_LOGS:
 		if (imsg->datalen != sizeof(rl))

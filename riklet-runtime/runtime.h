@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "podspec.h"
 #include "riklet_conf.h"
@@ -57,6 +58,8 @@ struct http_req *http_stream(const char *, const char *, long,
 	    http_open_cb, http_line_cb, http_done_cb, void *);
 struct http_req *http_raw(const char *, long, http_open_cb, http_data_cb,
 	    http_done_cb, void *);
+struct http_req *http_upload(const char *, const char *, const void *,
+	    size_t, const char *, long, size_t, http_done_cb, void *);
 void	 http_pause(struct http_req *, int);
 const char *http_content_type(const struct http_req *);
 void	 http_cancel(struct http_req *);
@@ -80,6 +83,8 @@ struct docker_pull {
 	char		 error[RIK_MESSAGE_MAX];
 };
 
+json_t	*docker_load(const char *, size_t);
+int	 docker_uint_label(json_t *, const char *, uint32_t *, uint32_t);
 int	 docker_parse_version(const char *, size_t, char *, size_t, char *,
 	    size_t, char *, size_t);
 int	 docker_parse_info(const char *, size_t, char *, size_t);
@@ -90,9 +95,22 @@ int	 docker_parse_inspect(const char *, size_t, const char *,
 int	 docker_parse_event(const char *, size_t, const char *,
 	    struct docker_event *);
 int	 docker_parse_pull(const char *, size_t, struct docker_pull *);
-char	*docker_create_body(const struct pod_spec *, size_t, const char *);
+/* How a pod's container is made (docker_create_body). */
+struct create_opts {
+	const char	*node;
+	const char	*infra_id;	/* the pod's infra container; NULL: none */
+	uint64_t	 log_max_size;	/* bytes, 0: the engine's own setting */
+	uint32_t	 log_max_files;
+};
+
+char	*docker_create_body(const struct pod_spec *, size_t,
+	    const struct create_opts *);
+json_t	*docker_pod_labels(const struct pod_spec *, const char *, size_t,
+	    const char *, const char *);
+int	 docker_create_ports(json_t *, json_t *, const struct pod_container *);
 int	 docker_filters_path(char *, size_t, const char *, const char *,
 	    const char *);
+int	 docker_volumes_path(char *, size_t, const char *, const char *);
 int	 docker_events_path(char *, size_t, const char *);
 int	 docker_image_path(char *, size_t, const char *, const char *);
 int	 docker_pull_path(char *, size_t, const char *);
@@ -102,12 +120,44 @@ size_t	 docker_escape(char *, size_t, const char *);
 void	 docker_error(const struct http_result *, char *, size_t);
 
 /*
+ * runtime_podapi.c: the Engine API's bodies and answers for what makes a
+ * pod more than its containers: the infra container, how a container
+ * joins it, the volumes, the listing of a pod's parts.
+ */
+#define VOLUME_NAME_MAX		(RIK_ID_MAX + RIK_NAME_MAX + 8)
+
+struct pod_member {
+	char		 id[RIK_CONTAINER_ID_MAX];
+	uint32_t	 role;		/* enum container_role */
+	uint32_t	 index;		/* its place in the pod */
+	int		 running;
+	int		 has_grace;	/* the pod's own, else stop-grace */
+	uint32_t	 grace_s;
+};
+
+char	*docker_infra_body(const struct pod_spec *, const char *,
+	    const struct create_opts *);
+int	 docker_join_pod(json_t *, const struct pod_spec *,
+	    const struct pod_container *, const struct create_opts *);
+int	 docker_log_config(json_t *, const struct create_opts *);
+int	 docker_volume_name(char *, size_t, const char *, const char *);
+char	*docker_volume_body(const struct pod_spec *, const struct pod_volume *,
+	    const char *);
+int	 docker_parse_member(const char *, size_t, struct pod_member *);
+int	 docker_parse_members(const char *, size_t, struct pod_member *,
+	    size_t, size_t *);
+int	 docker_parse_volumes(const char *, size_t, char (*)[VOLUME_NAME_MAX],
+	    size_t, size_t *);
+unsigned int docker_port_in_use(const char *, const struct pod_spec *);
+
+/*
  * runtime_list.c: GET /containers/json of riklet's containers on this
  * node (or of one instance), parsed as it streams in.  Every container
  * carries its pod's definition as a label (up to RIK_DEFINITION_MAX), so
  * a listing of a full node is far larger than any response kept whole:
  * the body is cut into the array's elements, each parsed alone (at most
- * LIST_ELEMENT_MAX bytes), and only the ids are kept.  Memory is one
+ * LIST_ELEMENT_MAX bytes), and only the ids are kept (and, for an
+ * instance's operation, its members' labels).  Memory is one
  * element and the ids, whatever the node holds.  A listing is whole or
  * it fails: a malformed body, or more than its max containers, is an
  * error, never a listing cut short.
@@ -135,6 +185,8 @@ struct docker_list {
 	char		*elem;		/* the element so far */
 	size_t		 elen, ecap;
 	char		(*ids)[RIK_CONTAINER_ID_MAX];
+	int		 with_members;	/* keep each one's labels too */
+	struct pod_member *members;	/* with_members: beside ids */
 	size_t		 nids, idcap, max;
 	char		 error[128];
 };
@@ -157,6 +209,8 @@ struct rt_list {
 
 int	 list_start(struct rt_list *, const char *, size_t, list_done_cb,
 	    void *);
+int	 list_members_start(struct rt_list *, const char *, size_t,
+	    list_done_cb, void *);
 void	 list_free(struct rt_list *);
 
 /* runtime_pull.c: an image pull's progress */
@@ -197,7 +251,23 @@ void	 runtime_engine_lost(const char *);
 void	 pod_create(const void *, size_t);
 void	 pod_destroy(const char *);
 void	 pod_restart(const struct container_ref *);
+void	 pod_restart_whole(const char *);
 void	 pod_engine_up(void);
+void	 pod_schedule(void);
+
+/* runtime_infra.c: the infra image */
+#define INFRA_IMAGE_REPO	"riklet/pause"
+
+const char *infra_image(void);
+int	 infra_is_ours(void);
+int	 infra_ready(void);
+const char *infra_unavailable(void);
+void	 infra_pause(int, const char *);
+void	 infra_engine_up(void);
+struct http_req *infra_import(http_done_cb, void *);
+int	 infra_import_error(const struct http_result *, char *, size_t);
+int	 tar_one_file(const char *, unsigned int, const void *, size_t,
+	    unsigned char **, size_t *);
 void	 pod_listing_over(void);
 
 /*

@@ -16,20 +16,16 @@
 
 #include "runtime.h"
 
-static json_t	*docker_load(const char *, size_t);
 static int	 docker_copy(json_t *, const char *, char *, size_t);
 static int	 docker_labels(json_t *, const char *, struct rt_container *);
-static int	 docker_uint_label(json_t *, const char *, uint32_t *,
-		    uint32_t);
 static uint32_t	 docker_state(const char *);
-static int	 docker_create_ports(json_t *, json_t *,
-		    const struct pod_container *);
 static json_t	*docker_strv(char *const *, size_t);
 static int	 docker_add_label(json_t *, const char *, const char *);
 static int	 docker_filter_path(char *, size_t, const char *, json_t *,
 		    const char *, const char *);
 
-static json_t *
+/* An answer of the engine's, bounded; NULL if it is not JSON. */
+json_t *
 docker_load(const char *buf, size_t len)
 {
 	json_error_t	 err;
@@ -187,7 +183,8 @@ docker_parse_id(const char *buf, size_t len, char *id, size_t idlen)
 	return rv;
 }
 
-static int
+/* A label holding a decimal number up to max. */
+int
 docker_uint_label(json_t *labels, const char *key, uint32_t *v, uint32_t max)
 {
 	json_t		*s = json_object_get(labels, key);
@@ -238,6 +235,15 @@ docker_labels(json_t *labels, const char *node, struct rt_container *c)
 	    sizeof(c->pod_name)) == -1 || (c->pod_name[0] != '\0' &&
 	    !podspec_valid_name(c->pod_name)))
 		c->pod_name[0] = '\0';
+	c->role = ROLE_ALONE;
+	if ((v = json_object_get(labels, "riklet.role")) != NULL &&
+	    json_is_string(v)) {
+		s = json_string_value(v);
+		if (strcmp(s, "infra") == 0)
+			c->role = ROLE_INFRA;
+		else if (strcmp(s, "container") == 0)
+			c->role = ROLE_MEMBER;
+	}
 	c->restart_policy = RESTART_NEVER;
 	if ((v = json_object_get(labels, "riklet.restart")) != NULL &&
 	    json_is_string(v)) {
@@ -513,6 +519,15 @@ docker_filters_path(char *path, size_t size, const char *prefix,
 	    instance);
 }
 
+/* GET /volumes of riklet's on this node, of one instance. */
+int
+docker_volumes_path(char *path, size_t size, const char *node,
+    const char *instance)
+{
+	return docker_filter_path(path, size, DOCKER_API_PREFIX "/volumes",
+	    json_object(), node, instance);
+}
+
 /* The /events stream: riklet's containers of this node, four actions. */
 int
 docker_events_path(char *path, size_t size, const char *node)
@@ -587,7 +602,22 @@ docker_strv(char *const *v, size_t n)
 	return a;
 }
 
-static int
+/* The object member key of obj, made empty if it is not there. */
+static json_t *
+docker_member(json_t *obj, const char *key)
+{
+	json_t	*v;
+
+	if ((v = json_object_get(obj, key)) != NULL)
+		return v;
+	if ((v = json_object()) == NULL || json_object_set_new(obj, key, v) ==
+	    -1)
+		return NULL;
+	return v;
+}
+
+/* Adds c's ports to the body; for a pod's infra, called per container. */
+int
 docker_create_ports(json_t *cfg, json_t *hc, const struct pod_container *c)
 {
 	json_t		*exposed, *bindings, *b;
@@ -596,10 +626,8 @@ docker_create_ports(json_t *cfg, json_t *hc, const struct pod_container *c)
 
 	if (c->nports == 0)
 		return 0;
-	if ((exposed = json_object()) == NULL ||
-	    json_object_set_new(cfg, "ExposedPorts", exposed) == -1 ||
-	    (bindings = json_object()) == NULL ||
-	    json_object_set_new(hc, "PortBindings", bindings) == -1)
+	if ((exposed = docker_member(cfg, "ExposedPorts")) == NULL ||
+	    (bindings = docker_member(hc, "PortBindings")) == NULL)
 		return -1;
 	for (i = 0; i < c->nports; i++) {
 		(void)snprintf(key, sizeof(key), "%u/%s",
@@ -623,23 +651,23 @@ docker_create_ports(json_t *cfg, json_t *hc, const struct pod_container *c)
 	return 0;
 }
 
-/* The body of POST /containers/create for container idx of the pod. */
-char *
-docker_create_body(const struct pod_spec *ps, size_t idx, const char *node)
+/*
+ * The labels of a pod's container: whose it is, its place in the pod
+ * (role: "container", "infra", or NULL for a pod without infra), and what
+ * a riklet that restarts needs to know of the pod.
+ */
+json_t *
+docker_pod_labels(const struct pod_spec *ps, const char *name, size_t idx,
+    const char *node, const char *role)
 {
-	const struct pod_container	*c;
-	json_t				*body = NULL, *labels, *hc, *v;
-	char				 n[24];
-	char				*out = NULL;
+	json_t	*labels;
+	char	 n[24];
 
-	if (idx >= ps->ncontainers)
-		return NULL;
-	c = &ps->containers[idx];
 	labels = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
 	    "riklet.managed", "true",
 	    "riklet.node", node,
 	    "riklet.instance", ps->instance,
-	    "riklet.container", c->name,
+	    "riklet.container", name,
 	    "riklet.pod", ps->name,
 	    "riklet.restart", restart_policy_name(ps->restart_policy));
 	if (labels == NULL)
@@ -650,6 +678,38 @@ docker_create_body(const struct pod_spec *ps, size_t idx, const char *node)
 	(void)snprintf(n, sizeof(n), "%zu", ps->ncontainers);
 	if (json_object_set_new(labels, "riklet.count", json_string(n)) == -1)
 		goto fail;
+	if (role != NULL && json_object_set_new(labels, "riklet.role",
+	    json_string(role)) == -1)
+		goto fail;
+	(void)snprintf(n, sizeof(n), "%u", ps->grace_s);
+	if (ps->has_grace && json_object_set_new(labels, "riklet.grace",
+	    json_string(n)) == -1)
+		goto fail;
+	return labels;
+ fail:
+	json_decref(labels);
+	return NULL;
+}
+
+/*
+ * The body of POST /containers/create for container idx of the pod: in
+ * the infra container's namespaces when there is one, with the pod's
+ * ports otherwise.
+ */
+char *
+docker_create_body(const struct pod_spec *ps, size_t idx,
+    const struct create_opts *opts)
+{
+	const struct pod_container	*c;
+	json_t				*body = NULL, *labels, *hc, *v;
+	char				*out = NULL;
+
+	if (idx >= ps->ncontainers)
+		return NULL;
+	c = &ps->containers[idx];
+	if ((labels = docker_pod_labels(ps, c->name, idx, opts->node,
+	    opts->infra_id != NULL ? "container" : NULL)) == NULL)
+		return NULL;
 	if (ps->definition != NULL && json_object_set_new(labels,
 	    "riklet.definition", json_string(ps->definition)) == -1)
 		goto fail;
@@ -675,7 +735,10 @@ docker_create_body(const struct pod_spec *ps, size_t idx, const char *node)
 	if (c->nargs > 0 && ((v = docker_strv(c->args, c->nargs)) == NULL ||
 	    json_object_set_new(body, "Cmd", v) == -1))
 		goto fail;
-	if (docker_create_ports(body, hc, c) == -1)
+	if (opts->infra_id != NULL ? docker_join_pod(hc, ps, c, opts) == -1 :
+	    docker_create_ports(body, hc, c) == -1)
+		goto fail;
+	if (docker_log_config(hc, opts) == -1)
 		goto fail;
 	out = json_dumps(body, JSON_COMPACT);
  fail:

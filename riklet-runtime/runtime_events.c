@@ -297,7 +297,13 @@ watch_inspected(struct http_req *r, void *arg)
 		if (strcmp(ev->action, "start") == 0)
 			c.state = CONTAINER_RUNNING;
 	}
-	if (strcmp(ev->action, "die") == 0) {
+	/*
+	 * A die is history once the container runs again (a whole pod's
+	 * restart stops and starts it at once): the engine's state now
+	 * stands, and its start event follows.
+	 */
+	if (strcmp(ev->action, "die") == 0 && (res == NULL ||
+	    c.state != CONTAINER_RUNNING)) {
 		c.state = CONTAINER_EXITED;
 		c.pid = 0;
 		c.cgroup[0] = '\0';

@@ -6,7 +6,8 @@
  * enter curl only from the "kick" event, never from inside a curl
  * callback, where libcurl forbids adding or removing handles.
  *
- * Three kinds of request: a whole response (http_request), a stream of
+ * Three kinds of request: a whole response (http_request, or
+ * http_upload with a body of any bytes and its type), a stream of
  * lines (http_stream: /events, a pull's progress) and a stream of raw
  * chunks (http_raw: a container's logs, whose frames are binary and may
  * hold any byte).  A raw stream's consumer may pause it (http_pause):
@@ -29,6 +30,8 @@ struct http_req {
 	char			*method;
 	char			*path;
 	char			*body;		/* request body, may be NULL */
+	size_t			 bodylen;
+	const char		*ctype;		/* the body's Content-Type */
 	long			 timeout_ms;
 	size_t			 max;		/* response cap */
 	http_done_cb		 done;
@@ -68,8 +71,8 @@ static void	 http_free(struct http_req *);
 static size_t	 http_write_cb(char *, size_t, size_t, void *);
 static size_t	 http_header_cb(char *, size_t, size_t, void *);
 static int	 http_append(struct http_req *, const char *, size_t);
-static struct http_req *http_new(const char *, const char *, const char *,
-		    long, size_t, void *);
+static struct http_req *http_new(const char *, const char *, const void *,
+		    size_t, long, size_t, void *);
 static void	 http_finish(struct http_req *, CURLcode);
 static int	 http_is_stream(const struct http_req *);
 
@@ -137,8 +140,8 @@ http_shutdown(void)
 }
 
 static struct http_req *
-http_new(const char *method, const char *path, const char *body,
-    long timeout_ms, size_t max, void *arg)
+http_new(const char *method, const char *path, const void *body,
+    size_t bodylen, long timeout_ms, size_t max, void *arg)
 {
 	struct http_req	*r;
 
@@ -150,11 +153,17 @@ http_new(const char *method, const char *path, const char *body,
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->method = strdup(method)) == NULL ||
 	    (r->path = strdup(path)) == NULL ||
-	    (body != NULL && (r->body = strdup(body)) == NULL)) {
+	    (body != NULL && (r->body = malloc(bodylen + 1)) == NULL)) {
 		log_warn("%s", __func__);
 		if (r != NULL)
 			http_free(r);
 		return NULL;
+	}
+	if (body != NULL) {
+		memcpy(r->body, body, bodylen);
+		r->body[bodylen] = '\0';
+		r->bodylen = bodylen;
+		r->ctype = "application/json";
 	}
 	r->timeout_ms = timeout_ms;
 	r->max = max;
@@ -175,8 +184,28 @@ http_request(const char *method, const char *path, const char *body,
 {
 	struct http_req	*r;
 
-	if ((r = http_new(method, path, body, timeout_ms, max, arg)) != NULL)
+	if ((r = http_new(method, path, body, body != NULL ? strlen(body) : 0,
+	    timeout_ms, max, arg)) != NULL)
 		r->done = done;
+	return r;
+}
+
+/*
+ * http_request with len bytes of body of type ctype (a string that
+ * outlives the request).
+ */
+struct http_req *
+http_upload(const char *method, const char *path, const void *body,
+    size_t len, const char *ctype, long timeout_ms, size_t max,
+    http_done_cb done, void *arg)
+{
+	struct http_req	*r;
+
+	if ((r = http_new(method, path, body, len, timeout_ms, max, arg)) !=
+	    NULL) {
+		r->ctype = ctype;
+		r->done = done;
+	}
 	return r;
 }
 
@@ -187,7 +216,7 @@ http_stream(const char *method, const char *path, long timeout_ms,
 {
 	struct http_req	*r;
 
-	if ((r = http_new(method, path, NULL, timeout_ms, HTTP_LINE_MAX,
+	if ((r = http_new(method, path, NULL, 0, timeout_ms, HTTP_LINE_MAX,
 	    arg)) != NULL) {
 		r->done = done;
 		r->line = line;
@@ -206,7 +235,7 @@ http_raw(const char *path, long timeout_ms, http_open_cb open,
 {
 	struct http_req	*r;
 
-	if ((r = http_new("GET", path, NULL, timeout_ms, HTTP_BODY_MAX,
+	if ((r = http_new("GET", path, NULL, 0, timeout_ms, HTTP_BODY_MAX,
 	    arg)) != NULL) {
 		r->done = done;
 		r->data = data;
@@ -336,9 +365,12 @@ http_start(struct http_req *r)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http");
 	/* A waiting "Expect: 100-continue" costs a round trip per create. */
 	r->headers = curl_slist_append(NULL, "Expect:");
-	if (r->body != NULL)
-		r->headers = curl_slist_append(r->headers,
-		    "Content-Type: application/json");
+	if (r->body != NULL) {
+		char	 ct[128];
+
+		(void)snprintf(ct, sizeof(ct), "Content-Type: %s", r->ctype);
+		r->headers = curl_slist_append(r->headers, ct);
+	}
 	if (r->headers == NULL)
 		return -1;
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
@@ -347,7 +379,7 @@ http_start(struct http_req *r)
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS,
 		    r->body != NULL ? r->body : "");
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE,
-		    r->body != NULL ? (long)strlen(r->body) : 0L);
+		    r->body != NULL ? (long)r->bodylen : 0L);
 	} else if (strcmp(r->method, "GET") != 0)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
 	if (curl_multi_add_handle(http_multi, e) != CURLM_OK)

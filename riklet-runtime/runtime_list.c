@@ -31,6 +31,8 @@ static size_t	 list_element(struct docker_list *, const char *, size_t);
 static int	 list_add(struct docker_list *, const char *, size_t);
 static void	 list_data(struct http_req *, const char *, size_t, void *);
 static void	 list_done(struct http_req *, void *);
+static int	 list_begin(struct rt_list *, const char *, size_t, int,
+		    list_done_cb, void *);
 
 void
 docker_list_init(struct docker_list *dl, size_t max)
@@ -45,8 +47,10 @@ docker_list_free(struct docker_list *dl)
 {
 	free(dl->elem);
 	free(dl->ids);
+	free(dl->members);
 	dl->elem = NULL;
 	dl->ids = NULL;
+	dl->members = NULL;
 	dl->elen = dl->ecap = dl->nids = dl->idcap = 0;
 }
 
@@ -119,12 +123,13 @@ list_element(struct docker_list *dl, const char *p, size_t n)
 	return i;
 }
 
-/* The element is whole: its id, one more of at most max. */
+/* The element is whole: its id (its member), one more of at most max. */
 static int
 list_keep(struct docker_list *dl)
 {
-	char	(*nids)[RIK_CONTAINER_ID_MAX];
-	size_t	 ncap;
+	char			(*nids)[RIK_CONTAINER_ID_MAX];
+	struct pod_member	*nm;
+	size_t			 ncap;
 
 	if (dl->nids == dl->idcap) {
 		if (dl->nids >= dl->max)
@@ -138,9 +143,23 @@ list_keep(struct docker_list *dl)
 			return list_fail(dl, "out of memory for %zu ids",
 			    ncap);
 		dl->ids = nids;
+		if (dl->with_members) {
+			if ((nm = reallocarray(dl->members, ncap,
+			    sizeof(*nm))) == NULL)
+				return list_fail(dl, "out of memory for %zu "
+				    "containers", ncap);
+			dl->members = nm;
+		}
 		dl->idcap = ncap;
 	}
-	if (docker_parse_id(dl->elem, dl->elen, dl->ids[dl->nids],
+	if (dl->with_members) {
+		if (docker_parse_member(dl->elem, dl->elen,
+		    &dl->members[dl->nids]) == -1)
+			return list_fail(dl, "container %zu of the listing "
+			    "is not an object with a valid Id", dl->nids + 1);
+		(void)strlcpy(dl->ids[dl->nids], dl->members[dl->nids].id,
+		    sizeof(dl->ids[0]));
+	} else if (docker_parse_id(dl->elem, dl->elen, dl->ids[dl->nids],
 	    sizeof(dl->ids[0])) == -1)
 		return list_fail(dl, "container %zu of the listing is not an "
 		    "object with a valid Id", dl->nids + 1);
@@ -233,10 +252,26 @@ int
 list_start(struct rt_list *l, const char *instance, size_t max,
     list_done_cb done, void *arg)
 {
+	return list_begin(l, instance, max, 0, done, arg);
+}
+
+/* The same, keeping each container's labels too (l->dl.members). */
+int
+list_members_start(struct rt_list *l, const char *instance, size_t max,
+    list_done_cb done, void *arg)
+{
+	return list_begin(l, instance, max, 1, done, arg);
+}
+
+static int
+list_begin(struct rt_list *l, const char *instance, size_t max,
+    int with_members, list_done_cb done, void *arg)
+{
 	char	 path[4096];
 
 	list_free(l);
 	docker_list_init(&l->dl, max);
+	l->dl.with_members = with_members;
 	l->done = done;
 	l->arg = arg;
 	if (docker_filters_path(path, sizeof(path), DOCKER_API_PREFIX

@@ -1,11 +1,18 @@
 /*
- * Pod operations.  A create walks each container through: is the image
- * here (GET /images/{name}/json), pull it if not, create it under its
- * deterministic name (a 409 means a previous create made it: adopt it),
- * start it.  A failure removes what the pod already has and reports the
- * pod FAILED.  A destroy lists the instance's containers by label, so
- * containers made before a restart of this process are found too, then
- * stops and removes each.
+ * Pod operations.  A create makes the pod's emptyDir volumes, then its
+ * infra container (rik-<instance>-pod, which holds the pod's network and
+ * IPC namespaces and publishes its ports), then each container in those
+ * namespaces.  Each container goes through: is the image here (GET
+ * /images/{name}/json), pull it (or import riklet's own infra image) if
+ * not, create it under its deterministic name (a 409 means a previous
+ * create made it: adopt it), start it.  A failure removes what the pod
+ * already has, volumes included, and reports the pod FAILED.  A destroy
+ * lists the instance's containers and volumes by label, so what was made
+ * before a restart of this process is found too, then stops and removes
+ * each container, the infra container last, then the volumes.  A restart
+ * of the whole pod (its infra container died, so its network is gone)
+ * stops its containers, starts the infra container, then each container
+ * again in the new namespaces.
  *
  * Operations queue in arrival order, bounded; one instance has at most
  * one operation running; at most conf.create_parallel creates run at
@@ -23,17 +30,22 @@
 #include "util.h"
 
 #define POD_LIST_MAX		(4 * RIK_CONTAINERS_MAX) /* an instance's */
+#define VOLUME_LIST_MAX		(4 * POD_VOLUMES_MAX)
 #define STOP_EXTRA_MS		30000	/* beyond the grace period */
 
 enum op_step {
+	STEP_VOLUME,		/* POST /volumes/create */
 	STEP_IMAGE,		/* GET /images/{name}/json */
 	STEP_PULL,		/* POST /images/create */
+	STEP_IMPORT,		/* POST /images/create?fromSrc=- (infra) */
 	STEP_CREATE,		/* POST /containers/create */
 	STEP_ADOPT,		/* GET /containers/{name}/json after a 409 */
 	STEP_START,		/* POST /containers/{id}/start */
 	STEP_LIST,		/* GET /containers/json?filters= */
 	STEP_STOP,		/* POST /containers/{id}/stop */
-	STEP_REMOVE		/* DELETE /containers/{id} */
+	STEP_REMOVE,		/* DELETE /containers/{id} */
+	STEP_VOLUME_LIST,	/* GET /volumes?filters= */
+	STEP_VOLUME_REMOVE	/* DELETE /volumes/{name} */
 };
 
 struct rt_op {
@@ -45,7 +57,10 @@ struct rt_op {
 	int			 cancelled;	/* a destroy came */
 	char			 instance[RIK_ID_MAX];
 	struct pod_spec		 spec;		/* a create's */
-	size_t			 idx;		/* container being made */
+	size_t			 vidx;		/* volume being made */
+	int			 infra;		/* the infra is being made */
+	size_t			 idx;		/* else this container */
+	char			 infra_id[RIK_CONTAINER_ID_MAX];
 	enum op_step		 step;
 	struct http_req		*req;
 	char			 cid[RIK_CONTAINER_ID_MAX];
@@ -53,8 +68,12 @@ struct rt_op {
 	int			 failed;
 	char			 reason[RIK_REASON_MAX];
 	char			 message[RIK_MESSAGE_MAX];
-	struct rt_list		 list;		/* what to remove */
-	size_t			 pos;
+	struct rt_list		 list;		/* an instance's containers */
+	struct pod_member	*members;	/* in list, once listed */
+	size_t			 nmembers, pos;
+	int			 starting;	/* a restart's second pass */
+	char			(*vols)[VOLUME_NAME_MAX];
+	size_t			 nvols, vpos;
 	struct pull_progress	 pull;
 };
 
@@ -70,16 +89,29 @@ static void	op_end(struct rt_op *, int);
 static void	op_fail(struct rt_op *, const char *,
 		    const struct http_result *, const char *);
 static void	op_next_container(struct rt_op *);
+static void	op_volume_next(struct rt_op *);
 static void	op_image(struct rt_op *);
+static void	op_image_missing(struct rt_op *);
 static void	op_create(struct rt_op *);
-static void	op_start(struct rt_op *);
+static void	op_start(struct rt_op *, const char *);
+static void	op_start_failed(struct rt_op *, const struct http_result *);
 static void	op_list(struct rt_op *);
+static void	op_stop(struct rt_op *, const struct pod_member *);
 static void	op_stop_or_remove(struct rt_op *);
+static void	op_restart_next(struct rt_op *);
+static void	op_volumes_list(struct rt_op *);
+static void	op_volume_remove(struct rt_op *);
 static void	op_create_done(struct rt_op *, const struct http_result *);
 static void	op_adopt_done(struct rt_op *, const struct http_result *);
 static void	op_listed(struct rt_list *, const struct http_result *,
 		    const char *, void *);
 static void	op_result(struct rt_op *);
+static void	op_volumes_done(struct rt_op *, const struct http_result *);
+static void	op_remove_failed(struct rt_op *, const struct http_result *,
+		    const char *);
+static int	member_cmp(const void *, const void *);
+static const char *op_image_ref(const struct rt_op *);
+static const char *op_label_name(const struct rt_op *);
 static void	op_pull_line(struct http_req *, const char *, size_t, void *);
 static void	op_pull_report(struct rt_op *, int);
 static void	op_pull_end(struct rt_op *, const char *);
@@ -87,7 +119,8 @@ static void	op_restart_done(struct http_req *, void *);
 static const char *op_container_name(const struct rt_op *, char *, size_t);
 static void	pod_result(const char *, uint32_t, int, const char *,
 		    const char *);
-static struct rt_op *op_find_create(const char *);
+static struct rt_op *op_find_pending(const char *);
+static const char *op_name(uint32_t);
 
 static struct rt_ops	 pod_ops = TAILQ_HEAD_INITIALIZER(pod_ops);
 static size_t		 pod_nops;
@@ -113,8 +146,7 @@ pod_result(const char *instance, uint32_t kind, int ok, const char *reason,
     const char *message)
 {
 	struct rt_pod_result	 res;
-	const char		*what = kind == POD_OP_CREATE ? "create" :
-				    "destroy";
+	const char		*what = op_name(kind);
 
 	memset(&res, 0, sizeof(res));
 	(void)strlcpy(res.instance, instance, sizeof(res.instance));
@@ -127,8 +159,23 @@ pod_result(const char *instance, uint32_t kind, int ok, const char *reason,
 		    message);
 	} else
 		log_info("pod %s: %s", instance, kind == POD_OP_CREATE ?
-		    "created and started" : "removed");
+		    "created and started" : kind == POD_OP_RESTART ?
+		    "restarted whole" : "removed");
 	runtime_send(IMSG_RT_POD_RESULT, &res, sizeof(res));
+}
+
+static const char *
+op_name(uint32_t kind)
+{
+	switch (kind) {
+	case POD_OP_CREATE:
+		return "create";
+	case POD_OP_DESTROY:
+		return "destroy";
+	case POD_OP_RESTART:
+		return "restart";
+	}
+	return "operation";
 }
 
 /* The operation is over: its result now, or after the listing. */
@@ -138,10 +185,11 @@ op_end(struct rt_op *op, int ok)
 	op->ok = ok;
 	op->ended = 1;
 	list_free(&op->list);
+	op->members = NULL;
+	op->nmembers = 0;
 	if (watch_listing())
 		log_debug("pod %s: %s over, its result waits for the "
-		    "listing", op->instance, op->kind == POD_OP_CREATE ?
-		    "create" : "destroy");
+		    "listing", op->instance, op_name(op->kind));
 	else
 		op_result(op);
 	op_schedule();
@@ -155,6 +203,7 @@ op_result(struct rt_op *op)
 	TAILQ_REMOVE(&pod_ops, op, entry);
 	pod_nops--;
 	podspec_free(&op->spec);
+	free(op->vols);
 	free(op);
 }
 
@@ -199,29 +248,30 @@ pod_create(const void *data, size_t len)
 	op_schedule();
 }
 
+/* The instance's creates and restarts a destroy has not overtaken. */
 static struct rt_op *
-op_find_create(const char *instance)
+op_find_pending(const char *instance)
 {
 	struct rt_op	*op;
 
 	TAILQ_FOREACH(op, &pod_ops, entry)
-		if (op->kind == POD_OP_CREATE && !op->cancelled &&
+		if (op->kind != POD_OP_DESTROY && !op->cancelled &&
 		    !op->ended && strcmp(op->instance, instance) == 0)
 			return op;
 	return NULL;
 }
 
 /*
- * A destroy overtakes the instance's creates: one still queued ends
- * now, one under way stops at its next step (a pull at once) and removes
- * what it made; the destroy runs after it.
+ * A destroy overtakes the instance's creates and restarts: one still
+ * queued ends now, one under way stops at its next step (a pull at once)
+ * and a create removes what it made; the destroy runs after it.
  */
 void
 pod_destroy(const char *instance)
 {
 	struct rt_op	*op;
 
-	while ((op = op_find_create(instance)) != NULL) {
+	while ((op = op_find_pending(instance)) != NULL) {
 		op->cancelled = 1;
 		if (!op->running) {
 			(void)strlcpy(op->reason, "Cancelled",
@@ -246,15 +296,39 @@ pod_destroy(const char *instance)
 	op_schedule();
 }
 
+/* The parent's restart policy, when the pod's infra container died. */
+void
+pod_restart_whole(const char *instance)
+{
+	struct rt_op	*op;
+
+	if ((op = op_new(POD_OP_RESTART, instance)) == NULL) {
+		pod_result(instance, POD_OP_RESTART, 0, "Busy",
+		    "too many pod operations queued");
+		return;
+	}
+	log_info("pod %s: restart of the whole pod queued", instance);
+	op_schedule();
+}
+
 void
 pod_engine_up(void)
+{
+	infra_engine_up();
+	op_schedule();
+}
+
+/* Something that held creates back is settled (runtime_infra.c). */
+void
+pod_schedule(void)
 {
 	op_schedule();
 }
 
 /*
  * Starts what may start: in order, one operation per instance, no more
- * than create_parallel creates, nothing while the engine is away.
+ * than create_parallel creates, nothing while the engine is away, no
+ * create before the engine was checked for the infra image.
  */
 static void
 op_schedule(void)
@@ -274,7 +348,8 @@ op_schedule(void)
 	TAILQ_FOREACH(op, &pod_ops, entry) {
 		if (op->running || op->ended)
 			continue;
-		if (op->kind == POD_OP_CREATE && ncreating >= maxc)
+		if (op->kind == POD_OP_CREATE && (ncreating >= maxc ||
+		    !infra_ready()))
 			continue;
 		busy = 0;
 		for (o = TAILQ_FIRST(&pod_ops); o != op;
@@ -296,21 +371,58 @@ op_schedule(void)
 static void
 op_begin(struct rt_op *op)
 {
-	log_debug("pod %s: %s begins", op->instance,
-	    op->kind == POD_OP_CREATE ? "create" : "destroy");
+	log_debug("pod %s: %s begins", op->instance, op_name(op->kind));
 	if (op->kind == POD_OP_CREATE) {
-		op->idx = 0;
-		op_image(op);
+		op->vidx = 0;
+		op_volume_next(op);
 	} else
 		op_list(op);
+}
+
+/* What the container being made is called in its labels. */
+static const char *
+op_label_name(const struct rt_op *op)
+{
+	return op->infra ? POD_INFRA_NAME : op->spec.containers[op->idx].name;
 }
 
 static const char *
 op_container_name(const struct rt_op *op, char *buf, size_t len)
 {
-	(void)snprintf(buf, len, "rik-%s-%s", op->instance,
-	    op->spec.containers[op->idx].name);
+	(void)snprintf(buf, len, "rik-%s-%s", op->instance, op_label_name(op));
 	return buf;
+}
+
+static const char *
+op_image_ref(const struct rt_op *op)
+{
+	return op->infra ? infra_image() : op->spec.containers[op->idx].image;
+}
+
+/* The pod's emptyDir volumes, one by one, then its infra container. */
+static void
+op_volume_next(struct rt_op *op)
+{
+	const struct pod_volume	*v;
+	char			*body;
+
+	for (; op->vidx < op->spec.nvolumes; op->vidx++) {
+		v = &op->spec.volumes[op->vidx];
+		if (v->kind != VOLUME_EMPTYDIR)
+			continue;
+		if ((body = docker_volume_body(&op->spec, v,
+		    runtime_conf.hostname)) == NULL) {
+			op_fail(op, "VolumeFailed", NULL,
+			    "cannot build the volume request");
+			return;
+		}
+		op_request(op, STEP_VOLUME, "POST", DOCKER_API_PREFIX
+		    "/volumes/create", body, HTTP_TIMEOUT_MS, HTTP_BODY_MAX);
+		free(body);
+		return;
+	}
+	op->infra = 1;
+	op_image(op);
 }
 
 static void
@@ -370,8 +482,8 @@ op_image(struct rt_op *op)
 {
 	char	 path[1024];
 
-	if (docker_image_path(path, sizeof(path),
-	    op->spec.containers[op->idx].image, "/json") == -1) {
+	if (docker_image_path(path, sizeof(path), op_image_ref(op), "/json") ==
+	    -1) {
 		op_fail(op, "InvalidSpec", NULL, "image name too long");
 		return;
 	}
@@ -379,14 +491,50 @@ op_image(struct rt_op *op)
 	    HTTP_BODY_MAX);
 }
 
+/* Pulled, or imported for riklet's own infra image. */
+static void
+op_image_missing(struct rt_op *op)
+{
+	char	 path[1024], msg[RIK_MESSAGE_MAX];
+
+	if (op->infra && infra_is_ours()) {
+		op->step = STEP_IMPORT;
+		if ((op->req = infra_import(op_done, op)) == NULL) {
+			(void)snprintf(msg, sizeof(msg), "the engine has no "
+			    "%s and riklet cannot import it: %s",
+			    infra_image(), infra_unavailable());
+			op_fail(op, "InfraUnavailable", NULL, msg);
+		}
+		return;
+	}
+	if (docker_pull_path(path, sizeof(path), op_image_ref(op)) == -1) {
+		op_fail(op, "InvalidSpec", NULL, "bad image reference");
+		return;
+	}
+	log_info("pod %s: pulling %s", op->instance, op_image_ref(op));
+	pull_init(&op->pull, monotime_ms());
+	op_request(op, STEP_PULL, "POST", path, NULL, PULL_TIMEOUT_MS,
+	    HTTP_LINE_MAX);
+}
+
 static void
 op_create(struct rt_op *op)
 {
-	char	 path[512], name[256];
-	char	*body;
+	struct create_opts	 opts;
+	char			 path[512], name[256];
+	char			*body;
 
-	if ((body = docker_create_body(&op->spec, op->idx,
-	    runtime_conf.hostname)) == NULL) {
+	memset(&opts, 0, sizeof(opts));
+	opts.node = runtime_conf.hostname;
+	opts.log_max_size = runtime_conf.log_max_size;
+	opts.log_max_files = runtime_conf.log_max_files;
+	if (op->infra)
+		body = docker_infra_body(&op->spec, infra_image(), &opts);
+	else {
+		opts.infra_id = op->infra_id;
+		body = docker_create_body(&op->spec, op->idx, &opts);
+	}
+	if (body == NULL) {
 		op_fail(op, "CreateFailed", NULL,
 		    "cannot build the create request");
 		return;
@@ -400,22 +548,48 @@ op_create(struct rt_op *op)
 }
 
 static void
-op_start(struct rt_op *op)
+op_start(struct rt_op *op, const char *id)
 {
 	char	 path[256];
 
 	(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
-	    "/containers/%s/start", op->cid);
+	    "/containers/%s/start", id);
 	op_request(op, STEP_START, "POST", path, NULL, HTTP_TIMEOUT_MS,
 	    HTTP_BODY_MAX);
+}
+
+/* The infra container's start is where a taken node port shows. */
+static void
+op_start_failed(struct rt_op *op, const struct http_result *res)
+{
+	char		 engine[RIK_MESSAGE_MAX], msg[RIK_MESSAGE_MAX];
+	unsigned int	 port;
+
+	docker_error(res, engine, sizeof(engine));
+	if (res->error == NULL && op->spec.ncontainers > 0 &&
+	    (port = docker_port_in_use(engine, &op->spec)) != 0) {
+		(void)snprintf(msg, sizeof(msg), "node port %u is in use: %.900s",
+		    port, engine);
+		op_fail(op, "PortInUse", NULL, msg);
+	} else if (res->error == NULL && (strstr(engine, "already "
+	    "allocated") != NULL || strstr(engine, "already in use") != NULL))
+		op_fail(op, "PortInUse", NULL, engine);
+	else
+		op_fail(op, "StartFailed", res, NULL);
 }
 
 static void
 op_next_container(struct rt_op *op)
 {
 	log_debug("pod %s: container %s started (%.12s)", op->instance,
-	    op->spec.containers[op->idx].name, op->cid);
-	if (++op->idx < op->spec.ncontainers)
+	    op_label_name(op), op->cid);
+	if (op->infra) {
+		/* The pod's namespaces exist: its containers join them. */
+		(void)strlcpy(op->infra_id, op->cid, sizeof(op->infra_id));
+		op->infra = 0;
+		op->idx = 0;
+		op_image(op);
+	} else if (++op->idx < op->spec.ncontainers)
 		op_image(op);
 	else
 		op_end(op, 1);
@@ -425,39 +599,135 @@ static void
 op_list(struct rt_op *op)
 {
 	op->step = STEP_LIST;
-	if (list_start(&op->list, op->instance, POD_LIST_MAX, op_listed,
-	    op) == -1)
-		op_fail(op, "DestroyFailed", NULL, op->list.dl.error);
+	if (list_members_start(&op->list, op->instance, POD_LIST_MAX,
+	    op_listed, op) == -1)
+		op_fail(op, op->kind == POD_OP_RESTART ? "RestartFailed" :
+		    "DestroyFailed", NULL, op->list.dl.error);
 }
 
-/* Stops (a destroy) then removes each listed container, in turn. */
+/*
+ * The containers first, in their order, the infra container last: it
+ * holds the namespaces the others run in until they stop.
+ */
+static int
+member_cmp(const void *a, const void *b)
+{
+	const struct pod_member	*x = a, *y = b;
+	int			 xi = x->role == ROLE_INFRA;
+	int			 yi = y->role == ROLE_INFRA;
+
+	if (xi != yi)
+		return xi - yi;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* SIGTERM, and SIGKILL after the pod's grace, or stop-grace. */
 static void
-op_stop_or_remove(struct rt_op *op)
+op_stop(struct rt_op *op, const struct pod_member *m)
 {
 	char		 path[256];
 	uint64_t	 grace_s;
 
-	if (op->pos >= op->list.dl.nids) {
-		op_end(op, !op->failed);
+	grace_s = m->has_grace ? m->grace_s :
+	    (runtime_conf.stop_grace_ms + 999) / 1000;
+	(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
+	    "/containers/%s/stop?t=%llu", m->id, (unsigned long long)grace_s);
+	op_request(op, STEP_STOP, "POST", path, NULL,
+	    (long)(grace_s * 1000 + STOP_EXTRA_MS), HTTP_BODY_MAX);
+}
+
+/*
+ * Stops (a destroy) then removes each listed container, in turn, then
+ * the pod's volumes.
+ */
+static void
+op_stop_or_remove(struct rt_op *op)
+{
+	char	 path[256];
+
+	if (op->pos >= op->nmembers) {
+		op_volumes_list(op);
 		return;
 	}
-	if (op->step == STEP_LIST || op->step == STEP_REMOVE) {
-		if (!op->failed) {
-			grace_s = (runtime_conf.stop_grace_ms + 999) / 1000;
-			(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
-			    "/containers/%s/stop?t=%llu",
-			    op->list.dl.ids[op->pos],
-			    (unsigned long long)grace_s);
-			op_request(op, STEP_STOP, "POST", path, NULL,
-			    (long)(grace_s * 1000 + STOP_EXTRA_MS),
-			    HTTP_BODY_MAX);
+	if (op->step != STEP_STOP && !op->failed &&
+	    op->members[op->pos].running) {
+		op_stop(op, &op->members[op->pos]);
+		return;
+	}
+	(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
+	    "/containers/%s?force=1&v=1", op->members[op->pos].id);
+	op_request(op, STEP_REMOVE, "DELETE", path, NULL, HTTP_TIMEOUT_MS,
+	    HTTP_BODY_MAX);
+}
+
+/*
+ * A whole restart: the containers still running in the old namespaces
+ * stop, then the infra container starts first and the others after it.
+ */
+static void
+op_restart_next(struct rt_op *op)
+{
+	struct pod_member	*m;
+
+	for (; op->pos < op->nmembers; op->pos++) {
+		m = &op->members[op->pos];
+		if (!op->starting && m->role != ROLE_INFRA && m->running) {
+			m->running = 0;
+			op_stop(op, m);
+			return;
+		}
+		if (op->starting) {
+			op->pos++;
+			op_start(op, m->id);
 			return;
 		}
 	}
-	(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
-	    "/containers/%s?force=1&v=1", op->list.dl.ids[op->pos]);
-	op_request(op, STEP_REMOVE, "DELETE", path, NULL, HTTP_TIMEOUT_MS,
+	if (op->starting) {
+		op_end(op, 1);
+		return;
+	}
+	op->starting = 1;
+	op->pos = 0;
+	/* The infra container is last: move it to the front. */
+	if (op->nmembers > 0 && op->members[op->nmembers - 1].role ==
+	    ROLE_INFRA) {
+		struct pod_member infra = op->members[op->nmembers - 1];
+
+		memmove(&op->members[1], &op->members[0],
+		    (op->nmembers - 1) * sizeof(op->members[0]));
+		op->members[0] = infra;
+	}
+	op_restart_next(op);
+}
+
+static void
+op_volumes_list(struct rt_op *op)
+{
+	char	 path[4096];
+
+	if (docker_volumes_path(path, sizeof(path), runtime_conf.hostname,
+	    op->instance) == -1) {
+		op_fail(op, "DestroyFailed", NULL, "listing path too long");
+		return;
+	}
+	op_request(op, STEP_VOLUME_LIST, "GET", path, NULL, HTTP_TIMEOUT_MS,
 	    HTTP_BODY_MAX);
+}
+
+static void
+op_volume_remove(struct rt_op *op)
+{
+	char	 path[256 + 3 * VOLUME_NAME_MAX], esc[3 * VOLUME_NAME_MAX];
+
+	if (op->vpos >= op->nvols) {
+		op_end(op, !op->failed);
+		return;
+	}
+	(void)docker_escape(esc, sizeof(esc), op->vols[op->vpos]);
+	(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX "/volumes/%s",
+	    esc);
+	op_request(op, STEP_VOLUME_REMOVE, "DELETE", path, NULL,
+	    HTTP_TIMEOUT_MS, HTTP_BODY_MAX);
 }
 
 static void
@@ -476,29 +746,32 @@ op_done(struct http_req *r, void *arg)
 	}
 	if (res->error != NULL && op->step != STEP_PULL) {
 		op_fail(op, op->kind == POD_OP_CREATE ? "CreateFailed" :
+		    op->kind == POD_OP_RESTART ? "RestartFailed" :
 		    "DestroyFailed", res, NULL);
 		return;
 	}
 	switch (op->step) {
+	case STEP_VOLUME:
+		if (st == 200 || st == 201) {
+			op->vidx++;
+			op_volume_next(op);
+		} else
+			op_fail(op, "VolumeFailed", res, NULL);
+		break;
 	case STEP_IMAGE:
 		if (st == 200)
 			op_create(op);
-		else if (st == 404) {
-			char path[1024];
-
-			if (docker_pull_path(path, sizeof(path),
-			    op->spec.containers[op->idx].image) == -1) {
-				op_fail(op, "InvalidSpec", NULL,
-				    "bad image reference");
-				return;
-			}
-			log_info("pod %s: pulling %s", op->instance,
-			    op->spec.containers[op->idx].image);
-			pull_init(&op->pull, monotime_ms());
-			op_request(op, STEP_PULL, "POST", path, NULL,
-			    PULL_TIMEOUT_MS, HTTP_LINE_MAX);
-		} else
-			op_fail(op, "ImagePullFailed", res, NULL);
+		else if (st == 404)
+			op_image_missing(op);
+		else
+			op_fail(op, op->infra ? "InfraUnavailable" :
+			    "ImagePullFailed", res, NULL);
+		break;
+	case STEP_IMPORT:
+		if (infra_import_error(res, msg, sizeof(msg)) == -1)
+			op_fail(op, "InfraUnavailable", NULL, msg);
+		else
+			op_create(op);
 		break;
 	case STEP_PULL:
 		if (res->error == NULL && st == 200 &&
@@ -515,11 +788,14 @@ op_done(struct http_req *r, void *arg)
 			docker_error(res, msg, sizeof(msg));
 		op_pull_end(op, msg);
 		if (op->pull.error[0] != '\0')
-			op_fail(op, "ImagePullFailed", NULL, op->pull.error);
+			op_fail(op, op->infra ? "InfraUnavailable" :
+			    "ImagePullFailed", NULL, op->pull.error);
 		else if (res->error != NULL && st != 0)
-			op_fail(op, "ImagePullFailed", NULL, res->error);
+			op_fail(op, op->infra ? "InfraUnavailable" :
+			    "ImagePullFailed", NULL, res->error);
 		else
-			op_fail(op, "ImagePullFailed", res, NULL);
+			op_fail(op, op->infra ? "InfraUnavailable" :
+			    "ImagePullFailed", res, NULL);
 		break;
 	case STEP_LIST:		/* op_listed() has it */
 		break;
@@ -530,36 +806,60 @@ op_done(struct http_req *r, void *arg)
 		op_adopt_done(op, res);
 		break;
 	case STEP_START:
-		if (st == 204 || st == 304)
-			op_next_container(op);
+		if (st != 204 && st != 304)
+			op_start_failed(op, res);
+		else if (op->kind == POD_OP_RESTART)
+			op_restart_next(op);
 		else
-			op_fail(op, "StartFailed", res, NULL);
+			op_next_container(op);
 		break;
 	case STEP_STOP:
 		if (st != 204 && st != 304 && st != 404)
-			log_warnx("pod %s: stop %.12s: HTTP %ld, removing "
-			    "anyway", op->instance, op->list.dl.ids[op->pos],
-			    st);
-		op_stop_or_remove(op);
+			log_warnx("pod %s: stop %.12s: HTTP %ld, %s anyway",
+			    op->instance, op->members[op->pos].id, st,
+			    op->kind == POD_OP_RESTART ? "going on" :
+			    "removing");
+		if (op->kind == POD_OP_RESTART) {
+			op->pos++;
+			op_restart_next(op);
+		} else
+			op_stop_or_remove(op);
+		break;
+	case STEP_VOLUME_LIST:
+		op_volumes_done(op, res);
+		break;
+	case STEP_VOLUME_REMOVE:
+		if (st != 204 && st != 404)
+			op_remove_failed(op, res, op->vols[op->vpos]);
+		op->vpos++;
+		op_volume_remove(op);
 		break;
 	case STEP_REMOVE:
-		if (st != 204 && st != 404) {
-			docker_error(res, msg, sizeof(msg));
-			log_warnx("pod %s: remove %.12s: %s", op->instance,
-			    op->list.dl.ids[op->pos], msg);
-			/* A failed create keeps its first reason. */
-			if (!op->failed) {
-				op->failed = 1;
-				(void)strlcpy(op->reason, "DestroyFailed",
-				    sizeof(op->reason));
-				(void)strlcpy(op->message, msg,
-				    sizeof(op->message));
-			}
-		}
+		if (st != 204 && st != 404)
+			op_remove_failed(op, res, op->members[op->pos].id);
 		op->pos++;
 		op_stop_or_remove(op);
 		break;
 	}
+}
+
+/*
+ * A container or a volume that could not be removed: the walk goes on,
+ * and the destroy fails (a failed create keeps its first reason).
+ */
+static void
+op_remove_failed(struct rt_op *op, const struct http_result *res,
+    const char *what)
+{
+	char	 msg[RIK_MESSAGE_MAX];
+
+	docker_error(res, msg, sizeof(msg));
+	log_warnx("pod %s: remove %.64s: %s", op->instance, what, msg);
+	if (op->failed)
+		return;
+	op->failed = 1;
+	(void)strlcpy(op->reason, "DestroyFailed", sizeof(op->reason));
+	(void)strlcpy(op->message, msg, sizeof(op->message));
 }
 
 static void
@@ -576,7 +876,7 @@ op_create_done(struct rt_op *op, const struct http_result *res)
 		}
 		log_debug("pod %s: created %s (%.12s)", op->instance,
 		    op_container_name(op, name, sizeof(name)), op->cid);
-		op_start(op);
+		op_start(op, op->cid);
 	} else if (res->status == 409) {
 		/* Made by an earlier create: take it if it is ours. */
 		(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
@@ -600,7 +900,8 @@ op_adopt_done(struct rt_op *op, const struct http_result *res)
 	}
 	if (docker_parse_inspect(res->body, res->len, runtime_conf.hostname,
 	    "", &c) == -1 || strcmp(c.instance, op->instance) != 0 ||
-	    strcmp(c.name, op->spec.containers[op->idx].name) != 0) {
+	    strcmp(c.name, op_label_name(op)) != 0 ||
+	    c.role != (op->infra ? ROLE_INFRA : ROLE_MEMBER)) {
 		(void)snprintf(op->message, sizeof(op->message),
 		    "name %s is taken by a container this node does not "
 		    "manage", op_container_name(op, name, sizeof(name)));
@@ -613,7 +914,7 @@ op_adopt_done(struct rt_op *op, const struct http_result *res)
 	if (c.state == CONTAINER_RUNNING)
 		op_next_container(op);
 	else
-		op_start(op);
+		op_start(op, op->cid);
 }
 
 static void
@@ -621,15 +922,52 @@ op_listed(struct rt_list *l, const struct http_result *res,
     const char *error, void *arg)
 {
 	struct rt_op	*op = arg;
+	const char	*reason = op->kind == POD_OP_RESTART ?
+			    "RestartFailed" : "DestroyFailed";
+	size_t		 i;
+	int		 infra = 0;
 
 	op->pos = 0;
 	if (error != NULL) {
-		op_fail(op, "DestroyFailed", res, error);
+		op_fail(op, reason, res, error);
+		return;
+	}
+	op->members = l->dl.members;
+	op->nmembers = l->dl.nids;
+	qsort(op->members, op->nmembers, sizeof(op->members[0]), member_cmp);
+	if (op->kind == POD_OP_RESTART) {
+		for (i = 0; i < op->nmembers; i++)
+			infra = infra || op->members[i].role == ROLE_INFRA;
+		if (!infra) {
+			op_fail(op, "InfraRemoved", NULL, "the pod's infra "
+			    "container is gone from the engine");
+			return;
+		}
+		op->starting = 0;
+		op_restart_next(op);
 		return;
 	}
 	log_debug("pod %s: %zu containers to remove", op->instance,
-	    l->dl.nids);
+	    op->nmembers);
 	op_stop_or_remove(op);
+}
+
+static void
+op_volumes_done(struct rt_op *op, const struct http_result *res)
+{
+	if (op->vols == NULL && (op->vols = calloc(VOLUME_LIST_MAX,
+	    sizeof(*op->vols))) == NULL)
+		fatal("%s", __func__);
+	op->vpos = 0;
+	if (res->status != 200 || docker_parse_volumes(res->body, res->len,
+	    op->vols, VOLUME_LIST_MAX, &op->nvols) == -1) {
+		op->nvols = 0;
+		op_fail(op, "DestroyFailed", res, res->status == 200 ?
+		    "cannot read the engine's volume list" : NULL);
+		return;
+	}
+	log_debug("pod %s: %zu volumes to remove", op->instance, op->nvols);
+	op_volume_remove(op);
 }
 
 /* The parent hears at most every second, the log every five. */
@@ -643,7 +981,7 @@ op_pull_line(struct http_req *r, const char *line, size_t len, void *arg)
 	due = pull_line(&op->pull, line, len, monotime_ms());
 	if (due & PULL_LOG)
 		log_info("pod %s: pulling %s: %lld of %lld bytes after %llu s",
-		    op->instance, op->spec.containers[op->idx].image,
+		    op->instance, op_image_ref(op),
 		    (long long)op->pull.done, (long long)op->pull.total,
 		    (unsigned long long)((monotime_ms() - op->pull.start_ms) /
 		    1000));
@@ -658,8 +996,7 @@ op_pull_report(struct rt_op *op, int finished)
 
 	memset(&m, 0, sizeof(m));
 	(void)strlcpy(m.instance, op->instance, sizeof(m.instance));
-	(void)strlcpy(m.image, op->spec.containers[op->idx].image,
-	    sizeof(m.image));
+	(void)strlcpy(m.image, op_image_ref(op), sizeof(m.image));
 	m.done = op->pull.done;
 	m.total = op->pull.total;
 	m.elapsed_ms = monotime_ms() - op->pull.start_ms;
@@ -676,13 +1013,12 @@ op_pull_end(struct rt_op *op, const char *error)
 	op_pull_report(op, 1);
 	if (error == NULL)
 		log_info("pod %s: pulled %s: %lld bytes in %llu.%01llu s",
-		    op->instance, op->spec.containers[op->idx].image,
+		    op->instance, op_image_ref(op),
 		    (long long)op->pull.done, (unsigned long long)(ms / 1000),
 		    (unsigned long long)(ms % 1000 / 100));
 	else
 		log_warnx("pod %s: pull of %s failed after %llu.%01llu s, "
-		    "%lld bytes: %s", op->instance,
-		    op->spec.containers[op->idx].image,
+		    "%lld bytes: %s", op->instance, op_image_ref(op),
 		    (unsigned long long)(ms / 1000),
 		    (unsigned long long)(ms % 1000 / 100),
 		    (long long)op->pull.done, error);

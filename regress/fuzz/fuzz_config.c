@@ -59,7 +59,9 @@ static void	fuzz_cleanup(void);
 static void
 check_same(const struct riklet_conf *a, const struct riklet_conf *b)
 {
-	_Static_assert(sizeof(struct riklet_conf) == 7080,
+	uint32_t	 i;
+
+	_Static_assert(sizeof(struct riklet_conf) == 23736,
 	    "compare the new member of struct riklet_conf");
 	assert(strcmp(a->scheduler, b->scheduler) == 0);
 	assert(a->tls == b->tls);
@@ -77,6 +79,12 @@ check_same(const struct riklet_conf *a, const struct riklet_conf *b)
 	assert(a->create_parallel == b->create_parallel);
 	assert(strcmp(a->host_address, b->host_address) == 0);
 	assert(strcmp(a->metrics_listen, b->metrics_listen) == 0);
+	assert(strcmp(a->infra_image, b->infra_image) == 0);
+	assert(a->log_max_size == b->log_max_size);
+	assert(a->log_max_files == b->log_max_files);
+	assert(a->nvolume_allow == b->nvolume_allow);
+	for (i = 0; i < a->nvolume_allow; i++)
+		assert(strcmp(a->volume_allow[i], b->volume_allow[i]) == 0);
 }
 
 static void

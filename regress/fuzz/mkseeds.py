@@ -43,27 +43,40 @@ def pstr(s):
 
 def podspec(instance='pod-1', name='web', policy=0, definition='{}',
             containers=(('web', 'busybox:latest', 0, 0, ['A=1'], [],
-                         ['sleep', '60'], [(8080, 80, 0)]),)):
+                         ['sleep', '60'], [(8080, 80, 0)]),),
+            mounts=(), grace=None, volumes=()):
+    """mounts: per container index, [(volume, path, readonly)];
+    volumes: [(name, kind, path)], kind 0 emptyDir, 1 hostPath."""
     b = struct.pack('=I', 0x52494b31) + pstr(instance) + pstr(name)
     b += struct.pack('=I', policy) + pstr(definition)
     b += struct.pack('=I', len(containers))
-    for cname, image, mem, cpus, env, cmd, args, ports in containers:
+    for i, (cname, image, mem, cpus, env, cmd, args, ports) in \
+            enumerate(containers):
         b += pstr(cname) + pstr(image) + struct.pack('=QQ', mem, cpus)
         for v in (env, cmd, args):
             b += struct.pack('=I', len(v)) + b''.join(pstr(x) for x in v)
         b += struct.pack('=I', len(ports))
         for p in ports:
             b += struct.pack('=III', *p)
+        m = mounts[i] if i < len(mounts) else []
+        b += struct.pack('=I', len(m))
+        for vol, path, ro in m:
+            b += pstr(vol) + pstr(path) + struct.pack('=I', ro)
+    b += struct.pack('=II', grace is not None, grace or 0)
+    b += struct.pack('=I', len(volumes))
+    for vname, kind, path in volumes:
+        b += pstr(vname) + struct.pack('=I', kind) + pstr(path)
     return b
 
 
 def rt_container(instance, name='web', state=1, index=0, n=1, exit_code=0,
-                 cid='a' * 64, mem=0, nano=0):
+                 cid='a' * 64, mem=0, nano=0, role=1, policy=0):
+    """role: 0 a pod without infra, 1 a member, 2 the infra container."""
     return (fixed(instance, 128) + fixed('web', 64) + fixed(name, 64) +
             fixed(cid, 72) + fixed('busybox:latest', 256) +
             fixed('/sys/fs/cgroup/system.slice/docker-x.scope', 512) +
-            struct.pack('=IiIiIII4xqq', state, exit_code, 0, 4242, 0, index,
-                        n, mem, nano))
+            struct.pack('=IiIiIII4xqqI4x', state, exit_code, 0, 4242, policy,
+                        index, n, mem, nano, role))
 
 
 def rt_result(instance, op=0, ok=1, reason='', message=''):
@@ -89,7 +102,7 @@ def agent_state(state, backoff=0, reason=''):
     return struct.pack('=II', state, backoff) + fixed(reason, 1024)
 
 
-SIZES = {'rt_container': 1144, 'rt_result': 1224, 'rt_engine': 1092,
+SIZES = {'rt_container': 1152, 'rt_result': 1224, 'rt_engine': 1092,
          'rt_pull': 416, 'agent_state': 1032, 'agent_counters': 32}
 
 
@@ -123,6 +136,11 @@ put('podspec', 'two', podspec(instance='i-2', policy=2, containers=(
     ('a', 'nginx:1.25', 128 << 20, 500000000, ['A=1', 'B=2'], ['sh', '-c'],
      ['echo hi'], []),
     ('b', 'busybox', 0, 0, [], [], [], [(53, 53, 1)]))))
+put('podspec', 'volumes', podspec(instance='i-3', grace=30, containers=(
+    ('a', 'busybox', 0, 0, [], [], [], [(80, 8080, 0)]),
+    ('b', 'busybox', 0, 0, [], [], [], [])),
+    mounts=([('www', '/www', 0)], [('www', '/shared', 0), ('conf', '/etc/x', 1)]),
+    volumes=(('www', 0, ''), ('conf', 1, '/srv/conf'))))
 put('podspec', 'no-containers', podspec(containers=()))
 put('podspec', 'bad-magic', b'XXXX' + podspec()[4:])
 put('podspec', 'truncated', podspec()[:-3])
@@ -163,6 +181,30 @@ put('dispatch', 'crash-restart',
     rec(RUNTIME, T['RT_CONTAINER'], rt_container(I)) +
     rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I)) +
     rec(RUNTIME, T['RT_CONTAINER'], rt_container(I, state=2, exit_code=137)))
+# A pod with its infra container: it dies, the pod restarts whole.
+infra = rt_container(I, name='pod', cid='c' * 64, role=2, policy=2)
+put('dispatch', 'infra-restart',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) + create +
+    rec(RUNTIME, T['RT_CONTAINER'], infra) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I)) +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I, name='pod', state=2,
+                                                 exit_code=137, cid='c' * 64,
+                                                 role=2, policy=2)) +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I, op=2)) +
+    rec(RUNTIME, T['RT_CONTAINER'], infra) +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I, op=2, ok=0,
+                                               reason='PortInUse',
+                                               message='node port 80')))
+put('dispatch', 'listing-infra',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) +
+    rec(RUNTIME, T['RT_LIST_BEGIN'], b'') +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container('adopted-2', index=0, n=1)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container('adopted-2', name='pod',
+                                                 state=2, cid='d' * 64,
+                                                 role=2, policy=2)) +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container('half-2', index=0, n=2)) +
+    rec(RUNTIME, T['RT_LIST_END'], b''))
 put('dispatch', 'listing',
     rec(RUNTIME, T['RT_ENGINE'], rt_engine()) +
     rec(RUNTIME, T['RT_LIST_BEGIN'], b'') +

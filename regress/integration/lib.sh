@@ -84,6 +84,19 @@ engine_up() {
 	export DOCKER_SOCK
 }
 
+# engine_up_bridge: the engine whose containers have a network (a bridge
+# of their own, ports published on 127.0.0.1 only): regress/engine.sh
+# with RIKLET_ENGINE_BRIDGE=1, a second engine beside the first.
+engine_up_bridge() {
+	_env=$(RIKLET_ENGINE_BRIDGE=1 sh "$REGRESS_DIR/engine.sh" start) ||
+	    fail "bridge engine did not start"
+	eval "$_env"
+	[ -S "$DOCKER_SOCK" ] || fail "no bridge engine socket"
+	RIKLET_ENGINE_BRIDGE=1 sh "$REGRESS_DIR/engine.sh" image >/dev/null ||
+	    fail "no test image on the bridge engine"
+	export DOCKER_SOCK
+}
+
 # docker_api METHOD PATH: the Engine API, JSON on stdout.
 docker_api() {
 	curl -s --unix-socket "$DOCKER_SOCK" -X "$1" "http://docker$2"
@@ -202,8 +215,59 @@ label_cleanup() {
 	done
 }
 
-# node_cleanup NODE: removes every container of that node from the engine.
-node_cleanup() { label_cleanup riklet.node "$1"; }
+# volumes_of NODE [INSTANCE]: the sorted names of that node's volumes.
+volumes_of() {
+	_f="riklet.node%3D$1"
+	[ -z "${2:-}" ] || _f="$_f%22%2C%22riklet.instance%3D$2"
+	docker_api GET "/volumes?filters=%7B%22label%22%3A%5B%22$_f%22%5D%7D" |
+	    $PY -c 'import json,sys; [print(v["Name"]) for v in sorted(json.load(sys.stdin)["Volumes"] or [], key=lambda v: v["Name"])]'
+}
+
+# expect_reason INSTANCE PREFIX: prints its last FAILED "reason: message"
+# and fails unless it starts with PREFIX:  r=$(expect_reason ...) || fail "$r"
+expect_reason() {
+	_r=$(failed_reason "$1")
+	case $_r in
+	"$2"*) echo "$_r" ;;
+	*) echo "$1: [$_r], expected [$2...]"; return 1 ;;
+	esac
+}
+
+# instance_containers NODE INSTANCE: how many containers of that pod.
+instance_containers() {
+	docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%2C%22riklet.instance%3D$2%22%5D%7D" |
+	    $PY -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+
+# failed_reason INSTANCE: "reason: message" of its last FAILED status.
+failed_reason() {
+	$PY - "$T/peer/received.jsonl" "$1" <<'PY'
+import json, sys
+last = ""
+for line in open(sys.argv[1]):
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("instance_id") == sys.argv[2] and m.get("status") == "FAILED":
+        try:
+            d = json.loads(m.get("metrics") or "{}")
+        except ValueError:
+            continue
+        if "reason" in d:
+            last = "%s: %s" % (d["reason"], d.get("message", ""))
+print(last)
+PY
+}
+
+# node_cleanup NODE: removes every container and volume of that node
+# from the engine.
+node_cleanup() {
+	label_cleanup riklet.node "$1"
+	for _v in $(volumes_of "$1"); do
+		docker_api DELETE "/volumes/$_v" >/dev/null
+	done
+}
 
 # riklet_conf NODE: a configuration for a riklet against the peer and
 # engine; the node's containers are removed when the test ends.

@@ -19,7 +19,7 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
 	wait_status "a$i" RUNNING 60 || fail "a$i not RUNNING"
 done
 before=$(names_of "$NODE" | tr '\n' ' ')
-[ "$(containers_of "$NODE")" = 10 ] || fail "expected 10 containers"
+[ "$(containers_of "$NODE")" = 20 ] || fail "expected 10 containers and 10 infra containers"
 ok "10 pods RUNNING"
 
 # The whole riklet, all four processes, at once.
@@ -30,7 +30,8 @@ RIKLET_PID=""
 ok "killed $pids"
 
 # Half-made pod: one of two containers, as if riklet died mid-create.
-# Made with the engine API and riklet's labels.
+# Made with the engine API and riklet's labels (a pod of a riklet from
+# before infra containers: no riklet.role).
 def=$(pod_def half 'x=sleep 100000' 'y=sleep 100000')
 body=$($PY - "$NODE" "$def" <<'PY'
 import json, sys
@@ -44,7 +45,7 @@ PY
 )
 curl -s --unix-socket "$DOCKER_SOCK" -H 'Content-Type: application/json' \
     -d "$body" -X POST "http://docker/containers/create?name=rik-half1-x" >/dev/null
-[ "$(containers_of "$NODE")" = 11 ] || fail "half-made pod not made"
+[ "$(containers_of "$NODE")" = 21 ] || fail "half-made pod not made"
 
 n0=$(wc -l <"$T/peer/received.jsonl")
 "$RIKLET" -d -f "$T/riklet.conf" >"$T/riklet2.log" 2>&1 &

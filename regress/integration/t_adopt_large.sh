@@ -84,7 +84,8 @@ PY
 wait_all 0 RUNNING 600 || fail "pods not RUNNING: $(grep -c 'create failed' "$T/riklet.log") failed creates"
 t1=$(date +%s)
 before=$(names_of "$NODE")
-[ "$(echo "$before" | wc -l)" = "$N" ] || fail "expected $N containers, got $(echo "$before" | wc -l)"
+# Each pod: its container and its infra container.
+[ "$(echo "$before" | wc -l)" = $((2 * N)) ] || fail "expected $((2 * N)) containers, got $(echo "$before" | wc -l)"
 ok "$N pods RUNNING in $((t1 - t0)) s"
 
 # A listing of the node, as the runtime gets it, is past the old cap.
@@ -113,7 +114,7 @@ wait_all "$n0" RUNNING 120 ||
     fail "not every pod re-reported RUNNING: $(grep -E 'listing|listed' "$T/riklet.log" | tail -n 5)"
 t3=$(date +%s)
 ok "$N pods adopted and re-reported RUNNING in $((t3 - t2)) s"
-grep -q "listed $N containers" "$T/riklet.log" || fail "no whole listing of $N"
+grep -q "listed $((2 * N)) containers" "$T/riklet.log" || fail "no whole listing of $((2 * N))"
 ! grep -q "listing failed" "$T/riklet.log" || fail "a listing failed: $(grep 'listing failed' "$T/riklet.log" | head -n 3)"
 [ "$(grep -c 'adopting it from the engine' "$T/riklet.log")" = "$N" ] ||
     fail "$(grep -c 'adopting it from the engine' "$T/riklet.log") pods adopted, not $N"
@@ -130,7 +131,7 @@ ok "the runtime's peak memory: $hwm kB, $((hwm - file)) kB of it not files"
 same_names() { [ "$(names_of "$NODE")" = "$before" ]; }
 wait_for 10 same_names ||
     fail "containers changed: $(echo "$before" | wc -l) before, $(names_of "$NODE" | wc -l) after"
-ok "the same $N containers, none made twice"
+ok "the same $((2 * N)) containers, none made twice"
 
 # An adopted pod's container dies: the new riklet sees it.
 n1=$(wc -l <"$T/peer/received.jsonl")

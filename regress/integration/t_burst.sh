@@ -4,7 +4,7 @@
 # what the runtime has no room for and hands the new runtime what the
 # dead one had.  Every pod ends RUNNING, through CREATING and RUNNING
 # only, no status anywhere says Busy, and the engine holds exactly one
-# container per pod.
+# container per pod and its infra container.
 . "$(dirname "$0")/lib.sh"
 need_root
 ensure_user
@@ -65,9 +65,10 @@ t1=$(date +%s)
 names_of "$NODE" >"$T/names"
 $PY - "$N" >"$T/want" <<'PY'
 import sys
-for n in sorted("/rik-b%d-main" % i for i in range(int(sys.argv[1]))):
+for n in sorted("/rik-b%d-%s" % (i, c) for i in range(int(sys.argv[1]))
+               for c in ("main", "pod")):
     print(n)
 PY
 cmp -s "$T/names" "$T/want" ||
-    fail "containers: $(wc -l <"$T/names") of $N, $(diff "$T/want" "$T/names" | grep -c '^[<>]') differences"
-ok "$N pods RUNNING in $((t1 - t0)) s, no Busy, one container each"
+    fail "containers: $(wc -l <"$T/names") of $((2 * N)), $(diff "$T/want" "$T/names" | grep -c '^[<>]') differences"
+ok "$N pods RUNNING in $((t1 - t0)) s, no Busy, one container and its infra container each"

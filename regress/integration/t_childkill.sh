@@ -1,6 +1,7 @@
 #!/bin/sh
 # kill -9 of each child while 20 pods are being created: every pod ends
-# RUNNING, with exactly one container per (instance, container).
+# RUNNING, with exactly one container per (instance, container) and one
+# infra container per pod.
 . "$(dirname "$0")/lib.sh"
 need_root
 ensure_user
@@ -54,11 +55,13 @@ for role in runtime agent metrics; do
 	}
 	names=$(names_of "$NODE" | grep -c "^/rik-$p[0-9]*-[ab]\$")
 	[ "$names" = 40 ] || fail "expected 40 containers for the $p pods, found $names"
+	infras=$(names_of "$NODE" | grep -c "^/rik-$p[0-9]*-pod\$")
+	[ "$infras" = 20 ] || fail "expected 20 infra containers for the $p pods, found $infras"
 	dups=$(names_of "$NODE" | sort | uniq -d)
 	[ -z "$dups" ] || fail "duplicates: $dups"
-	ok "after killing $role: 20 pods RUNNING, 40 containers, no duplicate"
+	ok "after killing $role: 20 pods RUNNING, 40 containers and 20 infra, no duplicate"
 done
-[ "$(containers_of "$NODE")" = 120 ] || fail "expected 120 containers, have $(containers_of "$NODE")"
+[ "$(containers_of "$NODE")" = 180 ] || fail "expected 180 containers, have $(containers_of "$NODE")"
 for p in r a m; do
 	for i in $(seq 0 19); do peer_send "$p$i" DESTROY; done
 done

@@ -18,7 +18,7 @@ wait_status d2 RUNNING 30 || fail "d2 not RUNNING"
 peer_down
 t0=$(date +%s)
 sleep 1
-[ "$(containers_of "$NODE")" = 2 ] || fail "pods stopped before 2 s"
+[ "$(containers_of "$NODE")" = 4 ] || fail "pods stopped before 2 s"
 ok "pods still there 1 s after the scheduler went away"
 gone() { [ "$(containers_of "$NODE")" = 0 ]; }
 wait_for 15 gone || fail "pods not removed: $(names_of "$NODE")"
@@ -44,6 +44,6 @@ peer_send e1 CREATE "$(pod_def e1 'main=sleep 100000')"
 wait_status e1 RUNNING 30 || fail "e1 not RUNNING"
 peer_down
 sleep 4
-[ "$(containers_of "$NODE")" = 1 ] || fail "fail-static pod was stopped"
+[ "$(containers_of "$NODE")" = 2 ] || fail "fail-static pod was stopped"
 ok "without stop-after-disconnect the pod kept running"
 stop_riklet

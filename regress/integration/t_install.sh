@@ -31,7 +31,7 @@ ok "make install DESTDIR as nobody"
 	echo ./etc/riklet/riklet.conf
 	echo ./etc/riklet/riklet.conf.example
 	echo ./usr/local/lib/systemd/system/riklet.service
-	for r in agent control metrics runtime; do
+	for r in agent control metrics pause runtime; do
 		echo ./usr/local/libexec/riklet/riklet-$r
 	done
 	echo ./usr/local/sbin/riklet
@@ -49,10 +49,12 @@ ok "installed: $(wc -l <"$T/files") files, as expected"
 mode() { stat -c %a "$D/$1"; }
 [ "$(mode usr/local/sbin/riklet)" = 755 ] || fail "riklet mode"
 [ "$(mode usr/local/sbin/rikletctl)" = 755 ] || fail "rikletctl mode"
-for r in agent control metrics runtime; do
+for r in agent control metrics pause runtime; do
 	[ "$(mode usr/local/libexec/riklet/riklet-$r)" = 755 ] ||
 	    fail "riklet-$r mode"
 done
+"$D/usr/local/libexec/riklet/riklet-pause" version | grep -q '^riklet-pause ' ||
+    fail "the installed riklet-pause does not run"
 [ "$(mode etc/init.d/riklet)" = 755 ] || fail "init script mode"
 [ "$(mode etc/riklet/riklet.conf)" = 644 ] || fail "riklet.conf mode"
 [ "$(mode usr/local/lib/systemd/system/riklet.service)" = 644 ] || fail "unit mode"

@@ -1,8 +1,8 @@
 #!/bin/sh
 # A 2-container pod through its whole life: the exact statuses the
-# scheduler sees, the containers the engine holds, pod metrics; then an
-# invalid definition and an invalid image, a repeated CREATE, a DESTROY
-# of an unknown pod.
+# scheduler sees, the containers the engine holds (its 2 and the pod's
+# infra container), pod metrics; then an invalid definition and an
+# invalid image, a repeated CREATE, a DESTROY of an unknown pod.
 . "$(dirname "$0")/lib.sh"
 need_root
 ensure_user
@@ -20,10 +20,10 @@ ok "registered as $NODE, worker RUNNING"
 
 peer_send pod1 CREATE "$(pod_def web 'web=sleep 100000' 'side=sleep 100000')"
 wait_status pod1 RUNNING 30 || fail "pod1 not RUNNING: $(statuses pod1 | tr '\n' ' ')"
-[ "$(containers_of "$NODE")" = 2 ] || fail "expected 2 containers, got $(containers_of "$NODE")"
-[ "$(names_of "$NODE" | tr '\n' ' ')" = "/rik-pod1-side /rik-pod1-web " ] ||
+[ "$(containers_of "$NODE")" = 3 ] || fail "expected 3 containers, got $(containers_of "$NODE")"
+[ "$(names_of "$NODE" | tr '\n' ' ')" = "/rik-pod1-pod /rik-pod1-side /rik-pod1-web " ] ||
     fail "names: $(names_of "$NODE" | tr '\n' ' ')"
-ok "pod1 RUNNING with 2 containers"
+ok "pod1 RUNNING with 2 containers and its infra container"
 
 # Pod metrics: InstanceMetric with the current status and a cpu object.
 has_memory() { podmetrics pod1 | grep -q totalMemory; }
@@ -36,7 +36,7 @@ peer_send pod1 CREATE "$(pod_def web 'web=sleep 100000' 'side=sleep 100000')"
 rerunning() { [ "$(status_count pod1 RUNNING)" -ge 2 ]; }
 wait_for 10 rerunning ||
     fail "repeated CREATE not re-reported"
-[ "$(containers_of "$NODE")" = 2 ] || fail "repeated CREATE made containers"
+[ "$(containers_of "$NODE")" = 3 ] || fail "repeated CREATE made containers"
 ok "repeated CREATE idempotent"
 
 # An invalid definition: FAILED with a reason, riklet still up.
@@ -67,7 +67,7 @@ case $why in
 'InvalidDefinition spec.containers[0].image: invalid reference "..": '*) ;;
 *) fail "image ..: $why" ;;
 esac
-[ "$(containers_of "$NODE")" = 2 ] || fail "image .. made containers"
+[ "$(containers_of "$NODE")" = 3 ] || fail "image .. made containers"
 ok "image \"..\": $why"
 
 peer_send pod1 DESTROY

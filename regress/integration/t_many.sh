@@ -80,13 +80,15 @@ wait_for 600 all RUNNING || {
 	fail "only $(count RUNNING) of $N pods RUNNING"
 }
 t1=$(date +%s)
-[ "$(containers_of "$NODE")" = "$N" ] || fail "containers: $(containers_of "$NODE")"
+[ "$(containers_of "$NODE")" = $((2 * N)) ] || fail "containers: $(containers_of "$NODE")"
 ok "$N pods RUNNING in $((t1 - t0)) s"
-all_started() { set -- $(events); [ "$2" -ge "$N" ]; }
+# Each pod: its infra container, then its container, one after the other.
+all_started() { set -- $(events); [ "$2" -ge $((2 * N)) ]; }
 wait_for 10 all_started || fail "the engine's events: $(events) (creates, starts, most at once)"
 kill "$EVENTS_PID"
 set -- $(events)
-[ "$1" = "$N" ] && [ "$2" = "$N" ] || fail "$1 creates and $2 starts for $N pods"
+[ "$1" = $((2 * N)) ] && [ "$2" = $((2 * N)) ] ||
+    fail "$1 creates and $2 starts for $N pods (and their infra containers)"
 [ "$3" -le "$PARALLEL" ] || fail "$3 creates in flight at once, create-parallel is $PARALLEL"
 [ "$3" -gt 1 ] || fail "the creates ran one at a time, create-parallel is $PARALLEL"
 ok "creates in flight: at most $3 at once (create-parallel $PARALLEL)"

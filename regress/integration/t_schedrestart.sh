@@ -58,5 +58,5 @@ for i in $(seq 1 $N); do
 	esac
 done
 ok "every pod's statuses in order"
-[ "$(containers_of "$NODE")" = $N ] || fail "containers: $(containers_of "$NODE")"
+[ "$(containers_of "$NODE")" = $((2 * N)) ] || fail "containers: $(containers_of "$NODE")"
 stop_riklet

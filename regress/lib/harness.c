@@ -27,6 +27,8 @@ harness_riklet(void)
 	return p != NULL && *p != '\0' ? p : "build/riklet";
 }
 
+static void	harness_send_pause(struct harness *);
+
 static char	chroot_dir[256];
 static pid_t	chroot_owner;
 
@@ -121,7 +123,35 @@ harness_start(struct harness *h, const char *role,
 	}
 	close(sp[1]);
 	imsgbuf_init(&h->ibuf, sp[0]);
+	h->runtime = strcmp(role, "runtime") == 0;
 	return harness_send(h, IMSG_CONF, conf, sizeof(*conf));
+}
+
+/*
+ * As the parent does when the runtime is ready: riklet-pause, the one
+ * next to the riklet under test, as an open file.
+ */
+static void
+harness_send_pause(struct harness *h)
+{
+	char		 path[1024];
+	const char	*why = "";
+	int		 fd;
+
+	(void)snprintf(path, sizeof(path), "%s", harness_riklet());
+	if (strrchr(path, '/') != NULL)
+		*strrchr(path, '/') = '\0';
+	else
+		(void)strlcpy(path, ".", sizeof(path));
+	(void)strlcat(path, "/riklet-pause", sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		perror(path);
+		why = "the harness found no riklet-pause";
+	}
+	if (imsg_compose(&h->ibuf, IMSG_RT_PAUSE, 0, 0, fd, why,
+	    strlen(why) + 1) == -1 ||
+	    imsgbuf_flush(&h->ibuf) == -1)
+		perror("harness: IMSG_RT_PAUSE");
 }
 
 int
@@ -144,8 +174,11 @@ harness_recv(struct harness *h, struct imsg *imsg, int timeout_ms)
 	for (;;) {
 		if ((n = imsg_get(&h->ibuf, imsg)) == -1)
 			return -1;
-		if (n > 0)
+		if (n > 0) {
+			if (h->runtime && imsg->hdr.type == IMSG_CHILD_READY)
+				harness_send_pause(h);
 			return 1;
+		}
 		left = (int)(deadline - monotime_ms());
 		if (monotime_ms() >= deadline)
 			return 0;

@@ -13,6 +13,7 @@
 struct harness {
 	pid_t		 pid;
 	struct imsgbuf	 ibuf;
+	int		 runtime;	/* plays the runtime's parent */
 };
 
 const char	*harness_riklet(void);

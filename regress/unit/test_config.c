@@ -287,7 +287,9 @@ START_TEST(test_print_defaults)
 	    "control socket \"/var/run/riklet.sock\"\n"
 	    "stop-after-disconnect off\n"
 	    "stop-grace 10s\n"
-	    "create-parallel 8\n");
+	    "create-parallel 8\n"
+	    "log max-size 10M\n"
+	    "log max-files 3\n");
 	path = write_temp("stable.conf", a);
 	errs = parse_capture(path, &again, &rv);
 	ck_assert_msg(rv == 0, "%s", errs);

@@ -351,8 +351,238 @@ START_TEST(test_ports)
 	c_refused("\"ports\":{\"port\":80,\"protocol\":\"SCTP\"}", "protocol");
 	c_refused("\"ports\":[1]", "not an object");
 	c_refused("\"ports\":7", "not an object");
-	list_case("ports", POD_PORTS_MAX, "{\"port\":80}", NULL);
-	list_case("ports", POD_PORTS_MAX + 1, "{\"port\":80}", "more than");
+	list_case("ports", POD_PORTS_MAX, "{\"target_port\":80}", NULL);
+	list_case("ports", POD_PORTS_MAX + 1, "{\"target_port\":80}",
+	    "more than");
+	/* The pod publishes its ports together: a node port once. */
+	c_refused("\"ports\":[{\"port\":80},{\"port\":80,"
+	    "\"target_port\":81}]", "node port 80 published twice");
+	refused("{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"i\","
+	    "\"ports\":{\"port\":80}},{\"name\":\"b\",\"image\":\"i\","
+	    "\"ports\":{\"port\":80,\"target_port\":8080}}]}}",
+	    "node port 80 published twice");
+	s = with_container("\"ports\":[{\"port\":80,\"target_port\":8080},"
+	    "{\"port\":81,\"target_port\":8080},{\"port\":80,"
+	    "\"protocol\":\"UDP\"}]");
+	parse_ok(s, &ps);
+	podspec_free(&ps);
+	free(s);
+}
+END_TEST
+
+/* A pod with these volumes, and its one container with these mounts. */
+static char *
+with_volumes(const char *volumes, const char *mounts)
+{
+	char	*s;
+
+	ck_assert_int_ne(asprintf(&s, "{\"spec\":{\"volumes\":%s,"
+	    "\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
+	    "\"volumeMounts\":%s}]}}", volumes, mounts), -1);
+	return s;
+}
+
+static void
+v_refused(const char *volumes, const char *mounts, const char *why)
+{
+	char	*s = with_volumes(volumes, mounts);
+
+	refused(s, why);
+	free(s);
+}
+
+#define TWO_VOLUMES	"[{\"name\":\"data\",\"emptyDir\":{}}," \
+			"{\"name\":\"logs\",\"hostPath\":{\"path\":\"/srv/x\"," \
+			"\"type\":\"Directory\"}}]"
+
+START_TEST(test_volumes)
+{
+	struct pod_spec		 ps;
+	struct pod_container	*c;
+	char			*s;
+
+	s = with_volumes(TWO_VOLUMES, "[{\"name\":\"data\",\"mountPath\":"
+	    "\"/data/\"},{\"name\":\"logs\",\"mountPath\":\"//var/./log\","
+	    "\"readOnly\":true},{\"name\":\"data\",\"mountPath\":\"/again\","
+	    "\"readOnly\":null}]");
+	parse_ok(s, &ps);
+	free(s);
+	ck_assert_uint_eq(ps.nvolumes, 2);
+	ck_assert_str_eq(ps.volumes[0].name, "data");
+	ck_assert_uint_eq(ps.volumes[0].kind, VOLUME_EMPTYDIR);
+	ck_assert_ptr_null(ps.volumes[0].path);
+	ck_assert_str_eq(ps.volumes[1].name, "logs");
+	ck_assert_uint_eq(ps.volumes[1].kind, VOLUME_HOSTPATH);
+	ck_assert_str_eq(ps.volumes[1].path, "/srv/x");
+	c = &ps.containers[0];
+	ck_assert_uint_eq(c->nmounts, 3);
+	ck_assert_str_eq(c->mounts[0].volume, "data");
+	ck_assert_str_eq(c->mounts[0].path, "/data");
+	ck_assert_uint_eq(c->mounts[0].readonly, 0);
+	ck_assert_str_eq(c->mounts[1].path, "/var/log");
+	ck_assert_uint_eq(c->mounts[1].readonly, 1);
+	ck_assert_uint_eq(c->mounts[2].readonly, 0);
+	podspec_free(&ps);
+
+	/* Where a hostPath may be is the parent's to say, not the agent's. */
+	s = with_volumes("[{\"name\":\"h\",\"hostPath\":{\"path\":"
+	    "\"rel/../x\"}}]", "[]");
+	parse_ok(s, &ps);
+	ck_assert_str_eq(ps.volumes[0].path, "rel/../x");
+	podspec_free(&ps);
+	free(s);
+	/* No volumes, no mounts, as null or absent. */
+	s = with_volumes("null", "null");
+	parse_ok(s, &ps);
+	ck_assert_uint_eq(ps.nvolumes, 0);
+	podspec_free(&ps);
+	free(s);
+
+	v_refused("{}", "[]", "spec.volumes: not an array");
+	v_refused("[7]", "[]", "volumes[0]: not an object");
+	v_refused("[{\"emptyDir\":{}}]", "[]", "missing name");
+	v_refused("[{\"name\":\"a/b\",\"emptyDir\":{}}]", "[]",
+	    "volumes[0]: invalid name");
+	v_refused("[{\"name\":\"d\",\"emptyDir\":{}},{\"name\":\"d\","
+	    "\"emptyDir\":{}}]", "[]", "volume d: duplicate name");
+	v_refused("[{\"name\":\"d\",\"configMap\":{\"name\":\"x\"}}]", "[]",
+	    "volume d: needs emptyDir or hostPath");
+	v_refused("[{\"name\":\"d\",\"emptyDir\":{},\"hostPath\":{\"path\":"
+	    "\"/x\"}}]", "[]", "and only one");
+	v_refused("[{\"name\":\"d\",\"emptyDir\":[]}]", "[]",
+	    "emptyDir: not an object");
+	v_refused("[{\"name\":\"d\",\"hostPath\":\"/x\"}]", "[]",
+	    "hostPath: not an object");
+	v_refused("[{\"name\":\"d\",\"hostPath\":{}}]", "[]",
+	    "hostPath: missing path");
+	v_refused("[{\"name\":\"d\",\"hostPath\":{\"path\":\"\"}}]", "[]",
+	    "hostPath: missing path");
+	v_refused("[{\"name\":\"d\",\"hostPath\":{\"path\":7}}]", "[]",
+	    "volume d: hostPath.path: not a string");
+	v_refused("[{\"name\":\"d\",\"hostPath\":{\"path\":\"/a\\u0001\"}}]",
+	    "[]", "volume d: bad kind or path");
+
+	v_refused(TWO_VOLUMES, "{}", "volumeMounts: not an array");
+	v_refused(TWO_VOLUMES, "[1]", "volumeMounts[0]: not an object");
+	v_refused(TWO_VOLUMES, "[{\"name\":\"nope\",\"mountPath\":\"/x\"}]",
+	    "volumeMounts[0]: no volume named nope");
+	v_refused(TWO_VOLUMES, "[{\"mountPath\":\"/x\"}]", "missing name");
+	v_refused(TWO_VOLUMES, "[{\"name\":\"data\"}]", "missing mountPath");
+	v_refused(TWO_VOLUMES, "[{\"name\":\"data\",\"mountPath\":\"data\"}]",
+	    "not an absolute path");
+	v_refused(TWO_VOLUMES, "[{\"name\":\"data\",\"mountPath\":"
+	    "\"/a/../etc\"}]", "a \"..\" component");
+	v_refused(TWO_VOLUMES, "[{\"name\":\"data\",\"mountPath\":\"/./\"}]",
+	    "mountPath may not be /");
+	v_refused(TWO_VOLUMES, "[{\"name\":\"data\",\"mountPath\":\"/x\","
+	    "\"readOnly\":\"yes\"}]", "readOnly: not a boolean");
+	v_refused(TWO_VOLUMES, "[{\"name\":\"data\",\"mountPath\":\"/x\"},"
+	    "{\"name\":\"logs\",\"mountPath\":\"/x/\"}]",
+	    "/x is mounted twice");
+	/* Mounts before the volumes they name: the volumes are read first. */
+	c_refused("\"volumeMounts\":[{\"name\":\"data\",\"mountPath\":"
+	    "\"/x\"}]", "no volume named data");
+}
+END_TEST
+
+START_TEST(test_volume_bounds)
+{
+	char	*m, *v, *s;
+	size_t	 len = 64 * (POD_VOLUMES_MAX + 2);
+	int	 i;
+
+	/* POD_VOLUMES_MAX volumes, each mounted: fine; one more: not. */
+	ck_assert_ptr_nonnull(v = calloc(1, len));
+	ck_assert_ptr_nonnull(m = calloc(1, len));
+	for (i = 0; i <= POD_VOLUMES_MAX; i++) {
+		char	 one[64];
+
+		(void)snprintf(one, sizeof(one), "%s{\"name\":\"v%d\","
+		    "\"emptyDir\":{}}", i ? "," : "[", i);
+		(void)strlcat(v, one, len);
+		(void)snprintf(one, sizeof(one), "%s{\"name\":\"v%d\","
+		    "\"mountPath\":\"/m%d\"}", i ? "," : "[", i, i);
+		if (i < POD_MOUNTS_MAX)
+			(void)strlcat(m, one, len);
+		if (i == POD_VOLUMES_MAX - 1) {
+			(void)strlcat(v, "]", len);
+			(void)strlcat(m, "]", len);
+			s = with_volumes(v, m);
+			parse_ok(s, NULL);
+			free(s);
+			v[strlen(v) - 1] = '\0';
+			m[strlen(m) - 1] = '\0';
+		}
+	}
+	(void)strlcat(v, "]", len);
+	v_refused(v, "[]", "spec.volumes: more than");
+	free(v);
+	free(m);
+}
+END_TEST
+
+START_TEST(test_grace_kind)
+{
+	struct pod_spec	 ps;
+	const char	*reason;
+	char		*s;
+
+	ck_assert_int_ne(asprintf(&s, "{\"spec\":{\"terminationGracePeriod"
+	    "Seconds\":%d,\"containers\":[{\"name\":\"c\",\"image\":"
+	    "\"i\"}]}}", POD_GRACE_MAX), -1);
+	parse_ok(s, &ps);
+	ck_assert_uint_eq(ps.has_grace, 1);
+	ck_assert_uint_eq(ps.grace_s, POD_GRACE_MAX);
+	podspec_free(&ps);
+	free(s);
+	parse_ok("{\"spec\":{\"terminationGracePeriodSeconds\":0,"
+	    "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}", &ps);
+	ck_assert_uint_eq(ps.has_grace, 1);
+	ck_assert_uint_eq(ps.grace_s, 0);
+	podspec_free(&ps);
+	parse_ok("{\"spec\":{\"terminationGracePeriodSeconds\":null,"
+	    "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}", &ps);
+	ck_assert_uint_eq(ps.has_grace, 0);
+	podspec_free(&ps);
+	refused("{\"spec\":{\"terminationGracePeriodSeconds\":-1,"
+	    "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}",
+	    "terminationGracePeriodSeconds: not an integer in 0-3600");
+	refused("{\"spec\":{\"terminationGracePeriodSeconds\":3601,"
+	    "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}",
+	    "terminationGracePeriodSeconds");
+	refused("{\"spec\":{\"terminationGracePeriodSeconds\":\"30\","
+	    "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}",
+	    "terminationGracePeriodSeconds");
+	refused("{\"spec\":{\"terminationGracePeriodSeconds\":1.5,"
+	    "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}",
+	    "terminationGracePeriodSeconds");
+
+	/* The infra container's name is riklet's. */
+	refused("{\"spec\":{\"containers\":[{\"name\":\"pod\",\"image\":"
+	    "\"i\"}]}}", "container pod: the name is riklet's");
+
+	/* RIK's microVMs: Unsupported, not a definition error. */
+	s = "{\"apiVersion\":\"v0\",\"kind\":\"Function\",\"name\":\"f\","
+	    "\"spec\":{\"function\":{\"execution\":{}}}}";
+	ck_assert_int_eq(definition_parse_reason("i-1", s, strlen(s), &ps,
+	    &reason, err, sizeof(err)), -1);
+	podspec_free(&ps);
+	ck_assert_str_eq(reason, "Unsupported");
+	ck_assert_msg(strstr(err, "riklet runs pods only") != NULL, "%s", err);
+	ck_assert_ptr_null(strstr(err, "containers"));
+	/* Any other refusal is InvalidDefinition. */
+	s = "{\"kind\":\"Pod\",\"spec\":{}}";
+	ck_assert_int_eq(definition_parse_reason("i-1", s, strlen(s), &ps,
+	    &reason, err, sizeof(err)), -1);
+	podspec_free(&ps);
+	ck_assert_str_eq(reason, "InvalidDefinition");
+	s = "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"name\":\"c\","
+	    "\"image\":\"i\"}]}}";
+	ck_assert_int_eq(definition_parse_reason("i-1", s, strlen(s), &ps,
+	    &reason, err, sizeof(err)), 0);
+	podspec_free(&ps);
+	refused("{\"kind\":7,\"spec\":{\"containers\":[{\"name\":\"c\","
+	    "\"image\":\"i\"}]}}", "kind: not a string");
 }
 END_TEST
 
@@ -561,6 +791,9 @@ main(void)
 	tcase_add_test(tc, test_name_image);
 	tcase_add_test(tc, test_env);
 	tcase_add_test(tc, test_ports);
+	tcase_add_test(tc, test_volumes);
+	tcase_add_test(tc, test_volume_bounds);
+	tcase_add_test(tc, test_grace_kind);
 	tcase_add_test(tc, test_argv);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_size_depth_id);

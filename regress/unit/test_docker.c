@@ -224,6 +224,7 @@ END_TEST
 
 START_TEST(test_create_body)
 {
+	static const struct create_opts plain = { NODE, NULL, 0, 0 };
 	struct pod_spec		 ps;
 	struct pod_container	*c;
 	json_t			*j, *l, *hc;
@@ -259,8 +260,8 @@ START_TEST(test_create_body)
 	c->ports[c->nports++] = (struct pod_port){ 80, 8080, PORT_TCP };
 	c->ports[c->nports++] = (struct pod_port){ 0, 53, PORT_UDP };
 
-	ck_assert_ptr_null(docker_create_body(&ps, 2, NODE));
-	ck_assert_ptr_nonnull(s = docker_create_body(&ps, 1, NODE));
+	ck_assert_ptr_null(docker_create_body(&ps, 2, &plain));
+	ck_assert_ptr_nonnull(s = docker_create_body(&ps, 1, &plain));
 	ck_assert_ptr_nonnull(j = json_loads(s, 0, NULL));
 	free(s);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "Image")),
@@ -293,7 +294,7 @@ START_TEST(test_create_body)
 	/* Container 0 has no limits, command or ports: none is sent. */
 	(void)strlcpy(ps.containers[0].name, "a", sizeof(c->name));
 	(void)strlcpy(ps.containers[0].image, "busybox", sizeof(c->image));
-	ck_assert_ptr_nonnull(s = docker_create_body(&ps, 0, NODE));
+	ck_assert_ptr_nonnull(s = docker_create_body(&ps, 0, &plain));
 	ck_assert_ptr_nonnull(j = json_loads(s, 0, NULL));
 	free(s);
 	hc = json_object_get(j, "HostConfig");

@@ -133,8 +133,9 @@ pod_run(const char *instance, const char *script, uint32_t state)
 		ck_assert_uint_eq(imsg.datalen, sizeof(rc));
 		memcpy(&rc, imsg.data, sizeof(rc));
 		imsg_free(&imsg);
+		/* The pod's infra container runs first: wait for app. */
 		if (strcmp(rc.instance, ps.instance) == 0 &&
-		    rc.state == state)
+		    strcmp(rc.name, "app") == 0 && rc.state == state)
 			break;
 	}
 	(void)strlcpy(cid, rc.id, sizeof(cid));

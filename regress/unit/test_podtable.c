@@ -164,12 +164,16 @@ drain(enum riklet_proc p, uint32_t type, char *out, size_t outlen)
 	struct imsg		 imsg;
 	char			 err[256], word[RIK_ID_MAX + 32];
 	size_t			 n = 0;
-	ssize_t			 got;
+	ssize_t			 got, rd;
 
 	for (;;) {
-		/* As much as the socket takes, then read it out. */
+		/*
+		 * As much as the socket takes, then read it out: a read
+		 * stops at a message carrying a descriptor (IMSG_RT_PAUSE),
+		 * so the socket is read until it is empty.
+		 */
 		ck_assert_int_ne(imsgbuf_write(ibuf), -1);
-		(void)imsgbuf_read(&far[p]);
+		rd = imsgbuf_read(&far[p]);
 		while ((got = imsg_get(&far[p], &imsg)) > 0) {
 			word[0] = '\0';
 			if (imsg.hdr.type == type && type == IMSG_POD_CREATE) {
@@ -198,7 +202,7 @@ drain(enum riklet_proc p, uint32_t type, char *out, size_t outlen)
 			imsg_free(&imsg);
 		}
 		ck_assert_int_ne(got, -1);
-		if (imsgbuf_queued(ibuf) == 0 && far[p].rlen == 0)
+		if (imsgbuf_queued(ibuf) == 0 && far[p].rlen == 0 && rd <= 0)
 			return n;
 	}
 }

@@ -398,6 +398,23 @@ count_named(json_t *list, const char *name)
 	return k;
 }
 
+/* The id of the pod's infra container, rik-<instance>-pod. */
+static const char *
+infra_id(const struct pod_spec *ps)
+{
+	static char	 id[RIK_CONTAINER_ID_MAX];
+	char		 path[512];
+	json_t		*j;
+
+	(void)snprintf(path, sizeof(path), "/v1.41/containers/rik-%s-pod/json",
+	    ps->instance);
+	ck_assert_int_eq(engine_call("GET", path, &j), 200);
+	(void)strlcpy(id, json_string_value(json_object_get(j, "Id")),
+	    sizeof(id));
+	json_decref(j);
+	return id;
+}
+
 /*
  * A registry on loopback that takes connections and never answers: a
  * pull from it lasts until it is cancelled, so a test knows the step a
@@ -482,20 +499,37 @@ START_TEST(test_two_containers)
 	ck_assert_int_eq(json_integer_value(json_object_get(hc, "NanoCpus")),
 	    500000000);
 	ck_assert(json_is_true(json_object_get(hc, "Init")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cfg,
+	    "Labels"), "riklet.definition")), "{\"kind\":\"pods\"}");
+	/* In the infra container's namespaces, which publishes the port. */
+	ck_assert_uint_eq(json_object_size(json_object_get(hc,
+	    "PortBindings")), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(hc, "NetworkMode")),
+	    json_string_value(json_object_get(hc, "IpcMode")));
+	(void)snprintf(path, sizeof(path), "container:%s", infra_id(&ps));
+	ck_assert_str_eq(json_string_value(json_object_get(hc, "NetworkMode")),
+	    path);
+	json_decref(j);
+	(void)snprintf(path, sizeof(path), "/v1.41/containers/rik-%s-pod/json",
+	    ps.instance);
+	ck_assert_int_eq(engine_call("GET", path, &j), 200);
+	hc = json_object_get(j, "HostConfig");
 	ck_assert_int_eq(atoi(json_string_value(json_object_get(json_array_get(
 	    json_object_get(json_object_get(hc, "PortBindings"), "8080/tcp"),
 	    0), "HostPort"))), 20000 + getpid() % 20000);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cfg,
-	    "Labels"), "riklet.definition")), "{\"kind\":\"pods\"}");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    json_object_get(j, "Config"), "Labels"), "riklet.role")), "infra");
 	json_decref(j);
 
-	/* Again: the same two containers, adopted, not duplicated. */
+	/* Again: the same containers, adopted, not duplicated. */
 	create_ok(&ps);
 	list = engine_list(ps.instance);
-	ck_assert_uint_eq(json_array_size(list), 2);
+	ck_assert_uint_eq(json_array_size(list), 3);
 	(void)snprintf(path, sizeof(path), "rik-%s-web", ps.instance);
 	ck_assert_uint_eq(count_named(list, path), 1);
 	(void)snprintf(path, sizeof(path), "rik-%s-side", ps.instance);
+	ck_assert_uint_eq(count_named(list, path), 1);
+	(void)snprintf(path, sizeof(path), "rik-%s-pod", ps.instance);
 	ck_assert_uint_eq(count_named(list, path), 1);
 	json_decref(list);
 
@@ -589,15 +623,16 @@ START_TEST(test_second_fails)
 END_TEST
 
 /*
- * Killed with the pod half made: c0 and c1 run, c2's image is being
- * pulled from a registry that never answers.  The next runtime lists
- * exactly those two, and a create of the same pod adopts them.
+ * Killed with the pod half made: its infra container, c0 and c1 run,
+ * c2's image is being pulled from a registry that never answers.  The
+ * next runtime lists exactly those three, and a create of the same pod
+ * adopts them.
  */
 START_TEST(test_kill_during_create)
 {
 	struct pod_spec		 ps;
 	json_t			*list;
-	size_t			 i, n;
+	size_t			 i, n, ninfra;
 	char			 name[256], hang[64];
 	int			 reg, conn;
 
@@ -610,7 +645,7 @@ START_TEST(test_kill_during_create)
 	send_create(&ps);
 	conn = registry_pulled(reg);
 	list = engine_list(ps.instance);
-	ck_assert_uint_eq(json_array_size(list), 2);
+	ck_assert_uint_eq(json_array_size(list), 3);	/* and the infra */
 	json_decref(list);
 	kill(h.pid, SIGKILL);
 	waitpid(h.pid, NULL, 0);
@@ -623,20 +658,25 @@ START_TEST(test_kill_during_create)
 	memset(&seen, 0, sizeof(seen));
 	runtime_start();
 	/* The listing shows the half-made pod with its size. */
-	n = 0;
+	n = ninfra = 0;
 	for (i = 0; i < seen.n; i++)
 		if (strcmp(seen.c[i].instance, ps.instance) == 0) {
 			ck_assert_uint_eq(seen.c[i].ncontainers, 6);
+			if (seen.c[i].role == ROLE_INFRA) {
+				ninfra++;
+				continue;
+			}
 			ck_assert_uint_lt(seen.c[i].index, 2);
 			n++;
 		}
 	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(ninfra, 1);
 
 	(void)strlcpy(ps.containers[2].image, IMAGE,
 	    sizeof(ps.containers[2].image));
 	create_ok(&ps);
 	list = engine_list(ps.instance);
-	ck_assert_uint_eq(json_array_size(list), 6);
+	ck_assert_uint_eq(json_array_size(list), 7);	/* and the infra */
 	for (i = 0; i < 6; i++) {
 		(void)snprintf(name, sizeof(name), "rik-%s-c%zu", ps.instance,
 		    i);

@@ -253,8 +253,12 @@ serve(int fd)
 		serve_logs(fd, req + 22);
 	else if (strncmp(req, "GET /v1.41/containers/", 22) == 0)
 		serve_inspect(fd, req + 22);
+	else if (strncmp(req, "GET /v1.41/volumes", 18) == 0)
+		answer(fd, "200 OK", "{\"Volumes\":[]}");
 	else if (strncmp(req, "GET /v1.41/images/", 18) == 0) {
-		if (fake.creates)
+		/* riklet's infra image is there: pods start with it. */
+		if (fake.creates || strncmp(req + 18, "riklet%2Fpause", 14) ==
+		    0)
 			answer(fd, "200 OK", "{\"Id\":\"sha256:0\"}");
 		else
 			answer(fd, "404 Not Found", "{\"message\":\"no such "
@@ -263,7 +267,9 @@ serve(int fd)
 		serve_pull(fd);
 	else if (strncmp(req, "POST /v1.41/containers/create", 29) == 0) {
 		usleep((useconds_t)fake.create_ms * 1000);
-		if (fake.creates)
+		/* A pod's infra container is made, whatever comes after. */
+		if (fake.creates || strstr(req, "-pod ") != NULL ||
+		    strstr(req, "-pod&") != NULL)
 			answer(fd, "201 Created", "{\"Id\":\"" "ffffffff"
 			    "ffffffffffffffffffffffffffffffffffffffffffffffffff"
 			    "ffffff\",\"Warnings\":[]}");
