@@ -934,7 +934,9 @@ op_listed(struct rt_list *l, const struct http_result *res,
 	}
 	op->members = l->dl.members;
 	op->nmembers = l->dl.nids;
-	qsort(op->members, op->nmembers, sizeof(op->members[0]), member_cmp);
+	if (op->nmembers > 1)	/* qsort's array may not be NULL */
+		qsort(op->members, op->nmembers, sizeof(op->members[0]),
+		    member_cmp);
 	if (op->kind == POD_OP_RESTART) {
 		for (i = 0; i < op->nmembers; i++)
 			infra = infra || op->members[i].role == ROLE_INFRA;
