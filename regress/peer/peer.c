@@ -243,6 +243,8 @@ agent_start(struct agent *a, struct peer *p, struct riklet_conf *conf)
 {
 	struct riklet_conf	 c;
 	struct imsg		 imsg;
+	const char		*asan;
+	char			 opts[256];
 	int			 fd, saved, rv;
 
 	if (conf == NULL) {
@@ -258,8 +260,13 @@ agent_start(struct agent *a, struct peer *p, struct riklet_conf *conf)
 	 * Under AddressSanitizer: LeakSanitizer needs /proc, which the
 	 * chrooted agent has not, and would end it with an error at exit.
 	 */
-	if (getenv("ASAN_OPTIONS") == NULL || *getenv("ASAN_OPTIONS") == '\0')
-		(void)setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+	asan = getenv("ASAN_OPTIONS");
+	if (asan == NULL || strstr(asan, "detect_leaks") == NULL) {
+		(void)snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0",
+		    asan != NULL ? asan : "",
+		    asan != NULL && *asan != '\0' ? ":" : "");
+		(void)setenv("ASAN_OPTIONS", opts, 1);
+	}
 	if ((fd = open(a->log, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1)
 		return -1;
 	saved = dup(2);
