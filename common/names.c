@@ -62,6 +62,7 @@ static const char *const imsg_names[IMSG_MAX] = {
 	[IMSG_RT_LOGS_DATA] = "RT_LOGS_DATA",
 	[IMSG_RT_LOGS_END] = "RT_LOGS_END",
 	[IMSG_RT_PAUSE] = "RT_PAUSE",
+	[IMSG_RT_REGISTRY] = "RT_REGISTRY",
 	[IMSG_POD_RESTART] = "POD_RESTART",
 };
 

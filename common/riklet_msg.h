@@ -81,6 +81,7 @@ enum imsg_type {
 	IMSG_CONTAINER_RESTART,	/* struct container_ref */
 	IMSG_POD_RESTART,	/* instance id, NUL-terminated: the whole pod */
 	IMSG_RT_PAUSE,		/* riklet-pause (fd), or none and why (string) */
+	IMSG_RT_REGISTRY,	/* struct rt_registry + X-Registry-Auth value */
 
 	/* runtime -> parent */
 	IMSG_RT_ENGINE,		/* struct rt_engine */
@@ -245,6 +246,21 @@ struct rt_pod_result {
 	uint32_t	 ok;
 	char		 reason[RIK_REASON_MAX];
 	char		 message[RIK_MESSAGE_MAX];
+};
+
+/*
+ * IMSG_RT_REGISTRY: one registry's credentials, as the Engine API's
+ * X-Registry-Auth header value (base64url JSON, NUL-terminated) after
+ * the struct.  The parent sends them all, index 0 to count - 1, after
+ * each configuration; index 0 replaces what the runtime had, and a
+ * count of 0 (one message, no host, an empty value) says there are none.
+ */
+#define RT_REGISTRY_AUTH_MAX	16384
+
+struct rt_registry {
+	uint32_t	 index;
+	uint32_t	 count;
+	char		 host[256];	/* CONF_HOST_MAX, imageref_registry() */
 };
 
 /* IMSG_RT_PULL */

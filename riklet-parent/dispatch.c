@@ -13,6 +13,7 @@
 #include "podspec.h"
 #include "pods.h"
 #include "prom.h"
+#include "registry.h"
 #include "report.h"
 #include "riklet.h"
 #include "scheduler.h"
@@ -41,6 +42,7 @@ parent_child_ready(struct child *c)
 		break;
 	case PROC_RUNTIME:
 		/* It lists the engine's containers by itself. */
+		registry_send();
 		infra_send_pause();
 		pods_runtime_ready();
 		break;

@@ -22,6 +22,7 @@
 #include "parse.h"
 #include "pods.h"
 #include "prom.h"
+#include "registry.h"
 #include "report.h"
 #include "scheduler.h"
 #include "privsep.h"
@@ -96,6 +97,7 @@ main(int argc, char *argv[])
 		log_procinit("");
 		if (load_config(&p.conf) == -1)
 			exit(1);
+		registry_clear();
 		if (p.verbose)
 			print_config(stdout, &p.conf);
 		printf("configuration OK\n");
@@ -143,6 +145,7 @@ main(int argc, char *argv[])
 	pods_clear();
 	report_clear();
 	sched_clear();
+	registry_clear();
 	for (i = 0; i < (int)(sizeof(sigs) / sizeof(sigs[0])); i++)
 		event_free(ev_sig[i]);
 	event_base_free(p.base);
@@ -216,6 +219,7 @@ reload_config(void)
 	    strcmp(nconf.tls_key, parent->conf.tls_key) != 0;
 	parent->conf = nconf;
 	children_send_conf();
+	registry_send();
 	infra_send_pause();
 	/* Its sandbox holds the old port, its TLS the old files. */
 	if (restart_agent)

@@ -292,6 +292,10 @@ runtime_imsg(struct imsg *imsg)
 		infra_pause(imsg->fd, s);
 		imsg->fd = -1;
 		break;
+	case IMSG_RT_REGISTRY:
+		if (registry_imsg(imsg->data, imsg->datalen) == -1)
+			fatalx("%s: bad IMSG_RT_REGISTRY", __func__);
+		break;
 	case IMSG_RT_LOGS:
 		if (imsg->datalen != sizeof(rl))
 			fatalx("%s: bad IMSG_RT_LOGS size", __func__);

@@ -60,6 +60,7 @@ struct http_req *http_raw(const char *, long, http_open_cb, http_data_cb,
 	    http_done_cb, void *);
 struct http_req *http_upload(const char *, const char *, const void *,
 	    size_t, const char *, long, size_t, http_done_cb, void *);
+int	 http_header(struct http_req *, const char *);
 void	 http_pause(struct http_req *, int);
 const char *http_content_type(const struct http_req *);
 void	 http_cancel(struct http_req *);
@@ -217,6 +218,8 @@ void	 list_free(struct rt_list *);
 #define PULL_LAYERS_MAX		64
 #define PULL_REPORT_MS		1000	/* to the parent */
 #define PULL_LOG_MS		5000	/* to the log */
+#define PULL_UNREACHABLE	"RegistryUnavailable"
+#define PULL_NOT_FOUND		"ImageNotFound"
 #define PULL_REPORT		0x1
 #define PULL_LOG		0x2
 
@@ -240,6 +243,13 @@ struct pull_progress {
 
 void	 pull_init(struct pull_progress *, uint64_t);
 int	 pull_line(struct pull_progress *, const char *, size_t, uint64_t);
+const char *pull_reason(long, const char *);
+int	 pull_unreachable(const char *);
+
+/* runtime_registry.c: the credentials pulls send */
+int	 registry_imsg(const void *, size_t);
+const char *registry_auth_for(const char *);
+void	 registry_of(const char *, char *, size_t);
 
 /* runtime.c */
 extern struct riklet_conf	 runtime_conf;
