@@ -19,6 +19,7 @@ void	registry_discard(void);
 void	registry_clear(void);
 int	registry_auth(const struct conf_registry *, const char *, char *,
 	    size_t);
+const char *registry_secret(uint32_t);
 void	registry_send(void);
 
 #endif

@@ -374,6 +374,29 @@ START_TEST(test_error)
 }
 END_TEST
 
+/* What a failed pull was, from the engine's own words (docker 20.10). */
+START_TEST(test_pull_reason)
+{
+	ck_assert_str_eq(pull_reason(500, "Head \"http://127.0.0.1:5/v2/t/"
+	    "manifests/latest\": no basic auth credentials"),
+	    "ImagePullFailed");
+	ck_assert_str_eq(pull_reason(500, "unauthorized: authentication "
+	    "required"), "ImagePullFailed");
+	ck_assert_str_eq(pull_reason(404, "pull access denied for x, "
+	    "repository does not exist or may require 'docker login'"),
+	    "ImagePullFailed");
+	ck_assert_str_eq(pull_reason(404, "manifest for 127.0.0.1:5/t/n:latest "
+	    "not found: manifest unknown: manifest unknown"), PULL_NOT_FOUND);
+	ck_assert_str_eq(pull_reason(500, "Get \"http://127.0.0.1:1/v2/\": "
+	    "dial tcp 127.0.0.1:1: connect: connection refused"),
+	    PULL_UNREACHABLE);
+	ck_assert_str_eq(pull_reason(500, "Get \"https://r.example/v2/\": "
+	    "dial tcp: lookup r.example: no such host"), PULL_UNREACHABLE);
+	ck_assert_str_eq(pull_reason(200, "toomanyrequests: rate limit"),
+	    "ImagePullFailed");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -388,6 +411,7 @@ main(void)
 	tcase_add_test(tc, test_create_body);
 	tcase_add_test(tc, test_paths);
 	tcase_add_test(tc, test_error);
+	tcase_add_test(tc, test_pull_reason);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
