@@ -124,7 +124,7 @@ static void	 set_listen(const char *);
 static int	 default_hostname(const char *, struct riklet_conf *);
 static void	 registry_begin(const char *);
 static void	 registry_opt(const char *, char *, size_t, const char *);
-static void	 registry_secret(const char *, char *, size_t, const char *);
+static void	 registry_file(const char *, char *, size_t, const char *);
 static void	 registry_end(void);
 static void	 set_pull_fallback(const char *);
 static void	 set_percent(const char *, uint32_t *, const char *);
@@ -243,11 +243,11 @@ regopt	: USERNAME STRING		{
 			    sizeof(cur_reg.username), $2);
 		}
 	| PASSWORDFILE STRING		{
-			registry_secret("password-file", cur_reg.password_file,
+			registry_file("password-file", cur_reg.password_file,
 			    sizeof(cur_reg.password_file), $2);
 		}
 	| IDENTITYTOKENFILE STRING	{
-			registry_secret("identity-token-file",
+			registry_file("identity-token-file",
 			    cur_reg.token_file, sizeof(cur_reg.token_file), $2);
 		}
 	;
@@ -1136,7 +1136,7 @@ registry_opt(const char *what, char *dst, size_t size, const char *s)
 
 /* The file is read now, so that its errors have its line. */
 static void
-registry_secret(const char *what, char *dst, size_t size, const char *s)
+registry_file(const char *what, char *dst, size_t size, const char *s)
 {
 	const char	*errstr;
 
