@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "imagegc.h"
 #include "infra.h"
 #include "log.h"
 #include "parse.h"
@@ -146,6 +147,7 @@ main(int argc, char *argv[])
 	report_clear();
 	sched_clear();
 	registry_clear();
+	imagegc_clear();
 	for (i = 0; i < (int)(sizeof(sigs) / sizeof(sigs[0])); i++)
 		event_free(ev_sig[i]);
 	event_base_free(p.base);
@@ -221,6 +223,7 @@ reload_config(void)
 	children_send_conf();
 	registry_send();
 	infra_send_pause();
+	imagegc_kick(1);
 	/* Its sandbox holds the old port, its TLS the old files. */
 	if (restart_agent)
 		child_restart(PROC_AGENT, "the scheduler's settings changed");

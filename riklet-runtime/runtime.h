@@ -88,7 +88,8 @@ json_t	*docker_load(const char *, size_t);
 int	 docker_uint_label(json_t *, const char *, uint32_t *, uint32_t);
 int	 docker_parse_version(const char *, size_t, char *, size_t, char *,
 	    size_t, char *, size_t);
-int	 docker_parse_info(const char *, size_t, char *, size_t);
+int	 docker_parse_info(const char *, size_t, char *, size_t, char *,
+	    size_t);
 int	 docker_parse_message(const char *, size_t, char *, size_t);
 int	 docker_parse_id(const char *, size_t, char *, size_t);
 int	 docker_parse_inspect(const char *, size_t, const char *,
@@ -245,6 +246,25 @@ void	 pull_init(struct pull_progress *, uint64_t);
 int	 pull_line(struct pull_progress *, const char *, size_t, uint64_t);
 const char *pull_reason(long, const char *);
 int	 pull_unreachable(const char *);
+
+/* runtime_gc.c: image garbage collection */
+#define GC_IMAGES_MAX		4096	/* of the engine's, looked at */
+
+struct gc_image {
+	char		 id[80];	/* "sha256:" and 64 hex digits */
+	char		 name[RIK_IMAGE_MAX];	/* its first tag, for the log */
+	int64_t		 created;	/* unix seconds */
+	int64_t		 last_used;	/* by a pod here; 0: not known */
+	int64_t		 size;		/* bytes */
+	int		 keep;		/* the infra image */
+};
+
+void	 gc_image_used(const char *);
+int	 gc_parse_images(const char *, size_t, const char *,
+	    struct gc_image *, size_t, size_t *);
+size_t	 gc_select(const struct gc_image *, size_t, int64_t, int64_t,
+	    size_t *);
+void	 gc_start(const struct rt_gc *);
 
 /* runtime_registry.c: the credentials pulls send */
 int	 registry_imsg(const void *, size_t);

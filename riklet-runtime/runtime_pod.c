@@ -491,6 +491,7 @@ op_image(struct rt_op *op)
 {
 	char	 path[1024];
 
+	gc_image_used(op_image_ref(op));
 	if (docker_image_path(path, sizeof(path), op_image_ref(op), "/json") ==
 	    -1) {
 		op_fail(op, "InvalidSpec", NULL, "image name too long");
