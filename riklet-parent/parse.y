@@ -1107,9 +1107,11 @@ registry_begin(const char *host)
 	/* A host with a port, or a name with a dot (imageref.c). */
 	(void)snprintf(ref, sizeof(ref), "%s/x", host);
 	if (strchr(host, '/') != NULL || ((errstr = check_hostport(host)) !=
-	    NULL && strchr(host, '.') == NULL) || !imageref_valid(ref, NULL)) {
+	    NULL && strchr(host, '.') == NULL &&
+	    strcmp(host, "localhost") != 0) || !imageref_valid(ref, NULL)) {
 		conf_error("registry: \"%s\" is not a registry host "
-		    "(\"name.domain\" or \"host:port\")", host);
+		    "(\"name.domain\", \"host:port\" or \"localhost\")",
+		    host);
 		return;
 	}
 	for (i = 0; i < pconf->nregistries; i++)
