@@ -26,7 +26,7 @@ print((total - s.f_bavail * s.f_frsize) * 100 // total)' "$root") || broke "stat
 at_exit 'for t in a b c d; do docker_api DELETE "/images/$REPO/$t:1?force=1" >/dev/null; done'
 for t in d a b c; do
 	_c=$(curl -s --unix-socket "$DOCKER_SOCK" -X POST -H 'Content-Type: application/json' \
-	    -d '{"Image":"riklet/busybox:latest","Cmd":["true"]}' http://docker/containers/create |
+	    -d '{"Image":"riklet/busybox:local","Cmd":["true"]}' http://docker/containers/create |
 	    $PY -c 'import json,sys; print(json.load(sys.stdin)["Id"])') || broke "create"
 	docker_api POST "/commit?container=$_c&repo=$REPO/$t&tag=1&changes=LABEL%20gc%3D$t$$" >/dev/null
 	docker_api DELETE "/containers/$_c" >/dev/null
@@ -47,7 +47,7 @@ PY
 }
 # Used in the order c, a, b, a second apart (the uses are in seconds);
 # d is never used.  keeper holds riklet/busybox.
-peer_send keeper CREATE "$(mkdef keeper riklet/busybox:latest)"
+peer_send keeper CREATE "$(mkdef keeper riklet/busybox:local)"
 wait_status keeper RUNNING 30 || fail "keeper not RUNNING"
 for t in c a b; do
 	sleep 1.1
@@ -66,7 +66,7 @@ wait_for 30 grep -q "image gc: removed [0-9]* images" "$T/riklet.log" ||
     fail "no image gc run: $(grep 'image gc' "$T/riklet.log" | tail -n 3)"
 grep -q "image gc: .* full, above $((pct - 1))%" "$T/riklet.log" || fail "the run's cause is not logged"
 for t in a b c d; do ! has_image "$REPO/$t:1" || fail "$REPO/$t:1 not removed"; done
-has_image riklet/busybox:latest || fail "the image keeper runs was removed"
+has_image riklet/busybox:local || fail "the image keeper runs was removed"
 has_image "riklet/pause:$(cat "$REGRESS_DIR/../VERSION")" || fail "the infra image was removed"
 order=$(grep -o "image gc: removed $REPO/.:1 " "$T/riklet.log" | sed "s|.*$REPO/||; s|:1 ||" | tr -d '\n')
 [ "$order" = dcab ] || fail "removed in the order $order, not dcab (LRU)"

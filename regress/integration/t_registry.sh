@@ -80,17 +80,17 @@ image_id() {
 newer_image() {
 	_c=$(curl -s --unix-socket "$DOCKER_SOCK" -X POST \
 	    -H 'Content-Type: application/json' \
-	    -d '{"Image":"riklet/busybox:latest","Cmd":["true"]}' \
+	    -d '{"Image":"riklet/busybox:local","Cmd":["true"]}' \
 	    http://docker/containers/create |
 	    $PY -c 'import json,sys; print(json.load(sys.stdin)["Id"])') || broke "create"
 	docker_api POST "/commit?container=$_c&repo=$REG/t/new&tag=g2&changes=LABEL%20riklet.gen%3D$$" |
 	    $PY -c 'import json,sys; print(json.load(sys.stdin)["Id"])' || broke "commit"
 	docker_api DELETE "/containers/$_c" >/dev/null
 }
-OLD=$(image_id riklet/busybox:latest)
-push riklet/busybox:latest v1
-push riklet/busybox:latest v2
-push riklet/busybox:latest latest
+OLD=$(image_id riklet/busybox:local)
+push riklet/busybox:local v1
+push riklet/busybox:local v2
+push riklet/busybox:local latest
 ok "registry on $REG with htpasswd auth, t/bb:v1, :v2 and :latest pushed"
 
 printf '%s\n' "$PASS" >"$T/registry.pass"
