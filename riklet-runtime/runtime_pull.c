@@ -100,9 +100,11 @@ pull_reason(long status, const char *msg)
 {
 	if (pull_unreachable(msg))
 		return PULL_UNREACHABLE;
+	/* Not found to whoever has no right to see it: credentials. */
 	if (strcasestr(msg, "unauthorized") != NULL ||
 	    strcasestr(msg, "denied") != NULL ||
-	    strcasestr(msg, "auth") != NULL)
+	    strcasestr(msg, "authentication required") != NULL ||
+	    strcasestr(msg, "no basic auth credentials") != NULL)
 		return "ImagePullFailed";
 	if (status == 404 || strcasestr(msg, "manifest unknown") != NULL ||
 	    strcasestr(msg, "not found") != NULL)
