@@ -105,6 +105,7 @@ gc_parse_images(const char *buf, size_t len, const char *infra,
 	json_t		*j, *e, *tags, *t;
 	size_t		 i, k;
 	struct gc_image	*g;
+	int64_t		 last;
 	int		 rv = -1;
 
 	*n = 0;
@@ -140,6 +141,10 @@ gc_parse_images(const char *buf, size_t len, const char *infra,
 				g->keep = 1;
 		}
 		g->last_used = gc_last_used(tags);
+		/* A pod may have named it by its digest. */
+		if ((last = gc_last_used(json_object_get(e, "RepoDigests"))) >
+		    g->last_used)
+			g->last_used = last;
 		(*n)++;
 	}
 	rv = 0;

@@ -45,10 +45,11 @@ START_TEST(test_need)
 }
 END_TEST
 
-#define ID(c)	"sha256:" c c c c c c c c c c c c c c c c \
+#define HEX(c)	c c c c c c c c c c c c c c c c \
 		c c c c c c c c c c c c c c c c \
 		c c c c c c c c c c c c c c c c \
 		c c c c c c c c c c c c c c c c
+#define ID(c)	"sha256:" HEX(c)
 
 /*
  * Least recently used first; a pod's use counts over the image's age;
@@ -75,20 +76,26 @@ START_TEST(test_select)
 	    "\"RepoTags\":[\"r/young:1\"]},"
 	    "{\"Id\":\"not an id\",\"Created\":1,\"Size\":1},"
 	    "{\"Id\":\"" ID("f") "\",\"Created\":%lld,\"Size\":-5,"
-	    "\"RepoTags\":[\"r/f:1\"]}"
+	    "\"RepoTags\":[\"r/f:1\"]},"
+	    "{\"Id\":\"" ID("9") "\",\"Created\":1,\"Size\":1,"
+	    "\"RepoTags\":[],\"RepoDigests\":[\"r/g@sha256:" HEX("1")
+	    "\"]}"
 	    "]", (long long)(now - 5000), (long long)(now - 9000),
 	    (long long)(now - 3000), (long long)(now - 99999),
 	    (long long)(now - 10), (long long)(now - 4000));
 	/* b was made first but a pod used it lately (its second tag). */
 	gc_image_used("r/b:2");
+	/* 9 has no tag: a pod named it by its digest. */
+	gc_image_used("r/g@sha256:" HEX("1"));
 	ck_assert_int_eq(gc_parse_images(body, strlen(body), "riklet/pause:9",
 	    imgs, 8, &n), 0);
-	ck_assert_uint_eq(n, 6);	/* the bad id is skipped */
+	ck_assert_uint_eq(n, 7);	/* the bad id is skipped */
 	ck_assert_str_eq(imgs[0].name, "r/a:1");
 	ck_assert_str_eq(imgs[2].name, "");
 	ck_assert_int_eq(imgs[3].keep, 1);
 	ck_assert_int_ge(imgs[1].last_used, now);
 	ck_assert_int_eq(imgs[5].size, 0);
+	ck_assert_int_ge(imgs[6].last_used, now);
 
 	/* min-age 60 s: b (just used) and e (10 s old) stay. */
 	k = gc_select(imgs, n, now + 1, 60, order);
@@ -101,7 +108,7 @@ START_TEST(test_select)
 	for (i = 0; i < k; i++)
 		got[i] = imgs[order[i]].id[7];
 	got[k] = '\0';
-	ck_assert_str_eq(got, "afceb");
+	ck_assert_str_eq(got, "afce9b");
 
 	/* A capped listing, and what is not a listing. */
 	ck_assert_int_eq(gc_parse_images(body, strlen(body), "x", imgs, 2,
