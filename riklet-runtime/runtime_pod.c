@@ -552,6 +552,8 @@ op_create(struct rt_op *op)
 	char			 path[512], name[256];
 	char			*body;
 
+	/* Used again once pulled: a long pull is no old use (gc). */
+	gc_image_used(op_image_ref(op));
 	memset(&opts, 0, sizeof(opts));
 	opts.node = runtime_conf.hostname;
 	opts.log_max_size = runtime_conf.log_max_size;
