@@ -4,7 +4,8 @@
  * IPC namespaces and publishes its ports), then each container in those
  * namespaces.  Each container goes through: is the image here (GET
  * /images/{name}/json), pull it (or import riklet's own infra image) if
- * not, create it under its deterministic name (a 409 means a previous
+ * not, or always with imagePullPolicy Always (with the registry's
+ * credentials, runtime_registry.c), create it under its deterministic name (a 409 means a previous
  * create made it: adopt it), start it.  A failure removes what the pod
  * already has, volumes included, and reports the pod FAILED.  A destroy
  * lists the instance's containers and volumes by label, so what was made
@@ -93,7 +94,7 @@ static void	op_fail(struct rt_op *, const char *,
 static void	op_next_container(struct rt_op *);
 static void	op_volume_next(struct rt_op *);
 static void	op_image(struct rt_op *);
-static void	op_image_missing(struct rt_op *);
+static void	op_pull(struct rt_op *);
 static void	op_create(struct rt_op *);
 static void	op_start(struct rt_op *, const char *);
 static void	op_start_failed(struct rt_op *, const struct http_result *);
@@ -501,9 +502,10 @@ op_image(struct rt_op *op)
 	    HTTP_BODY_MAX);
 }
 
-/* Pulled, or imported for riklet's own infra image. */
+/* Pulled (missing, or imagePullPolicy Always), or imported for riklet's own
+ * infra image. */
 static void
-op_image_missing(struct rt_op *op)
+op_pull(struct rt_op *op)
 {
 	char		 path[1024], msg[RIK_MESSAGE_MAX];
 	const char	*auth;
@@ -801,7 +803,7 @@ op_done(struct http_req *r, void *arg)
 			    op_image_ref(op));
 			op_fail(op, "ImageNotPresent", NULL, msg);
 		} else if (st == 200 || st == 404)
-			op_image_missing(op);
+			op_pull(op);
 		else
 			op_fail(op, op->infra ? "InfraUnavailable" :
 			    "ImagePullFailed", res, NULL);
