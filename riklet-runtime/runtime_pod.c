@@ -6,8 +6,9 @@
  * /images/{name}/json), pull it (or import riklet's own infra image) if
  * not, or always with imagePullPolicy Always (with the registry's
  * credentials, runtime_registry.c), create it under its deterministic
- * name (a 409 means a previous create made it: adopt it), start it.  A failure removes what the pod
- * already has, volumes included, and reports the pod FAILED.  A destroy
+ * name (a 409 means a previous create made it: adopt it), start it.
+ * A failure removes what the pod already has, volumes included, and
+ * reports the pod FAILED.  A destroy
  * lists the instance's containers and volumes by label, so what was made
  * before a restart of this process is found too, then stops and removes
  * each container, the infra container last, then the volumes.  A restart
