@@ -181,7 +181,7 @@ $(BUILD)/parse.c: riklet-parent/parse.y
 $(BUILD)/obj/parse.o: $(BUILD)/parse.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Iriklet-parent $(ALL_CFLAGS) \
-	    -Wno-unused-function -Wno-missing-prototypes -c -o $@ $<
+	    -Wno-unused-function -Wno-missing-prototypes -MMD -MP -c -o $@ $<
 
 $(BUILD)/regress/%: regress/unit/%.c $(HARNESS_OBJS) $(LIBRIKLET)
 	@mkdir -p $(@D)

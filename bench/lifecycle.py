@@ -27,7 +27,7 @@ import time
 
 PEER, SOCK, N, PARALLEL = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
     int(sys.argv[4])
-IMAGE = "riklet/busybox:latest"
+IMAGE = "riklet/busybox:local"
 
 
 class UnixHTTP(http.client.HTTPConnection):

@@ -22,7 +22,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 TICKS=${TICKS:-20}
 RES_MS=${RES_MS:-500}
 ROUNDS=${ROUNDS:-3}
-IMAGE=riklet/busybox:latest
+IMAGE=riklet/busybox:local
 LABEL=riklet.bench.metrics_fds
 
 [ "$(id -u)" -eq 0 ] || { echo "metrics_fds: run as root" >&2; exit 1; }

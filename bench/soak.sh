@@ -22,7 +22,7 @@ SECONDS_TOTAL=${SOAK_SECONDS:-600}
 PODS=${SOAK_PODS:-50}
 PORT=${SOAK_PORT:-$((40000 + $$ % 20000))}
 NODE=soak-$$
-IMAGE=riklet/busybox:latest
+IMAGE=riklet/busybox:local
 
 [ "$(id -u)" -eq 0 ] || { echo "soak: needs root" >&2; exit 1; }
 [ -x "$RIKLET" ] || { echo "soak: no $RIKLET (make first)" >&2; exit 1; }

@@ -23,6 +23,9 @@ conf_defaults(struct riklet_conf *conf)
 	conf->create_parallel = RIKLET_CREATE_PARALLEL;
 	conf->log_max_size = RIKLET_LOG_MAX_SIZE;
 	conf->log_max_files = RIKLET_LOG_MAX_FILES;
+	conf->gc_high = RIKLET_GC_HIGH;
+	conf->gc_low = RIKLET_GC_LOW;
+	conf->gc_min_age_ms = RIKLET_GC_MIN_AGE_MS;
 }
 
 /* A child calls this on what the parent sent before using any of it. */
@@ -49,8 +52,20 @@ conf_check_strings(const struct riklet_conf *c)
 		return -1;
 	if (c->metric_resolution_ms == 0 || c->create_parallel == 0 ||
 	    c->log_max_size == 0 || c->log_max_files == 0 ||
-	    c->nvolume_allow > CONF_VOLUME_ALLOW_MAX)
+	    c->nvolume_allow > CONF_VOLUME_ALLOW_MAX ||
+	    c->nregistries > CONF_REGISTRY_MAX || c->pull_fallback > 1 ||
+	    c->gc_high > 100 || c->gc_low >= c->gc_high)
 		return -1;
+	for (i = 0; i < c->nregistries; i++)
+		if (!strarray_terminated(c->registries[i].host,
+		    sizeof(c->registries[i].host)) ||
+		    !strarray_terminated(c->registries[i].username,
+		    sizeof(c->registries[i].username)) ||
+		    !strarray_terminated(c->registries[i].password_file,
+		    sizeof(c->registries[i].password_file)) ||
+		    !strarray_terminated(c->registries[i].token_file,
+		    sizeof(c->registries[i].token_file)))
+			return -1;
 	for (i = 0; i < c->nvolume_allow; i++)
 		if (!strarray_terminated(c->volume_allow[i],
 		    sizeof(c->volume_allow[i])))

@@ -20,6 +20,7 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "imageref.h"
 
@@ -219,4 +220,59 @@ imageref_valid(const char *s, const char **why)
 	if (why != NULL)
 		*why = w;
 	return w == NULL;
+}
+
+/*
+ * The registry a valid reference is pulled from, into host: its host
+ * and port, or Docker Hub's name when it names none.  -1 when host is
+ * too small.
+ */
+int
+imageref_host(const char *ref, char *host, size_t size)
+{
+	size_t		 n = host_len(ref);
+	const char	*name;
+
+	if (n == 0)
+		name = IMAGEREF_DOCKER_HUB;
+	else {
+		if (n >= size)
+			return -1;
+		memcpy(host, ref, n);
+		host[n] = '\0';
+		name = imageref_registry(host);
+	}
+	if (strlcpy(host, name, size) >= size)
+		return -1;
+	return 0;
+}
+
+/*
+ * One name for a registry, as a reference or riklet.conf says it:
+ * Docker Hub's several names are docker.io, as Docker itself takes them.
+ */
+const char *
+imageref_registry(const char *host)
+{
+	if (strcasecmp(host, "docker.io") == 0 ||
+	    strcasecmp(host, "index.docker.io") == 0 ||
+	    strcasecmp(host, "registry-1.docker.io") == 0)
+		return IMAGEREF_DOCKER_HUB;
+	return host;
+}
+
+/*
+ * Whether a valid reference names a tag that moves: no tag and no
+ * digest, or the tag "latest" (Kubernetes pulls those Always).
+ */
+int
+imageref_floating(const char *ref)
+{
+	const char	*p = ref + host_len(ref), *colon;
+
+	if (strchr(p, '@') != NULL)
+		return 0;
+	if ((colon = strrchr(p, ':')) == NULL)
+		return 1;
+	return strcmp(colon + 1, "latest") == 0;
 }

@@ -9,6 +9,11 @@
 #define IMAGEREF_NAME_MAX	255	/* host and path, without tag or digest */
 #define IMAGEREF_TAG_MAX	128
 
+#define IMAGEREF_DOCKER_HUB	"docker.io"
+
 int	imageref_valid(const char *, const char **);
+int	imageref_host(const char *, char *, size_t);
+const char *imageref_registry(const char *);
+int	imageref_floating(const char *);
 
 #endif

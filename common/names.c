@@ -62,6 +62,9 @@ static const char *const imsg_names[IMSG_MAX] = {
 	[IMSG_RT_LOGS_DATA] = "RT_LOGS_DATA",
 	[IMSG_RT_LOGS_END] = "RT_LOGS_END",
 	[IMSG_RT_PAUSE] = "RT_PAUSE",
+	[IMSG_RT_REGISTRY] = "RT_REGISTRY",
+	[IMSG_RT_GC] = "RT_GC",
+	[IMSG_RT_GC_RESULT] = "RT_GC_RESULT",
 	[IMSG_POD_RESTART] = "POD_RESTART",
 };
 

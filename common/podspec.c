@@ -105,6 +105,7 @@ podspec_encode(const struct pod_spec *ps, unsigned char **out, size_t *outlen)
 		c = &ps->containers[i];
 		w_str(&w, c->name);
 		w_str(&w, c->image);
+		w_u32(&w, c->pull_policy);
 		w_u64(&w, (uint64_t)c->memory_limit);
 		w_u64(&w, (uint64_t)c->nano_cpus);
 		w_u32(&w, (uint32_t)c->nenv);
@@ -262,6 +263,7 @@ podspec_decode(const void *buf, size_t len, struct pod_spec *ps, char *err,
 		ps->ncontainers = i + 1;
 		r_fixed(&r, c->name, sizeof(c->name));
 		r_fixed(&r, c->image, sizeof(c->image));
+		c->pull_policy = r_u32(&r);
 		c->memory_limit = (int64_t)r_u64(&r);
 		c->nano_cpus = (int64_t)r_u64(&r);
 		r_strv(&r, c->env, &c->nenv, POD_ENV_MAX);
@@ -405,6 +407,11 @@ podspec_validate(const struct pod_spec *ps, char *err, size_t errlen)
 			(void)snprintf(err, errlen,
 			    "container %s: invalid image reference: %s", c->name,
 			    why);
+			return -1;
+		}
+		if (c->pull_policy >= PULL_POLICY_MAX) {
+			(void)snprintf(err, errlen,
+			    "container %s: invalid imagePullPolicy", c->name);
 			return -1;
 		}
 		if (c->memory_limit < 0 || c->nano_cpus < 0) {
@@ -603,4 +610,37 @@ restart_policy_name(uint32_t p)
 		return "Always";
 	}
 	return "invalid";
+}
+
+const char *
+pull_policy_name(uint32_t p)
+{
+	switch (p) {
+	case PULL_IF_NOT_PRESENT:
+		return "IfNotPresent";
+	case PULL_ALWAYS:
+		return "Always";
+	case PULL_NEVER:
+		return "Never";
+	}
+	return "invalid";
+}
+
+/* A name as a definition says it; PULL_POLICY_MAX: none of them. */
+uint32_t
+pull_policy_parse(const char *s)
+{
+	uint32_t	 p;
+
+	for (p = 0; p < PULL_POLICY_MAX; p++)
+		if (strcmp(s, pull_policy_name(p)) == 0)
+			return p;
+	return PULL_POLICY_MAX;
+}
+
+/* Kubernetes' default: a tag that moves is pulled each time. */
+uint32_t
+pull_policy_default(const char *image)
+{
+	return imageref_floating(image) ? PULL_ALWAYS : PULL_IF_NOT_PRESENT;
 }

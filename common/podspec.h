@@ -28,6 +28,14 @@ enum port_proto {
 	PORT_PROTO_MAX
 };
 
+/* imagePullPolicy */
+enum pull_policy {
+	PULL_IF_NOT_PRESENT,
+	PULL_ALWAYS,
+	PULL_NEVER,
+	PULL_POLICY_MAX
+};
+
 struct pod_port {
 	uint16_t	 port;		/* on the node */
 	uint16_t	 target_port;	/* in the container */
@@ -55,6 +63,7 @@ struct pod_mount {
 struct pod_container {
 	char		 name[RIK_NAME_MAX];
 	char		 image[RIK_IMAGE_MAX];
+	uint32_t	 pull_policy;	/* enum pull_policy */
 	int64_t		 memory_limit;	/* bytes, 0: none */
 	int64_t		 nano_cpus;	/* 1e9 per core, 0: none */
 	size_t		 nenv;
@@ -92,5 +101,8 @@ int	podspec_valid_name(const char *);
 const struct pod_volume *podspec_volume(const struct pod_spec *,
 	    const char *);
 const char *restart_policy_name(uint32_t);
+const char *pull_policy_name(uint32_t);
+uint32_t pull_policy_parse(const char *);
+uint32_t pull_policy_default(const char *);
 
 #endif

@@ -25,6 +25,22 @@
 #define CONF_IMAGE_MAX		256	/* RIK_IMAGE_MAX */
 #define CONF_VOLUME_ALLOW_MAX	16	/* volume allow prefixes */
 #define CONF_ADDR_MAX		64	/* an IPv4 or IPv6 address, text */
+#define CONF_REGISTRY_MAX	8	/* registry blocks */
+#define RIKLET_GC_HIGH		85	/* image-gc high, percent */
+#define RIKLET_GC_LOW		70
+#define RIKLET_GC_MIN_AGE_MS	(2 * 60 * 1000)
+
+/*
+ * A registry's credentials, by the files that hold them: the files'
+ * contents stay in the parent (registry.c), this struct goes to every
+ * child.
+ */
+struct conf_registry {
+	char		 host[CONF_HOST_MAX];	/* "host[:port]", docker.io */
+	char		 username[CONF_HOST_MAX];	/* "": a token */
+	char		 password_file[CONF_PATH_MAX];
+	char		 token_file[CONF_PATH_MAX];
+};
 
 struct riklet_conf {
 	char		 scheduler[CONF_HOST_MAX];	/* "host:port" */
@@ -48,6 +64,12 @@ struct riklet_conf {
 	uint32_t	 nvolume_allow;
 	char		 volume_allow[CONF_VOLUME_ALLOW_MAX][CONF_PATH_MAX];
 	char		 host_address[CONF_ADDR_MAX];	/* "": learned */
+	uint32_t	 nregistries;
+	struct conf_registry registries[CONF_REGISTRY_MAX];
+	uint32_t	 pull_fallback;	/* Always may start a local image */
+	uint32_t	 gc_high;	/* percent of the image filesystem */
+	uint32_t	 gc_low;
+	uint64_t	 gc_min_age_ms;
 };
 
 void	conf_defaults(struct riklet_conf *);

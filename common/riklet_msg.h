@@ -81,6 +81,8 @@ enum imsg_type {
 	IMSG_CONTAINER_RESTART,	/* struct container_ref */
 	IMSG_POD_RESTART,	/* instance id, NUL-terminated: the whole pod */
 	IMSG_RT_PAUSE,		/* riklet-pause (fd), or none and why (string) */
+	IMSG_RT_REGISTRY,	/* struct rt_registry + X-Registry-Auth value */
+	IMSG_RT_GC,		/* struct rt_gc: free so many bytes of images */
 
 	/* runtime -> parent */
 	IMSG_RT_ENGINE,		/* struct rt_engine */
@@ -89,6 +91,7 @@ enum imsg_type {
 	IMSG_RT_LIST_BEGIN,	/* empty: a full listing follows */
 	IMSG_RT_LIST_END,	/* empty: the listing is complete */
 	IMSG_RT_PULL,		/* struct rt_pull: image pull progress */
+	IMSG_RT_GC_RESULT,	/* struct rt_gc_result: an image gc run ended */
 
 	/* parent -> metrics */
 	IMSG_MET_POD,		/* struct met_pod: add or replace */
@@ -188,11 +191,34 @@ struct container_ref {
 };
 
 /* IMSG_RT_ENGINE */
+#define RIK_PATH_MAX		1024	/* CONF_PATH_MAX */
+
 struct rt_engine {
 	uint32_t	 up;
 	char		 version[RIK_VERSION_MAX];
 	char		 api_version[RIK_VERSION_MAX];
 	char		 message[RIK_MESSAGE_MAX];
+	char		 root_dir[RIK_PATH_MAX];	/* DockerRootDir, "" */
+};
+
+/*
+ * IMSG_RT_GC: the parent measured the engine's filesystem above
+ * image-gc high; the runtime removes unused images, least recently used
+ * first, until their sizes add up to bytes (to bring it to low).
+ */
+struct rt_gc {
+	int64_t		 bytes;		/* to free, > 0 */
+	uint64_t	 min_age_ms;	/* image-gc min-age */
+	uint32_t	 used_pct;	/* what the parent measured, for the log */
+};
+
+/* IMSG_RT_GC_RESULT */
+struct rt_gc_result {
+	uint32_t	 removed;	/* images */
+	uint32_t	 failed;	/* the engine refused to remove */
+	int64_t		 bytes;		/* the removed images' sizes */
+	uint64_t	 elapsed_ms;
+	char		 message[RIK_MESSAGE_MAX];	/* "": ran whole */
 };
 
 enum container_state {
@@ -245,6 +271,21 @@ struct rt_pod_result {
 	uint32_t	 ok;
 	char		 reason[RIK_REASON_MAX];
 	char		 message[RIK_MESSAGE_MAX];
+};
+
+/*
+ * IMSG_RT_REGISTRY: one registry's credentials, as the Engine API's
+ * X-Registry-Auth header value (base64url JSON, NUL-terminated) after
+ * the struct.  The parent sends them all, index 0 to count - 1, after
+ * each configuration; index 0 replaces what the runtime had, and a
+ * count of 0 (one message, no host, an empty value) says there are none.
+ */
+#define RT_REGISTRY_AUTH_MAX	16384
+
+struct rt_registry {
+	uint32_t	 index;
+	uint32_t	 count;
+	char		 host[256];	/* CONF_HOST_MAX, imageref_registry() */
 };
 
 /* IMSG_RT_PULL */
@@ -306,6 +347,13 @@ struct ctl_status {
 	uint32_t	 npods;
 	int32_t		 verbose;
 	uint32_t	 nchildren;	/* IMSG_CTL_CHILD messages that follow */
+	uint32_t	 gc_runs;	/* image gc runs ended; 0: none yet */
+	uint64_t	 gc_age_ms;	/* the last one ended so long ago */
+	uint32_t	 gc_removed;	/* ... removed so many images */
+	uint32_t	 gc_failed;
+	int64_t		 gc_bytes;	/* ... of these sizes */
+	uint32_t	 gc_used_pct;	/* ... with the filesystem so full */
+	char		 gc_message[RIK_MESSAGE_MAX];
 };
 
 struct ctl_child {

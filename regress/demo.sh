@@ -30,7 +30,7 @@ lines() { wc -l <"$T/peer/received.jsonl" 2>/dev/null || echo 0; }
 say "starting a private Docker engine (regress/engine.sh)"
 engine_up
 at_exit 'sh "$REGRESS_DIR/engine.sh" stop >/dev/null 2>&1'
-echo "  engine at $DOCKER_SOCK, test image riklet/busybox:latest"
+echo "  engine at $DOCKER_SOCK, test image riklet/busybox:local"
 
 say "starting the scheduler test peer (regress/peer/scheduler.py)"
 peer_up

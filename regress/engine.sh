@@ -3,7 +3,8 @@
 # A private Docker engine for riklet's tests, demo and CI.
 #
 #   sh regress/engine.sh start	start (or reuse) it; prints DOCKER_SOCK=<path>
-#   sh regress/engine.sh image	import riklet/busybox:latest (busybox-static)
+#   sh regress/engine.sh image	import riklet/busybox:latest (busybox-static),
+#				also tagged riklet/busybox:local
 #   sh regress/engine.sh stop	remove riklet's containers, stop the engine
 #   sh regress/engine.sh purge	stop, then remove its state (make check's end)
 #   sh regress/engine.sh env	prints DOCKER_SOCK=<path>
@@ -31,6 +32,10 @@ SOCK=$D/docker.sock
 PIDFILE=$D/dockerd.pid
 IMAGE_REPO=riklet/busybox
 IMAGE_TAG=latest
+# The name the integration tests use: a fixed tag, so that a pod's
+# imagePullPolicy defaults to IfNotPresent (a :latest is pulled Always,
+# from a registry that has no such image).
+LOCAL_TAG=local
 
 api() {
 	# api METHOD PATH [curl args...]: the body on stdout, fails on >= 400
@@ -147,6 +152,7 @@ start() {
 image() {
 	ping || { echo "engine.sh: no engine at $SOCK; run start" >&2; exit 1; }
 	if api GET "/images/$IMAGE_REPO:$IMAGE_TAG/json" >/dev/null 2>&1; then
+		api POST "/images/$IMAGE_REPO:$IMAGE_TAG/tag?repo=$IMAGE_REPO&tag=$LOCAL_TAG" >/dev/null
 		return 0
 	fi
 	need_pkg /bin/busybox busybox-static
@@ -165,6 +171,7 @@ image() {
 	    -H 'Content-Type: application/x-tar' \
 	    --data-binary "@$tmp/rootfs.tar" >/dev/null
 	api GET "/images/$IMAGE_REPO:$IMAGE_TAG/json" >/dev/null
+	api POST "/images/$IMAGE_REPO:$IMAGE_TAG/tag?repo=$IMAGE_REPO&tag=$LOCAL_TAG" >/dev/null
 }
 
 stop() {

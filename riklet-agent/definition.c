@@ -426,7 +426,7 @@ parse_container(struct dparse *d, json_t *cj, size_t i,
     const struct pod_spec *ps, struct pod_container *c)
 {
 	char		 sub[RIK_MESSAGE_MAX];
-	const char	*why;
+	const char	*why, *policy;
 
 	if (!json_is_object(cj))
 		return fail(d, "containers[%zu]: not an object", i);
@@ -447,6 +447,16 @@ parse_container(struct dparse *d, json_t *cj, size_t i,
 	if (!imageref_valid(c->image, &why))
 		return fail(d, "spec.containers[%zu].image: invalid reference "
 		    "\"%s\": %s", i, c->image, why);
+	if (get_string(d, cj, "imagePullPolicy", 16, &policy) == -1) {
+		(void)snprintf(sub, sizeof(sub), "%s", d->err);
+		return fail(d, "container %s: %s", c->name, sub);
+	}
+	if (policy == NULL)
+		c->pull_policy = pull_policy_default(c->image);
+	else if ((c->pull_policy = pull_policy_parse(policy)) ==
+	    PULL_POLICY_MAX)
+		return fail(d, "container %s: imagePullPolicy: %s is not "
+		    "Always, IfNotPresent or Never", c->name, policy);
 	return 0;
 }
 

@@ -347,6 +347,7 @@ conn_parent_msg(struct ctl_conn *c, struct imsg *imsg)
 		    !TERMINATED(cs.engine_version) ||
 		    !TERMINATED(cs.engine_api_version) ||
 		    !TERMINATED(cs.engine_message) ||
+		    !TERMINATED(cs.gc_message) ||
 		    (c->answer = ctl_json_status(&cs)) == NULL) {
 			conn_error(c, "bad status from the parent");
 			return;

@@ -72,7 +72,7 @@ ctl_json_error(const char *msg)
 json_t *
 ctl_json_status(const struct ctl_status *cs)
 {
-	json_t	*engine;
+	json_t	*engine, *gc, *st;
 
 	if (!cs->engine_known)
 		engine = json_pack("{s:s}", "state", "unknown");
@@ -82,7 +82,19 @@ ctl_json_status(const struct ctl_status *cs)
 		    "version", text(cs->engine_version),
 		    "api_version", text(cs->engine_api_version),
 		    "message", text(cs->engine_message));
-	return json_pack("{s:{s:o, s:s, s:I, s:I, s:o}, s:o, s:I, s:o, "
+	/* The last image gc run; null before the first. */
+	if (cs->gc_runs == 0)
+		gc = json_null();
+	else
+		gc = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+		    "runs", (json_int_t)cs->gc_runs,
+		    "age_ms", (json_int_t)cs->gc_age_ms,
+		    "removed", (json_int_t)cs->gc_removed,
+		    "failed", (json_int_t)cs->gc_failed,
+		    "bytes", (json_int_t)cs->gc_bytes,
+		    "used_pct", (json_int_t)cs->gc_used_pct,
+		    "message", text(cs->gc_message));
+	st = json_pack("{s:{s:o, s:s, s:I, s:I, s:o}, s:o, s:I, s:o, "
 	    "s:I, s:s, s:i, s:[]}",
 	    "scheduler",
 	    "address", text(cs->scheduler),
@@ -97,6 +109,12 @@ ctl_json_status(const struct ctl_status *cs)
 	    "log", cs->verbose > 0 ? "verbose" : "brief",
 	    "verbose", (int)cs->verbose,
 	    "children");
+	if (st == NULL || gc == NULL || json_object_set_new(st, "image_gc",
+	    gc) == -1) {
+		json_decref(st);
+		return NULL;
+	}
+	return st;
 }
 
 json_t *

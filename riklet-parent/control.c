@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "imagegc.h"
 #include "log.h"
 #include "podspec.h"
 #include "pods.h"
@@ -493,6 +494,7 @@ send_status(uint32_t peer)
 	cs.npods = (uint32_t)pod_count();
 	cs.verbose = log_getverbose();
 	cs.nchildren = PROC_MAX - PROC_AGENT;
+	imagegc_status(&cs);
 	if (ctl_reply(peer, IMSG_CTL_STATUS, &cs, sizeof(cs)) == -1)
 		return -1;
 	for (p = PROC_AGENT; p < PROC_MAX; p++) {

@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "control.h"
+#include "imagegc.h"
 #include "infra.h"
 #include "log.h"
 #include "podspec.h"
 #include "pods.h"
 #include "prom.h"
+#include "registry.h"
 #include "report.h"
 #include "riklet.h"
 #include "scheduler.h"
@@ -41,6 +43,7 @@ parent_child_ready(struct child *c)
 		break;
 	case PROC_RUNTIME:
 		/* It lists the engine's containers by itself. */
+		registry_send();
 		infra_send_pause();
 		pods_runtime_ready();
 		break;
@@ -61,6 +64,8 @@ parent_child_gone(struct child *c)
 
 	control_child_gone(c->proc);
 	prom_child_gone(c->proc);
+	if (c->proc == PROC_RUNTIME)
+		imagegc_runtime_gone();
 	if (c->proc != PROC_AGENT)
 		return;
 	memset(&st, 0, sizeof(st));
@@ -195,6 +200,7 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 	struct rt_container	 rc;
 	struct rt_pod_result	 r;
 	struct rt_pull		 pl;
+	struct rt_gc_result	 gr;
 
 	switch (imsg->hdr.type) {
 	case IMSG_RT_ENGINE:
@@ -204,12 +210,14 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 		}
 		memcpy(&e, imsg->data, sizeof(e));
 		if (!TERMINATED(e.version) || !TERMINATED(e.api_version) ||
-		    !TERMINATED(e.message)) {
+		    !TERMINATED(e.message) || !TERMINATED(e.root_dir) ||
+		    (e.root_dir[0] != '\0' && e.root_dir[0] != '/')) {
 			child_violation(c, "RT_ENGINE: bad strings");
 			return;
 		}
 		pods_engine(&e);
 		control_engine(&e);
+		imagegc_engine(&e);
 		break;
 	case IMSG_RT_CONTAINER:
 		if (imsg->datalen != sizeof(rc)) {
@@ -237,6 +245,8 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 			return;
 		}
 		pods_result(&r);
+		if (r.op == POD_OP_DESTROY && r.ok)
+			imagegc_kick(0);
 		break;
 	case IMSG_RT_LIST_BEGIN:
 	case IMSG_RT_LIST_END:
@@ -263,6 +273,18 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 		pods_pull(&pl);
 		control_pull(&pl);
 		prom_pull(&pl);
+		break;
+	case IMSG_RT_GC_RESULT:
+		if (imsg->datalen != sizeof(gr)) {
+			child_violation(c, "RT_GC_RESULT: bad size");
+			return;
+		}
+		memcpy(&gr, imsg->data, sizeof(gr));
+		if (!TERMINATED(gr.message) || gr.bytes < 0) {
+			child_violation(c, "RT_GC_RESULT: bad contents");
+			return;
+		}
+		imagegc_result(&gr);
 		break;
 	case IMSG_RT_LOGS_DATA:
 	case IMSG_RT_LOGS_END:

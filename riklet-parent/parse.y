@@ -26,6 +26,7 @@
 #include "parse.h"
 #include "path.h"
 #include "prom.h"
+#include "registry.h"
 #include "riklet_conf.h"
 #include "util.h"
 
@@ -121,6 +122,12 @@ static void	 set_log_size(const char *);
 static void	 set_log_files(const char *);
 static void	 set_listen(const char *);
 static int	 default_hostname(const char *, struct riklet_conf *);
+static void	 registry_begin(const char *);
+static void	 registry_opt(const char *, char *, size_t, const char *);
+static void	 registry_file(const char *, char *, size_t, const char *);
+static void	 registry_end(void);
+static void	 set_pull_fallback(const char *);
+static void	 set_percent(const char *, uint32_t *, const char *);
 
 static struct files	 files = TAILQ_HEAD_INITIALIZER(files);
 static struct file	*file;
@@ -130,6 +137,12 @@ static struct riklet_conf *pconf;
 static int		 errors;
 static int		 lexerr;	/* the lexer reported this error */
 static int		 hostname_set;
+static int		 gc_lineno;	/* the last image-gc, for its check */
+static char		*gc_file;
+/* The registry block being read, and its secret. */
+static struct conf_registry cur_reg;
+static char		 cur_secret[REGISTRY_SECRET_MAX];
+static int		 cur_errors;
 %}
 
 %union {
@@ -137,10 +150,11 @@ static int		 hostname_set;
 	struct tlsopts	 tls;
 }
 
-%token	ADDRESS ALLOW CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HOST
-%token	HOSTNAME IMAGE INCLUDE INFRA KEY LISTEN LOG MAXFILES MAXSIZE
-%token	METRICRESOLUTION METRICS OFF SCHEDULER SOCKET STOPAFTERDISCONNECT
-%token	STOPGRACE TLS USER VOLUME ERROR
+%token	ADDRESS ALLOW CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HIGH HOST
+%token	HOSTNAME IDENTITYTOKENFILE IMAGE IMAGEGC INCLUDE INFRA KEY LISTEN LOG
+%token	LOW MAXFILES MAXSIZE METRICRESOLUTION METRICS MINAGE OFF PASSWORDFILE
+%token	PULLFALLBACK REGISTRY SCHEDULER SOCKET STOPAFTERDISCONNECT STOPGRACE
+%token	TLS USER USERNAME VOLUME ERROR
 %token	<string>	STRING
 %type	<string>	include
 %type	<tls>		tls tlsopts
@@ -205,6 +219,57 @@ setting	: SCHEDULER STRING tls		{ set_scheduler($2, &$3); }
 	| LOG MAXSIZE STRING		{ set_log_size($3); }
 	| LOG MAXFILES STRING		{ set_log_files($3); }
 	| METRICS LISTEN STRING		{ set_listen($3); }
+	| REGISTRY STRING '{'		{ registry_begin($2); }
+	    optnl regopts '}'		{ registry_end(); }
+	| PULLFALLBACK STRING		{ set_pull_fallback($2); }
+	| IMAGEGC gcopts		{
+			gc_lineno = file->lineno;
+			free(gc_file);
+			if ((gc_file = strdup(file->name)) == NULL)
+				fatal("strdup");
+		}
+	;
+
+optnl	: /* empty */
+	| optnl '\n'
+	;
+
+regopts	: /* empty */
+	| regopts regopt optnl
+	;
+
+regopt	: USERNAME STRING		{
+			registry_opt("username", cur_reg.username,
+			    sizeof(cur_reg.username), $2);
+		}
+	| PASSWORDFILE STRING		{
+			registry_file("password-file", cur_reg.password_file,
+			    sizeof(cur_reg.password_file), $2);
+		}
+	| IDENTITYTOKENFILE STRING	{
+			registry_file("identity-token-file",
+			    cur_reg.token_file, sizeof(cur_reg.token_file), $2);
+		}
+	;
+
+gcopts	: gcopt
+	| gcopts gcopt
+	;
+
+gcopt	: HIGH STRING optpct		{
+			set_percent("image-gc high", &pconf->gc_high, $2);
+		}
+	| LOW STRING optpct		{
+			set_percent("image-gc low", &pconf->gc_low, $2);
+		}
+	| MINAGE STRING			{
+			set_duration("image-gc min-age", &pconf->gc_min_age_ms,
+			    $2);
+		}
+	;
+
+optpct	: /* empty */
+	| '%'
 	;
 
 tls	: /* empty */			{ memset(&$$, 0, sizeof($$)); }
@@ -232,25 +297,34 @@ static const struct keyword keywords[] = {
 	{ "control",			CONTROL },
 	{ "create-parallel",		CREATEPARALLEL },
 	{ "docker",			DOCKER },
+	{ "high",			HIGH },
 	{ "host",			HOST },
 	{ "hostname",			HOSTNAME },
+	{ "identity-token-file",	IDENTITYTOKENFILE },
 	{ "image",			IMAGE },
+	{ "image-gc",			IMAGEGC },
 	{ "include",			INCLUDE },
 	{ "infra",			INFRA },
 	{ "key",			KEY },
 	{ "listen",			LISTEN },
 	{ "log",			LOG },
+	{ "low",			LOW },
 	{ "max-files",			MAXFILES },
 	{ "max-size",			MAXSIZE },
 	{ "metric-resolution",		METRICRESOLUTION },
 	{ "metrics",			METRICS },
+	{ "min-age",			MINAGE },
 	{ "off",			OFF },
+	{ "password-file",		PASSWORDFILE },
+	{ "pull-fallback",		PULLFALLBACK },
+	{ "registry",			REGISTRY },
 	{ "scheduler",			SCHEDULER },
 	{ "socket",			SOCKET },
 	{ "stop-after-disconnect",	STOPAFTERDISCONNECT },
 	{ "stop-grace",			STOPGRACE },
 	{ "tls",			TLS },
 	{ "user",			USER },
+	{ "username",			USERNAME },
 	{ "volume",			VOLUME },
 };
 
@@ -264,7 +338,8 @@ parse_config(const char *filename, struct riklet_conf *conf)
 
 	conf_defaults(&nconf);
 	pconf = &nconf;
-	errors = lexerr = hostname_set = 0;
+	errors = lexerr = hostname_set = gc_lineno = 0;
+	registry_discard();
 
 	if ((file = pushfile(filename, 0, &errstr)) == NULL) {
 		log_warnx("%s: %s", filename, errstr);
@@ -286,12 +361,24 @@ parse_config(const char *filename, struct riklet_conf *conf)
 		free(ls);
 	}
 	pconf = NULL;
+	explicit_bzero(cur_secret, sizeof(cur_secret));
 
+	if (nconf.gc_low >= nconf.gc_high) {
+		log_warnx("%s:%d: image-gc: low (%u%%) must be below high "
+		    "(%u%%)", gc_file != NULL ? gc_file : filename, gc_lineno,
+		    nconf.gc_low, nconf.gc_high);
+		errors++;
+	}
+	free(gc_file);
+	gc_file = NULL;
 	if (errors == 0 && !hostname_set &&
 	    default_hostname(filename, &nconf) == -1)
 		errors++;
-	if (errors != 0)
+	if (errors != 0) {
+		registry_discard();
 		return -1;
+	}
+	registry_commit();
 	*conf = nconf;
 	return 0;
 }
@@ -1002,4 +1089,139 @@ default_hostname(const char *filename, struct riklet_conf *conf)
 	}
 	copy_field(conf->hostname, sizeof(conf->hostname), name);
 	return 0;
+}
+
+/* registry "host" { ... }: the host as a reference names it. */
+static void
+registry_begin(const char *host)
+{
+	char		 ref[CONF_HOST_MAX + 8];
+	const char	*errstr;
+	uint32_t	 i;
+
+	memset(&cur_reg, 0, sizeof(cur_reg));
+	explicit_bzero(cur_secret, sizeof(cur_secret));
+	cur_errors = errors;
+	if (check_length("registry", host, sizeof(cur_reg.host)))
+		return;
+	/* A host with a port, or a name with a dot (imageref.c). */
+	(void)snprintf(ref, sizeof(ref), "%s/x", host);
+	if (strchr(host, '/') != NULL || ((errstr = check_hostport(host)) !=
+	    NULL && strchr(host, '.') == NULL &&
+	    strcmp(host, "localhost") != 0) || !imageref_valid(ref, NULL)) {
+		conf_error("registry: \"%s\" is not a registry host "
+		    "(\"name.domain\", \"host:port\" or \"localhost\")",
+		    host);
+		return;
+	}
+	for (i = 0; i < pconf->nregistries; i++)
+		if (strcmp(imageref_registry(pconf->registries[i].host),
+		    imageref_registry(host)) == 0) {
+			conf_error("registry \"%s\": given twice", host);
+			return;
+		}
+	copy_field(cur_reg.host, sizeof(cur_reg.host), host);
+}
+
+static void
+registry_opt(const char *what, char *dst, size_t size, const char *s)
+{
+	if (*dst != '\0') {
+		conf_error("registry: %s given twice", what);
+		return;
+	}
+	if (check_length(what, s, size) == 0 && *s == '\0')
+		conf_error("registry: %s: must not be empty", what);
+	else if (strpbrk(s, "\n\r") == NULL)
+		copy_field(dst, size, s);
+}
+
+/* The file is read now, so that its errors have its line. */
+static void
+registry_file(const char *what, char *dst, size_t size, const char *s)
+{
+	const char	*errstr;
+
+	if (cur_reg.password_file[0] != '\0' ||
+	    cur_reg.token_file[0] != '\0') {
+		conf_error("registry: one password-file or "
+		    "identity-token-file");
+		return;
+	}
+	set_path(what, dst, size, s);
+	if (*dst == '\0')
+		return;
+	if (registry_read_secret(dst, cur_secret, sizeof(cur_secret),
+	    &errstr) == -1)
+		conf_error("registry: %s \"%s\": %s", what, dst, errstr);
+}
+
+static void
+registry_end(void)
+{
+	char	*auth;
+
+	if (errors != cur_errors || cur_reg.host[0] == '\0')
+		goto done;
+	if (cur_reg.password_file[0] == '\0' &&
+	    cur_reg.token_file[0] == '\0') {
+		conf_error("registry \"%s\": password-file or "
+		    "identity-token-file expected", cur_reg.host);
+		goto done;
+	}
+	if ((cur_reg.username[0] == '\0') !=
+	    (cur_reg.token_file[0] != '\0')) {
+		conf_error("registry \"%s\": username goes with "
+		    "password-file, not with identity-token-file",
+		    cur_reg.host);
+		goto done;
+	}
+	if (pconf->nregistries >= CONF_REGISTRY_MAX) {
+		conf_error("registry: at most %d registries",
+		    CONF_REGISTRY_MAX);
+		goto done;
+	}
+	if ((auth = malloc(RT_REGISTRY_AUTH_MAX)) == NULL)
+		fatal("%s", __func__);
+	if (registry_auth(&cur_reg, cur_secret, auth,
+	    RT_REGISTRY_AUTH_MAX) == -1)
+		conf_error("registry \"%s\": credentials too long",
+		    cur_reg.host);
+	else {
+		registry_pending(pconf->nregistries, cur_secret);
+		pconf->registries[pconf->nregistries++] = cur_reg;
+	}
+	freezero(auth, RT_REGISTRY_AUTH_MAX);
+done:
+	explicit_bzero(cur_secret, sizeof(cur_secret));
+}
+
+static void
+set_pull_fallback(const char *s)
+{
+	if (strcmp(s, "yes") == 0)
+		pconf->pull_fallback = 1;
+	else if (strcmp(s, "no") == 0)
+		pconf->pull_fallback = 0;
+	else
+		conf_error("pull-fallback: \"%s\": yes or no expected", s);
+}
+
+/* A whole percentage, 1 to 100 (the '%' is the grammar's). */
+static void
+set_percent(const char *what, uint32_t *pct, const char *s)
+{
+	const char	*errstr;
+	long long	 n;
+
+	if (*s == '\0' || strspn(s, "0123456789") != strlen(s)) {
+		conf_error("%s: \"%s\" is not a percentage", what, s);
+		return;
+	}
+	n = strtonum(s, 1, 100, &errstr);
+	if (errstr != NULL) {
+		conf_error("%s: must be between 1%% and 100%%", what);
+		return;
+	}
+	*pct = (uint32_t)n;
 }

@@ -16,7 +16,9 @@ static void	print_size(FILE *, const char *, uint64_t);
 void
 print_config(FILE *f, const struct riklet_conf *conf)
 {
-	uint32_t	 i;
+	const struct conf_registry	*r;
+	char				 buf[32];
+	uint32_t			 i;
 
 	fputs("scheduler ", f);
 	print_string(f, conf->scheduler);
@@ -54,6 +56,27 @@ print_config(FILE *f, const struct riklet_conf *conf)
 		print_setting(f, "volume allow", conf->volume_allow[i]);
 	print_size(f, "log max-size", conf->log_max_size);
 	fprintf(f, "log max-files %u\n", conf->log_max_files);
+	/* The files' names only: their contents are secrets. */
+	for (i = 0; i < conf->nregistries; i++) {
+		r = &conf->registries[i];
+		fputs("registry ", f);
+		print_string(f, r->host);
+		if (r->username[0] != '\0') {
+			fputs(" { username ", f);
+			print_string(f, r->username);
+			fputs(" password-file ", f);
+			print_string(f, r->password_file);
+		} else {
+			fputs(" { identity-token-file ", f);
+			print_string(f, r->token_file);
+		}
+		fputs(" }\n", f);
+	}
+	fprintf(f, "pull-fallback %s\n", conf->pull_fallback ? "yes" : "no");
+	fprintf(f, "image-gc high %u%% low %u%% min-age ", conf->gc_high,
+	    conf->gc_low);
+	fmt_duration(conf->gc_min_age_ms, buf, sizeof(buf));
+	fprintf(f, "%s\n", buf);
 }
 
 static void

@@ -17,11 +17,13 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "imagegc.h"
 #include "infra.h"
 #include "log.h"
 #include "parse.h"
 #include "pods.h"
 #include "prom.h"
+#include "registry.h"
 #include "report.h"
 #include "scheduler.h"
 #include "privsep.h"
@@ -96,6 +98,7 @@ main(int argc, char *argv[])
 		log_procinit("");
 		if (load_config(&p.conf) == -1)
 			exit(1);
+		registry_clear();
 		if (p.verbose)
 			print_config(stdout, &p.conf);
 		printf("configuration OK\n");
@@ -143,6 +146,8 @@ main(int argc, char *argv[])
 	pods_clear();
 	report_clear();
 	sched_clear();
+	registry_clear();
+	imagegc_clear();
 	for (i = 0; i < (int)(sizeof(sigs) / sizeof(sigs[0])); i++)
 		event_free(ev_sig[i]);
 	event_base_free(p.base);
@@ -216,7 +221,9 @@ reload_config(void)
 	    strcmp(nconf.tls_key, parent->conf.tls_key) != 0;
 	parent->conf = nconf;
 	children_send_conf();
+	registry_send();
 	infra_send_pause();
+	imagegc_kick(1);
 	/* Its sandbox holds the old port, its TLS the old files. */
 	if (restart_agent)
 		child_restart(PROC_AGENT, "the scheduler's settings changed");

@@ -52,6 +52,7 @@ static struct {
 	uint64_t	 probed_ms;
 	char		 version[RIK_VERSION_MAX];
 	char		 api[RIK_VERSION_MAX];
+	char		 root[RIK_PATH_MAX];	/* DockerRootDir */
 } engine;
 
 __dead void
@@ -178,7 +179,7 @@ engine_info_done(struct http_req *r, void *arg)
 	engine.probing = 0;
 	if (res->error != NULL || res->status != 200 ||
 	    docker_parse_info(res->body, res->len, driver,
-	    sizeof(driver)) == -1) {
+	    sizeof(driver), engine.root, sizeof(engine.root)) == -1) {
 		docker_error(res, msg, sizeof(msg));
 		engine_set(0, msg);
 		engine_retry();
@@ -222,6 +223,7 @@ engine_set(int up, const char *msg)
 		(void)strlcpy(e.version, engine.version, sizeof(e.version));
 		(void)strlcpy(e.api_version, engine.api,
 		    sizeof(e.api_version));
+		(void)strlcpy(e.root_dir, engine.root, sizeof(e.root_dir));
 	}
 	(void)strlcpy(e.message, msg, sizeof(e.message));
 	engine.up = up;
@@ -244,6 +246,7 @@ runtime_imsg(struct imsg *imsg)
 	struct container_ref		 ref;
 	struct rt_logs			 rl;
 	struct logs_ack			 ack;
+	struct rt_gc			 gcr;
 	uint32_t			 reqid;
 	const char			*s;
 
@@ -291,6 +294,18 @@ runtime_imsg(struct imsg *imsg)
 		}
 		infra_pause(imsg->fd, s);
 		imsg->fd = -1;
+		break;
+	case IMSG_RT_GC:
+		if (imsg->datalen != sizeof(gcr))
+			fatalx("%s: bad IMSG_RT_GC size", __func__);
+		memcpy(&gcr, imsg->data, sizeof(gcr));
+		if (gcr.bytes <= 0 || gcr.used_pct > 100)
+			fatalx("%s: bad IMSG_RT_GC", __func__);
+		gc_start(&gcr);
+		break;
+	case IMSG_RT_REGISTRY:
+		if (registry_imsg(imsg->data, imsg->datalen) == -1)
+			fatalx("%s: bad IMSG_RT_REGISTRY", __func__);
 		break;
 	case IMSG_RT_LOGS:
 		if (imsg->datalen != sizeof(rl))

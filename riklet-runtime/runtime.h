@@ -60,6 +60,7 @@ struct http_req *http_raw(const char *, long, http_open_cb, http_data_cb,
 	    http_done_cb, void *);
 struct http_req *http_upload(const char *, const char *, const void *,
 	    size_t, const char *, long, size_t, http_done_cb, void *);
+int	 http_header(struct http_req *, const char *);
 void	 http_pause(struct http_req *, int);
 const char *http_content_type(const struct http_req *);
 void	 http_cancel(struct http_req *);
@@ -87,7 +88,8 @@ json_t	*docker_load(const char *, size_t);
 int	 docker_uint_label(json_t *, const char *, uint32_t *, uint32_t);
 int	 docker_parse_version(const char *, size_t, char *, size_t, char *,
 	    size_t, char *, size_t);
-int	 docker_parse_info(const char *, size_t, char *, size_t);
+int	 docker_parse_info(const char *, size_t, char *, size_t, char *,
+	    size_t);
 int	 docker_parse_message(const char *, size_t, char *, size_t);
 int	 docker_parse_id(const char *, size_t, char *, size_t);
 int	 docker_parse_inspect(const char *, size_t, const char *,
@@ -217,6 +219,8 @@ void	 list_free(struct rt_list *);
 #define PULL_LAYERS_MAX		64
 #define PULL_REPORT_MS		1000	/* to the parent */
 #define PULL_LOG_MS		5000	/* to the log */
+#define PULL_UNREACHABLE	"RegistryUnavailable"
+#define PULL_NOT_FOUND		"ImageNotFound"
 #define PULL_REPORT		0x1
 #define PULL_LOG		0x2
 
@@ -240,6 +244,32 @@ struct pull_progress {
 
 void	 pull_init(struct pull_progress *, uint64_t);
 int	 pull_line(struct pull_progress *, const char *, size_t, uint64_t);
+const char *pull_reason(long, const char *);
+int	 pull_unreachable(const char *);
+
+/* runtime_gc.c: image garbage collection */
+#define GC_IMAGES_MAX		4096	/* of the engine's, looked at */
+
+struct gc_image {
+	char		 id[80];	/* "sha256:" and 64 hex digits */
+	char		 name[RIK_IMAGE_MAX];	/* its first tag, for the log */
+	int64_t		 created;	/* unix seconds */
+	int64_t		 last_used;	/* by a pod here; 0: not known */
+	int64_t		 size;		/* bytes */
+	int		 keep;		/* the infra image */
+};
+
+void	 gc_image_used(const char *);
+int	 gc_parse_images(const char *, size_t, const char *,
+	    struct gc_image *, size_t, size_t *);
+size_t	 gc_select(const struct gc_image *, size_t, int64_t, int64_t,
+	    size_t *);
+void	 gc_start(const struct rt_gc *);
+
+/* runtime_registry.c: the credentials pulls send */
+int	 registry_imsg(const void *, size_t);
+const char *registry_auth_for(const char *);
+void	 registry_of(const char *, char *, size_t);
 
 /* runtime.c */
 extern struct riklet_conf	 runtime_conf;

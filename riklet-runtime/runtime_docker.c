@@ -113,15 +113,21 @@ docker_parse_version(const char *buf, size_t len, char *ver, size_t vlen,
 
 /* The cgroup driver, "cgroupfs" or "systemd"; "" if not said. */
 int
-docker_parse_info(const char *buf, size_t len, char *driver, size_t dlen)
+docker_parse_info(const char *buf, size_t len, char *driver, size_t dlen,
+    char *root, size_t rlen)
 {
 	json_t	*j;
 	int	 rv = -1;
 
 	driver[0] = '\0';
+	root[0] = '\0';
 	if ((j = docker_load(buf, len)) != NULL && json_is_object(j)) {
 		if (docker_copy(j, "CgroupDriver", driver, dlen) == -1)
 			driver[0] = '\0';
+		/* Where the images are: the parent measures it. */
+		if (docker_copy(j, "DockerRootDir", root, rlen) == -1 ||
+		    root[0] != '/')
+			root[0] = '\0';
 		rv = 0;
 	}
 	json_decref(j);

@@ -32,6 +32,7 @@ struct http_req {
 	char			*body;		/* request body, may be NULL */
 	size_t			 bodylen;
 	const char		*ctype;		/* the body's Content-Type */
+	char			*extra;		/* one more header, a secret */
 	long			 timeout_ms;
 	size_t			 max;		/* response cap */
 	http_done_cb		 done;
@@ -245,6 +246,22 @@ http_raw(const char *path, long timeout_ms, http_open_cb open,
 }
 
 /*
+ * One more header, "Name: value", for a request not yet on the wire
+ * (right after it is made): X-Registry-Auth.  Zeroed when it is done.
+ */
+int
+http_header(struct http_req *r, const char *header)
+{
+	if (r->extra != NULL || r->active)
+		return -1;
+	if ((r->extra = strdup(header)) == NULL) {
+		log_warn("%s", __func__);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Pausing takes effect at the next chunk, which curl keeps until the
  * stream is resumed; resuming may hand it over at once, from here.
  */
@@ -371,6 +388,8 @@ http_start(struct http_req *r)
 		(void)snprintf(ct, sizeof(ct), "Content-Type: %s", r->ctype);
 		r->headers = curl_slist_append(r->headers, ct);
 	}
+	if (r->extra != NULL)
+		r->headers = curl_slist_append(r->headers, r->extra);
 	if (r->headers == NULL)
 		return -1;
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
@@ -392,12 +411,19 @@ http_start(struct http_req *r)
 static void
 http_free(struct http_req *r)
 {
+	struct curl_slist	*sl;
+
 	if (r->easy != NULL) {
 		if (r->active)
 			curl_multi_remove_handle(http_multi, r->easy);
 		curl_easy_cleanup(r->easy);
 	}
+	/* curl's copies of a credential header are zeroed too. */
+	for (sl = r->headers; sl != NULL; sl = sl->next)
+		explicit_bzero(sl->data, strlen(sl->data));
 	curl_slist_free_all(r->headers);
+	if (r->extra != NULL)
+		freezero(r->extra, strlen(r->extra));
 	free(r->method);
 	free(r->path);
 	free(r->body);

@@ -4,9 +4,11 @@
  * IPC namespaces and publishes its ports), then each container in those
  * namespaces.  Each container goes through: is the image here (GET
  * /images/{name}/json), pull it (or import riklet's own infra image) if
- * not, create it under its deterministic name (a 409 means a previous
- * create made it: adopt it), start it.  A failure removes what the pod
- * already has, volumes included, and reports the pod FAILED.  A destroy
+ * not, or always with imagePullPolicy Always (with the registry's
+ * credentials, runtime_registry.c), create it under its deterministic
+ * name (a 409 means a previous create made it: adopt it), start it.
+ * A failure removes what the pod already has, volumes included, and
+ * reports the pod FAILED.  A destroy
  * lists the instance's containers and volumes by label, so what was made
  * before a restart of this process is found too, then stops and removes
  * each container, the infra container last, then the volumes.  A restart
@@ -32,6 +34,7 @@
 #define POD_LIST_MAX		(4 * RIK_CONTAINERS_MAX) /* an instance's */
 #define VOLUME_LIST_MAX		(4 * POD_VOLUMES_MAX)
 #define STOP_EXTRA_MS		30000	/* beyond the grace period */
+#define REGISTRY_AUTH_HEADER	"X-Registry-Auth: "
 
 enum op_step {
 	STEP_VOLUME,		/* POST /volumes/create */
@@ -75,6 +78,7 @@ struct rt_op {
 	char			(*vols)[VOLUME_NAME_MAX];
 	size_t			 nvols, vpos;
 	struct pull_progress	 pull;
+	int			 present;	/* the image is on the node */
 };
 
 TAILQ_HEAD(rt_ops, rt_op);
@@ -91,7 +95,7 @@ static void	op_fail(struct rt_op *, const char *,
 static void	op_next_container(struct rt_op *);
 static void	op_volume_next(struct rt_op *);
 static void	op_image(struct rt_op *);
-static void	op_image_missing(struct rt_op *);
+static void	op_pull(struct rt_op *);
 static void	op_create(struct rt_op *);
 static void	op_start(struct rt_op *, const char *);
 static void	op_start_failed(struct rt_op *, const struct http_result *);
@@ -111,6 +115,7 @@ static void	op_remove_failed(struct rt_op *, const struct http_result *,
 		    const char *);
 static int	member_cmp(const void *, const void *);
 static const char *op_image_ref(const struct rt_op *);
+static const struct pod_container *op_container(const struct rt_op *);
 static const char *op_label_name(const struct rt_op *);
 static void	op_pull_line(struct http_req *, const char *, size_t, void *);
 static void	op_pull_report(struct rt_op *, int);
@@ -393,6 +398,12 @@ op_container_name(const struct rt_op *op, char *buf, size_t len)
 	return buf;
 }
 
+static const struct pod_container *
+op_container(const struct rt_op *op)
+{
+	return &op->spec.containers[op->idx];
+}
+
 static const char *
 op_image_ref(const struct rt_op *op)
 {
@@ -482,6 +493,7 @@ op_image(struct rt_op *op)
 {
 	char	 path[1024];
 
+	gc_image_used(op_image_ref(op));
 	if (docker_image_path(path, sizeof(path), op_image_ref(op), "/json") ==
 	    -1) {
 		op_fail(op, "InvalidSpec", NULL, "image name too long");
@@ -491,11 +503,15 @@ op_image(struct rt_op *op)
 	    HTTP_BODY_MAX);
 }
 
-/* Pulled, or imported for riklet's own infra image. */
+/* Pulled (missing, or imagePullPolicy Always), or imported for riklet's own
+ * infra image. */
 static void
-op_image_missing(struct rt_op *op)
+op_pull(struct rt_op *op)
 {
-	char	 path[1024], msg[RIK_MESSAGE_MAX];
+	char		 path[1024], msg[RIK_MESSAGE_MAX];
+	const char	*auth;
+	char		*hdr;
+	size_t		 len;
 
 	if (op->infra && infra_is_ours()) {
 		op->step = STEP_IMPORT;
@@ -511,10 +527,25 @@ op_image_missing(struct rt_op *op)
 		op_fail(op, "InvalidSpec", NULL, "bad image reference");
 		return;
 	}
-	log_info("pod %s: pulling %s", op->instance, op_image_ref(op));
+	auth = registry_auth_for(op_image_ref(op));
+	log_info("pod %s: pulling %s%s", op->instance, op_image_ref(op),
+	    auth != NULL ? " with the registry's credentials" : "");
 	pull_init(&op->pull, monotime_ms());
 	op_request(op, STEP_PULL, "POST", path, NULL, PULL_TIMEOUT_MS,
 	    HTTP_LINE_MAX);
+	if (op->req == NULL || auth == NULL)
+		return;
+	len = sizeof(REGISTRY_AUTH_HEADER) + strlen(auth);
+	if ((hdr = malloc(len)) == NULL)
+		fatal("%s", __func__);
+	(void)snprintf(hdr, len, "%s%s", REGISTRY_AUTH_HEADER, auth);
+	if (http_header(op->req, hdr) == -1) {
+		http_cancel(op->req);
+		op->req = NULL;
+		op_fail(op, "ImagePullFailed", NULL, "cannot send the "
+		    "registry's credentials");
+	}
+	freezero(hdr, len);
 }
 
 static void
@@ -524,6 +555,8 @@ op_create(struct rt_op *op)
 	char			 path[512], name[256];
 	char			*body;
 
+	/* Used again once pulled: a long pull is no old use (gc). */
+	gc_image_used(op_image_ref(op));
 	memset(&opts, 0, sizeof(opts));
 	opts.node = runtime_conf.hostname;
 	opts.log_max_size = runtime_conf.log_max_size;
@@ -737,6 +770,7 @@ op_done(struct http_req *r, void *arg)
 	const struct http_result	*res = http_result(r);
 	long				 st = res->status;
 	char				 msg[RIK_MESSAGE_MAX];
+	const char			*reason;
 
 	op->req = NULL;
 	if (op->cancelled && !op->failed) {
@@ -759,10 +793,18 @@ op_done(struct http_req *r, void *arg)
 			op_fail(op, "VolumeFailed", res, NULL);
 		break;
 	case STEP_IMAGE:
-		if (st == 200)
+		op->present = st == 200;
+		if (st == 200 && (op->infra ||
+		    op_container(op)->pull_policy != PULL_ALWAYS))
 			op_create(op);
-		else if (st == 404)
-			op_image_missing(op);
+		else if (st == 404 && !op->infra &&
+		    op_container(op)->pull_policy == PULL_NEVER) {
+			(void)snprintf(msg, sizeof(msg), "image %s is not on "
+			    "the node and imagePullPolicy is Never",
+			    op_image_ref(op));
+			op_fail(op, "ImageNotPresent", NULL, msg);
+		} else if (st == 200 || st == 404)
+			op_pull(op);
 		else
 			op_fail(op, op->infra ? "InfraUnavailable" :
 			    "ImagePullFailed", res, NULL);
@@ -787,15 +829,23 @@ op_done(struct http_req *r, void *arg)
 		else
 			docker_error(res, msg, sizeof(msg));
 		op_pull_end(op, msg);
-		if (op->pull.error[0] != '\0')
-			op_fail(op, op->infra ? "InfraUnavailable" :
-			    "ImagePullFailed", NULL, op->pull.error);
-		else if (res->error != NULL && st != 0)
-			op_fail(op, op->infra ? "InfraUnavailable" :
-			    "ImagePullFailed", NULL, res->error);
-		else
+		if (res->error != NULL && st == 0) {
+			/* The engine went away, not the registry. */
 			op_fail(op, op->infra ? "InfraUnavailable" :
 			    "ImagePullFailed", res, NULL);
+			break;
+		}
+		reason = pull_reason(st, msg);
+		if (op->present && strcmp(reason, PULL_UNREACHABLE) == 0 &&
+		    runtime_conf.pull_fallback) {
+			log_warnx("pod %s: %s: the registry is unreachable, "
+			    "starting the node's image (pull-fallback yes)",
+			    op->instance, op_image_ref(op));
+			op_create(op);
+			break;
+		}
+		op_fail(op, op->infra ? "InfraUnavailable" : reason, NULL,
+		    msg);
 		break;
 	case STEP_LIST:		/* op_listed() has it */
 		break;

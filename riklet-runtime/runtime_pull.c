@@ -12,6 +12,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "runtime.h"
 
@@ -86,4 +87,45 @@ pull_line(struct pull_progress *pp, const char *line, size_t len,
 		due |= PULL_LOG;
 	}
 	return due;
+}
+
+/*
+ * Why a pull failed, from the engine's status and message, so that the
+ * operator can tell a registry that cannot be reached (PULL_UNREACHABLE)
+ * from an image it does not have (PULL_NOT_FOUND) and from one it
+ * refused, for credentials or anything else ("ImagePullFailed").
+ */
+const char *
+pull_reason(long status, const char *msg)
+{
+	if (pull_unreachable(msg))
+		return PULL_UNREACHABLE;
+	/* Not found to whoever has no right to see it: credentials. */
+	if (strcasestr(msg, "unauthorized") != NULL ||
+	    strcasestr(msg, "denied") != NULL ||
+	    strcasestr(msg, "authentication required") != NULL ||
+	    strcasestr(msg, "no basic auth credentials") != NULL)
+		return "ImagePullFailed";
+	if (status == 404 || strcasestr(msg, "manifest unknown") != NULL ||
+	    strcasestr(msg, "not found") != NULL)
+		return PULL_NOT_FOUND;
+	return "ImagePullFailed";
+}
+
+/* The engine could not reach the registry (its Go net errors). */
+int
+pull_unreachable(const char *msg)
+{
+	static const char	*const net[] = {
+		"connection refused", "no such host", "i/o timeout",
+		"network is unreachable", "no route to host",
+		"connection reset by peer", "TLS handshake timeout",
+		"Client.Timeout exceeded", "server misbehaving",
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(net) / sizeof(net[0]); i++)
+		if (strcasestr(msg, net[i]) != NULL)
+			return 1;
+	return 0;
 }

@@ -112,8 +112,9 @@ show_status(json_t *a)
 	struct table	 t;
 	json_t		*sched = json_object_get(a, "scheduler");
 	json_t		*eng = json_object_get(a, "engine"), *c;
+	json_t		*gc = json_object_get(a, "image_gc");
 	char		 b1[NUMBUF], b2[NUMBUF], b3[NUMBUF], b4[NUMBUF];
-	char		 state[128], engine[256];
+	char		 b5[NUMBUF], state[128], engine[256], gcrun[1400];
 	size_t		 i;
 
 	(void)snprintf(state, sizeof(state), "%s for %s",
@@ -144,6 +145,16 @@ show_status(json_t *a)
 	table_row(&t, "Engine:", engine);
 	table_row(&t, "Pods:", numstr(a, "pods", b4));
 	table_row(&t, "Log:", str(a, "log"));
+	if (json_is_object(gc)) {
+		(void)snprintf(gcrun, sizeof(gcrun), "%s ago, %s%% full: "
+		    "%" JSON_INTEGER_FORMAT " images removed, %"
+		    JSON_INTEGER_FORMAT " bytes%s%s", age(gc, "age_ms", b5),
+		    numstr(gc, "used_pct", b1), num(gc, "removed"),
+		    num(gc, "bytes"), str(gc, "message") &&
+		    *str(gc, "message") ? "; " : "",
+		    str(gc, "message") ? str(gc, "message") : "");
+		table_row(&t, "Image GC:", gcrun);
+	}
 	table_print(&t, stdout);
 
 	printf("\n");

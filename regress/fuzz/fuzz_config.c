@@ -61,7 +61,7 @@ check_same(const struct riklet_conf *a, const struct riklet_conf *b)
 {
 	uint32_t	 i;
 
-	_Static_assert(sizeof(struct riklet_conf) == 23736,
+	_Static_assert(sizeof(struct riklet_conf) == 44240,
 	    "compare the new member of struct riklet_conf");
 	assert(strcmp(a->scheduler, b->scheduler) == 0);
 	assert(a->tls == b->tls);
@@ -85,6 +85,14 @@ check_same(const struct riklet_conf *a, const struct riklet_conf *b)
 	assert(a->nvolume_allow == b->nvolume_allow);
 	for (i = 0; i < a->nvolume_allow; i++)
 		assert(strcmp(a->volume_allow[i], b->volume_allow[i]) == 0);
+	assert(a->nregistries == b->nregistries);
+	for (i = 0; i < a->nregistries; i++)
+		assert(memcmp(&a->registries[i], &b->registries[i],
+		    sizeof(a->registries[i])) == 0);
+	assert(a->pull_fallback == b->pull_fallback);
+	assert(a->gc_high == b->gc_high);
+	assert(a->gc_low == b->gc_low);
+	assert(a->gc_min_age_ms == b->gc_min_age_ms);
 }
 
 static void

@@ -120,7 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert(strlen(e) < sizeof(e));
 		break;
 	case 1:
-		(void)docker_parse_info(body, len, a, 32);
+		(void)docker_parse_info(body, len, a, 32, b, 32);
 		assert(strlen(a) < 32);
 		break;
 	case 2:

@@ -52,7 +52,7 @@ def podspec(instance='pod-1', name='web', policy=0, definition='{}',
     b += struct.pack('=I', len(containers))
     for i, (cname, image, mem, cpus, env, cmd, args, ports) in \
             enumerate(containers):
-        b += pstr(cname) + pstr(image) + struct.pack('=QQ', mem, cpus)
+        b += pstr(cname) + pstr(image) + struct.pack('=IQQ', 0, mem, cpus)
         for v in (env, cmd, args):
             b += struct.pack('=I', len(v)) + b''.join(pstr(x) for x in v)
         b += struct.pack('=I', len(ports))
@@ -86,7 +86,12 @@ def rt_result(instance, op=0, ok=1, reason='', message=''):
 
 def rt_engine(up=1):
     return (struct.pack('=I', up) + fixed('24.0.7', 32) + fixed('1.43', 32) +
-            fixed('', 1024))
+            fixed('', 1024) + fixed('/var/lib/docker' if up else '', 1024))
+
+
+def rt_gc_result(removed=2, nbytes=4096, message=''):
+    return (struct.pack('=IIqQ', removed, 0, nbytes, 35) +
+            fixed(message, 1024))
 
 
 def rt_pull(instance, done=10, total=100, fin=0, elapsed=1500):
@@ -102,7 +107,8 @@ def agent_state(state, backoff=0, reason=''):
     return struct.pack('=II', state, backoff) + fixed(reason, 1024)
 
 
-SIZES = {'rt_container': 1152, 'rt_result': 1224, 'rt_engine': 1092,
+SIZES = {'rt_container': 1152, 'rt_result': 1224, 'rt_engine': 2116,
+         'rt_gc_result': 1048,
          'rt_pull': 416, 'agent_state': 1032, 'agent_counters': 32}
 
 
@@ -111,7 +117,8 @@ def rec(child, type_, data):
 
 
 for f, n in SIZES.items():
-    assert len(globals()[f](*((1,) if f == 'rt_engine' else
+    assert len(globals()[f](*((1,) if f in ('rt_engine',
+                                           'rt_gc_result') else
                               (0,) if f == 'agent_state' else
                               () if f == 'agent_counters' else
                               ('x',)))) == n, f
@@ -169,6 +176,7 @@ put('dispatch', 'create-run-destroy',
     rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I)) +
     rec(METRICS, T['MET_POD_SAMPLE'], fixed(I, 128) + b'{"cpu":{}}\0') +
     rec(METRICS, T['MET_NODE'], b'{"cpu":{"totalCpu":2}}\0') +
+    rec(RUNTIME, T['RT_GC_RESULT'], rt_gc_result()) +
     rec(AGENT, T['POD_DESTROY'], I.encode() + b'\0') +
     rec(RUNTIME, T['RT_CONTAINER'], rt_container(I, state=3)) +
     rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I, op=1)))

@@ -162,7 +162,7 @@ name = sys.argv[1]
 ctrs = []
 for spec in sys.argv[2:] or ["main=sleep 100000"]:
     cname, cmd = spec.split("=", 1)
-    ctrs.append({"name": cname, "image": "riklet/busybox:latest",
+    ctrs.append({"name": cname, "image": "riklet/busybox:local",
                  "command": ["/bin/sh", "-c", cmd]})
 d = {"api_version": "v0", "kind": "pods", "name": name, "replicas": 1,
      "spec": {"containers": ctrs}}
@@ -270,7 +270,8 @@ node_cleanup() {
 }
 
 # riklet_conf NODE: a configuration for a riklet against the peer and
-# engine; the node's containers are removed when the test ends.
+# engine; the node's containers are removed when the test ends.  No image
+# gc (t_imagegc sets its own): the tests share the engine's images.
 riklet_conf() {
 	at_exit "node_cleanup '$1'"
 	mkdir -p "$T/empty"
@@ -283,6 +284,7 @@ docker socket "$DOCKER_SOCK"
 control socket "$T/riklet.sock"
 chroot "$T/empty"
 stop-grace 1s
+image-gc high 100% low 99%
 ${EXTRA_CONF:-}
 CONF
 }

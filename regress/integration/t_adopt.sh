@@ -35,7 +35,7 @@ ok "killed $pids"
 def=$(pod_def half 'x=sleep 100000' 'y=sleep 100000')
 body=$($PY - "$NODE" "$def" <<'PY'
 import json, sys
-print(json.dumps({"Image": "riklet/busybox:latest", "Cmd": ["sleep", "100000"],
+print(json.dumps({"Image": "riklet/busybox:local", "Cmd": ["sleep", "100000"],
     "Labels": {"riklet.managed": "true", "riklet.node": sys.argv[1],
                "riklet.instance": "half1", "riklet.container": "x",
                "riklet.pod": "half", "riklet.restart": "Never",

@@ -66,7 +66,7 @@ n, size = int(sys.argv[1]), int(sys.argv[2])
 for i in range(n):
     d = {"apiVersion": "v0", "kind": "Pod", "name": "p%d" % i, "replicas": 1,
          "spec": {"containers": [{"name": "main",
-                                  "image": "riklet/busybox:latest",
+                                  "image": "riklet/busybox:local",
                                   "command": ["sleep", "100000"]}]},
          "padding": ""}
     base = len(json.dumps(d))

@@ -62,9 +62,9 @@ idside=$(docker_api GET /containers/rik-pod1-side/json | $PY -c 'import json,sys
 "$CTL" -s "$SOCK" show pod pod1 >"$T/out" || fail "show pod pod1"
 grep -qx 'Instance:        pod1' "$T/out" || fail "pod table: $(cat "$T/out")"
 grep -qx 'Status:          RUNNING' "$T/out" || fail "pod status: $(cat "$T/out")"
-grep -q "^web  *$(echo "$idweb" | cut -c1-12)  *riklet/busybox:latest  *running  *-  *[0-9]" "$T/out" ||
+grep -q "^web  *$(echo "$idweb" | cut -c1-12)  *riklet/busybox:local  *running  *-  *[0-9]" "$T/out" ||
     fail "web line: $(cat "$T/out")"
-grep -q "^side  *$(echo "$idside" | cut -c1-12)  *riklet/busybox:latest  *running  *-  *[0-9]" "$T/out" ||
+grep -q "^side  *$(echo "$idside" | cut -c1-12)  *riklet/busybox:local  *running  *-  *[0-9]" "$T/out" ||
     fail "side line: $(cat "$T/out")"
 "$CTL" -s "$SOCK" -j show pod pod1 >"$T/json"
 jcheck "$T/json" "sorted((c['name'], c['id'], c['state']) for c in j['pod']['containers']) == [('side', '$idside', 'running'), ('web', '$idweb', 'running')]"
@@ -76,7 +76,7 @@ jcheck "$T/json" 'j["pod"]["status"] == "FAILED" and j["pod"]["reason"] != ""'
 jcheck "$T/json" '[(c["state"], c["exit_code"]) for c in j["pod"]["containers"]] == [("exited", 3)]'
 "$CTL" -s "$SOCK" show pod crash >"$T/out"
 grep -q '^Reason:  *[A-Za-z]' "$T/out" || fail "no reason line: $(cat "$T/out")"
-grep -q '^main  *[0-9a-f]\{12\}  *riklet/busybox:latest  *exited  *3  *-$' "$T/out" ||
+grep -q '^main  *[0-9a-f]\{12\}  *riklet/busybox:local  *exited  *3  *-$' "$T/out" ||
     fail "crash container line: $(cat "$T/out")"
 ok "show pod crash: $(grep '^Reason:' "$T/out")"
 

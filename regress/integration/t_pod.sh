@@ -33,12 +33,12 @@ d = {"apiVersion": "v0", "kind": "Pod", "name": name,
      "spec": {"restartPolicy": policy,
               "volumes": [{"name": "www", "emptyDir": {}}],
               "containers": [
-         {"name": "web", "image": "riklet/busybox:latest",
+         {"name": "web", "image": "riklet/busybox:local",
           "command": ["/bin/sh", "-c", web],
           "volumeMounts": [{"name": "www", "mountPath": "/www"}],
           "ports": {"port": int(port), "target_port": 8080,
                     "protocol": "TCP", "type": "NodePort"}},
-         {"name": "side", "image": "riklet/busybox:latest",
+         {"name": "side", "image": "riklet/busybox:local",
           "command": ["/bin/sh", "-c", side],
           "volumeMounts": [{"name": "www", "mountPath": "/shared/"}]}]}}
 print(json.dumps(d))

@@ -24,11 +24,11 @@ d = {"kind": "Pod", "name": sys.argv[1], "spec": {
      "restartPolicy": "Always",
      "volumes": [{"name": "www", "emptyDir": {}}],
      "containers": [
-         {"name": "web", "image": "riklet/busybox:latest",
+         {"name": "web", "image": "riklet/busybox:local",
           "command": ["/bin/sh", "-c", web],
           "volumeMounts": [{"name": "www", "mountPath": "/www"}],
           "ports": {"port": int(sys.argv[2]), "target_port": 8080}},
-         {"name": "side", "image": "riklet/busybox:latest",
+         {"name": "side", "image": "riklet/busybox:local",
           "command": ["sleep", "100000"],
           "volumeMounts": [{"name": "www", "mountPath": "/www",
                             "readOnly": True}]}]}}
@@ -92,7 +92,7 @@ PY
 )
 docker_api_json /volumes/create "{\"Name\": \"rik-half2-www\", \"Labels\": $labels}" >/dev/null
 docker_api_json "/containers/create?name=rik-half2-web" \
-    "{\"Image\": \"riklet/busybox:latest\", \"Cmd\": [\"sleep\", \"100000\"], \"Labels\": $labels}" >/dev/null
+    "{\"Image\": \"riklet/busybox:local\", \"Cmd\": [\"sleep\", \"100000\"], \"Labels\": $labels}" >/dev/null
 [ "$(instance_containers "$NODE" half2)" = 1 ] || fail "half-made pod not made"
 [ "$(volumes_of "$NODE" half2)" = rik-half2-www ] || fail "half-made volume not made"
 

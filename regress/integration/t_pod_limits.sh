@@ -20,7 +20,7 @@ mkdef() {	# NAME COMMAND [GRACE]
 	$PY - "$@" <<'PY'
 import json, sys
 d = {"kind": "Pod", "name": sys.argv[1], "spec": {"containers": [
-     {"name": "c", "image": "riklet/busybox:latest",
+     {"name": "c", "image": "riklet/busybox:local",
       "command": ["/bin/sh", "-c", sys.argv[2]]}]}}
 if len(sys.argv) > 3:
     d["spec"]["terminationGracePeriodSeconds"] = int(sys.argv[3])

@@ -11,7 +11,7 @@ NODE=t-podmet-$$
 RESOLUTION=1s riklet_conf "$NODE"
 start_riklet "$T/riklet.conf"
 
-def=$($PY -c 'import json; print(json.dumps({"name": "busy", "spec": {"containers": [{"name": "spin", "image": "riklet/busybox:latest", "command": ["/bin/sh", "-c", "while :; do :; done"], "resources": {"limits": {"cpu": "500m", "memory": "64Mi"}}}]}}))')
+def=$($PY -c 'import json; print(json.dumps({"name": "busy", "spec": {"containers": [{"name": "spin", "image": "riklet/busybox:local", "command": ["/bin/sh", "-c", "while :; do :; done"], "resources": {"limits": {"cpu": "500m", "memory": "64Mi"}}}]}}))')
 peer_send busy CREATE "$def"
 wait_status busy RUNNING 30 || fail "busy not RUNNING"
 # Three full samples after the first one.

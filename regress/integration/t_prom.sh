@@ -34,7 +34,7 @@ check_all() { $CHECK eval "$T/scrape" <"$T/expect" >"$T/false" || fail "$(cat "$
 scrape() { curl -sf --max-time 5 -o "$T/scrape" "$URL"; }
 
 # Five pods that run, one whose image cannot be pulled (no registry here).
-busy=$($PY -c 'import json; print(json.dumps({"name": "busy", "spec": {"containers": [{"name": "spin", "image": "riklet/busybox:latest", "command": ["/bin/sh", "-c", "while :; do :; done"], "resources": {"limits": {"cpu": "100m"}}}]}}))')
+busy=$($PY -c 'import json; print(json.dumps({"name": "busy", "spec": {"containers": [{"name": "spin", "image": "riklet/busybox:local", "command": ["/bin/sh", "-c", "while :; do :; done"], "resources": {"limits": {"cpu": "100m"}}}]}}))')
 nopull=$($PY -c 'import json; print(json.dumps({"name": "nopull", "spec": {"containers": [{"name": "c", "image": "riklet/no-such-image:1"}]}}))')
 peer_send mem CREATE "$(pod_def mem 'main=dd if=/dev/zero of=/dev/shm/fill bs=1M count=24 2>/dev/null; sleep 100000')"
 peer_send two CREATE "$(pod_def two 'web=sleep 100000' 'side=sleep 100000')"

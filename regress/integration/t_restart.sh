@@ -14,7 +14,7 @@ mkdef() {	# NAME POLICY COMMAND
 	$PY - "$@" <<'PY'
 import json, sys
 d = {"name": sys.argv[1], "spec": {"containers": [{"name": "c",
-     "image": "riklet/busybox:latest",
+     "image": "riklet/busybox:local",
      "command": ["/bin/sh", "-c", sys.argv[3]]}]}}
 if sys.argv[2] != "-":
     d["spec"]["restartPolicy"] = sys.argv[2]

@@ -26,10 +26,10 @@ ro = ("if touch /data/x 2>/dev/null; then echo WRITABLE; "
 d = {"kind": "Pod", "name": sys.argv[1], "spec": {
      "volumes": [{"name": "h", "hostPath": {"path": sys.argv[2]}}],
      "containers": [
-         {"name": "rw", "image": "riklet/busybox:latest",
+         {"name": "rw", "image": "riklet/busybox:local",
           "command": ["/bin/sh", "-c", rw],
           "volumeMounts": [{"name": "h", "mountPath": "/data"}]},
-         {"name": "ro", "image": "riklet/busybox:latest",
+         {"name": "ro", "image": "riklet/busybox:local",
           "command": ["/bin/sh", "-c", ro],
           "volumeMounts": [{"name": "h", "mountPath": "/data",
                             "readOnly": True}]}]}}

@@ -11,12 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "checkrun.h"
 #include "log.h"
 #include "parse.h"
+#include "registry.h"
 #include "riklet_conf.h"
+#include "riklet_msg.h"
 
 #define LOG_PREFIX	"riklet: "
 
@@ -289,7 +292,9 @@ START_TEST(test_print_defaults)
 	    "stop-grace 10s\n"
 	    "create-parallel 8\n"
 	    "log max-size 10M\n"
-	    "log max-files 3\n");
+	    "log max-files 3\n"
+	    "pull-fallback no\n"
+	    "image-gc high 85% low 70% min-age 2m\n");
 	path = write_temp("stable.conf", a);
 	errs = parse_capture(path, &again, &rv);
 	ck_assert_msg(rv == 0, "%s", errs);
@@ -408,6 +413,115 @@ START_TEST(test_example)
 }
 END_TEST
 
+#define SECRET		"pw \"quoted\" \\ back"
+
+/* b64 is base64url; its bytes decoded into out. */
+static size_t
+unbase64url(const char *b64, char *out, size_t size)
+{
+	const char	*abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	uint32_t	 v = 0;
+	size_t		 n = 0, bits = 0;
+	const char	*p;
+
+	for (; *b64 != '\0' && *b64 != '='; b64++) {
+		p = strchr(abc, *b64);
+		ck_assert_msg(p != NULL, "not base64url: %c", *b64);
+		v = (v << 6) | (uint32_t)(p - abc);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			ck_assert_uint_lt(n, size - 1);
+			out[n++] = (char)((v >> bits) & 0xff);
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/*
+ * A registry block: the secret is read from a file only root may read,
+ * kept out of the configuration and its printed form, and sent as
+ * X-Registry-Auth's JSON.
+ */
+START_TEST(test_registry)
+{
+	struct riklet_conf	 conf;
+	char			*pass, *tok, *content, *path, *errs, *out;
+	char			 auth[RT_REGISTRY_AUTH_MAX], json[4096];
+	int			 rv;
+
+	pass = write_temp("reg.pass", SECRET "\n");
+	tok = write_temp("reg.token", "tok-123");
+	ck_assert_int_eq(chmod(pass, 0600), 0);
+	ck_assert_int_eq(chmod(tok, 0600), 0);
+	ck_assert_int_ne(asprintf(&content, "hostname \"x\"\n"
+	    "registry \"127.0.0.1:5000\" {\n\tusername \"ci\"\n"
+	    "\tpassword-file \"%s\"\n}\n"
+	    "registry \"index.docker.io\" { identity-token-file \"%s\" }\n",
+	    pass, tok), -1);
+	path = write_temp("reg.conf", content);
+	errs = parse_capture(path, &conf, &rv);
+	ck_assert_msg(rv == 0, "%s", errs);
+	free(errs);
+	ck_assert_uint_eq(conf.nregistries, 2);
+	ck_assert_str_eq(conf.registries[0].username, "ci");
+	ck_assert_str_eq(conf.registries[0].password_file, pass);
+	ck_assert_str_eq(registry_secret(0), SECRET);
+	ck_assert_str_eq(registry_secret(1), "tok-123");
+	ck_assert_ptr_null(memmem(&conf, sizeof(conf), "quoted", 6));
+	out = printed(&conf);
+	ck_assert_ptr_null(strstr(out, "quoted"));
+	ck_assert_ptr_nonnull(strstr(out, pass));
+	free(out);
+
+	ck_assert_int_eq(registry_auth(&conf.registries[0], registry_secret(0),
+	    auth, sizeof(auth)), 0);
+	unbase64url(auth, json, sizeof(json));
+	ck_assert_str_eq(json, "{\"username\":\"ci\",\"password\":"
+	    "\"pw \\\"quoted\\\" \\\\ back\",\"serveraddress\":"
+	    "\"127.0.0.1:5000\"}");
+	ck_assert_int_eq(registry_auth(&conf.registries[1], registry_secret(1),
+	    auth, sizeof(auth)), 0);
+	unbase64url(auth, json, sizeof(json));
+	ck_assert_str_eq(json, "{\"identitytoken\":\"tok-123\","
+	    "\"serveraddress\":\"https://index.docker.io/v1/\"}");
+	/* Too small a buffer is an error, not a cut header. */
+	ck_assert_int_eq(registry_auth(&conf.registries[0], registry_secret(0),
+	    auth, 16), -1);
+
+	/* A file others may read: refused, with its line; the old stays. */
+	ck_assert_int_eq(chmod(pass, 0640), 0);
+	errs = parse_capture(path, &conf, &rv);
+	ck_assert_int_eq(rv, -1);
+	ck_assert_msg(strstr(errs, ":4: registry: password-file") != NULL &&
+	    strstr(errs, "mode 640") != NULL, "%s", errs);
+	ck_assert_ptr_null(strstr(errs, "quoted"));
+	free(errs);
+	ck_assert_str_eq(registry_secret(0), SECRET);
+
+	/* A new configuration without registries drops the secrets. */
+	free(content);
+	content = NULL;
+	unlink(path);
+	free(path);
+	path = write_temp("reg.conf", "hostname \"x\"\n");
+	errs = parse_capture(path, &conf, &rv);
+	ck_assert_int_eq(rv, 0);
+	ck_assert_uint_eq(conf.nregistries, 0);
+	ck_assert_ptr_null(registry_secret(0));
+	free(errs);
+	registry_clear();
+	unlink(path);
+	unlink(pass);
+	unlink(tok);
+	free(path);
+	free(pass);
+	free(tok);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -428,6 +542,7 @@ config_suite(void)
 	tcase_add_test(tc, test_include_paths);
 	tcase_add_test(tc, test_long_token);
 	tcase_add_test(tc, test_example);
+	tcase_add_test(tc, test_registry);
 	suite_add_tcase(s, tc);
 	return s;
 }

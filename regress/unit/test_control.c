@@ -180,7 +180,8 @@ START_TEST(test_json_not_utf8)
 	    "\"reason\":\"bad ?? bytes?[2J\"},\"hostname\":\"n1\","
 	    "\"uptime_ms\":0,\"engine\":{\"state\":\"down\",\"version\":\"\","
 	    "\"api_version\":\"\",\"message\":\"?\"},\"pods\":0,"
-	    "\"log\":\"brief\",\"verbose\":0,\"children\":[]}");
+	    "\"log\":\"brief\",\"verbose\":0,\"children\":[],"
+	    "\"image_gc\":null}");
 	free(s);
 	json_decref(o);
 }

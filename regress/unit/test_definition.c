@@ -187,6 +187,26 @@ START_TEST(test_minimal_and_policy)
 	    "[{\"name\":\"c\",\"image\":\"busybox\"}]}}", "restartPolicy");
 	refused("{\"spec\":{\"restartPolicy\":1,\"containers\":"
 	    "[{\"name\":\"c\",\"image\":\"busybox\"}]}}", "restartPolicy");
+
+	/* imagePullPolicy: given, or Kubernetes' default for the tag. */
+	parse_ok("{\"spec\":{\"containers\":[{\"name\":\"a\","
+	    "\"image\":\"busybox\"},{\"name\":\"b\",\"image\":"
+	    "\"busybox:1.36\"},{\"name\":\"c\",\"image\":\"busybox\","
+	    "\"imagePullPolicy\":\"Never\"},{\"name\":\"d\",\"image\":"
+	    "\"busybox:1\",\"imagePullPolicy\":\"Always\"},{\"name\":"
+	    "\"e\",\"image\":\"busybox\",\"imagePullPolicy\":null}]}}",
+	    &ps);
+	ck_assert_uint_eq(ps.containers[0].pull_policy, PULL_ALWAYS);
+	ck_assert_uint_eq(ps.containers[1].pull_policy, PULL_IF_NOT_PRESENT);
+	ck_assert_uint_eq(ps.containers[2].pull_policy, PULL_NEVER);
+	ck_assert_uint_eq(ps.containers[3].pull_policy, PULL_ALWAYS);
+	ck_assert_uint_eq(ps.containers[4].pull_policy, PULL_ALWAYS);
+	podspec_free(&ps);
+	c_refused("\"imagePullPolicy\":\"never\"", "container c: "
+	    "imagePullPolicy: never is not Always, IfNotPresent or Never");
+	c_refused("\"imagePullPolicy\":3", "container c: imagePullPolicy: "
+	    "not a string");
+	c_ok("\"imagePullPolicy\":\"IfNotPresent\"");
 }
 END_TEST
 

@@ -374,6 +374,84 @@ START_TEST(test_error)
 }
 END_TEST
 
+/* What a failed pull was, from the engine's own words (docker 20.10). */
+START_TEST(test_pull_reason)
+{
+	ck_assert_str_eq(pull_reason(500, "Head \"http://127.0.0.1:5/v2/t/"
+	    "manifests/latest\": no basic auth credentials"),
+	    "ImagePullFailed");
+	ck_assert_str_eq(pull_reason(500, "unauthorized: authentication "
+	    "required"), "ImagePullFailed");
+	ck_assert_str_eq(pull_reason(404, "pull access denied for x, "
+	    "repository does not exist or may require 'docker login'"),
+	    "ImagePullFailed");
+	ck_assert_str_eq(pull_reason(404, "manifest for 127.0.0.1:5/t/n:latest "
+	    "not found: manifest unknown: manifest unknown"), PULL_NOT_FOUND);
+	ck_assert_str_eq(pull_reason(500, "Get \"http://127.0.0.1:1/v2/\": "
+	    "dial tcp 127.0.0.1:1: connect: connection refused"),
+	    PULL_UNREACHABLE);
+	ck_assert_str_eq(pull_reason(500, "Get \"https://r.example/v2/\": "
+	    "dial tcp: lookup r.example: no such host"), PULL_UNREACHABLE);
+	ck_assert_str_eq(pull_reason(200, "toomanyrequests: rate limit"),
+	    "ImagePullFailed");
+	/* A name with "auth" in it is not about credentials. */
+	ck_assert_str_eq(pull_reason(404, "manifest for r.example/author/app:1 "
+	    "not found: manifest unknown"), PULL_NOT_FOUND);
+}
+END_TEST
+
+/* One IMSG_RT_REGISTRY's bytes: the struct, then the value. */
+static size_t
+reg_msg(unsigned char *buf, uint32_t index, uint32_t count,
+    const char *host, const char *auth)
+{
+	struct rt_registry	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.index = index;
+	m.count = count;
+	(void)strlcpy(m.host, host, sizeof(m.host));
+	memcpy(buf, &m, sizeof(m));
+	memcpy(buf + sizeof(m), auth, strlen(auth) + 1);
+	return sizeof(m) + strlen(auth) + 1;
+}
+
+/*
+ * The runtime's credentials: matched by the reference's registry,
+ * Docker Hub's names as one; replaced whole; a malformed message is
+ * refused.
+ */
+START_TEST(test_registry_match)
+{
+	unsigned char	 buf[1024];
+	size_t		 n;
+
+	n = reg_msg(buf, 0, 2, "127.0.0.1:5000", "QUJD");
+	ck_assert_int_eq(registry_imsg(buf, n), 0);
+	n = reg_msg(buf, 1, 2, "docker.io", "REVG-_==");
+	ck_assert_int_eq(registry_imsg(buf, n), 0);
+	ck_assert_str_eq(registry_auth_for("127.0.0.1:5000/t/bb:1"), "QUJD");
+	ck_assert_str_eq(registry_auth_for("busybox"), "REVG-_==");
+	ck_assert_str_eq(registry_auth_for("index.docker.io/library/x:1"),
+	    "REVG-_==");
+	ck_assert_ptr_null(registry_auth_for("127.0.0.1:5001/t/bb:1"));
+	ck_assert_ptr_null(registry_auth_for("localhost:5000/t/bb:1"));
+	/* Not base64url, an index past the count, one out of order. */
+	n = reg_msg(buf, 0, 1, "r.example", "a b");
+	ck_assert_int_eq(registry_imsg(buf, n), -1);
+	n = reg_msg(buf, 2, 2, "r.example", "QUJD");
+	ck_assert_int_eq(registry_imsg(buf, n), -1);
+	n = reg_msg(buf, 0, 1, "", "QUJD");
+	ck_assert_int_eq(registry_imsg(buf, n), -1);
+	ck_assert_int_eq(registry_imsg(buf, sizeof(struct rt_registry)), -1);
+	/* None: what was there is gone. */
+	n = reg_msg(buf, 0, 0, "", "");
+	ck_assert_int_eq(registry_imsg(buf, n), 0);
+	ck_assert_ptr_null(registry_auth_for("busybox"));
+	ck_assert_ptr_null(registry_auth_for("127.0.0.1:5000/t/bb:1"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -388,6 +466,8 @@ main(void)
 	tcase_add_test(tc, test_create_body);
 	tcase_add_test(tc, test_paths);
 	tcase_add_test(tc, test_error);
+	tcase_add_test(tc, test_pull_reason);
+	tcase_add_test(tc, test_registry_match);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -10,6 +10,7 @@
 
 #include "checkrun.h"
 #include "imageref.h"
+#include "podspec.h"
 #include "runtime.h"
 
 #define HEX64	"0123456789abcdef0123456789abcdef" \
@@ -205,6 +206,68 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/* The registry a reference is pulled from, Docker Hub's names as one. */
+START_TEST(test_host)
+{
+	static const struct {
+		const char	*ref, *host;
+	} cases[] = {
+		{ "busybox", "docker.io" },
+		{ "library/busybox:1.36", "docker.io" },
+		{ "docker.io/library/busybox", "docker.io" },
+		{ "index.docker.io/x/y:1", "docker.io" },
+		{ "registry-1.docker.io/x/y", "docker.io" },
+		{ "127.0.0.1:5000/test/bb:latest", "127.0.0.1:5000" },
+		{ "localhost/x", "localhost" },
+		{ "localhost:5000/x", "localhost:5000" },
+		{ "registry.example.org/a/b@sha256:" HEX64,
+		    "registry.example.org" },
+		{ "[::1]:5000/x", "[::1]:5000" },
+		{ "team/app", "docker.io" },
+	};
+	char	 host[256], tiny[4];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(imageref_valid(cases[i].ref, NULL), "%s",
+		    cases[i].ref);
+		ck_assert_int_eq(imageref_host(cases[i].ref, host,
+		    sizeof(host)), 0);
+		ck_assert_msg(strcmp(host, cases[i].host) == 0, "%s: %s",
+		    cases[i].ref, host);
+	}
+	ck_assert_int_eq(imageref_host("registry.example.org/a", tiny,
+	    sizeof(tiny)), -1);
+	ck_assert_str_eq(imageref_registry("INDEX.docker.io"), "docker.io");
+	ck_assert_str_eq(imageref_registry("r.example.org"), "r.example.org");
+}
+END_TEST
+
+/* Kubernetes' default imagePullPolicy: Always for a tag that moves. */
+START_TEST(test_policy_default)
+{
+	ck_assert_uint_eq(pull_policy_default("busybox"), PULL_ALWAYS);
+	ck_assert_uint_eq(pull_policy_default("busybox:latest"), PULL_ALWAYS);
+	ck_assert_uint_eq(pull_policy_default("127.0.0.1:5000/x"),
+	    PULL_ALWAYS);
+	ck_assert_uint_eq(pull_policy_default("127.0.0.1:5000/x:latest"),
+	    PULL_ALWAYS);
+	ck_assert_uint_eq(pull_policy_default("127.0.0.1:5000/x:1.2"),
+	    PULL_IF_NOT_PRESENT);
+	ck_assert_uint_eq(pull_policy_default("busybox:1.36"),
+	    PULL_IF_NOT_PRESENT);
+	ck_assert_uint_eq(pull_policy_default("busybox:latest-rc"),
+	    PULL_IF_NOT_PRESENT);
+	ck_assert_uint_eq(pull_policy_default("busybox@sha256:" HEX64),
+	    PULL_IF_NOT_PRESENT);
+	ck_assert_uint_eq(pull_policy_parse("Never"), PULL_NEVER);
+	ck_assert_uint_eq(pull_policy_parse("IfNotPresent"),
+	    PULL_IF_NOT_PRESENT);
+	ck_assert_uint_eq(pull_policy_parse("always"), PULL_POLICY_MAX);
+	ck_assert_str_eq(pull_policy_name(PULL_ALWAYS), "Always");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -214,6 +277,8 @@ main(void)
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_bad);
 	tcase_add_test(tc, test_urls);
+	tcase_add_test(tc, test_host);
+	tcase_add_test(tc, test_policy_default);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -598,7 +598,7 @@ START_TEST(test_unpullable)
 	spec_init(&ps, "pull");
 	/* A registry on loopback that is not there: no traffic leaves. */
 	spec_add(&ps, "nope", ABSENT_IMAGE ":1", "true");
-	r = create_fails(&ps, "ImagePullFailed");
+	r = create_fails(&ps, "RegistryUnavailable");
 	/* The engine's own words, not ours. */
 	ck_assert_msg(strstr(r.message, "127.0.0.1:9") != NULL,
 	    "message: %s", r.message);
@@ -617,7 +617,7 @@ START_TEST(test_second_fails)
 	spec_init(&ps, "half");
 	spec_add(&ps, "good", IMAGE, "sleep 300");
 	spec_add(&ps, "bad", ABSENT_IMAGE ":2", "true");
-	(void)create_fails(&ps, "ImagePullFailed");
+	(void)create_fails(&ps, "RegistryUnavailable");
 	podspec_free(&ps);
 }
 END_TEST
