@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "ctl.h"
 #include "log.h"
 #include "pods.h"
 #include "prom.h"
@@ -94,10 +94,6 @@ prom_agent_counters(struct child *c, struct imsg *imsg)
 {
 	struct agent_counters	 ac;
 
-	if (imsg->datalen != sizeof(ac)) {
-		child_violation(c, "AGENT_COUNTERS: bad size");
-		return;
-	}
 	memcpy(&ac, imsg->data, sizeof(ac));
 	if (ac.registrations < agent_now.registrations ||
 	    ac.reconnects < agent_now.reconnects ||
@@ -325,11 +321,11 @@ prom_answer(uint32_t peer)
 	for (i = PROC_AGENT; i < PROC_MAX; i++)
 		cp.violations[i] = parent->children[i].violations;
 	procs_refresh(&cp);
-	if (control_answer(peer, IMSG_CTL_PROM, &cp, sizeof(cp)) == -1)
+	if (ctl_reply(peer, IMSG_CTL_PROM, &cp, sizeof(cp)) == -1)
 		return -1;
 
 	restarts_prune();
-	RB_FOREACH(p, pod_tree, &pods) {
+	for (p = pod_first(); p != NULL; p = pod_next(p)) {
 		memset(&pp, 0, sizeof(pp));
 		(void)strlcpy(pp.instance, p->instance, sizeof(pp.instance));
 		pp.status = p->status;
@@ -343,7 +339,7 @@ prom_answer(uint32_t peer)
 				pp.containers[n].restarts = r->count;
 		}
 		pp.ncontainers = (uint32_t)n;
-		if (control_answer(peer, IMSG_CTL_PROM_POD, &pp,
+		if (ctl_reply(peer, IMSG_CTL_PROM_POD, &pp,
 		    sizeof(pp)) == -1)
 			return -1;
 	}

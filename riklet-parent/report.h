@@ -25,6 +25,7 @@ void	report_flush(void);
 void	report_agent_ready(void);
 void	report_clear(void);
 size_t	report_queued(void);
+const char *report_node_json(uint64_t *);
 char	*report_failure_json(const char *, const char *, int32_t);
 
 #endif
