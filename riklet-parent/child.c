@@ -4,9 +4,11 @@
  * layer of the parent: it calls nothing above it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "riklet.h"
@@ -71,6 +73,32 @@ child_sendv(enum riklet_proc p, uint32_t type, const struct iovec *iov,
 	if (imsgev_composev(&c->iev, type, 0, -1, iov, iovcnt) == -1) {
 		log_warn("%s: %s to %s", __func__, imsg_type_name(type),
 		    proc_name(p));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A copy of fd for child p, with the message type that says what it is.
+ * The copy is close-on-exec until it is sent, so that no other child
+ * may inherit it; imsg closes it once it is sent.
+ */
+int
+child_send_fd(enum riklet_proc p, uint32_t type, int fd)
+{
+	struct child	*c = &parent->children[p];
+	int		 dup;
+
+	if (!child_ready(p))
+		return -1;
+	if ((dup = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		log_warn("%s: dup for %s", __func__, imsg_type_name(type));
+		return -1;
+	}
+	if (imsgev_compose(&c->iev, type, 0, dup, NULL, 0) == -1) {
+		log_warn("%s: %s to %s", __func__, imsg_type_name(type),
+		    proc_name(p));
+		close(dup);
 		return -1;
 	}
 	return 0;

@@ -35,6 +35,7 @@ static void	logs_client(struct child *, uint32_t, uint32_t, uint32_t,
 static TAILQ_HEAD(, logs_relay)	 relays = TAILQ_HEAD_INITIALIZER(relays);
 static size_t			 nrelays;
 static uint32_t			 relay_next = 1;
+
 /* The relay of a control connection (by_peer) or of a runtime request. */
 static struct logs_relay *
 logs_find(uint32_t id, int by_peer)
@@ -46,6 +47,7 @@ logs_find(uint32_t id, int by_peer)
 			return lr;
 	return NULL;
 }
+
 static void
 logs_forget(struct logs_relay *lr)
 {
@@ -53,6 +55,7 @@ logs_forget(struct logs_relay *lr)
 	nrelays--;
 	free(lr);
 }
+
 /* The named container, or the pod's first one when name is "". */
 static const struct pod_ctr *
 logs_container(const struct pod *p, const char *name, char *msg,
@@ -238,6 +241,7 @@ ctl_logs_end(struct child *c, struct imsg *imsg)
 	(void)ctl_reply(lr->peer, IMSG_CTL_LOGS_END, &e, sizeof(e));
 	logs_forget(lr);
 }
+
 /*
  * The runtime died: its transfers are gone, the clients hear why.  The
  * control child died: its clients are gone, the transfers stop.

@@ -107,6 +107,7 @@ pod_to_ctl(const struct pod *p, struct ctl_pod *cp, uint64_t now)
 		cp->pull_total = p->pull_total;
 	}
 }
+
 /* Every pod, or one with its containers. */
 static void
 show_pods(uint32_t peer, const char *instance)

@@ -28,6 +28,7 @@ static void	control_bind(int, const char *);
 
 static int	 listen_fd = -1;
 static char	 listen_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
 /*
  * Binds the control socket: 0660 and owned by root, so only root (or a
  * group the operator gives it) may connect.  A socket left by a dead
@@ -70,6 +71,7 @@ control_open(const char *path)
 	(void)strlcpy(listen_path, path, sizeof(listen_path));
 	log_debug("control socket %s", path);
 }
+
 /*
  * The socket has its mode and owner before its path exists: it is bound
  * under its own name in a directory of its own that only root may enter,
@@ -132,25 +134,15 @@ control_close(void)
 			log_warn("unlink %s", listen_path);
 	}
 }
+
 /* Each new control child gets its own copy of the listening socket. */
 void
-ctl_socket_send(struct child *c)
+ctl_socket_send(void)
 {
-	int		 fd;
-
-	if (listen_fd == -1)
-		return;
-	/* Close-on-exec until it is sent: no other child may inherit it. */
-	if ((fd = fcntl(listen_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
-		log_warn("%s: dup", __func__);
-		return;
-	}
-	/* imsg closes fd once it is sent. */
-	if (imsgev_compose(&c->iev, IMSG_CTL_LISTEN, 0, fd, NULL, 0) == -1) {
-		log_warn("%s: compose", __func__);
-		close(fd);
-	}
+	if (listen_fd != -1)
+		(void)child_send_fd(PROC_CONTROL, IMSG_CTL_LISTEN, listen_fd);
 }
+
 int
 ctl_reply(uint32_t peer, uint32_t type, const void *data, size_t len)
 {
@@ -160,12 +152,13 @@ ctl_reply(uint32_t peer, uint32_t type, const void *data, size_t len)
 	iov.iov_len = len;
 	return ctl_replyv(peer, type, &iov, len == 0 ? 0 : 1);
 }
+
 int
 ctl_replyv(uint32_t peer, uint32_t type, const struct iovec *iov, int cnt)
 {
 	struct child	*c = &parent->children[PROC_CONTROL];
 
-	if (!c->connected)
+	if (!child_ready(PROC_CONTROL))
 		return -1;
 	if (imsgev_composev(&c->iev, type, peer, -1, iov, cnt) == -1) {
 		log_warn("%s: %s to control", __func__, imsg_type_name(type));
@@ -173,6 +166,7 @@ ctl_replyv(uint32_t peer, uint32_t type, const struct iovec *iov, int cnt)
 	}
 	return 0;
 }
+
 void
 ctl_error(uint32_t peer, const char *msg)
 {

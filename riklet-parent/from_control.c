@@ -62,8 +62,9 @@ logs_valid(const void *data, size_t len)
 static void
 control_ready(struct child *c)
 {
-	ctl_socket_send(c);
-	prom_child_ready(&c->iev);
+	(void)c;
+	ctl_socket_send();
+	prom_child_ready();
 }
 
 static void

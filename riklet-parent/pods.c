@@ -168,6 +168,8 @@ pod_new(const char *instance)
 	p->status = RIK_UNKNOWN;
 	p->exit_code = REPORT_NO_EXIT;
 	p->created_ms = monotime_ms();
+	backoff_init(&p->backoff, RESTART_BACKOFF_FIRST_MS,
+	    RESTART_BACKOFF_MAX_MS);
 	(void)strlcpy(p->infra.name, POD_INFRA_NAME, sizeof(p->infra.name));
 	p->infra.state = POD_STATE_NONE;
 	if ((p->restart_ev = evtimer_new(parent->base, pod_restart_cb,
@@ -614,22 +616,20 @@ static void
 pod_schedule_restart(struct pod *p)
 {
 	struct timeval	 tv;
+	uint64_t	 ms;
 
 	if (p->restart_policy == RESTART_NEVER ||
 	    evtimer_pending(p->restart_ev, NULL))
 		return;
 	if (p->running_since_ms != 0 &&
 	    monotime_ms() - p->running_since_ms >= RESTART_BACKOFF_RESET_MS)
-		p->backoff_ms = 0;
-	p->backoff_ms = p->backoff_ms == 0 ? RESTART_BACKOFF_FIRST_MS :
-	    p->backoff_ms * 2;
-	if (p->backoff_ms > RESTART_BACKOFF_MAX_MS)
-		p->backoff_ms = RESTART_BACKOFF_MAX_MS;
+		backoff_reset(&p->backoff);
+	ms = backoff_next(&p->backoff);
 	log_info("pod %s: restarting in %llu s (policy %s)", p->instance,
-	    (unsigned long long)p->backoff_ms / 1000,
+	    (unsigned long long)ms / 1000,
 	    restart_policy_name(p->restart_policy));
-	tv.tv_sec = (time_t)(p->backoff_ms / 1000);
-	tv.tv_usec = (suseconds_t)(p->backoff_ms % 1000) * 1000;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(p->restart_ev, &tv);
 }
 

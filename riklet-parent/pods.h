@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 
+#include "backoff.h"
 #include "riklet_msg.h"
 #include "runq.h"
 
@@ -60,7 +61,7 @@ struct pod {
 	uint64_t	 created_ms;
 	uint64_t	 running_since_ms;
 	unsigned int	 restarts;
-	uint64_t	 backoff_ms;
+	struct backoff	 backoff;	/* of its restarts */
 	struct event	*restart_ev;
 	int		 listed;	/* seen in the current listing */
 	struct runq_op	 rq[POD_OP_MAX];	/* to the runtime */

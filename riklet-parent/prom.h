@@ -22,7 +22,7 @@ int	prom_addr_parse(const char *, struct sockaddr_storage *, socklen_t *,
 	    const char **);
 void	prom_open(const char *);
 void	prom_close(void);
-void	prom_child_ready(struct imsgev *);
+void	prom_child_ready(void);
 
 /* prom_figures.c */
 void	prom_agent_counters(struct child *, struct imsg *);

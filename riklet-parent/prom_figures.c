@@ -142,7 +142,7 @@ restarts_find(const char *instance, const char *name)
 }
 
 /*
- * What the engine says of a container (dispatch.c checked it), before
+ * What the engine says of a container (from_runtime.c checked it), before
  * the pod table takes it.
  */
 void

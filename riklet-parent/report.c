@@ -8,10 +8,10 @@
 #include <sys/queue.h>
 #include <sys/uio.h>
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "failure.h"
 #include "log.h"
 #include "report.h"
 #include "riklet.h"
@@ -51,23 +51,6 @@ send_status(const struct pod_status *ps, const char *metrics)
 	return child_sendv(PROC_AGENT, IMSG_POD_STATUS, iov, 2);
 }
 
-/* {"reason": ..., "message": ..., "exitCode": N} for a FAILED status. */
-char *
-report_failure_json(const char *reason, const char *message, int32_t code)
-{
-	json_t	*o;
-	char	*s;
-
-	o = json_object();
-	json_object_set_new(o, "reason", json_string(reason ? reason : ""));
-	json_object_set_new(o, "message", json_string(message ? message : ""));
-	if (code != REPORT_NO_EXIT)
-		json_object_set_new(o, "exitCode", json_integer(code));
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	return s;
-}
-
 /* Queues a state change for the agent; returns its number. */
 uint64_t
 report_status(const char *instance, uint32_t status, const char *reason,
@@ -78,7 +61,7 @@ report_status(const char *instance, uint32_t status, const char *reason,
 	uint64_t	 seq;
 
 	if (reason != NULL &&
-	    (json = report_failure_json(reason, message, exit_code)) == NULL)
+	    (json = failure_json(reason, message, exit_code)) == NULL)
 		fatalx("%s: json", __func__);
 	log_info("pod %s: %s%s%s%s%s", instance, rik_status_name(status),
 	    reason ? " (" : "", reason ? reason : "",

@@ -8,6 +8,7 @@
 
 #include <event2/event.h>
 
+#include "backoff.h"
 #include "imsgev.h"
 #include "riklet_conf.h"
 #include "riklet_msg.h"
@@ -23,7 +24,7 @@ struct child {
 	int			 restart_now;	/* ended by child_restart() */
 	unsigned int		 conf_gen;	/* configuration it has */
 	uint64_t		 started_ms;
-	uint64_t		 backoff_ms;
+	struct backoff		 backoff;	/* of its restarts */
 	struct event		*restart_ev;
 };
 
@@ -56,6 +57,7 @@ void	 child_restart(enum riklet_proc, const char *);
 int	 child_ready(enum riklet_proc);
 int	 child_send(enum riklet_proc, uint32_t, const void *, size_t);
 int	 child_sendv(enum riklet_proc, uint32_t, const struct iovec *, int);
+int	 child_send_fd(enum riklet_proc, uint32_t, int);
 void	 child_violation(struct child *, const char *, ...)
 	    __attribute__((__format__(printf, 2, 3)));
 void	 child_disconnect(struct child *);

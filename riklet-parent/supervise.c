@@ -40,7 +40,7 @@ children_start(void)
 	for (p = PROC_AGENT; p < PROC_MAX; p++) {
 		c = &parent->children[p];
 		c->proc = p;
-		c->backoff_ms = 0;
+		backoff_init(&c->backoff, BACKOFF_FIRST_MS, BACKOFF_MAX_MS);
 		if ((c->restart_ev = evtimer_new(parent->base,
 		    child_restart_cb, c)) == NULL)
 			fatalx("%s: evtimer_new", __func__);
@@ -208,17 +208,15 @@ static void
 child_schedule_restart(struct child *c)
 {
 	struct timeval	 tv;
+	uint64_t	 ms;
 
 	if (monotime_ms() - c->started_ms >= BACKOFF_RESET_MS)
-		c->backoff_ms = 0;
-	c->backoff_ms = c->backoff_ms == 0 ? BACKOFF_FIRST_MS :
-	    c->backoff_ms * 2;
-	if (c->backoff_ms > BACKOFF_MAX_MS)
-		c->backoff_ms = BACKOFF_MAX_MS;
+		backoff_reset(&c->backoff);
+	ms = backoff_next(&c->backoff);
 	log_info("restarting %s in %llu ms", proc_name(c->proc),
-	    (unsigned long long)c->backoff_ms);
-	tv.tv_sec = (time_t)(c->backoff_ms / 1000);
-	tv.tv_usec = (suseconds_t)(c->backoff_ms % 1000) * 1000;
+	    (unsigned long long)ms);
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(c->restart_ev, &tv);
 }
 
