@@ -16,7 +16,7 @@ struct child;
 /* ctl_socket.c */
 void	control_open(const char *);
 void	control_close(void);
-void	ctl_socket_send(void);
+int	ctl_listen_fd(void);
 int	ctl_reply(uint32_t, uint32_t, const void *, size_t);
 int	ctl_replyv(uint32_t, uint32_t, const struct iovec *, int);
 void	ctl_error(uint32_t, const char *);

@@ -135,12 +135,11 @@ control_close(void)
 	}
 }
 
-/* Each new control child gets its own copy of the listening socket. */
-void
-ctl_socket_send(void)
+/* The listening socket, for each new control child; -1: none. */
+int
+ctl_listen_fd(void)
 {
-	if (listen_fd != -1)
-		(void)child_send_fd(PROC_CONTROL, IMSG_CTL_LISTEN, listen_fd);
+	return listen_fd;
 }
 
 int

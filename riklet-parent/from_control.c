@@ -63,8 +63,13 @@ static void
 control_ready(struct child *c)
 {
 	(void)c;
-	ctl_socket_send();
-	prom_child_ready();
+	/* Each control child gets its own copies of the sockets. */
+	if (ctl_listen_fd() != -1)
+		(void)child_send_fd(PROC_CONTROL, IMSG_CTL_LISTEN,
+		    ctl_listen_fd());
+	if (prom_listen_fd() != -1)
+		(void)child_send_fd(PROC_CONTROL, IMSG_PROM_LISTEN,
+		    prom_listen_fd());
 }
 
 static void

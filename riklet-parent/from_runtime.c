@@ -125,7 +125,6 @@ static void
 container(struct child *c, struct imsg *imsg)
 {
 	(void)c;
-	prom_container(imsg->data);
 	pods_container(imsg->data);
 }
 

@@ -53,6 +53,8 @@ static void		 pod_start_destroy(struct pod *);
 static struct pod	*pod_adopt(const struct rt_container *);
 static void		 pod_container_update(struct pod *,
 			    const struct rt_container *);
+static void		 pod_count_restart(struct pod *,
+			    const struct rt_container *);
 static void		 pod_create_result(struct pod *,
 			    const struct rt_pod_result *);
 static void		 pod_destroy_result(struct pod *,
@@ -689,11 +691,39 @@ pods_container(const struct rt_container *rc)
 {
 	struct pod	*p;
 
-	if ((p = pod_find(rc->instance)) == NULL &&
-	    (p = pod_adopt(rc)) == NULL)
+	if ((p = pod_find(rc->instance)) != NULL)
+		pod_count_restart(p, rc);
+	else if ((p = pod_adopt(rc)) == NULL)
 		return;
 	pod_container_update(p, rc);
 	pod_settle(p);
+}
+
+/*
+ * For the Prometheus endpoint: a container of a pod in the table that
+ * exited, then runs again, restarted, whoever started it.  Its infra
+ * container is not counted.
+ */
+static void
+pod_count_restart(struct pod *p, const struct rt_container *rc)
+{
+	struct pod_ctr	*c;
+
+	if (rc->role == ROLE_INFRA)
+		return;
+	/* One not named yet takes its place in pod_container_update(). */
+	if ((c = pod_ctr_find(p, rc->name)) == NULL) {
+		if (rc->index >= p->ncontainers ||
+		    p->containers[rc->index].name[0] != '\0')
+			return;
+		c = &p->containers[rc->index];
+	}
+	if (rc->state == CONTAINER_RUNNING && c->exited) {
+		c->exited = 0;
+		if (c->runs_again < UINT64_MAX)
+			c->runs_again++;
+	} else if (rc->state == CONTAINER_EXITED)
+		c->exited = 1;
 }
 
 /* A container of a pod not in the table, seen in a listing. */

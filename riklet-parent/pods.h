@@ -31,6 +31,8 @@ struct pod_ctr {
 	int64_t		 memory_limit;
 	int64_t		 nano_cpus;
 	int		 seen;		/* in the current engine listing */
+	int		 exited;	/* since it last ran */
+	uint64_t	 runs_again;	/* after an exit, whoever started it */
 };
 
 enum pod_op_pending {

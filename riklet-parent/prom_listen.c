@@ -16,7 +16,6 @@
 #include "hostport.h"
 #include "log.h"
 #include "prom.h"
-#include "riklet.h"
 
 static int	 listen_fd = -1;
 
@@ -99,10 +98,9 @@ prom_close(void)
 	listen_fd = -1;
 }
 
-/* Each new control child gets its own copy of the socket. */
-void
-prom_child_ready(void)
+/* The socket, for each new control child; -1: none. */
+int
+prom_listen_fd(void)
 {
-	if (listen_fd != -1)
-		(void)child_send_fd(PROC_CONTROL, IMSG_PROM_LISTEN, listen_fd);
+	return listen_fd;
 }
