@@ -12,7 +12,7 @@
 /* hostport_parse(), with *errstr saying the same */
 #define HOSTPORT_OK		0
 #define HOSTPORT_SYNTAX		(-1)	/* "host:port" expected */
-#define HOSTPORT_RANGE		(-2)	/* port must be between 1 and 65535 */
+#define HOSTPORT_RANGE		(-2)	/* port not between 1 and 65535 */
 #define HOSTPORT_LONG		(-3)	/* host too long */
 
 int	hostport_parse(const char *, char *, size_t, uint16_t *,

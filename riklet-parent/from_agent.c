@@ -29,7 +29,8 @@ static const struct msg_rule rules[] = {
 	    prom_agent_counters),
 	/* podspec_decode() in pods_create() checks the rest. */
 	MSG_RANGE(IMSG_POD_CREATE, 1, IMSG_MAX_SIZE, NULL, pod_create),
-	MSG_STRING(IMSG_POD_DESTROY, RIK_ID_MAX, msg_valid_instance, pod_destroy),
+	MSG_STRING(IMSG_POD_DESTROY, RIK_ID_MAX, msg_valid_instance,
+	    pod_destroy),
 };
 
 MSG_TABLE(from_agent, PROC_AGENT, rules, agent_ready, agent_gone);

@@ -9,11 +9,15 @@
  *
  * A new type is one line in the table of the child that sends it
  * (from_agent.c, from_metrics.c, from_runtime.c, from_control.c):
- *	MSG_EMPTY(type, handler)			no data
- *	MSG_STRUCT(type, struct x, valid, handler)	exactly a struct x
- *	MSG_STRING(type, max, valid, handler)		a string, NUL included
- *	MSG_STRUCT_STRING(type, struct x, max, ...)	a struct x, then one
- *	MSG_RANGE(type, min, max, valid, handler)	min to max bytes
+ *	MSG_EMPTY(type, handler)		no data
+ *	MSG_STRUCT(type, struct x, valid, handler)
+ *						exactly a struct x
+ *	MSG_STRING(type, max, valid, handler)	a string, its NUL included,
+ *						of at most max bytes
+ *	MSG_STRUCT_STRING(type, struct x, max, valid, handler)
+ *						a struct x, then a string
+ *	MSG_RANGE(type, min, max, valid, handler)
+ *						min to max bytes
  * valid may be NULL; the handler gets the message as it came, its size
  * and contents checked.  test_msgtable and t_msgtable.sh read the
  * tables: a new row is tested as it is added.
@@ -42,8 +46,8 @@ struct msg_rule {
 	enum msg_size	 size;
 	size_t		 min;
 	size_t		 max;
-	/* The contents, once the size is right (NULL: nothing more). */
-	int		(*valid)(const void *, size_t);		/* 0: bad */
+	/* The contents, once the size is right: 0 is bad (NULL: none). */
+	int		(*valid)(const void *, size_t);
 	/* Its effect, given a message that passed both. */
 	void		(*handle)(struct child *, struct imsg *);
 };
@@ -52,7 +56,7 @@ struct msg_table {
 	enum riklet_proc	 proc;
 	const struct msg_rule	*rules;
 	size_t			 nrules;
-	void			(*ready)(struct child *);	/* said ready */
+	void			(*ready)(struct child *);	/* is ready */
 	void			(*gone)(struct child *);	/* died */
 };
 
