@@ -262,7 +262,7 @@ INTEGRATION_TESTS = $(filter-out \
 		   $(patsubst %,regress/integration/%.sh,$(INTEGRATION_EXCLUDE)), \
 		   $(wildcard regress/integration/t_*.sh))
 
-check-integration: all test-hooks
+check-integration: all test-hooks $(BUILD)/regress/test_msgtable
 	ASAN_OPTIONS=detect_leaks=0:$${ASAN_OPTIONS:-} \
 	    RIKLET=$(CURDIR)/$(BUILD)/riklet BUILD=$(CURDIR)/$(BUILD) \
 	    RIKLET_HOOKS=$(CURDIR)/$(BUILD)/hooks/riklet TALLY=$(TALLY) \

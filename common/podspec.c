@@ -598,18 +598,31 @@ podspec_free(struct pod_spec *ps)
 	ps->nvolumes = 0;
 }
 
+/* The one table of restart policy names, as RIK and the labels say them. */
+static const char *const restart_policy_names[RESTART_MAX] = {
+	[RESTART_NEVER] = "Never",
+	[RESTART_ON_FAILURE] = "OnFailure",
+	[RESTART_ALWAYS] = "Always",
+};
+
 const char *
 restart_policy_name(uint32_t p)
 {
-	switch (p) {
-	case RESTART_NEVER:
-		return "Never";
-	case RESTART_ON_FAILURE:
-		return "OnFailure";
-	case RESTART_ALWAYS:
-		return "Always";
-	}
-	return "invalid";
+	return p < RESTART_MAX ? restart_policy_names[p] : "unknown";
+}
+
+/* The policy of that name; -1 if there is none. */
+int
+restart_policy_parse(const char *s, uint32_t *p)
+{
+	uint32_t	 i;
+
+	for (i = 0; i < RESTART_MAX; i++)
+		if (strcmp(s, restart_policy_names[i]) == 0) {
+			*p = i;
+			return 0;
+		}
+	return -1;
 }
 
 const char *

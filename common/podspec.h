@@ -101,6 +101,7 @@ int	podspec_valid_name(const char *);
 const struct pod_volume *podspec_volume(const struct pod_spec *,
 	    const char *);
 const char *restart_policy_name(uint32_t);
+int	restart_policy_parse(const char *, uint32_t *);
 const char *pull_policy_name(uint32_t);
 uint32_t pull_policy_parse(const char *);
 uint32_t pull_policy_default(const char *);

@@ -30,7 +30,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imsg.h"
 #include "log.h"
+#include "privsep.h"
 #include "sandbox.h"
 
 #ifdef RIKLET_SECCOMP_LOG
@@ -559,6 +561,10 @@ rules_control(scmp_filter_ctx ctx)
  * then on $RIKLET_HOOK_TCP_PORT, and says how each went; SIGRTMIN+2
  * tries a unix datagram socket (refused), then a unix stream socket to
  * the abstract name $RIKLET_HOOK_ABSTRACT (the filter must kill it).
+ * Every child has SIGRTMIN+3, queued with a value (sigqueue): it sends
+ * the parent a message of type value & 0xff and (value >> 8) bytes of
+ * zeros, as a child gone wrong would, for the parent's message tables
+ * (t_msgtable.sh).
  */
 static enum riklet_proc	 hook_proc;
 static uint16_t		 hook_port, hook_other_port;
@@ -654,6 +660,36 @@ hook_forbidden(int sig)
 	_exit(70);	/* the filter did not stop it */
 }
 
+/* Straight onto the parent's socket, whatever the child was doing. */
+static void
+hook_imsg(int sig, siginfo_t *si, void *uc)
+{
+	static unsigned char	 buf[IMSG_MAX_SIZE];
+	struct imsg_hdr		 hdr;
+	size_t			 len, off = 0;
+	ssize_t			 n;
+
+	(void)sig;
+	(void)uc;
+	len = (size_t)((uint32_t)si->si_value.sival_int >> 8);
+	if (len > IMSG_MAX_SIZE - IMSG_HEADER_SIZE)
+		len = IMSG_MAX_SIZE - IMSG_HEADER_SIZE;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.type = (uint32_t)si->si_value.sival_int & 0xff;
+	hdr.len = (uint32_t)(IMSG_HEADER_SIZE + len);
+	hdr.pid = (uint32_t)getpid();
+	memcpy(buf, &hdr, sizeof(hdr));
+	memset(buf + sizeof(hdr), 0, len);
+	len += sizeof(hdr);
+	while (off < len) {
+		n = write(PARENT_FD, buf + off, len - off);
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			return;
+		if (n > 0)
+			off += (size_t)n;
+	}
+}
+
 static void
 sandbox_test_hooks(enum riklet_proc proc, uint16_t port)
 {
@@ -678,7 +714,12 @@ sandbox_test_hooks(enum riklet_proc proc, uint16_t port)
 	if (port != 0 && (sigaction(SIGRTMIN + 1, &sa, NULL) == -1 ||
 	    sigaction(SIGRTMIN + 2, &sa, NULL) == -1))
 		fatal("sigaction");
-	log_debug("sandbox test hooks armed: SIGUSR1, SIGUSR2%s",
+	sa.sa_handler = NULL;
+	sa.sa_sigaction = hook_imsg;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	if (sigaction(SIGRTMIN + 3, &sa, NULL) == -1)
+		fatal("sigaction");
+	log_debug("sandbox test hooks armed: SIGUSR1, SIGUSR2%s, SIGRTMIN+3",
 	    port != 0 ? ", SIGRTMIN+1, SIGRTMIN+2" : "");
 }
 #endif

@@ -20,9 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "agent.h"
+#include "failure.h"
+#include "hostport.h"
 #include "imsgev.h"
 #include "log.h"
 #include "privsep.h"
@@ -62,14 +63,13 @@ agent_main(int argc, char **argv)
 static uint16_t
 scheduler_port(const struct riklet_conf *c)
 {
-	const char	*colon, *errstr;
+	char		 host[CONF_HOST_MAX];
+	const char	*errstr;
 	uint16_t	 port;
 
-	if ((colon = strrchr(c->scheduler, ':')) == NULL)
-		fatalx("scheduler %s: no port", c->scheduler);
-	port = (uint16_t)strtonum(colon + 1, 1, 65535, &errstr);
-	if (errstr != NULL)
-		fatalx("scheduler %s: port %s", c->scheduler, errstr);
+	if (hostport_parse(c->scheduler, host, sizeof(host), &port,
+	    &errstr) != HOSTPORT_OK)
+		fatalx("scheduler %s: %s", c->scheduler, errstr);
 	return port;
 }
 
@@ -209,14 +209,11 @@ void
 agent_report_failed(const char *instance, const char *reason,
     const char *message)
 {
-	json_t	*o;
 	char	*js;
 
 	log_warnx("instance %s: %s: %s", instance, reason, message);
-	o = json_pack("{s:s, s:s}", "reason", reason, "message", message);
-	if (o == NULL || (js = json_dumps(o, JSON_COMPACT)) == NULL)
+	if ((js = failure_json(reason, message, FAILURE_NO_EXIT)) == NULL)
 		fatalx("%s: json", __func__);
-	json_decref(o);
 	queue_status(STATUS_INSTANCE, instance, RIK_FAILED, 1, js);
 	free(js);
 }

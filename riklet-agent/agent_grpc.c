@@ -37,6 +37,7 @@
 #include <grpc/support/time.h>
 
 #include "agent.h"
+#include "backoff.h"
 #include "log.h"
 #include "util.h"
 #include "worker.pb-c.h"
@@ -161,7 +162,7 @@ static enum conn_state		 state = CONN_IDLE;
 static struct session		*cur;
 static int			 send_inflight;
 static uint64_t			 last_send_ms;
-static uint32_t			 backoff_ms = BACKOFF_MIN_MS;
+static struct backoff		 backoff;
 static int			 outage_logged;
 static int			 worker_first;	/* no WorkerMetric yet */
 static atomic_int		 grpc_quiet;
@@ -172,6 +173,7 @@ sched_init(struct event_base *base, const struct riklet_conf *c)
 {
 	sigset_t	 all, old;
 
+	backoff_init(&backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	conf = c;
 	sched_base = base;
 	gpr_set_log_function(grpc_log);
@@ -400,7 +402,8 @@ sched_connect(void)
 	 */
 	channel_open();
 	state = CONN_CONNECTING;
-	agent_conn_state(AGENT_CONNECTING, backoff_ms, "connecting");
+	agent_conn_state(AGENT_CONNECTING, (uint32_t)backoff_peek(&backoff),
+	    "connecting");
 	connect_deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
 	    gpr_time_from_millis(CONNECT_TIMEOUT_MS, GPR_TIMESPAN));
 	cs = grpc_channel_check_connectivity_state(chan, 1);
@@ -450,6 +453,7 @@ sched_fail(const char *why)
 {
 	struct timeval	 tv;
 	uint32_t	 delay;
+	uint64_t	 ms;
 
 	if (cur != NULL) {
 		session_end(cur);
@@ -468,16 +472,15 @@ sched_fail(const char *why)
 	} else
 		log_debug("scheduler %s: %s", conf->scheduler, why);
 	state = CONN_BACKOFF;
-	agent_conn_state(AGENT_DISCONNECTED, backoff_ms, why);
+	ms = backoff_next(&backoff);
+	agent_conn_state(AGENT_DISCONNECTED, (uint32_t)ms, why);
 	/* Addresses change: have the parent look again, once per step. */
 	agent_to_parent(IMSG_SCHED_RESOLVE, NULL, 0);
 	/* Full jitter on the upper half: no herd of workers in step. */
-	delay = backoff_ms / 2 + arc4random_uniform(backoff_ms / 2 + 1);
+	delay = (uint32_t)ms / 2 + arc4random_uniform((uint32_t)ms / 2 + 1);
 	tv.tv_sec = delay / 1000;
 	tv.tv_usec = (delay % 1000) * 1000;
 	evtimer_add(ev_backoff, &tv);
-	backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-	    backoff_ms * 2;
 }
 
 static void
@@ -762,7 +765,7 @@ registered(void)
 
 	evtimer_del(ev_grace);
 	state = CONN_REGISTERED;
-	backoff_ms = BACKOFF_MIN_MS;
+	backoff_reset(&backoff);
 	outage_logged = 0;
 	atomic_store(&grpc_quiet, 0);
 	log_info("registered with scheduler %s as %s", conf->scheduler,

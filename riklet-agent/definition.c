@@ -585,13 +585,9 @@ parse_spec(struct dparse *d, json_t *root, struct pod_spec *ps)
 		return -1;
 	if (get_string(d, spec, "restartPolicy", 16, &policy) == -1)
 		return -1;
-	if (policy == NULL || strcmp(policy, "Never") == 0)
+	if (policy == NULL)
 		ps->restart_policy = RESTART_NEVER;
-	else if (strcmp(policy, "OnFailure") == 0)
-		ps->restart_policy = RESTART_ON_FAILURE;
-	else if (strcmp(policy, "Always") == 0)
-		ps->restart_policy = RESTART_ALWAYS;
-	else
+	else if (restart_policy_parse(policy, &ps->restart_policy) == -1)
 		return fail(d, "restartPolicy: %s is not Never, OnFailure "
 		    "or Always", policy);
 	containers = json_object_get(spec, "containers");

@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "control_proc.h"
+#include "podspec.h"
 
 static json_t		*text(const char *);
 static const char	*agent_conn_name(uint32_t);
 static const char	*container_state_name(uint32_t);
-static const char	*restart_policy_name(uint32_t);
 static size_t		 utf8_seq(const unsigned char *, size_t);
 
 /*
@@ -51,16 +51,6 @@ container_state_name(uint32_t s)
 	};
 
 	return s < CONTAINER_STATE_MAX ? names[s] : "none";
-}
-
-static const char *
-restart_policy_name(uint32_t p)
-{
-	static const char *const names[RESTART_MAX] = {
-		"Never", "OnFailure", "Always"
-	};
-
-	return p < RESTART_MAX ? names[p] : "unknown";
 }
 
 json_t *

@@ -53,7 +53,7 @@ infra_send_pause(void)
 	struct child *c = &parent->children[PROC_RUNTIME];
 
 	msg[0] = '\0';
-	if (!c->connected || !c->ready)
+	if (!child_ready(PROC_RUNTIME))
 		return;
 	if (parent->conf.infra_image[0] == '\0' &&
 	    (fd = pause_open(msg, sizeof(msg))) == -1)

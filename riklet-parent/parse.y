@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostport.h"
 #include "imageref.h"
 #include "log.h"
 #include "parse.h"
@@ -744,34 +745,22 @@ check_length(const char *what, const char *s, size_t size)
 static const char *
 check_hostport(const char *s)
 {
-	const char	*colon, *p, *end, *errstr;
-	const char	*allowed = "-._";
-	int		 (*class)(int) = isalnum;
+	char		 host[CONF_HOST_MAX];
+	const char	*p, *errstr, *allowed = "-._";
+	int		 (*class)(int) = isalnum, r;
+	uint16_t	 port;
 
-	if ((colon = strrchr(s, ':')) == NULL)
+	if ((r = hostport_parse(s, host, sizeof(host), &port, &errstr)) !=
+	    HOSTPORT_OK && r != HOSTPORT_RANGE)
 		return "\"host:port\" expected";
-	p = s;
-	end = colon;
 	if (*s == '[') {
-		if (colon - s < 3 || colon[-1] != ']')
-			return "\"host:port\" expected";
-		p = s + 1;
-		end = colon - 1;
 		allowed = ":.";
 		class = isxdigit;
 	}
-	if (p == end)
-		return "\"host:port\" expected";
-	for (; p < end; p++)
+	for (p = host; *p != '\0'; p++)
 		if (!class((unsigned char)*p) && strchr(allowed, *p) == NULL)
 			return "\"host:port\" expected";
-	if (colon[1] == '\0' || strspn(colon + 1, "0123456789") !=
-	    strlen(colon + 1))
-		return "\"host:port\" expected";
-	(void)strtonum(colon + 1, 1, 65535, &errstr);
-	if (errstr != NULL)
-		return "port must be between 1 and 65535";
-	return NULL;
+	return errstr;
 }
 
 /* The scheduler identifies the node by it and Docker labels carry it. */

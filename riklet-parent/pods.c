@@ -28,11 +28,15 @@
 #define RESTART_BACKOFF_MAX_MS		300000
 #define RESTART_BACKOFF_RESET_MS	600000	/* 10 min running */
 
-struct pod_tree		 pods = RB_INITIALIZER(&pods);
+static struct pod_tree	 pods = RB_INITIALIZER(&pods);
 static size_t		 npods;
 static int		 listing;
 static int		 listed;	/* a whole listing came in */
 static struct event	*disconnect_ev;
+static struct agent_state agent;	/* the agent's last word */
+static uint64_t		 agent_since_ms;
+static struct rt_engine	 engine;	/* the runtime's */
+static int		 engine_known;
 /* Pods that are over, until the agent has their last status. */
 static TAILQ_HEAD(, pod)	 ended = TAILQ_HEAD_INITIALIZER(ended);
 
@@ -48,6 +52,8 @@ static int		 pod_has_container(const struct pod *);
 static void		 pod_start_destroy(struct pod *);
 static struct pod	*pod_adopt(const struct rt_container *);
 static void		 pod_container_update(struct pod *,
+			    const struct rt_container *);
+static void		 pod_count_restart(struct pod *,
 			    const struct rt_container *);
 static void		 pod_create_result(struct pod *,
 			    const struct rt_pod_result *);
@@ -66,6 +72,7 @@ static void		 pod_evaluate(struct pod *, int);
 static struct pod_ctr	*pod_ctr_find(struct pod *, const char *);
 static int		 pod_all_running(const struct pod *);
 static void		 disconnect_cb(int, short, void *);
+static void		 pods_agent_registered(void);
 
 RB_GENERATE(pod_tree, pod, entry, pod_cmp)
 
@@ -86,10 +93,37 @@ pod_find(const char *instance)
 	return RB_FIND(pod_tree, &pods, &key);
 }
 
+struct pod *
+pod_first(void)
+{
+	return RB_MIN(pod_tree, &pods);
+}
+
+struct pod *
+pod_next(struct pod *p)
+{
+	return RB_NEXT(pod_tree, &pods, p);
+}
+
 size_t
 pod_count(void)
 {
 	return npods;
+}
+
+/* The agent's connection, and since when (0: since riklet started). */
+const struct agent_state *
+pods_agent(uint64_t *since_ms)
+{
+	*since_ms = agent_since_ms;
+	return &agent;
+}
+
+/* What the runtime last said of the engine; NULL: nothing yet. */
+const struct rt_engine *
+pods_engine_last(void)
+{
+	return engine_known ? &engine : NULL;
 }
 
 void
@@ -110,6 +144,9 @@ pods_clear(void)
 		pod_free(p);
 	runq_clear();
 	listed = 0;
+	memset(&agent, 0, sizeof(agent));
+	agent_since_ms = 0;
+	engine_known = 0;
 	if (disconnect_ev != NULL)
 		event_free(disconnect_ev);
 	disconnect_ev = NULL;
@@ -133,6 +170,8 @@ pod_new(const char *instance)
 	p->status = RIK_UNKNOWN;
 	p->exit_code = REPORT_NO_EXIT;
 	p->created_ms = monotime_ms();
+	backoff_init(&p->backoff, RESTART_BACKOFF_FIRST_MS,
+	    RESTART_BACKOFF_MAX_MS);
 	(void)strlcpy(p->infra.name, POD_INFRA_NAME, sizeof(p->infra.name));
 	p->infra.state = POD_STATE_NONE;
 	if ((p->restart_ev = evtimer_new(parent->base, pod_restart_cb,
@@ -158,6 +197,7 @@ pod_free(struct pod *p)
 	    strlen(p->instance) + 1);
 	event_free(p->restart_ev);
 	free(p->spec);
+	free(p->metrics);
 	free(p);
 }
 
@@ -281,13 +321,6 @@ pod_all_running(const struct pod *p)
 	if (p->has_infra && p->infra.state != CONTAINER_RUNNING)
 		return 0;
 	return p->ncontainers > 0;
-}
-
-static int
-runtime_ready(void)
-{
-	return parent->children[PROC_RUNTIME].connected &&
-	    parent->children[PROC_RUNTIME].ready;
 }
 
 /*
@@ -417,6 +450,8 @@ pods_destroy(const char *instance)
 void
 pods_engine(const struct rt_engine *e)
 {
+	engine = *e;
+	engine_known = 1;
 	if (e->up)
 		log_info("engine up: Docker %s, API %s", e->version,
 		    e->api_version);
@@ -583,22 +618,20 @@ static void
 pod_schedule_restart(struct pod *p)
 {
 	struct timeval	 tv;
+	uint64_t	 ms;
 
 	if (p->restart_policy == RESTART_NEVER ||
 	    evtimer_pending(p->restart_ev, NULL))
 		return;
 	if (p->running_since_ms != 0 &&
 	    monotime_ms() - p->running_since_ms >= RESTART_BACKOFF_RESET_MS)
-		p->backoff_ms = 0;
-	p->backoff_ms = p->backoff_ms == 0 ? RESTART_BACKOFF_FIRST_MS :
-	    p->backoff_ms * 2;
-	if (p->backoff_ms > RESTART_BACKOFF_MAX_MS)
-		p->backoff_ms = RESTART_BACKOFF_MAX_MS;
+		backoff_reset(&p->backoff);
+	ms = backoff_next(&p->backoff);
 	log_info("pod %s: restarting in %llu s (policy %s)", p->instance,
-	    (unsigned long long)p->backoff_ms / 1000,
+	    (unsigned long long)ms / 1000,
 	    restart_policy_name(p->restart_policy));
-	tv.tv_sec = (time_t)(p->backoff_ms / 1000);
-	tv.tv_usec = (suseconds_t)(p->backoff_ms % 1000) * 1000;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(p->restart_ev, &tv);
 }
 
@@ -608,7 +641,7 @@ pod_send_restarts(struct pod *p)
 	struct container_ref	 ref;
 	size_t			 i;
 
-	if (!runtime_ready())
+	if (!child_ready(PROC_RUNTIME))
 		return;
 	for (i = 0; i < p->ncontainers; i++) {
 		if (p->containers[i].state == CONTAINER_RUNNING ||
@@ -658,11 +691,39 @@ pods_container(const struct rt_container *rc)
 {
 	struct pod	*p;
 
-	if ((p = pod_find(rc->instance)) == NULL &&
-	    (p = pod_adopt(rc)) == NULL)
+	if ((p = pod_find(rc->instance)) != NULL)
+		pod_count_restart(p, rc);
+	else if ((p = pod_adopt(rc)) == NULL)
 		return;
 	pod_container_update(p, rc);
 	pod_settle(p);
+}
+
+/*
+ * For the Prometheus endpoint: a container of a pod in the table that
+ * exited, then runs again, restarted, whoever started it.  Its infra
+ * container is not counted.
+ */
+static void
+pod_count_restart(struct pod *p, const struct rt_container *rc)
+{
+	struct pod_ctr	*c;
+
+	if (rc->role == ROLE_INFRA)
+		return;
+	/* One not named yet takes its place in pod_container_update(). */
+	if ((c = pod_ctr_find(p, rc->name)) == NULL) {
+		if (rc->index >= p->ncontainers ||
+		    p->containers[rc->index].name[0] != '\0')
+			return;
+		c = &p->containers[rc->index];
+	}
+	if (rc->state == CONTAINER_RUNNING && c->exited) {
+		c->exited = 0;
+		if (c->runs_again < UINT64_MAX)
+			c->runs_again++;
+	} else if (rc->state == CONTAINER_EXITED)
+		c->exited = 1;
 }
 
 /* A container of a pod not in the table, seen in a listing. */
@@ -955,7 +1016,7 @@ pods_metrics_ready(void)
 }
 
 /* The scheduler has us again: tell it where every pod stands. */
-void
+static void
 pods_agent_registered(void)
 {
 	struct pod	*p;
@@ -966,20 +1027,31 @@ pods_agent_registered(void)
 	pods_reap();
 }
 
+/* A pod's sample: for the scheduler, and kept for rikletctl. */
 void
 pods_metrics_sample(const char *instance, const char *json)
 {
 	struct pod	*p;
+	char		*s;
 
 	if ((p = pod_find(instance)) == NULL || p->status == RIK_UNKNOWN ||
 	    p->report_unknown || p->ended)
 		return;
+	if ((s = strdup(json)) == NULL)
+		log_warn("%s", __func__);
+	else {
+		free(p->metrics);
+		p->metrics = s;
+		p->metrics_at_ms = monotime_ms();
+	}
 	report_metrics(p->instance, p->status, json);
 }
 
 /*
- * stop-after-disconnect: once the scheduler has been away that long,
- * stop every pod (Nomad's stop_after_client_disconnect).
+ * The agent's word on the scheduler connection, kept for rikletctl.
+ * Registered: every pod's status again.  Away: stop-after-disconnect,
+ * once the scheduler has been away that long, stops every pod (Nomad's
+ * stop_after_client_disconnect).
  */
 void
 pods_agent_state(const struct agent_state *st)
@@ -987,8 +1059,12 @@ pods_agent_state(const struct agent_state *st)
 	struct timeval	 tv;
 	uint64_t	 ms = parent->conf.stop_after_disconnect_ms;
 
+	if (st->state != agent.state || agent_since_ms == 0)
+		agent_since_ms = monotime_ms();
+	agent = *st;
 	if (st->state == AGENT_REGISTERED) {
 		evtimer_del(disconnect_ev);
+		pods_agent_registered();
 		return;
 	}
 	if (ms == 0 || evtimer_pending(disconnect_ev, NULL))
@@ -1024,9 +1100,18 @@ disconnect_cb(int fd, short event, void *arg)
 void
 pods_pull(const struct rt_pull *pl)
 {
-	if (pod_find(pl->instance) == NULL)
+	struct pod	*p;
+
+	if ((p = pod_find(pl->instance)) == NULL)
 		return;
 	log_debug("pod %s: %s %s: %lld of %lld bytes", pl->instance,
 	    pl->finished ? "pull of" : "pulling", pl->image,
 	    (long long)pl->done, (long long)pl->total);
+	if (pl->finished) {
+		p->pull_image[0] = '\0';
+		return;
+	}
+	(void)strlcpy(p->pull_image, pl->image, sizeof(p->pull_image));
+	p->pull_done = pl->done;
+	p->pull_total = pl->total;
 }

@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 
+#include "backoff.h"
 #include "riklet_msg.h"
 #include "runq.h"
 
@@ -30,6 +31,8 @@ struct pod_ctr {
 	int64_t		 memory_limit;
 	int64_t		 nano_cpus;
 	int		 seen;		/* in the current engine listing */
+	int		 exited;	/* since it last ran */
+	uint64_t	 runs_again;	/* after an exit, whoever started it */
 };
 
 enum pod_op_pending {
@@ -60,11 +63,16 @@ struct pod {
 	uint64_t	 created_ms;
 	uint64_t	 running_since_ms;
 	unsigned int	 restarts;
-	uint64_t	 backoff_ms;
+	struct backoff	 backoff;	/* of its restarts */
 	struct event	*restart_ev;
 	int		 listed;	/* seen in the current listing */
 	struct runq_op	 rq[POD_OP_MAX];	/* to the runtime */
 	uint64_t	 report_seq;	/* its last status (report_status) */
+	char		*metrics;	/* the last sample's JSON, or NULL */
+	uint64_t	 metrics_at_ms;
+	char		 pull_image[RIK_IMAGE_MAX];	/* "": not pulling */
+	int64_t		 pull_done;	/* bytes */
+	int64_t		 pull_total;	/* bytes, 0: not known yet */
 	int		 ended;		/* on the ended list */
 	TAILQ_ENTRY(pod) ended_entry;
 };
@@ -72,10 +80,15 @@ struct pod {
 RB_HEAD(pod_tree, pod);
 RB_PROTOTYPE(pod_tree, pod, entry, pod_cmp)
 
-extern struct pod_tree	 pods;
-
+/* Reading the table, in the order of the instance ids. */
 struct pod	*pod_find(const char *);
+struct pod	*pod_first(void);
+struct pod	*pod_next(struct pod *);
 size_t		 pod_count(void);
+/* The node's peers, as they last said. */
+const struct agent_state *pods_agent(uint64_t *);
+const struct rt_engine	*pods_engine_last(void);
+
 void		 pods_init(void);
 void		 pods_clear(void);
 
@@ -91,7 +104,6 @@ void		 pods_list_end(void);
 /* Children coming back. */
 void		 pods_runtime_ready(void);
 void		 pods_metrics_ready(void);
-void		 pods_agent_registered(void);
 void		 pods_reap(void);
 /* The scheduler connection. */
 void		 pods_agent_state(const struct agent_state *);

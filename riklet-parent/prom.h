@@ -22,11 +22,10 @@ int	prom_addr_parse(const char *, struct sockaddr_storage *, socklen_t *,
 	    const char **);
 void	prom_open(const char *);
 void	prom_close(void);
-void	prom_child_ready(struct imsgev *);
+int	prom_listen_fd(void);
 
 /* prom_figures.c */
 void	prom_agent_counters(struct child *, struct imsg *);
-void	prom_container(const struct rt_container *);
 void	prom_pull(const struct rt_pull *);
 void	prom_child_gone(enum riklet_proc);
 int	prom_answer(uint32_t);

@@ -1,14 +1,12 @@
 /*
  * What a scrape of the Prometheus endpoint reads that the rest of the
  * parent does not keep: the agents' counters added up, the image pulls,
- * the containers' restarts, and each process's memory and CPU time.  A
- * scrape never makes a child work: the agent says when its counters
- * change, the runtime when a pull ends, the engine's events tell the
- * restarts, and the parent reads /proc of its children itself, at most
- * once a second however often it is scraped.
+ * and each process's memory and CPU time; the pod table (pods.c) counts
+ * the containers' restarts.  A scrape never makes a child work: the
+ * agent says when its counters change, the runtime when a pull ends, the
+ * engine's events tell the restarts, and the parent reads /proc of its
+ * children itself, at most once a second however often it is scraped.
  */
-#include <sys/tree.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "ctl.h"
 #include "log.h"
 #include "pods.h"
 #include "prom.h"
@@ -25,39 +23,14 @@
 #include "util.h"
 
 #define PROC_EVERY_MS		1000
-#define RESTARTS_MAX		(PODS_MAX * RIK_CONTAINERS_MAX)
 
-/*
- * A container of a pod in the table that exited: when the engine says
- * it runs again, that is a restart, whoever started it.  Forgotten with
- * its pod; a pod made again under the same id starts from 0.
- */
-struct restarts {
-	RB_ENTRY(restarts)	 entry;
-	char			 instance[RIK_ID_MAX];
-	char			 name[RIK_NAME_MAX];
-	uint64_t		 pod_created_ms;
-	int			 exited;
-	uint64_t		 count;
-};
-
-RB_HEAD(restarts_tree, restarts);
-RB_PROTOTYPE(restarts_tree, restarts, entry, restarts_cmp)
-
-static int	 restarts_cmp(struct restarts *, struct restarts *);
-static struct restarts *restarts_find(const char *, const char *);
-static void	 restarts_prune(void);
 static uint64_t	 sat_add(uint64_t, uint64_t);
 static int	 read_small(const char *, char *, size_t);
 static void	 procs_refresh(struct ctl_prom *);
 
-RB_GENERATE(restarts_tree, restarts, entry, restarts_cmp)
-
 static struct agent_counters	 agent_gone;	/* the agents that ended */
 static struct agent_counters	 agent_now;	/* the one running */
 static uint64_t			 pulls, pull_bytes, pull_ms;
-static struct restarts_tree	 restarts = RB_INITIALIZER(&restarts);
-static size_t			 nrestarts;
 
 /* The last reading of /proc, kept for PROC_EVERY_MS. */
 static struct {
@@ -66,16 +39,6 @@ static struct {
 	uint64_t	 rss_bytes[PROC_MAX];
 	uint64_t	 cpu_ms[PROC_MAX];
 } procs;
-
-static int
-restarts_cmp(struct restarts *a, struct restarts *b)
-{
-	int	 r;
-
-	if ((r = strcmp(a->instance, b->instance)) != 0)
-		return r;
-	return strcmp(a->name, b->name);
-}
 
 static uint64_t
 sat_add(uint64_t a, uint64_t b)
@@ -94,10 +57,6 @@ prom_agent_counters(struct child *c, struct imsg *imsg)
 {
 	struct agent_counters	 ac;
 
-	if (imsg->datalen != sizeof(ac)) {
-		child_violation(c, "AGENT_COUNTERS: bad size");
-		return;
-	}
 	memcpy(&ac, imsg->data, sizeof(ac));
 	if (ac.registrations < agent_now.registrations ||
 	    ac.reconnects < agent_now.reconnects ||
@@ -133,76 +92,6 @@ prom_pull(const struct rt_pull *pl)
 	pulls = sat_add(pulls, 1);
 	pull_bytes = sat_add(pull_bytes, (uint64_t)pl->done);
 	pull_ms = sat_add(pull_ms, pl->elapsed_ms);
-}
-
-static struct restarts *
-restarts_find(const char *instance, const char *name)
-{
-	struct restarts	 key;
-
-	(void)strlcpy(key.instance, instance, sizeof(key.instance));
-	(void)strlcpy(key.name, name, sizeof(key.name));
-	return RB_FIND(restarts_tree, &restarts, &key);
-}
-
-/*
- * What the engine says of a container (dispatch.c checked it), before
- * the pod table takes it.
- */
-void
-prom_container(const struct rt_container *rc)
-{
-	struct restarts	*r;
-	struct pod	*p;
-
-	if ((p = pod_find(rc->instance)) == NULL)
-		return;
-	if ((r = restarts_find(rc->instance, rc->name)) != NULL &&
-	    r->pod_created_ms != p->created_ms) {
-		r->pod_created_ms = p->created_ms;
-		r->exited = 0;
-		r->count = 0;
-	}
-	if (rc->state == CONTAINER_RUNNING && r != NULL && r->exited) {
-		r->exited = 0;
-		r->count = sat_add(r->count, 1);
-		return;
-	}
-	if (rc->state != CONTAINER_EXITED)
-		return;
-	if (r == NULL) {
-		if (nrestarts >= RESTARTS_MAX)
-			restarts_prune();
-		if (nrestarts >= RESTARTS_MAX ||
-		    (r = calloc(1, sizeof(*r))) == NULL) {
-			log_warnx("pod %s: restarts of %s not counted",
-			    rc->instance, rc->name);
-			return;
-		}
-		(void)strlcpy(r->instance, rc->instance, sizeof(r->instance));
-		(void)strlcpy(r->name, rc->name, sizeof(r->name));
-		r->pod_created_ms = p->created_ms;
-		RB_INSERT(restarts_tree, &restarts, r);
-		nrestarts++;
-	}
-	r->exited = 1;
-}
-
-/* Forgets the containers of pods that are gone. */
-static void
-restarts_prune(void)
-{
-	struct restarts	*r, *tmp;
-	struct pod	*p;
-
-	RB_FOREACH_SAFE(r, restarts_tree, &restarts, tmp) {
-		if ((p = pod_find(r->instance)) != NULL &&
-		    p->created_ms == r->pod_created_ms)
-			continue;
-		RB_REMOVE(restarts_tree, &restarts, r);
-		free(r);
-		nrestarts--;
-	}
 }
 
 static int
@@ -306,7 +195,6 @@ prom_answer(uint32_t peer)
 {
 	struct ctl_prom		 cp;
 	struct ctl_prom_pod	 pp;
-	struct restarts		*r;
 	struct pod		*p;
 	enum riklet_proc	 i;
 	size_t			 n;
@@ -325,11 +213,10 @@ prom_answer(uint32_t peer)
 	for (i = PROC_AGENT; i < PROC_MAX; i++)
 		cp.violations[i] = parent->children[i].violations;
 	procs_refresh(&cp);
-	if (control_answer(peer, IMSG_CTL_PROM, &cp, sizeof(cp)) == -1)
+	if (ctl_reply(peer, IMSG_CTL_PROM, &cp, sizeof(cp)) == -1)
 		return -1;
 
-	restarts_prune();
-	RB_FOREACH(p, pod_tree, &pods) {
+	for (p = pod_first(); p != NULL; p = pod_next(p)) {
 		memset(&pp, 0, sizeof(pp));
 		(void)strlcpy(pp.instance, p->instance, sizeof(pp.instance));
 		pp.status = p->status;
@@ -338,12 +225,11 @@ prom_answer(uint32_t peer)
 			(void)strlcpy(pp.containers[n].name,
 			    p->containers[n].name,
 			    sizeof(pp.containers[n].name));
-			if ((r = restarts_find(p->instance,
-			    p->containers[n].name)) != NULL)
-				pp.containers[n].restarts = r->count;
+			pp.containers[n].restarts =
+			    p->containers[n].runs_again;
 		}
 		pp.ncontainers = (uint32_t)n;
-		if (control_answer(peer, IMSG_CTL_PROM_POD, &pp,
+		if (ctl_reply(peer, IMSG_CTL_PROM_POD, &pp,
 		    sizeof(pp)) == -1)
 			return -1;
 	}
@@ -354,13 +240,6 @@ prom_answer(uint32_t peer)
 void
 prom_clear(void)
 {
-	struct restarts	*r;
-
-	while ((r = RB_MIN(restarts_tree, &restarts)) != NULL) {
-		RB_REMOVE(restarts_tree, &restarts, r);
-		free(r);
-	}
-	nrestarts = 0;
 	memset(&agent_gone, 0, sizeof(agent_gone));
 	memset(&agent_now, 0, sizeof(agent_now));
 	pulls = pull_bytes = pull_ms = 0;

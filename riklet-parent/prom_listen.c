@@ -9,12 +9,11 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "imsgev.h"
+#include "hostport.h"
 #include "log.h"
 #include "prom.h"
 
@@ -31,43 +30,30 @@ prom_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 {
 	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
-	const char		*colon, *p = s, *end;
 	char			 host[INET6_ADDRSTRLEN];
-	long long		 port;
+	uint16_t		 port;
 
-	*errstr = "\"address:port\" expected";
-	if ((colon = strrchr(s, ':')) == NULL || colon[1] == '\0' ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	switch (hostport_parse(s, host, sizeof(host), &port, errstr)) {
+	case HOSTPORT_OK:
+		break;
+	case HOSTPORT_SYNTAX:
+		*errstr = "\"address:port\" expected";
 		return -1;
-	end = colon;
-	if (*s == '[') {
-		if (colon - s < 3 || colon[-1] != ']')
-			return -1;
-		p = s + 1;
-		end = colon - 1;
-	}
-	if (p == end)
+	case HOSTPORT_RANGE:
 		return -1;
-	if ((size_t)(end - p) >= sizeof(host)) {
+	default:
 		*errstr = "the address must be a numeric IPv4 or [IPv6] address";
-		return -1;
-	}
-	memcpy(host, p, (size_t)(end - p));
-	host[end - p] = '\0';
-	port = strtonum(colon + 1, 1, 65535, errstr);
-	if (*errstr != NULL) {
-		*errstr = "port must be between 1 and 65535";
 		return -1;
 	}
 	memset(ss, 0, sizeof(*ss));
 	if (*s != '[' && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
+		sin->sin_port = htons(port);
 		*len = sizeof(*sin);
 	} else if (*s == '[' &&
 	    inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
+		sin6->sin6_port = htons(port);
 		*len = sizeof(*sin6);
 	} else {
 		*errstr = "the address must be a numeric IPv4 or [IPv6] address";
@@ -112,21 +98,9 @@ prom_close(void)
 	listen_fd = -1;
 }
 
-/* Each new control child (iev) gets its own copy of the socket. */
-void
-prom_child_ready(struct imsgev *iev)
+/* The socket, for each new control child; -1: none. */
+int
+prom_listen_fd(void)
 {
-	int	 fd;
-
-	if (listen_fd == -1)
-		return;
-	if ((fd = fcntl(listen_fd, F_DUPFD_CLOEXEC, 0)) == -1) {
-		log_warn("%s: dup", __func__);
-		return;
-	}
-	/* imsg closes fd once it is sent. */
-	if (imsgev_compose(iev, IMSG_PROM_LISTEN, 0, fd, NULL, 0) == -1) {
-		log_warn("%s: compose", __func__);
-		close(fd);
-	}
+	return listen_fd;
 }

@@ -8,14 +8,14 @@
 #include <sys/queue.h>
 #include <sys/uio.h>
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.h"
+#include "failure.h"
 #include "log.h"
 #include "report.h"
 #include "riklet.h"
+#include "util.h"
 
 struct pending {
 	TAILQ_ENTRY(pending)	 entry;
@@ -33,17 +33,11 @@ static TAILQ_HEAD(, pending)	 pendq = TAILQ_HEAD_INITIALIZER(pendq);
 static size_t			 npending;
 static int			 overflow_logged;
 static char			*node_json;
+static uint64_t			 node_at_ms;
 static uint64_t			 seq_next = 1;
 static uint64_t			 seq_dropped;	/* the last one dropped */
 
 static int	send_status(const struct pod_status *, const char *);
-
-static int
-agent_ready(void)
-{
-	return parent->children[PROC_AGENT].connected &&
-	    parent->children[PROC_AGENT].ready;
-}
 
 static int
 send_status(const struct pod_status *ps, const char *metrics)
@@ -57,23 +51,6 @@ send_status(const struct pod_status *ps, const char *metrics)
 	return child_sendv(PROC_AGENT, IMSG_POD_STATUS, iov, 2);
 }
 
-/* {"reason": ..., "message": ..., "exitCode": N} for a FAILED status. */
-char *
-report_failure_json(const char *reason, const char *message, int32_t code)
-{
-	json_t	*o;
-	char	*s;
-
-	o = json_object();
-	json_object_set_new(o, "reason", json_string(reason ? reason : ""));
-	json_object_set_new(o, "message", json_string(message ? message : ""));
-	if (code != REPORT_NO_EXIT)
-		json_object_set_new(o, "exitCode", json_integer(code));
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	return s;
-}
-
 /* Queues a state change for the agent; returns its number. */
 uint64_t
 report_status(const char *instance, uint32_t status, const char *reason,
@@ -84,7 +61,7 @@ report_status(const char *instance, uint32_t status, const char *reason,
 	uint64_t	 seq;
 
 	if (reason != NULL &&
-	    (json = report_failure_json(reason, message, exit_code)) == NULL)
+	    (json = failure_json(reason, message, exit_code)) == NULL)
 		fatalx("%s: json", __func__);
 	log_info("pod %s: %s%s%s%s%s", instance, rik_status_name(status),
 	    reason ? " (" : "", reason ? reason : "",
@@ -143,7 +120,7 @@ report_flush(void)
 {
 	struct pending	*p;
 
-	while (agent_ready() && (p = TAILQ_FIRST(&pendq)) != NULL) {
+	while (child_ready(PROC_AGENT) && (p = TAILQ_FIRST(&pendq)) != NULL) {
 		if (send_status(&p->ps, p->metrics) == -1)
 			return;
 		TAILQ_REMOVE(&pendq, p, entry);
@@ -160,8 +137,7 @@ report_metrics(const char *instance, uint32_t status, const char *json)
 {
 	struct pod_status	 ps;
 
-	control_pod_metrics(instance, json);
-	if (!agent_ready())
+	if (!child_ready(PROC_AGENT))
 		return;
 	memset(&ps, 0, sizeof(ps));
 	(void)strlcpy(ps.instance, instance, sizeof(ps.instance));
@@ -175,12 +151,12 @@ report_node_metrics(const char *json)
 {
 	char	*s;
 
-	control_node_metrics(json);
 	if ((s = strdup(json)) == NULL)
 		fatal("%s", __func__);
 	free(node_json);
 	node_json = s;
-	if (agent_ready())
+	node_at_ms = monotime_ms();
+	if (child_ready(PROC_AGENT))
 		(void)child_send(PROC_AGENT, IMSG_NODE_METRICS, json,
 		    strlen(json) + 1);
 }
@@ -193,6 +169,14 @@ report_agent_ready(void)
 		(void)child_send(PROC_AGENT, IMSG_NODE_METRICS, node_json,
 		    strlen(node_json) + 1);
 	report_flush();
+}
+
+/* The latest node sample and when it came; NULL: none yet. */
+const char *
+report_node_json(uint64_t *at_ms)
+{
+	*at_ms = node_at_ms;
+	return node_json;
 }
 
 /* State changes waiting for an agent. */

@@ -8,8 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "failure.h"
+
 #define REPORT_QUEUE_MAX	65536
-#define REPORT_NO_EXIT		INT32_MIN
+#define REPORT_NO_EXIT		FAILURE_NO_EXIT
 
 /* report_state() */
 #define REPORT_SENT		0
@@ -25,6 +27,6 @@ void	report_flush(void);
 void	report_agent_ready(void);
 void	report_clear(void);
 size_t	report_queued(void);
-char	*report_failure_json(const char *, const char *, int32_t);
+const char *report_node_json(uint64_t *);
 
 #endif

@@ -16,7 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "ctl.h"
 #include "imagegc.h"
 #include "infra.h"
 #include "log.h"

@@ -8,6 +8,7 @@
 
 #include <event2/event.h>
 
+#include "backoff.h"
 #include "imsgev.h"
 #include "riklet_conf.h"
 #include "riklet_msg.h"
@@ -23,7 +24,7 @@ struct child {
 	int			 restart_now;	/* ended by child_restart() */
 	unsigned int		 conf_gen;	/* configuration it has */
 	uint64_t		 started_ms;
-	uint64_t		 backoff_ms;
+	struct backoff		 backoff;	/* of its restarts */
 	struct event		*restart_ev;
 };
 
@@ -42,24 +43,25 @@ struct parent {
 
 extern struct parent	*parent;
 
-/* supervise.c */
+/* libexec.c */
 const char	*child_path(const char *);
 int	 children_check_paths(void);
+
+/* supervise.c */
 void	 children_start(void);
 void	 children_stop(void);
 void	 children_reap(void);
 void	 child_restart(enum riklet_proc, const char *);
+
+/* child.c */
+int	 child_ready(enum riklet_proc);
 int	 child_send(enum riklet_proc, uint32_t, const void *, size_t);
 int	 child_sendv(enum riklet_proc, uint32_t, const struct iovec *, int);
-int	 child_may_send(enum riklet_proc, uint32_t);
+int	 child_send_fd(enum riklet_proc, uint32_t, int);
 void	 child_violation(struct child *, const char *, ...)
 	    __attribute__((__format__(printf, 2, 3)));
+void	 child_disconnect(struct child *);
 void	 children_send_conf(void);
 void	 child_send_conf(struct child *);
-
-/* dispatch.c: what the parent does with a valid message from a child */
-void	 parent_child_ready(struct child *);
-void	 parent_child_gone(struct child *);
-void	 parent_dispatch(struct child *, struct imsg *);
 
 #endif

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostport.h"
 #include "log.h"
 #include "riklet.h"
 #include "scheduler.h"
@@ -32,50 +33,22 @@ static void	resolved_cb(int, struct evutil_addrinfo *, void *);
 static int	send_file(uint32_t, const char *);
 static void	send_host_address(const struct sockaddr *, socklen_t);
 
-/* Splits "host:port" or "[v6]:port". */
-int
-sched_split(const char *hostport, char *host, size_t hostlen, char *port,
-    size_t portlen)
-{
-	const char	*colon, *h = hostport;
-	size_t		 n;
-
-	if (*h == '[') {
-		const char *end = strchr(h, ']');
-
-		if (end == NULL || end[1] != ':')
-			return -1;
-		n = (size_t)(end - h - 1);
-		h++;
-		colon = end + 1;
-	} else {
-		if ((colon = strrchr(h, ':')) == NULL)
-			return -1;
-		n = (size_t)(colon - h);
-	}
-	if (n == 0 || n >= hostlen || strlen(colon + 1) == 0 ||
-	    strlen(colon + 1) >= portlen)
-		return -1;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	(void)strlcpy(port, colon + 1, portlen);
-	return 0;
-}
-
 void
 sched_resolve(void)
 {
 	struct evutil_addrinfo	 hints;
-	char			 host[CONF_HOST_MAX], port[16];
+	char			 host[CONF_HOST_MAX], port[8];
+	const char		*errstr;
+	uint16_t		 portnum;
 
 	if (resolving)
 		return;
-	if (sched_split(parent->conf.scheduler, host, sizeof(host), port,
-	    sizeof(port)) == -1) {
-		log_warnx("scheduler %s: not host:port",
-		    parent->conf.scheduler);
+	if (hostport_parse(parent->conf.scheduler, host, sizeof(host),
+	    &portnum, &errstr) != HOSTPORT_OK) {
+		log_warnx("scheduler %s: %s", parent->conf.scheduler, errstr);
 		return;
 	}
+	(void)snprintf(port, sizeof(port), "%u", portnum);
 	if (dnsbase == NULL && (dnsbase = evdns_base_new(parent->base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
 	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL) {

@@ -1,7 +1,7 @@
 /*
  * The parent's children: start each by fork and re-exec, watch them,
- * restart the dead ones with backoff, and check every message they send
- * against the set of types that child may send.
+ * restart the dead ones with backoff, and hand every message they send
+ * to msg_dispatch(), which checks it against that child's table.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "msgtable.h"
 #include "privsep.h"
 #include "riklet.h"
 #include "util.h"
@@ -26,35 +26,8 @@
 #define BACKOFF_RESET_MS	60000	/* a child that ran this long is healthy */
 #define STOP_WAIT_MS		1500
 
-#define TYPEBIT(t)		(UINT64_C(1) << (t))
-
-_Static_assert(IMSG_MAX <= 64, "allowed-type masks hold 64 types");
-
-/* What each child may send; anything else is a protocol violation. */
-static const uint64_t allowed_types[PROC_MAX] = {
-	[PROC_AGENT] = TYPEBIT(IMSG_CHILD_READY) |
-	    TYPEBIT(IMSG_SCHED_RESOLVE) | TYPEBIT(IMSG_AGENT_STATE) |
-	    TYPEBIT(IMSG_AGENT_COUNTERS) | TYPEBIT(IMSG_POD_CREATE) |
-	    TYPEBIT(IMSG_POD_DESTROY),
-	[PROC_METRICS] = TYPEBIT(IMSG_CHILD_READY) |
-	    TYPEBIT(IMSG_MET_NODE) | TYPEBIT(IMSG_MET_POD_SAMPLE),
-	[PROC_RUNTIME] = TYPEBIT(IMSG_CHILD_READY) |
-	    TYPEBIT(IMSG_RT_ENGINE) | TYPEBIT(IMSG_RT_CONTAINER) |
-	    TYPEBIT(IMSG_RT_POD_RESULT) | TYPEBIT(IMSG_RT_LIST_BEGIN) |
-	    TYPEBIT(IMSG_RT_LIST_END) | TYPEBIT(IMSG_RT_PULL) |
-	    TYPEBIT(IMSG_RT_LOGS_DATA) | TYPEBIT(IMSG_RT_LOGS_END) |
-	    TYPEBIT(IMSG_RT_GC_RESULT),
-	[PROC_CONTROL] = TYPEBIT(IMSG_CHILD_READY) |
-	    TYPEBIT(IMSG_CTL_SHOW_STATUS) | TYPEBIT(IMSG_CTL_SHOW_PODS) |
-	    TYPEBIT(IMSG_CTL_SHOW_POD) | TYPEBIT(IMSG_CTL_SHOW_METRICS) |
-	    TYPEBIT(IMSG_CTL_LOG_VERBOSE) | TYPEBIT(IMSG_CTL_RELOAD) |
-	    TYPEBIT(IMSG_CTL_LOGS) | TYPEBIT(IMSG_CTL_LOGS_ACK) |
-	    TYPEBIT(IMSG_CTL_LOGS_CANCEL) | TYPEBIT(IMSG_CTL_SHOW_PROM),
-};
-
 static void	child_start(struct child *);
 static void	child_dispatch(int, short, void *);
-static void	child_disconnect(struct child *);
 static void	child_restart_cb(int, short, void *);
 static void	child_schedule_restart(struct child *);
 
@@ -67,7 +40,7 @@ children_start(void)
 	for (p = PROC_AGENT; p < PROC_MAX; p++) {
 		c = &parent->children[p];
 		c->proc = p;
-		c->backoff_ms = 0;
+		backoff_init(&c->backoff, BACKOFF_FIRST_MS, BACKOFF_MAX_MS);
 		if ((c->restart_ev = evtimer_new(parent->base,
 		    child_restart_cb, c)) == NULL)
 			fatalx("%s: evtimer_new", __func__);
@@ -137,42 +110,6 @@ child_start(struct child *c)
 }
 
 static void
-child_disconnect(struct child *c)
-{
-	if (!c->connected)
-		return;
-	imsgev_clear(&c->iev);
-	c->connected = 0;
-	c->ready = 0;
-}
-
-/* Whether p may send messages of this type (fuzz_dispatch.c asks too). */
-int
-child_may_send(enum riklet_proc p, uint32_t type)
-{
-	return p < PROC_MAX && type < IMSG_MAX &&
-	    (allowed_types[p] & TYPEBIT(type)) != 0;
-}
-
-/* Logs and kills a child that sent something it must not. */
-void
-child_violation(struct child *c, const char *fmt, ...)
-{
-	char	 buf[512];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	log_warnx("protocol violation by %s (pid %d): %s; killing it",
-	    proc_name(c->proc), (int)c->pid, buf);
-	c->violations++;
-	child_disconnect(c);
-	if (c->pid > 0)
-		(void)kill(c->pid, SIGKILL);
-}
-
-static void
 child_dispatch(int fd, short event, void *arg)
 {
 	struct child	*c = ((struct imsgev *)arg)->data;
@@ -193,27 +130,14 @@ child_dispatch(int fd, short event, void *arg)
 		}
 		if (n == 0)
 			break;
-		if (!child_may_send(c->proc, imsg.hdr.type))
-			child_violation(c, "message type %u (%s) not allowed",
-			    imsg.hdr.type, imsg_type_name(imsg.hdr.type));
-		else if (imsg.fd != -1)
+		if (imsg.fd != -1)
 			child_violation(c, "unexpected descriptor with %s",
 			    imsg_type_name(imsg.hdr.type));
 		else if (imsg.hdr.pid != (uint32_t)c->pid)
 			child_violation(c, "message claims pid %u",
 			    imsg.hdr.pid);
-		else if (imsg.hdr.type == IMSG_CHILD_READY) {
-			if (imsg.datalen != 0)
-				child_violation(c, "CHILD_READY: bad size");
-			else if (!c->ready) {
-				c->ready = 1;
-				log_info("%s ready (pid %d)",
-				    proc_name(c->proc), (int)c->pid);
-				child_send_conf(c);
-				parent_child_ready(c);
-			}
-		} else
-			parent_dispatch(c, &imsg);
+		else
+			(void)msg_dispatch(c, &imsg);
 		if (imsg.fd != -1)
 			close(imsg.fd);
 		imsg_free(&imsg);
@@ -251,7 +175,7 @@ children_reap(void)
 		c->pid = 0;
 		child_disconnect(c);
 		if (!parent->stopping) {
-			parent_child_gone(c);
+			msg_child_gone(c);
 			if (c->restart_now) {
 				c->restart_now = 0;
 				c->restarts++;
@@ -284,17 +208,15 @@ static void
 child_schedule_restart(struct child *c)
 {
 	struct timeval	 tv;
+	uint64_t	 ms;
 
 	if (monotime_ms() - c->started_ms >= BACKOFF_RESET_MS)
-		c->backoff_ms = 0;
-	c->backoff_ms = c->backoff_ms == 0 ? BACKOFF_FIRST_MS :
-	    c->backoff_ms * 2;
-	if (c->backoff_ms > BACKOFF_MAX_MS)
-		c->backoff_ms = BACKOFF_MAX_MS;
+		backoff_reset(&c->backoff);
+	ms = backoff_next(&c->backoff);
 	log_info("restarting %s in %llu ms", proc_name(c->proc),
-	    (unsigned long long)c->backoff_ms);
-	tv.tv_sec = (time_t)(c->backoff_ms / 1000);
-	tv.tv_usec = (suseconds_t)(c->backoff_ms % 1000) * 1000;
+	    (unsigned long long)ms);
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(c->restart_ev, &tv);
 }
 
@@ -309,61 +231,6 @@ child_restart_cb(int fd, short event, void *arg)
 		return;
 	c->restarts++;
 	child_start(c);
-}
-
-int
-child_send(enum riklet_proc p, uint32_t type, const void *data, size_t len)
-{
-	struct iovec	 iov;
-
-	iov.iov_base = (void *)(uintptr_t)data;
-	iov.iov_len = len;
-	return child_sendv(p, type, &iov, len > 0 ? 1 : 0);
-}
-
-int
-child_sendv(enum riklet_proc p, uint32_t type, const struct iovec *iov,
-    int iovcnt)
-{
-	struct child	*c = &parent->children[p];
-
-	/*
-	 * Until it is ready a child reads nothing but its configuration;
-	 * whatever it needs after that is sent when it says it is ready.
-	 */
-	if (!c->connected || !c->ready)
-		return -1;
-	if (imsgev_composev(&c->iev, type, 0, -1, iov, iovcnt) == -1) {
-		log_warn("%s: %s to %s", __func__, imsg_type_name(type),
-		    proc_name(p));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * A child that is not ready yet is still reading its first configuration
- * and takes nothing else: it gets the new one when it says it is ready.
- */
-void
-children_send_conf(void)
-{
-	enum riklet_proc	 p;
-
-	parent->conf_gen++;
-	for (p = PROC_AGENT; p < PROC_MAX; p++)
-		if (parent->children[p].ready)
-			child_send_conf(&parent->children[p]);
-}
-
-void
-child_send_conf(struct child *c)
-{
-	if (c->conf_gen == parent->conf_gen)
-		return;
-	if (child_send(c->proc, IMSG_CONF, &parent->conf,
-	    sizeof(parent->conf)) == 0)
-		c->conf_gen = parent->conf_gen;
 }
 
 /* TERM to every child, then KILL to whatever is left after a moment. */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "imsgev.h"
 #include "log.h"
 #include "privsep.h"
@@ -45,7 +46,7 @@ static struct imsgev	 iev_parent;
 static struct {
 	int		 up;
 	int		 probing;
-	uint32_t	 backoff_ms;
+	struct backoff	 backoff;
 	struct event	*retry;
 	struct rt_engine sent;
 	int		 ever_sent;
@@ -71,7 +72,8 @@ runtime_main(int argc, char **argv)
 	watch_init(base);
 	if ((engine.retry = evtimer_new(base, engine_probe, NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
-	engine.backoff_ms = ENGINE_BACKOFF_MIN_MS;
+	backoff_init(&engine.backoff, ENGINE_BACKOFF_MIN_MS,
+	    ENGINE_BACKOFF_MAX_MS);
 	engine_probe(-1, 0, NULL);
 	event_base_dispatch(base);
 	exit(0);
@@ -185,7 +187,7 @@ engine_info_done(struct http_req *r, void *arg)
 		engine_retry();
 		return;
 	}
-	engine.backoff_ms = ENGINE_BACKOFF_MIN_MS;
+	backoff_reset(&engine.backoff);
 	if (engine.up) {
 		/* Still up, only the watcher was lost. */
 		watch_start(driver);
@@ -200,15 +202,13 @@ static void
 engine_retry(void)
 {
 	struct timeval	 tv;
+	uint64_t	 ms = backoff_next(&engine.backoff);
 
 	watch_stop();
-	tv.tv_sec = engine.backoff_ms / 1000;
-	tv.tv_usec = (engine.backoff_ms % 1000) * 1000;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(engine.retry, &tv);
-	log_debug("engine: next probe in %u ms", engine.backoff_ms);
-	engine.backoff_ms *= 2;
-	if (engine.backoff_ms > ENGINE_BACKOFF_MAX_MS)
-		engine.backoff_ms = ENGINE_BACKOFF_MAX_MS;
+	log_debug("engine: next probe in %llu ms", (unsigned long long)ms);
 }
 
 /* Tells the parent when the engine's state or the reason changes. */

@@ -253,10 +253,8 @@ docker_labels(json_t *labels, const char *node, struct rt_container *c)
 	c->restart_policy = RESTART_NEVER;
 	if ((v = json_object_get(labels, "riklet.restart")) != NULL &&
 	    json_is_string(v)) {
-		s = json_string_value(v);
-		for (p = 0; p < RESTART_MAX; p++)
-			if (strcmp(s, restart_policy_name(p)) == 0)
-				c->restart_policy = p;
+		if (restart_policy_parse(json_string_value(v), &p) == 0)
+			c->restart_policy = p;
 	}
 	if (docker_uint_label(labels, "riklet.count", &c->ncontainers,
 	    RIK_CONTAINERS_MAX) == -1 || c->ncontainers == 0 ||

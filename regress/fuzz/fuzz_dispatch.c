@@ -3,8 +3,9 @@
  * of messages as a compromised child could send them, each
  *	u8 child (agent, metrics, runtime, control), u8 type, u16 length,
  *	data
- * handed to parent_dispatch() as supervise.c does after its type check
- * (child_may_send()), so that a valid message reaches the pod table and
+ * handed to msg_dispatch(), the walk over the children's tables
+ * (riklet-parent/msgtable.h) as supervise.c does, so that a valid
+ * message reaches the pod table and
  * the next one sees its effect.  Each child is connected, over a socket
  * pair nobody reads, so that what the parent sends it goes through as in
  * riklet (operations to the runtime are counted as sent and their results
@@ -26,6 +27,7 @@
 #include "pods.h"
 #include "prom.h"
 #include "report.h"
+#include "msgtable.h"
 #include "riklet.h"
 #include "scheduler.h"
 
@@ -131,13 +133,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(imsg.data, data + off, len);
 		((char *)imsg.data)[len] = '\0';
 		off += len;
-		/* What supervise.c's child_dispatch() lets through. */
-		if (child_may_send(c->proc, imsg.hdr.type)) {
-			if (imsg.hdr.type == IMSG_CHILD_READY)
-				parent_child_ready(c);
-			else
-				parent_dispatch(c, &imsg);
-		}
+		/* Each CHILD_READY as from a child that was not ready. */
+		if (imsg.hdr.type == IMSG_CHILD_READY && c->connected)
+			c->ready = 0;
+		(void)msg_dispatch(c, &imsg);
 		imsg_free(&imsg);
 	}
 	prom_clear();

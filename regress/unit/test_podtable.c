@@ -1,6 +1,6 @@
 /*
  * The parent's pod table and its queue to the runtime (riklet-parent/
- * pods.c, runq.c), driven through parent_dispatch() as supervise.c does,
+ * pods.c, runq.c), driven through msg_dispatch() as supervise.c does,
  * with each child a socket pair whose far end the test reads: no more
  * operations with the runtime than it queues, the rest in order and never
  * failed, Busy tried again, a new runtime handed what the old one had, a
@@ -22,6 +22,7 @@
 #include "podspec.h"
 #include "pods.h"
 #include "report.h"
+#include "msgtable.h"
 #include "riklet.h"
 #include "scheduler.h"
 
@@ -109,8 +110,7 @@ child_msg(enum riklet_proc p, uint32_t type, const void *data, size_t len)
 	ck_assert_ptr_nonnull(imsg.data = calloc(1, len + 1));
 	if (len > 0)
 		memcpy(imsg.data, data, len);
-	ck_assert(child_may_send(p, type));
-	parent_dispatch(&parent->children[p], &imsg);
+	(void)msg_dispatch(&parent->children[p], &imsg);
 	imsg_free(&imsg);
 }
 
@@ -247,7 +247,7 @@ START_TEST(test_window_and_restart)
 	ck_assert_str_eq(got, "p256 ");
 
 	/* A new runtime: the 256 under way again, in order, no more. */
-	parent_child_ready(&parent->children[PROC_RUNTIME]);
+	msg_child_ready(&parent->children[PROC_RUNTIME]);
 	want[0] = got[0] = '\0';
 	for (i = 0; i <= RUNQ_WINDOW; i++) {
 		if (i == 3)
@@ -337,7 +337,7 @@ START_TEST(test_ended_waits_for_agent)
 	result("z", POD_OP_CREATE, 0, "ImagePullFailed");
 	ck_assert_uint_eq(pod_count(), 1);
 	parent->children[PROC_AGENT].ready = 1;
-	parent_child_ready(&parent->children[PROC_AGENT]);
+	msg_child_ready(&parent->children[PROC_AGENT]);
 	ck_assert_uint_eq(pod_count(), 0);
 	ck_assert_uint_eq(drain(PROC_AGENT, IMSG_POD_STATUS, got,
 	    sizeof(got)), 2);

@@ -2,7 +2,7 @@
  * The Prometheus endpoint: "metrics listen" addresses; the HTTP request
  * reader and the text exposition the control process makes; the
  * parent's figures (agents' counters added up, restarts, pulls, /proc)
- * driven through parent_dispatch() as the children would send them; and
+ * driven through msg_dispatch() as the children would send them; and
  * the control process itself, the harness playing the parent and TCP
  * sockets playing scrapers.
  */
@@ -27,6 +27,7 @@
 #include "pods.h"
 #include "prom.h"
 #include "report.h"
+#include "msgtable.h"
 #include "riklet.h"
 #include "util.h"
 
@@ -448,7 +449,7 @@ deliver(enum riklet_proc proc, uint32_t type, uint32_t peer,
 	struct child	*c = &parent->children[proc];
 	struct imsg	 imsg;
 
-	ck_assert(child_may_send(proc, type));
+	ck_assert_ptr_nonnull(msg_rule(proc, type));
 	memset(&imsg, 0, sizeof(imsg));
 	imsg.hdr.type = type;
 	imsg.hdr.peerid = peer;
@@ -458,7 +459,7 @@ deliver(enum riklet_proc proc, uint32_t type, uint32_t peer,
 	ck_assert_ptr_nonnull(imsg.data = calloc(1, len + 1));
 	if (len > 0)
 		memcpy(imsg.data, data, len);
-	parent_dispatch(c, &imsg);
+	(void)msg_dispatch(c, &imsg);
 	imsg_free(&imsg);
 }
 
@@ -620,7 +621,7 @@ START_TEST(test_parent_figures)
 	/* Two agents: the first one's counters stay counted. */
 	counters(1, 2, 10, 3);
 	counters(1, 4, 12, 0);
-	parent_child_gone(&parent->children[PROC_AGENT]);
+	msg_child_gone(&parent->children[PROC_AGENT]);
 	counters(1, 0, 5, 2);
 	/* Going back is a lie: the agent is killed, nothing taken. */
 	counters(1, 0, 4, 2);
@@ -683,7 +684,7 @@ START_TEST(test_parent_figures)
 	/* Gone from the engine, it stays until an agent has its TERMINATED. */
 	ck_assert_ptr_nonnull(pod_find("p1"));
 	connect_child(PROC_AGENT, ag_sp);
-	parent_child_ready(&parent->children[PROC_AGENT]);
+	msg_child_ready(&parent->children[PROC_AGENT]);
 	ck_assert_ptr_null(pod_find("p1"));
 	disconnect_child(PROC_AGENT, ag_sp);
 	disconnect_child(PROC_RUNTIME, rt_sp);

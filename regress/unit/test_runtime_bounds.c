@@ -6,8 +6,8 @@
  * (or are destroyed while queued) while a listing is under way, a
  * container's logs refused with an empty message or framed with a
  * length of 4 GiB.  Every message the runtime sends goes through the
- * parent's own checks (supervise.c's child_may_send(), then
- * parent_dispatch() into dispatch.c's validators and the real pod table)
+ * parent's own checks (msg_dispatch(): the runtime's table in
+ * from_runtime.c, its validators, then the real pod table)
  * and none may be a protocol violation: the parent would kill the
  * runtime, and the same engine answer would kill the next one.
  *
@@ -30,6 +30,7 @@
 #include "podspec.h"
 #include "pods.h"
 #include "report.h"
+#include "msgtable.h"
 #include "riklet.h"
 #include "runtime.h"
 #include "scheduler.h"
@@ -350,14 +351,14 @@ parent_takes(struct imsg *imsg)
 {
 	struct child	*c = &parent->children[PROC_RUNTIME];
 
-	ck_assert_msg(child_may_send(PROC_RUNTIME, imsg->hdr.type),
+	ck_assert_msg(msg_rule(PROC_RUNTIME, imsg->hdr.type) != NULL,
 	    "the runtime may not send %s", imsg_type_name(imsg->hdr.type));
 	if (imsg->hdr.type == IMSG_CHILD_READY) {
 		ck_assert_uint_eq(imsg->datalen, 0);
 		return;
 	}
 	c->connected = 1;
-	parent_dispatch(c, imsg);
+	(void)msg_dispatch(c, imsg);
 	ck_assert_msg(c->connected, "protocol violation: %s",
 	    imsg_type_name(imsg->hdr.type));
 	switch (imsg->hdr.type) {
