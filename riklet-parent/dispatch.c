@@ -195,6 +195,7 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 	struct rt_container	 rc;
 	struct rt_pod_result	 r;
 	struct rt_pull		 pl;
+	struct rt_probe		 rp;
 
 	switch (imsg->hdr.type) {
 	case IMSG_RT_ENGINE:
@@ -263,6 +264,21 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 		pods_pull(&pl);
 		control_pull(&pl);
 		prom_pull(&pl);
+		break;
+	case IMSG_RT_PROBE:
+		if (imsg->datalen != sizeof(rp)) {
+			child_violation(c, "RT_PROBE: bad size");
+			return;
+		}
+		memcpy(&rp, imsg->data, sizeof(rp));
+		if (!TERMINATED(rp.instance) || !TERMINATED(rp.name) ||
+		    !TERMINATED(rp.id) || !TERMINATED(rp.message) ||
+		    rp.role >= RT_PROBE_ROLES || rp.ok > 1 ||
+		    rp.unhealthy > 1) {
+			child_violation(c, "RT_PROBE: bad contents");
+			return;
+		}
+		pods_probe(&rp);
 		break;
 	case IMSG_RT_LOGS_DATA:
 	case IMSG_RT_LOGS_END:

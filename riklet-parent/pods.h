@@ -30,6 +30,9 @@ struct pod_ctr {
 	int64_t		 memory_limit;
 	int64_t		 nano_cpus;
 	int		 seen;		/* in the current engine listing */
+	int		 probe_known;	/* probe holds the runtime's word */
+	int		 unhealthy;	/* stopped for failing a probe */
+	struct rt_probe	 probe;		/* its health as last reported */
 };
 
 enum pod_op_pending {
@@ -97,5 +100,6 @@ void		 pods_reap(void);
 void		 pods_agent_state(const struct agent_state *);
 void		 pods_metrics_sample(const char *, const char *);
 void		 pods_pull(const struct rt_pull *);
+void		 pods_probe(const struct rt_probe *);
 
 #endif

@@ -189,7 +189,8 @@ show_pod(json_t *a)
 	struct table	 t;
 	json_t		*p = json_object_get(a, "pod"), *c;
 	char		 b1[NUMBUF], b2[NUMBUF], b3[NUMBUF], b4[NUMBUF];
-	char		 id[13], pulling[512];
+	char		 id[13], pulling[512], health[64];
+	json_t		*pr;
 	size_t		 i;
 
 	table_init(&t, 2);
@@ -209,17 +210,35 @@ show_pod(json_t *a)
 	table_print(&t, stdout);
 
 	printf("\n");
-	table_init(&t, 6);
-	table_row(&t, "CONTAINER", "ID", "IMAGE", "STATE", "EXIT", "PID");
+	table_init(&t, 7);
+	table_row(&t, "CONTAINER", "ID", "IMAGE", "STATE", "EXIT", "PID",
+	    "HEALTH");
 	json_array_foreach(json_object_get(p, "containers"), i, c) {
 		/* The short id docker ps shows. */
 		(void)strlcpy(id, str(c, "id") ? str(c, "id") : "",
 		    sizeof(id));
+		health[0] = '\0';
+		if ((pr = json_object_get(c, "probe")) != NULL)
+			(void)snprintf(health, sizeof(health), "%s%s",
+			    json_is_true(json_object_get(pr, "unhealthy")) ?
+			    "unhealthy" : str(pr, "last") != NULL &&
+			    strcmp(str(pr, "last"), "success") == 0 ? "ok" :
+			    "failing ", num(pr, "failures") > 0 &&
+			    !json_is_true(json_object_get(pr, "unhealthy")) ?
+			    numstr(pr, "failures", b1) : "");
 		table_row(&t, str(c, "name"), id, str(c, "image"),
 		    str(c, "state"), numstr(c, "exit_code", b3),
-		    num(c, "pid") > 0 ? numstr(c, "pid", b4) : NULL);
+		    num(c, "pid") > 0 ? numstr(c, "pid", b4) : NULL,
+		    health[0] != '\0' ? health : NULL);
 	}
 	table_print(&t, stdout);
+	/* The last failure of each container's probes, in full. */
+	json_array_foreach(json_object_get(p, "containers"), i, c) {
+		pr = json_object_get(c, "probe");
+		if (str(pr, "message") != NULL && *str(pr, "message") != '\0')
+			printf("%s: %s: %s\n", str(c, "name"),
+			    str(pr, "probe"), str(pr, "message"));
+	}
 }
 
 /* One line of the metrics table, from the seed's metrics JSON. */
