@@ -62,6 +62,7 @@ docker_api GET "/images/$HCIMG:$HCTAG/json" | grep -q Healthcheck ||
     fail "no image with a HEALTHCHECK"
 
 start_riklet "$T/riklet.conf"
+RT0=$(child_pid runtime)
 T0=$(date +%s)
 peer_send always CREATE "$(probedef always Always "$HTTPD" "$HTTP")"
 peer_send never CREATE "$(probedef never Never "$HTTPD" "$HTTP")"
@@ -163,4 +164,7 @@ wait_status inflight TERMINATED 20 || fail "inflight not TERMINATED"
 [ "$(instance_containers "$NODE" inflight)" = 0 ] || fail "inflight left containers"
 [ "$(child_pid runtime)" = "$RT" ] || fail "the runtime restarted"
 ok "DESTROY with a probe in flight: TERMINATED, the runtime unharmed"
+# Every kind of probe ran in the runtime's sandbox: it never died.
+[ "$RT" = "$RT0" ] || fail "the runtime was restarted during the test"
+grep -q "violation\|seccomp" "$T/riklet.log" && fail "$(grep "violation\|seccomp" "$T/riklet.log")"
 ok "total $(( $(date +%s) - T0 )) s"
