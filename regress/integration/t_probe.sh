@@ -166,5 +166,5 @@ wait_status inflight TERMINATED 20 || fail "inflight not TERMINATED"
 ok "DESTROY with a probe in flight: TERMINATED, the runtime unharmed"
 # Every kind of probe ran in the runtime's sandbox: it never died.
 [ "$RT" = "$RT0" ] || fail "the runtime was restarted during the test"
-grep -q "violation\|seccomp" "$T/riklet.log" && fail "$(grep "violation\|seccomp" "$T/riklet.log")"
+! grep "violation\|killed by signal" "$T/riklet.log" || fail "a child died"
 ok "total $(( $(date +%s) - T0 )) s"
