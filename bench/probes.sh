@@ -50,9 +50,9 @@ ticks() {
 }
 engine_pids() {
 	for _p in /proc/[0-9]*; do
-		tr '\0' ' ' <"$_p/cmdline" 2>/dev/null | grep -qF "$ENGINE_DIR/" &&
+		tr '\0' ' ' 2>/dev/null <"$_p/cmdline" | grep -qF "$ENGINE_DIR/" &&
 		    echo "${_p#/proc/}"
-	done
+	done 2>/dev/null
 }
 now() { date +%s; }
 # since until: exec_die events of the engine in that window
@@ -116,7 +116,8 @@ awk -v hz="$HZ" -v n="$N" -v w="$WINDOW" \
     -v nrik="$n_rik" -v erik=$((e3 - e2)) -v rt=$((r1 - r0)) '
 BEGIN {
 	tick = 1000 / hz
-	printf "%d pods, httpGet liveness every 10 s, %d s windows\n", n, w
+	printf "%d pods, httpGet liveness every 10 s, %d s windows " \
+	    "(%d probes due in each)\n", n, w, n * w / 10
 	printf "%-22s %7s %14s %14s %14s\n", "", "probes",
 	    "engine ms/pr", "runtime ms/pr", "CLI ms/pr"
 	printf "%-22s %7d %14.2f %14s %14.2f\n", "docker exec (shell)",
