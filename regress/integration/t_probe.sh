@@ -107,8 +107,9 @@ ok "rikletctl show pod: the liveness probe passes (HEALTH ok)"
 wait_for 5 probe_json tcp 'p.get("failures", 0) >= 1 and "refused" in p["message"]' ||
     fail "tcp: $(showj tcp)"
 
-# Startup holds liveness (false) off: still RUNNING with no failure.
-sleep 2
+# Startup holds liveness (false) off: still RUNNING with no failure,
+# after the time liveness would take to fail twice.
+sleep 3
 has_status startup FAILED && fail "startup: liveness ran before the startup probe passed"
 probe_json startup 'p.get("probe", "startupProbe") == "startupProbe"' ||
     fail "startup: $(showj startup)"
