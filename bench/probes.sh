@@ -11,7 +11,7 @@
 # Each reports the CPU per probe of the engine (dockerd, containerd and
 # the shims, their reaped children included: runc and the probe), of
 # riklet's runtime, and of the docker CLI; probes counted from the
-# engine's exec_die events.  Run as root from the top of the tree after
+# engine's exec_die events as they come.  Run as root from the top of the tree after
 # `make`:  sh bench/probes.sh [N] [WINDOW]
 REGRESS_DIR=$(cd "$(dirname "$0")/../regress" && pwd)
 RIKLET=${RIKLET:-$(cd "$(dirname "$0")/.." && pwd)/build/riklet}
@@ -55,11 +55,20 @@ engine_pids() {
 	done 2>/dev/null
 }
 now() { date +%s; }
-# since until: exec_die events of the engine in that window
-execs_between() {
-	curl -s --unix-socket "$DOCKER_SOCK" -G "http://docker/events" \
-	    --data-urlencode "since=$1" --data-urlencode "until=$2" \
-	    --data-urlencode 'filters={"event":["exec_die"]}' | grep -c exec_die
+# The engine's exec_die events, counted live (its history keeps only the
+# last 256 events, too few to count afterwards): count_start FILE, then
+# count_stop prints how many came since.
+count_start() {
+	curl -s -N --unix-socket "$DOCKER_SOCK" -G "http://docker/events" \
+	    --data-urlencode 'filters={"event":["exec_die"]}' >"$1" &
+	COUNT_PID=$!
+	COUNT_FILE=$1
+	sleep 0.5
+}
+count_stop() {
+	kill "$COUNT_PID" 2>/dev/null
+	wait "$COUNT_PID" 2>/dev/null
+	grep -c exec_die "$COUNT_FILE"
 }
 
 start_riklet "$T/riklet.conf"
@@ -81,7 +90,8 @@ echo "$N pods RUNNING in $(( $(now) - T0 )) s (load: $(cut -d' ' -f1-3 /proc/loa
 stop_riklet
 sleep 2
 EP=$(engine_pids)
-e0=$(ticks $EP); s0=$(now)
+count_start "$T/cli.events"
+e0=$(ticks $EP)
 cat >"$T/driver.sh" <<SH
 end=\$((\$(date +%s) + $WINDOW))
 while [ \$(date +%s) -lt \$end ]; do
@@ -96,8 +106,8 @@ done
 wait
 SH
 /usr/bin/time -f "%U %S" -o "$T/cli.time" sh "$T/driver.sh"
-s1=$(now); EP=$(engine_pids); e1=$(ticks $EP)
-n_cli=$(execs_between "$s0" "$s1")
+EP=$(engine_pids); e1=$(ticks $EP)
+n_cli=$(count_stop)
 cli=$(awk '{ print ($1 + $2) * 1000 }' "$T/cli.time")
 
 # 2. riklet's probes, after it adopted the pods.
@@ -105,10 +115,11 @@ start_riklet "$T/riklet.conf"
 sleep 15
 RT=$(child_pid runtime)
 EP=$(engine_pids)
-r0=$(ticks "$RT"); e2=$(ticks $EP); s2=$(now)
+count_start "$T/rik.events"
+r0=$(ticks "$RT"); e2=$(ticks $EP)
 sleep "$WINDOW"
-r1=$(ticks "$RT"); EP=$(engine_pids); e3=$(ticks $EP); s3=$(now)
-n_rik=$(execs_between "$s2" "$s3")
+r1=$(ticks "$RT"); EP=$(engine_pids); e3=$(ticks $EP)
+n_rik=$(count_stop)
 [ "$n_rik" -gt 0 ] && [ "$n_cli" -gt 0 ] || fail "no probes counted ($n_rik, $n_cli)"
 
 awk -v hz="$HZ" -v n="$N" -v w="$WINDOW" \
