@@ -9,7 +9,8 @@
 #   2. riklet started again: it adopts the pods and its runtime probes
 #      them through the Engine API.
 # Each reports the CPU per probe of the engine (dockerd, containerd and
-# the shims, their reaped children included: runc and the probe), of
+# the shims, found before the window, their reaped children included:
+# runc and the probe), of
 # riklet's runtime, and of the docker CLI; probes counted from the
 # engine's exec_die events as they come.  Run as root from the top of the tree after
 # `make`:  sh bench/probes.sh [N] [WINDOW]
@@ -106,7 +107,7 @@ done
 wait
 SH
 /usr/bin/time -f "%U %S" -o "$T/cli.time" sh "$T/driver.sh"
-EP=$(engine_pids); e1=$(ticks $EP)
+e1=$(ticks $EP)
 n_cli=$(count_stop)
 cli=$(awk '{ print ($1 + $2) * 1000 }' "$T/cli.time")
 
@@ -118,7 +119,7 @@ EP=$(engine_pids)
 count_start "$T/rik.events"
 r0=$(ticks "$RT"); e2=$(ticks $EP)
 sleep "$WINDOW"
-r1=$(ticks "$RT"); EP=$(engine_pids); e3=$(ticks $EP)
+r1=$(ticks "$RT"); e3=$(ticks $EP)
 n_rik=$(count_stop)
 [ "$n_rik" -gt 0 ] && [ "$n_cli" -gt 0 ] || fail "no probes counted ($n_rik, $n_cli)"
 
