@@ -384,6 +384,8 @@ void	 probe_container(const struct rt_container *, const char *, size_t,
 void	 probe_forget(const char *);
 void	 probe_forget_instance(const char *);
 void	 probe_health(const struct rt_container *, const char *, size_t);
+void	 probe_list_begin(void);
+void	 probe_list_end(void);
 
 /* runtime_events.c */
 void	 watch_init(struct event_base *);

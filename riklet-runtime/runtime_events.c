@@ -336,6 +336,7 @@ static void
 watch_list_begin(void)
 {
 	runtime_send(IMSG_RT_LIST_BEGIN, NULL, 0);
+	probe_list_begin();
 	list_open = 1;
 	list_pos = list_ndone = list_nsent = 0;
 	if (list_start(&list, NULL, LIST_CONTAINERS_MAX, watch_listed,
@@ -459,6 +460,7 @@ static void
 watch_list_end(void)
 {
 	runtime_send(IMSG_RT_LIST_END, NULL, 0);
+	probe_list_end();
 	log_info("listed %zu containers", list_nsent);
 	list_open = 0;
 	list_retry_ms = LIST_RETRY_MIN_MS;

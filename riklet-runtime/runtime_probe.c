@@ -51,6 +51,7 @@ struct probe_ctr {
 	struct probe_state	 st;
 	struct event		*timer;
 	int			 stopped;	/* unhealthy, being stopped */
+	uint64_t		 listed;	/* the last listing that saw it */
 	/* The run under way. */
 	enum probe_step		 step;
 	struct http_req		*req;
@@ -85,6 +86,7 @@ RB_GENERATE(probe_tree, probe_ctr, entry, probe_cmp)
 
 static struct probe_tree	 probe_ctrs = RB_INITIALIZER(&probe_ctrs);
 static size_t			 probe_nctrs;
+static uint64_t			 probe_listing;	/* the listing under way */
 static struct probe_gate	 probe_gate;
 static struct event_base	*probe_base;
 
@@ -140,8 +142,10 @@ probe_container(const struct rt_container *c, const char *body, size_t len,
 		return;
 	}
 	pc = probe_find(c->id);
-	if (pc != NULL && !started)
+	if (pc != NULL && !started) {
+		pc->listed = probe_listing;
 		return;
+	}
 	/* Most containers have none: skip the parse. */
 	if (memmem(body, len, "riklet.probe.", 13) == NULL) {
 		probe_forget(c->id);
@@ -171,6 +175,7 @@ probe_container(const struct rt_container *c, const char *body, size_t len,
 	(void)strlcpy(pc->name, c->name, sizeof(pc->name));
 	memcpy(pc->probes, probes, sizeof(pc->probes));
 	pc->grace_s = grace;
+	pc->listed = probe_listing;
 	probe_state_init(&pc->st, pc->probes);
 	RB_INSERT(probe_tree, &probe_ctrs, pc);
 	probe_nctrs++;
@@ -178,6 +183,29 @@ probe_container(const struct rt_container *c, const char *body, size_t len,
 	    arc4random()));
 	log_debug("container %s/%s %.12s: probing (%s first)", pc->instance,
 	    pc->name, pc->id, probe_role_name(pc->st.role));
+}
+
+/*
+ * A listing begins (again): what it does not show by its end is gone
+ * from the engine, its destroy event missed (the engine was away).
+ */
+void
+probe_list_begin(void)
+{
+	probe_listing++;
+}
+
+void
+probe_list_end(void)
+{
+	struct probe_ctr	*pc, *next;
+
+	RB_FOREACH_SAFE(pc, probe_tree, &probe_ctrs, next)
+		if (pc->listed != probe_listing) {
+			log_debug("container %.12s: not listed, no more "
+			    "probes", pc->id);
+			probe_free(pc);
+		}
 }
 
 /* The container stopped running or went: no more probes. */
