@@ -29,6 +29,7 @@ static const char *const imsg_names[IMSG_MAX] = {
 	[IMSG_RT_LIST_BEGIN] = "RT_LIST_BEGIN",
 	[IMSG_RT_LIST_END] = "RT_LIST_END",
 	[IMSG_RT_PULL] = "RT_PULL",
+	[IMSG_RT_PROBE] = "RT_PROBE",
 	[IMSG_MET_POD] = "MET_POD",
 	[IMSG_MET_POD_DEL] = "MET_POD_DEL",
 	[IMSG_MET_NODE] = "MET_NODE",

@@ -42,6 +42,8 @@ static int	validate_mounts(const struct pod_spec *,
 		    const struct pod_container *, char *, size_t);
 static int	validate_ports(const struct pod_spec *, size_t, char *,
 		    size_t);
+static void	w_probe(struct wbuf *, const struct pod_probe *);
+static void	r_probe(struct rbuf *, struct pod_probe *);
 
 static void
 w_bytes(struct wbuf *w, const void *p, size_t n)
@@ -88,6 +90,26 @@ w_str(struct wbuf *w, const char *s)
 		w_bytes(w, s, n);
 }
 
+static void
+w_probe(struct wbuf *w, const struct pod_probe *p)
+{
+	size_t	 i;
+
+	w_u32(w, p->kind);
+	if (p->kind == PROBE_NONE)
+		return;
+	w_u32(w, p->port);
+	w_str(w, p->path);
+	w_u32(w, (uint32_t)p->ncommand);
+	for (i = 0; i < p->ncommand; i++)
+		w_str(w, p->command[i]);
+	w_u32(w, p->initial_delay_s);
+	w_u32(w, p->period_s);
+	w_u32(w, p->timeout_s);
+	w_u32(w, p->failure_threshold);
+	w_u32(w, p->success_threshold);
+}
+
 int
 podspec_encode(const struct pod_spec *ps, unsigned char **out, size_t *outlen)
 {
@@ -129,6 +151,8 @@ podspec_encode(const struct pod_spec *ps, unsigned char **out, size_t *outlen)
 			w_str(&w, c->mounts[j].path);
 			w_u32(&w, c->mounts[j].readonly);
 		}
+		for (j = 0; j < PROBE_ROLE_MAX; j++)
+			w_probe(&w, &c->probes[j]);
 	}
 	w_u32(&w, ps->has_grace);
 	w_u32(&w, ps->grace_s);
@@ -234,6 +258,22 @@ r_strv(struct rbuf *r, char **v, size_t *nv, size_t max)
 	}
 }
 
+static void
+r_probe(struct rbuf *r, struct pod_probe *p)
+{
+	p->kind = r_u32(r);
+	if (r->failed || p->kind == PROBE_NONE)
+		return;
+	p->port = r_u32(r);
+	r_fixed(r, p->path, sizeof(p->path));
+	r_strv(r, p->command, &p->ncommand, PROBE_ARGV_MAX);
+	p->initial_delay_s = r_u32(r);
+	p->period_s = r_u32(r);
+	p->timeout_s = r_u32(r);
+	p->failure_threshold = r_u32(r);
+	p->success_threshold = r_u32(r);
+}
+
 /*
  * Decodes and validates.  On failure, writes why into err and leaves
  * nothing allocated in ps.
@@ -294,6 +334,8 @@ podspec_decode(const void *buf, size_t len, struct pod_spec *ps, char *err,
 				c->nmounts = j + 1;
 			m->readonly = r_u32(&r);
 		}
+		for (j = 0; !r.failed && j < PROBE_ROLE_MAX; j++)
+			r_probe(&r, &c->probes[j]);
 	}
 	ps->has_grace = r_u32(&r);
 	ps->grace_s = r_u32(&r);
@@ -440,8 +482,137 @@ podspec_validate(const struct pod_spec *ps, char *err, size_t errlen)
 		if (validate_ports(ps, i, err, errlen) == -1 ||
 		    validate_mounts(ps, c, err, errlen) == -1)
 			return -1;
+		for (j = 0; j < PROBE_ROLE_MAX; j++) {
+			char	 pwhy[256];
+
+			if (probe_validate(&c->probes[j], pwhy,
+			    sizeof(pwhy)) == -1) {
+				(void)snprintf(err, errlen, "container %s: "
+				    "%s: %s", c->name, probe_role_name(j),
+				    pwhy);
+				return -1;
+			}
+		}
 	}
 	return 0;
+}
+
+/* Kubernetes' defaults, before a definition's fields are read. */
+void
+probe_defaults(struct pod_probe *p)
+{
+	p->initial_delay_s = 0;
+	p->period_s = PROBE_PERIOD_DEFAULT;
+	p->timeout_s = PROBE_TIMEOUT_DEFAULT;
+	p->failure_threshold = PROBE_FAILURES_DEFAULT;
+	p->success_threshold = 1;
+}
+
+/*
+ * A probe's fields, within bounds; why names the field.  The path goes
+ * into riklet-pause's argv and an HTTP request line: absolute and
+ * printable, no space.
+ */
+int
+probe_validate(const struct pod_probe *p, char *why, size_t len)
+{
+	const char	*s;
+	size_t		 i;
+
+	if (p->kind == PROBE_NONE)
+		return p->ncommand == 0 ? 0 : -1;
+	if (p->kind >= PROBE_KIND_MAX) {
+		(void)snprintf(why, len, "unknown kind");
+		return -1;
+	}
+	if (p->kind == PROBE_EXEC) {
+		if (p->ncommand == 0 || p->ncommand > PROBE_ARGV_MAX) {
+			(void)snprintf(why, len, "exec.command: 1 to %d words",
+			    PROBE_ARGV_MAX);
+			return -1;
+		}
+	} else if (p->ncommand != 0) {
+		(void)snprintf(why, len, "a command for a network probe");
+		return -1;
+	} else if (p->port == 0 || p->port > UINT16_MAX) {
+		(void)snprintf(why, len, "%s.port: not in 1-65535",
+		    p->kind == PROBE_HTTP ? "httpGet" : "tcpSocket");
+		return -1;
+	}
+	if (p->kind == PROBE_HTTP) {
+		if (p->path[0] != '/' || strlen(p->path) >= PROBE_PATH_MAX) {
+			(void)snprintf(why, len, "httpGet.path: not an "
+			    "absolute path");
+			return -1;
+		}
+		for (s = p->path; *s != '\0'; s++)
+			if ((unsigned char)*s <= ' ' ||
+			    (unsigned char)*s >= 0x7f) {
+				(void)snprintf(why, len, "httpGet.path: a "
+				    "space or a control character");
+				return -1;
+			}
+	} else if (p->path[0] != '\0') {
+		(void)snprintf(why, len, "a path for a probe not httpGet");
+		return -1;
+	}
+	for (i = 0; i < p->ncommand; i++)
+		if (p->command[i] == NULL) {
+			(void)snprintf(why, len, "exec.command: missing word");
+			return -1;
+		}
+	if (p->initial_delay_s > PROBE_SECONDS_MAX) {
+		(void)snprintf(why, len, "initialDelaySeconds: not in 0-%d",
+		    PROBE_SECONDS_MAX);
+		return -1;
+	}
+	if (p->period_s < 1 || p->period_s > PROBE_SECONDS_MAX) {
+		(void)snprintf(why, len, "periodSeconds: not in 1-%d",
+		    PROBE_SECONDS_MAX);
+		return -1;
+	}
+	if (p->timeout_s < 1 || p->timeout_s > PROBE_SECONDS_MAX) {
+		(void)snprintf(why, len, "timeoutSeconds: not in 1-%d",
+		    PROBE_SECONDS_MAX);
+		return -1;
+	}
+	if (p->failure_threshold < 1 ||
+	    p->failure_threshold > PROBE_THRESHOLD_MAX) {
+		(void)snprintf(why, len, "failureThreshold: not in 1-%d",
+		    PROBE_THRESHOLD_MAX);
+		return -1;
+	}
+	if (p->success_threshold != 1) {
+		(void)snprintf(why, len, "successThreshold: must be 1");
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+probe_role_name(uint32_t role)
+{
+	switch (role) {
+	case PROBE_LIVENESS:
+		return "livenessProbe";
+	case PROBE_STARTUP:
+		return "startupProbe";
+	}
+	return "probe";
+}
+
+const char *
+probe_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case PROBE_EXEC:
+		return "exec";
+	case PROBE_HTTP:
+		return "httpGet";
+	case PROBE_TCP:
+		return "tcpSocket";
+	}
+	return "none";
 }
 
 /* The pod's ports are published together: a port of the node once. */
@@ -574,7 +745,7 @@ void
 podspec_free(struct pod_spec *ps)
 {
 	struct pod_container	*c;
-	size_t			 i, j;
+	size_t			 i, j, k;
 
 	free(ps->definition);
 	ps->definition = NULL;
@@ -589,6 +760,13 @@ podspec_free(struct pod_spec *ps)
 		for (j = 0; j < c->nmounts; j++)
 			free(c->mounts[j].path);
 		c->nenv = c->ncommand = c->nargs = c->nmounts = 0;
+		for (j = 0; j < PROBE_ROLE_MAX; j++) {
+			struct pod_probe *pr = &c->probes[j];
+
+			for (k = 0; k < pr->ncommand; k++)
+				free(pr->command[k]);
+			pr->ncommand = 0;
+		}
 	}
 	ps->ncontainers = 0;
 	for (i = 0; i < ps->nvolumes; i++) {

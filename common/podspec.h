@@ -60,6 +60,46 @@ struct pod_mount {
 	uint32_t	 readonly;
 };
 
+/*
+ * A liveness or startup probe (Kubernetes' words).  Every probe runs
+ * through the engine: exec in the container, or riklet-pause's probe
+ * subcommand in the pod's infra container for httpGet and tcpSocket.
+ */
+#define PROBE_ARGV_MAX		16	/* exec command words */
+#define PROBE_PATH_MAX		256	/* httpGet path, NUL included */
+#define PROBE_SECONDS_MAX	3600	/* delay, period, timeout */
+#define PROBE_THRESHOLD_MAX	100	/* failureThreshold */
+#define PROBE_PERIOD_DEFAULT	10
+#define PROBE_TIMEOUT_DEFAULT	1
+#define PROBE_FAILURES_DEFAULT	3
+
+enum probe_kind {
+	PROBE_NONE,
+	PROBE_EXEC,
+	PROBE_HTTP,
+	PROBE_TCP,
+	PROBE_KIND_MAX
+};
+
+enum probe_role {
+	PROBE_LIVENESS,
+	PROBE_STARTUP,
+	PROBE_ROLE_MAX
+};
+
+struct pod_probe {
+	uint32_t	 kind;		/* enum probe_kind */
+	uint32_t	 port;		/* httpGet, tcpSocket: 1-65535 */
+	char		 path[PROBE_PATH_MAX];	/* httpGet */
+	size_t		 ncommand;	/* exec */
+	char		*command[PROBE_ARGV_MAX];
+	uint32_t	 initial_delay_s;
+	uint32_t	 period_s;
+	uint32_t	 timeout_s;
+	uint32_t	 failure_threshold;
+	uint32_t	 success_threshold;	/* 1 */
+};
+
 struct pod_container {
 	char		 name[RIK_NAME_MAX];
 	char		 image[RIK_IMAGE_MAX];
@@ -76,6 +116,7 @@ struct pod_container {
 	struct pod_port	 ports[POD_PORTS_MAX];
 	size_t		 nmounts;
 	struct pod_mount mounts[POD_MOUNTS_MAX];
+	struct pod_probe probes[PROBE_ROLE_MAX];	/* kind NONE: none */
 };
 
 struct pod_spec {
@@ -105,5 +146,9 @@ int	restart_policy_parse(const char *, uint32_t *);
 const char *pull_policy_name(uint32_t);
 uint32_t pull_policy_parse(const char *);
 uint32_t pull_policy_default(const char *);
+int	 probe_validate(const struct pod_probe *, char *, size_t);
+void	 probe_defaults(struct pod_probe *);
+const char *probe_role_name(uint32_t);
+const char *probe_kind_name(uint32_t);
 
 #endif

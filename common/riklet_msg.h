@@ -92,6 +92,7 @@ enum imsg_type {
 	IMSG_RT_LIST_END,	/* empty: the listing is complete */
 	IMSG_RT_PULL,		/* struct rt_pull: image pull progress */
 	IMSG_RT_GC_RESULT,	/* struct rt_gc_result: an image gc run ended */
+	IMSG_RT_PROBE,		/* struct rt_probe: a probe's state changed */
 
 	/* parent -> metrics */
 	IMSG_MET_POD,		/* struct met_pod: add or replace */
@@ -299,6 +300,29 @@ struct rt_pull {
 };
 
 /*
+ * IMSG_RT_PROBE: a container's health, sent when it changes (a failure,
+ * a success after one, the startup probe passing), not on every success.
+ * unhealthy: the container fails its liveness (or startup) probe or its
+ * image's HEALTHCHECK, and the runtime is stopping it; its exit is the
+ * restart policy's, with the reason Unhealthy.
+ */
+#define RT_PROBE_LIVENESS	0	/* enum probe_role (podspec.h) */
+#define RT_PROBE_STARTUP	1
+#define RT_PROBE_HEALTHCHECK	2	/* the image's, through the engine */
+#define RT_PROBE_ROLES		3
+
+struct rt_probe {
+	char		 instance[RIK_ID_MAX];
+	char		 name[RIK_NAME_MAX];	/* the container's */
+	char		 id[RIK_CONTAINER_ID_MAX];
+	uint32_t	 role;		/* RT_PROBE_* */
+	uint32_t	 ok;		/* the last result */
+	uint32_t	 failures;	/* in a row */
+	uint32_t	 unhealthy;	/* being stopped for it */
+	char		 message[RIK_MESSAGE_MAX];	/* the last failure */
+};
+
+/*
  * IMSG_MET_POD: the containers of one pod and where their cgroups are.
  * cgroup, when known, is the path inside each hierarchy as
  * /proc/<pid>/cgroup shows it ("/docker/<id>"); otherwise the metrics
@@ -393,6 +417,12 @@ struct ctl_container {
 	int32_t		 pid;
 	int64_t		 memory_limit;
 	int64_t		 nano_cpus;
+	uint32_t	 probe_known;	/* a probe has said something */
+	uint32_t	 probe_role;	/* RT_PROBE_*: the one that spoke */
+	uint32_t	 probe_ok;
+	uint32_t	 probe_failures;
+	uint32_t	 unhealthy;	/* stopped for a failed probe */
+	char		 probe_message[RIK_MESSAGE_MAX];
 };
 
 struct ctl_metrics {

@@ -130,8 +130,11 @@ start() {
 		net="--bridge=$BRIDGE --ip=127.0.0.1 --userland-proxy=true"
 	fi
 	# containerd must not inherit our stdout: callers read it to the end.
+	# Nor the TMPDIR of the test that happens to start it, removed after
+	# that test: runc writes each exec's process file there.
+	mkdir -p "$D/tmp"
 	# shellcheck disable=SC2086
-	nohup /usr/sbin/dockerd --data-root "$D/data" --exec-root "$D/x" \
+	TMPDIR="$D/tmp" nohup /usr/sbin/dockerd --data-root "$D/data" --exec-root "$D/x" \
 	    --pidfile "$PIDFILE" --host "unix://$SOCK" $net \
 	    --iptables=false --ip-masq=false --ip-forward=false \
 	    </dev/null >"$D/dockerd.log" 2>&1 9>&- &

@@ -45,6 +45,10 @@ static int	parse_limits(struct dparse *, json_t *,
 		    struct pod_container *);
 static int	parse_mounts(struct dparse *, json_t *,
 		    const struct pod_spec *, struct pod_container *);
+static int	parse_seconds(struct dparse *, json_t *, const char *,
+		    uint32_t, uint32_t, uint32_t *);
+static int	parse_probe(struct dparse *, json_t *, const char *,
+		    struct pod_probe *);
 static int	parse_container(struct dparse *, json_t *, size_t,
 		    const struct pod_spec *, struct pod_container *);
 static int	parse_volume(struct dparse *, json_t *, size_t,
@@ -421,6 +425,112 @@ parse_mounts(struct dparse *d, json_t *cj, const struct pod_spec *ps,
 	return 0;
 }
 
+/* An integer field of a probe, absent: its default (already set). */
+static int
+parse_seconds(struct dparse *d, json_t *obj, const char *key, uint32_t min,
+    uint32_t max, uint32_t *out)
+{
+	json_t		*v = json_object_get(obj, key);
+	json_int_t	 n;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || (n = json_integer_value(v)) < min ||
+	    n > max)
+		return fail(d, "%s: not an integer in %u-%u", key, min, max);
+	*out = (uint32_t)n;
+	return 0;
+}
+
+/*
+ * livenessProbe or startupProbe: one of exec {command}, httpGet {path,
+ * port}, tcpSocket {port}, and the timing fields.  A named port (a
+ * string) is not supported: riklet has no named ports.
+ */
+static int
+parse_probe(struct dparse *d, json_t *cj, const char *key,
+    struct pod_probe *p)
+{
+	json_t		*pj = json_object_get(cj, key), *ex, *hg, *ts, *port;
+	json_t		*how;
+	const char	*path;
+	char		 sub[RIK_MESSAGE_MAX];
+	json_int_t	 n;
+	int		 kinds;
+
+	if (pj == NULL || json_is_null(pj))
+		return 0;
+	if (!json_is_object(pj))
+		return fail(d, "%s: not an object", key);
+	probe_defaults(p);
+	ex = json_object_get(pj, "exec");
+	hg = json_object_get(pj, "httpGet");
+	ts = json_object_get(pj, "tcpSocket");
+	kinds = (ex != NULL && !json_is_null(ex)) +
+	    (hg != NULL && !json_is_null(hg)) +
+	    (ts != NULL && !json_is_null(ts));
+	if (kinds != 1)
+		return fail(d, "%s: needs one of exec, httpGet or tcpSocket",
+		    key);
+	if (ex != NULL && !json_is_null(ex)) {
+		p->kind = PROBE_EXEC;
+		how = ex;
+		if (!json_is_object(ex))
+			return fail(d, "%s.exec: not an object", key);
+		if (!json_is_array(json_object_get(ex, "command")) ||
+		    json_array_size(json_object_get(ex, "command")) == 0)
+			return fail(d, "%s.exec.command: missing or empty",
+			    key);
+		if (json_array_size(json_object_get(ex, "command")) >
+		    PROBE_ARGV_MAX)
+			return fail(d, "%s.exec.command: more than %d words",
+			    key, PROBE_ARGV_MAX);
+		if (parse_strv(d, ex, "command", p->command,
+		    &p->ncommand) == -1) {
+			(void)strlcpy(sub, d->err, sizeof(sub));
+			return fail(d, "%s.exec.%s", key, sub);
+		}
+	} else {
+		p->kind = hg != NULL && !json_is_null(hg) ? PROBE_HTTP :
+		    PROBE_TCP;
+		how = p->kind == PROBE_HTTP ? hg : ts;
+		if (!json_is_object(how))
+			return fail(d, "%s.%s: not an object", key,
+			    probe_kind_name(p->kind));
+		port = json_object_get(how, "port");
+		if (!json_is_integer(port) || (n = json_integer_value(port)) <
+		    1 || n > UINT16_MAX)
+			return fail(d, "%s.%s.port: not an integer in "
+			    "1-65535", key, probe_kind_name(p->kind));
+		p->port = (uint32_t)n;
+	}
+	if (p->kind == PROBE_HTTP) {
+		if (get_string(d, how, "path", PROBE_PATH_MAX - 1, &path) ==
+		    -1) {
+			(void)strlcpy(sub, d->err, sizeof(sub));
+			return fail(d, "%s.httpGet.%s", key, sub);
+		}
+		(void)strlcpy(p->path, path != NULL ? path : "/",
+		    sizeof(p->path));
+	}
+	if (parse_seconds(d, pj, "initialDelaySeconds", 0, PROBE_SECONDS_MAX,
+	    &p->initial_delay_s) == -1 ||
+	    parse_seconds(d, pj, "periodSeconds", 1, PROBE_SECONDS_MAX,
+	    &p->period_s) == -1 ||
+	    parse_seconds(d, pj, "timeoutSeconds", 1, PROBE_SECONDS_MAX,
+	    &p->timeout_s) == -1 ||
+	    parse_seconds(d, pj, "failureThreshold", 1, PROBE_THRESHOLD_MAX,
+	    &p->failure_threshold) == -1 ||
+	    parse_seconds(d, pj, "successThreshold", 1, 1,
+	    &p->success_threshold) == -1) {
+		(void)strlcpy(sub, d->err, sizeof(sub));
+		return fail(d, "%s.%s", key, sub);
+	}
+	if (probe_validate(p, sub, sizeof(sub)) == -1)
+		return fail(d, "%s: %s", key, sub);
+	return 0;
+}
+
 static int
 parse_container(struct dparse *d, json_t *cj, size_t i,
     const struct pod_spec *ps, struct pod_container *c)
@@ -437,7 +547,11 @@ parse_container(struct dparse *d, json_t *cj, size_t i,
 	    parse_strv(d, cj, "command", c->command, &c->ncommand) == -1 ||
 	    parse_strv(d, cj, "args", c->args, &c->nargs) == -1 ||
 	    parse_limits(d, cj, c) == -1 ||
-	    parse_mounts(d, cj, ps, c) == -1) {
+	    parse_mounts(d, cj, ps, c) == -1 ||
+	    parse_probe(d, cj, "livenessProbe",
+	    &c->probes[PROBE_LIVENESS]) == -1 ||
+	    parse_probe(d, cj, "startupProbe",
+	    &c->probes[PROBE_STARTUP]) == -1) {
 		/* Say which container: the name if we have one. */
 		(void)snprintf(sub, sizeof(sub), "%s", d->err);
 		if (c->name[0] != '\0')

@@ -394,6 +394,8 @@ conn_parent_msg(struct ctl_conn *c, struct imsg *imsg)
 		memcpy(&ct, imsg->data, sizeof(ct));
 		if (!TERMINATED(ct.instance) || !TERMINATED(ct.name) ||
 		    !TERMINATED(ct.id) || !TERMINATED(ct.image) ||
+		    !TERMINATED(ct.probe_message) ||
+		    ct.probe_role >= RT_PROBE_ROLES ||
 		    c->cmd != CTL_SHOW_POD || c->answer == NULL)
 			conn_error(c, "unexpected container from the parent");
 		else

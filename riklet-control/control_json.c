@@ -12,6 +12,7 @@ static json_t		*text(const char *);
 static const char	*agent_conn_name(uint32_t);
 static const char	*container_state_name(uint32_t);
 static size_t		 utf8_seq(const unsigned char *, size_t);
+static json_t		*ctl_json_probe(const struct ctl_container *);
 
 /*
  * Free text the engine or the scheduler wrote may not be UTF-8, which a
@@ -168,7 +169,26 @@ ctl_json_container(const struct ctl_container *cc)
 		json_object_set_new(o, "oom_killed",
 		    json_boolean(cc->oom_killed));
 	}
+	if (cc->probe_known)
+		json_object_set_new(o, "probe", ctl_json_probe(cc));
 	return o;
+}
+
+/* A container's health: the probe that last spoke and what it said. */
+static json_t *
+ctl_json_probe(const struct ctl_container *cc)
+{
+	static const char *const roles[RT_PROBE_ROLES] = {
+		"livenessProbe", "startupProbe", "HEALTHCHECK"
+	};
+
+	return json_pack("{s:s, s:s, s:i, s:b, s:o}",
+	    "probe", cc->probe_role < RT_PROBE_ROLES ?
+	    roles[cc->probe_role] : "unknown",
+	    "last", cc->probe_ok ? "success" : "failure",
+	    "failures", (int)cc->probe_failures,
+	    "unhealthy", cc->unhealthy ? 1 : 0,
+	    "message", text(cc->probe_message));
 }
 
 /* The document is the metrics child's, passed on by the parent. */

@@ -153,6 +153,13 @@ show_pods(uint32_t peer, const char *instance)
 		cc.pid = pc->pid;
 		cc.memory_limit = pc->memory_limit;
 		cc.nano_cpus = pc->nano_cpus;
+		cc.probe_known = pc->probe_known;
+		cc.probe_role = pc->probe.role;
+		cc.probe_ok = pc->probe.ok;
+		cc.probe_failures = pc->probe.failures;
+		cc.unhealthy = pc->unhealthy;
+		(void)strlcpy(cc.probe_message, pc->probe.message,
+		    sizeof(cc.probe_message));
 		if (ctl_reply(peer, IMSG_CTL_CONTAINER, &cc, sizeof(cc)) == -1)
 			return;
 	}

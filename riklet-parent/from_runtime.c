@@ -20,6 +20,7 @@ static int	container_valid(const void *, size_t);
 static int	result_valid(const void *, size_t);
 static int	pull_valid(const void *, size_t);
 static int	gc_result_valid(const void *, size_t);
+static int	probe_valid(const void *, size_t);
 static int	logs_data_valid(const void *, size_t);
 static int	logs_end_valid(const void *, size_t);
 static void	engine(struct child *, struct imsg *);
@@ -29,6 +30,7 @@ static void	list_begin(struct child *, struct imsg *);
 static void	list_end(struct child *, struct imsg *);
 static void	pull(struct child *, struct imsg *);
 static void	gc_result(struct child *, struct imsg *);
+static void	probe(struct child *, struct imsg *);
 static void	runtime_ready(struct child *);
 static void	runtime_gone(struct child *);
 
@@ -44,6 +46,7 @@ static const struct msg_rule rules[] = {
 	MSG_STRUCT(IMSG_RT_PULL, struct rt_pull, pull_valid, pull),
 	MSG_STRUCT(IMSG_RT_GC_RESULT, struct rt_gc_result, gc_result_valid,
 	    gc_result),
+	MSG_STRUCT(IMSG_RT_PROBE, struct rt_probe, probe_valid, probe),
 	MSG_RANGE(IMSG_RT_LOGS_DATA, sizeof(struct logs_data) + 1,
 	    sizeof(struct logs_data) + LOGS_CHUNK_MAX, logs_data_valid,
 	    ctl_logs_data),
@@ -109,6 +112,17 @@ gc_result_valid(const void *data, size_t len)
 
 	(void)len;
 	return TERMINATED(gr->message) && gr->bytes >= 0;
+}
+
+static int
+probe_valid(const void *data, size_t len)
+{
+	const struct rt_probe	*rp = data;
+
+	(void)len;
+	return TERMINATED(rp->instance) && TERMINATED(rp->name) &&
+	    TERMINATED(rp->id) && TERMINATED(rp->message) &&
+	    rp->role < RT_PROBE_ROLES && rp->ok <= 1 && rp->unhealthy <= 1;
 }
 
 static int
@@ -185,6 +199,13 @@ gc_result(struct child *c, struct imsg *imsg)
 {
 	(void)c;
 	imagegc_result(imsg->data);
+}
+
+static void
+probe(struct child *c, struct imsg *imsg)
+{
+	(void)c;
+	pods_probe(imsg->data);
 }
 
 static void

@@ -585,14 +585,20 @@ pod_container_exited(struct pod *p, struct pod_ctr *c)
 {
 	char		 msg[RIK_MESSAGE_MAX];
 
-	(void)snprintf(msg, sizeof(msg), "container %s exited with code %d%s",
-	    c->name, c->exit_code, c->oom_killed ? " (out of memory)" : "");
+	if (c->unhealthy)
+		(void)snprintf(msg, sizeof(msg), "container %s: %.900s",
+		    c->name, c->probe.message);
+	else
+		(void)snprintf(msg, sizeof(msg), "container %s exited with "
+		    "code %d%s", c->name, c->exit_code, c->oom_killed ?
+		    " (out of memory)" : "");
 	if (p->status != RIK_FAILED)
-		pod_fail(p, c->oom_killed ? "OOMKilled" : "ContainerExited",
-		    msg, c->exit_code);
+		pod_fail(p, c->unhealthy ? "Unhealthy" : c->oom_killed ?
+		    "OOMKilled" : "ContainerExited", msg, c->exit_code);
+	/* A failed probe is a failure whatever the code it exited with. */
 	if (p->restart_policy == RESTART_ALWAYS ||
 	    (p->restart_policy == RESTART_ON_FAILURE &&
-	    (c->exit_code != 0 || c->oom_killed)))
+	    (c->exit_code != 0 || c->oom_killed || c->unhealthy)))
 		pod_schedule_restart(p);
 }
 
@@ -792,8 +798,11 @@ pod_container_update(struct pod *p, const struct rt_container *rc)
 	if (rc->state == CONTAINER_EXITED) {
 		c->exit_code = rc->exit_code;
 		c->oom_killed = rc->oom_killed || c->oom_killed;
-	} else if (rc->state == CONTAINER_RUNNING)
+	} else if (rc->state == CONTAINER_RUNNING) {
 		c->oom_killed = 0;
+		if (old != CONTAINER_RUNNING)
+			c->unhealthy = 0;	/* probed afresh */
+	}
 	if (rc->oom_killed && rc->state != CONTAINER_EXITED) {
 		/* The oom event comes before the die: remember it. */
 		c->oom_killed = 1;
@@ -1090,6 +1099,35 @@ disconnect_cb(int fd, short event, void *arg)
 	RB_FOREACH(p, pod_tree, &pods)
 		if (p->op != OP_DESTROY && !p->ended)
 			pod_start_destroy(p);
+}
+
+/*
+ * A probe's result that changes what rikletctl shows; unhealthy: the
+ * runtime is stopping the container, whose exit the restart policy
+ * takes with the reason Unhealthy (pod_container_exited).
+ */
+void
+pods_probe(const struct rt_probe *rp)
+{
+	struct pod	*p;
+	struct pod_ctr	*c;
+
+	if ((p = pod_find(rp->instance)) == NULL ||
+	    (c = pod_ctr_find(p, rp->name)) == NULL ||
+	    strcmp(c->id, rp->id) != 0) {
+		log_debug("probe of %s/%s: not a container of ours",
+		    rp->instance, rp->name);
+		return;
+	}
+	c->probe = *rp;
+	c->probe_known = 1;
+	if (rp->unhealthy) {
+		c->unhealthy = 1;
+		log_warnx("pod %s: container %s is unhealthy, stopped: %s",
+		    p->instance, c->name, rp->message);
+	} else if (!rp->ok)
+		log_info("pod %s: container %s: probe failed (%u in a row): "
+		    "%s", p->instance, c->name, rp->failures, rp->message);
 }
 
 /*

@@ -33,6 +33,9 @@ struct pod_ctr {
 	int		 seen;		/* in the current engine listing */
 	int		 exited;	/* since it last ran */
 	uint64_t	 runs_again;	/* after an exit, whoever started it */
+	int		 probe_known;	/* probe holds the runtime's word */
+	int		 unhealthy;	/* stopped for failing a probe */
+	struct rt_probe	 probe;		/* its health as last reported */
 };
 
 enum pod_op_pending {
@@ -109,5 +112,6 @@ void		 pods_reap(void);
 void		 pods_agent_state(const struct agent_state *);
 void		 pods_metrics_sample(const char *, const char *);
 void		 pods_pull(const struct rt_pull *);
+void		 pods_probe(const struct rt_probe *);
 
 #endif

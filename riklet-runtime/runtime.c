@@ -70,6 +70,7 @@ runtime_main(int argc, char **argv)
 	base = child_event_init(&iev_parent, runtime_imsg);
 	http_init(base, runtime_conf.docker_socket);
 	watch_init(base);
+	probe_init(base);
 	if ((engine.retry = evtimer_new(base, engine_probe, NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
 	backoff_init(&engine.backoff, ENGINE_BACKOFF_MIN_MS,
@@ -264,6 +265,7 @@ runtime_imsg(struct imsg *imsg)
 		if ((s = imsg_string(imsg, 0)) == NULL ||
 		    !podspec_valid_id(s))
 			fatalx("%s: bad IMSG_POD_DESTROY", __func__);
+		probe_forget_instance(s);
 		pod_destroy(s);
 		break;
 	case IMSG_POD_RESTART:

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/queue.h>
+
 #include <event2/event.h>
 #include <jansson.h>
 
@@ -61,6 +63,8 @@ struct http_req *http_raw(const char *, long, http_open_cb, http_data_cb,
 struct http_req *http_upload(const char *, const char *, const void *,
 	    size_t, const char *, long, size_t, http_done_cb, void *);
 int	 http_header(struct http_req *, const char *);
+struct http_req *http_raw_post(const char *, const char *, long,
+	    http_data_cb, http_done_cb, void *);
 void	 http_pause(struct http_req *, int);
 const char *http_content_type(const struct http_req *);
 void	 http_cancel(struct http_req *);
@@ -68,7 +72,7 @@ const struct http_result *http_result(const struct http_req *);
 
 /* runtime_docker.c: Engine API requests and responses, no I/O. */
 struct docker_event {
-	char		 action[16];
+	char		 action[32];	/* "health_status: unhealthy" */
 	char		 id[RIK_CONTAINER_ID_MAX];
 	int		 has_exit_code;
 	int32_t		 exit_code;
@@ -335,6 +339,83 @@ int	 logs_demux_end(struct logs_demux *, logs_out_cb, void *);
 void	 logs_start(const struct rt_logs *);
 void	 logs_ack(const struct logs_ack *);
 void	 logs_cancel(uint32_t);
+
+/*
+ * Probes (runtime_probe.c, with probe_sched.c and runtime_probeapi.c).
+ * A container's probes travel with it as labels (riklet.probe.liveness,
+ * riklet.probe.startup), so the engine stays the one record: a runtime
+ * that starts again re-arms them from its listing.  Each probe is an
+ * exec through the Engine API: in the container for exec, riklet-pause
+ * in the pod's infra container for httpGet and tcpSocket.
+ */
+#define PROBES_INFLIGHT_MAX	8	/* execs under way, whole node */
+#define PROBES_MAX		LIST_CONTAINERS_MAX	/* containers probed */
+#define PROBE_OUTPUT_MAX	200	/* kept of an exec's output */
+#define PROBE_EXTRA_MS		2000	/* beyond timeoutSeconds */
+#define PROBE_LABEL_MAX		(16 * 1024)
+
+/* The scheduling and the thresholds, without an engine. */
+struct probe_job {
+	TAILQ_ENTRY(probe_job)	 entry;
+	int			 queued;	/* waits for a slot */
+	int			 running;	/* holds a slot */
+};
+
+TAILQ_HEAD(probe_jobs, probe_job);
+
+struct probe_gate {
+	struct probe_jobs	 waiting;
+	size_t			 nwaiting;
+	size_t			 inflight;
+	size_t			 max;
+	void			(*start)(struct probe_job *);
+};
+
+enum probe_verdict {
+	VERDICT_SAME,		/* nothing new to tell */
+	VERDICT_CHANGED,	/* the parent hears of it */
+	VERDICT_UNHEALTHY	/* kill the container */
+};
+
+struct probe_state {
+	uint32_t	 role;		/* the probe that runs now */
+	uint32_t	 started;	/* the startup probe has passed */
+	uint32_t	 failures;	/* in a row */
+	uint32_t	 known;		/* a result has come */
+	uint32_t	 ok;		/* the last one */
+	char		 message[RIK_MESSAGE_MAX];	/* the last failure */
+};
+
+void	 probe_gate_init(struct probe_gate *, size_t,
+	    void (*)(struct probe_job *));
+void	 probe_gate_due(struct probe_gate *, struct probe_job *);
+void	 probe_gate_done(struct probe_gate *, struct probe_job *);
+void	 probe_gate_cancel(struct probe_gate *, struct probe_job *);
+uint64_t probe_first_ms(const struct pod_probe *, uint32_t);
+uint64_t probe_period_ms(const struct pod_probe *);
+void	 probe_state_init(struct probe_state *, const struct pod_probe *);
+enum probe_verdict probe_state_result(struct probe_state *,
+	    const struct pod_probe *, int, const char *);
+
+/* runtime_probeapi.c: labels, exec bodies and answers, no I/O. */
+int	 docker_probe_labels(json_t *, const struct pod_container *);
+int	 docker_parse_probes(const char *, size_t, struct pod_probe *,
+	    uint32_t *);
+void	 docker_probes_free(struct pod_probe *);
+char	*docker_probe_exec_body(const struct pod_probe *);
+int	 docker_parse_exec(const char *, size_t, int *, int32_t *);
+int	 docker_parse_health(const char *, size_t, char *, size_t, char *,
+	    size_t);
+
+/* runtime_probe.c */
+void	 probe_init(struct event_base *);
+void	 probe_container(const struct rt_container *, const char *, size_t,
+	    int);
+void	 probe_forget(const char *);
+void	 probe_forget_instance(const char *);
+void	 probe_health(const struct rt_container *, const char *, size_t);
+void	 probe_list_begin(void);
+void	 probe_list_end(void);
 
 /* runtime_events.c */
 void	 watch_init(struct event_base *);

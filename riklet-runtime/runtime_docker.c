@@ -537,8 +537,8 @@ int
 docker_events_path(char *path, size_t size, const char *node)
 {
 	return docker_filter_path(path, size, DOCKER_API_PREFIX "/events",
-	    json_pack("{s:[s], s:[s,s,s,s]}", "type", "container", "event",
-	    "start", "die", "oom", "destroy"), node, NULL);
+	    json_pack("{s:[s], s:[s,s,s,s,s]}", "type", "container", "event",
+	    "start", "die", "oom", "destroy", "health_status"), node, NULL);
 }
 
 /* /images/{name}/json and friends: the name escaped as one segment. */
@@ -714,6 +714,8 @@ docker_create_body(const struct pod_spec *ps, size_t idx,
 	if ((labels = docker_pod_labels(ps, c->name, idx, opts->node,
 	    opts->infra_id != NULL ? "container" : NULL)) == NULL)
 		return NULL;
+	if (docker_probe_labels(labels, c) == -1)
+		goto fail;
 	if (ps->definition != NULL && json_object_set_new(labels,
 	    "riklet.definition", json_string(ps->definition)) == -1)
 		goto fail;

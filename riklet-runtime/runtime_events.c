@@ -260,6 +260,7 @@ watch_next(void)
 			return;
 		}
 		if (strcmp(watch_cur->ev.action, "destroy") == 0) {
+			probe_forget(watch_cur->ev.id);
 			c = watch_cur->ev.c;
 			c.state = CONTAINER_REMOVED;
 			runtime_send(IMSG_RT_CONTAINER, &c, sizeof(c));
@@ -287,11 +288,13 @@ watch_inspected(struct http_req *r, void *arg)
 	const struct http_result	*res = r ? http_result(r) : NULL;
 	struct docker_event		*ev = &watch_cur->ev;
 	struct rt_container		 c;
+	int				 inspected;
 
 	(void)arg;
-	if (res == NULL || res->error != NULL || res->status != 200 ||
+	inspected = res != NULL && res->error == NULL && res->status == 200 &&
 	    docker_parse_inspect(res->body, res->len, runtime_conf.hostname,
-	    watch_driver, &c) == -1) {
+	    watch_driver, &c) == 0;
+	if (!inspected) {
 		c = ev->c;
 		c.state = CONTAINER_EXITED;
 		if (strcmp(ev->action, "start") == 0)
@@ -314,6 +317,15 @@ watch_inspected(struct http_req *r, void *arg)
 	log_debug("container %s/%s %.12s: state %u exit %d oom %u pid %d",
 	    c.instance, c.name, c.id, c.state, c.exit_code, c.oom_killed,
 	    c.pid);
+	/* Its probes start, go on or end with it. */
+	if (!inspected || c.state != CONTAINER_RUNNING)
+		probe_forget(c.id);
+	else {
+		probe_container(&c, res->body, res->len,
+		    strcmp(ev->action, "start") == 0);
+		if (strncmp(ev->action, "health_status", 13) == 0)
+			probe_health(&c, res->body, res->len);
+	}
 	runtime_send(IMSG_RT_CONTAINER, &c, sizeof(c));
 	watch_done_item();
 	watch_next();
@@ -324,6 +336,7 @@ static void
 watch_list_begin(void)
 {
 	runtime_send(IMSG_RT_LIST_BEGIN, NULL, 0);
+	probe_list_begin();
 	list_open = 1;
 	list_pos = list_ndone = list_nsent = 0;
 	if (list_start(&list, NULL, LIST_CONTAINERS_MAX, watch_listed,
@@ -380,6 +393,7 @@ watch_list_inspected(struct http_req *r, void *arg)
 	if (res->status == 200 && docker_parse_inspect(res->body, res->len,
 	    runtime_conf.hostname, watch_driver, &c) == 0) {
 		runtime_send(IMSG_RT_CONTAINER, &c, sizeof(c));
+		probe_container(&c, res->body, res->len, 0);
 		list_nsent++;
 	} else if (res->status == 200)
 		log_warnx("listing: %.12s is not a container riklet can "
@@ -446,6 +460,7 @@ static void
 watch_list_end(void)
 {
 	runtime_send(IMSG_RT_LIST_END, NULL, 0);
+	probe_list_end();
 	log_info("listed %zu containers", list_nsent);
 	list_open = 0;
 	list_retry_ms = LIST_RETRY_MIN_MS;

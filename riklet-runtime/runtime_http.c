@@ -245,6 +245,21 @@ http_raw(const char *path, long timeout_ms, http_open_cb open,
 	return r;
 }
 
+/* http_raw with a JSON body: an exec's start, its output streamed. */
+struct http_req *
+http_raw_post(const char *path, const char *body, long timeout_ms,
+    http_data_cb data, http_done_cb done, void *arg)
+{
+	struct http_req	*r;
+
+	if ((r = http_new("POST", path, body, strlen(body), timeout_ms,
+	    HTTP_BODY_MAX, arg)) != NULL) {
+		r->done = done;
+		r->data = data;
+	}
+	return r;
+}
+
 /*
  * One more header, "Name: value", for a request not yet on the wire
  * (right after it is made): X-Registry-Auth.  Zeroed when it is done.

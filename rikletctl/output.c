@@ -17,6 +17,7 @@ static const char	*age(json_t *, const char *, char *);
 static const char	*bytes(json_t *, char *);
 static void		 metrics_row(struct table *, const char *, json_t *);
 static const char	*pull(json_t *, char *, size_t);
+static void		 health(json_t *, char *, size_t);
 
 static const char *
 str(json_t *o, const char *key)
@@ -194,14 +195,35 @@ show_pods(json_t *a)
 	table_print(&t, stdout);
 }
 
+/* A container's health in a word: ok, failing N, unhealthy; "" if none. */
+static void
+health(json_t *pr, char *buf, size_t len)
+{
+	char	 n[NUMBUF];
+
+	buf[0] = '\0';
+	if (pr == NULL)
+		return;
+	if (json_is_true(json_object_get(pr, "unhealthy")))
+		(void)strlcpy(buf, "unhealthy", len);
+	else if (str(pr, "last") != NULL &&
+	    strcmp(str(pr, "last"), "success") == 0)
+		(void)strlcpy(buf, "ok", len);
+	else
+		(void)snprintf(buf, len, "failing %s",
+		    numstr(pr, "failures", n) ? n : "?");
+}
+
 void
 show_pod(json_t *a)
 {
 	struct table	 t;
 	json_t		*p = json_object_get(a, "pod"), *c;
 	char		 b1[NUMBUF], b2[NUMBUF], b3[NUMBUF], b4[NUMBUF];
-	char		 id[13], pulling[512];
+	char		 id[13], pulling[512], hbuf[64];
+	json_t		*pr;
 	size_t		 i;
+	int		 probed;
 
 	table_init(&t, 2);
 	table_row(&t, "Instance:", str(p, "instance"));
@@ -220,17 +242,32 @@ show_pod(json_t *a)
 	table_print(&t, stdout);
 
 	printf("\n");
-	table_init(&t, 6);
-	table_row(&t, "CONTAINER", "ID", "IMAGE", "STATE", "EXIT", "PID");
+	/* A HEALTH column only when a probe has spoken. */
+	probed = 0;
+	json_array_foreach(json_object_get(p, "containers"), i, c)
+		if (json_object_get(c, "probe") != NULL)
+			probed = 1;
+	table_init(&t, probed ? 7 : 6);
+	table_row(&t, "CONTAINER", "ID", "IMAGE", "STATE", "EXIT", "PID",
+	    "HEALTH");
 	json_array_foreach(json_object_get(p, "containers"), i, c) {
 		/* The short id docker ps shows. */
 		(void)strlcpy(id, str(c, "id") ? str(c, "id") : "",
 		    sizeof(id));
+		health(json_object_get(c, "probe"), hbuf, sizeof(hbuf));
 		table_row(&t, str(c, "name"), id, str(c, "image"),
 		    str(c, "state"), numstr(c, "exit_code", b3),
-		    num(c, "pid") > 0 ? numstr(c, "pid", b4) : NULL);
+		    num(c, "pid") > 0 ? numstr(c, "pid", b4) : NULL,
+		    hbuf[0] != '\0' ? hbuf : NULL);
 	}
 	table_print(&t, stdout);
+	/* The last failure of each container's probes, in full. */
+	json_array_foreach(json_object_get(p, "containers"), i, c) {
+		pr = json_object_get(c, "probe");
+		if (str(pr, "message") != NULL && *str(pr, "message") != '\0')
+			printf("%s: %s: %s\n", str(c, "name"),
+			    str(pr, "probe"), str(pr, "message"));
+	}
 }
 
 /* One line of the metrics table, from the seed's metrics JSON. */

@@ -99,6 +99,13 @@ def rt_pull(instance, done=10, total=100, fin=0, elapsed=1500):
             struct.pack('=qqQI', done, total, elapsed, fin) + b'\0' * 4)
 
 
+def rt_probe(instance, name='web', cid='a' * 64, role=0, ok=0, failures=1,
+             unhealthy=0, message='HTTP 500'):
+    return (fixed(instance, 128) + fixed(name, 64) + fixed(cid, 72) +
+            struct.pack('=IIII', role, ok, failures, unhealthy) +
+            fixed(message, 1024))
+
+
 def agent_counters(reg=1, reconnects=0, sent=3, queued=0):
     return struct.pack('=QQQQ', reg, reconnects, sent, queued)
 
@@ -242,6 +249,19 @@ put('dispatch', 'prom',
     rec(CONTROL, T['CTL_SHOW_PROM'], b'') +
     rec(AGENT, T['AGENT_COUNTERS'], agent_counters(reg=0)) +
     rec(AGENT, T['AGENT_COUNTERS'], agent_counters(queued=1 << 20)))
+# A probe fails, then the container is unhealthy and dies: Unhealthy.
+put('dispatch', 'probe-unhealthy',
+    rec(RUNTIME, T['RT_ENGINE'], rt_engine()) + create +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I)) +
+    rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I)) +
+    rec(RUNTIME, T['RT_PROBE'], rt_probe(I)) +
+    rec(RUNTIME, T['RT_PROBE'], rt_probe(I, role=2, ok=1, failures=0)) +
+    rec(RUNTIME, T['RT_PROBE'], rt_probe(I, failures=3, unhealthy=1,
+                                         message='liveness probe failed')) +
+    rec(CONTROL, T['CTL_SHOW_POD'], I.encode() + b'\0') +
+    rec(RUNTIME, T['RT_CONTAINER'], rt_container(I, state=2, exit_code=143)) +
+    rec(RUNTIME, T['RT_PROBE'], rt_probe(I, role=3)) +
+    rec(RUNTIME, T['RT_PROBE'], b'\0' * 10))
 put('dispatch', 'bad-sizes',
     rec(AGENT, T['AGENT_STATE'], b'\x01') +
     rec(METRICS, T['MET_NODE'], b'no nul') +

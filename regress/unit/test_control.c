@@ -192,7 +192,7 @@ START_TEST(test_json_pod)
 	struct ctl_pod		 cp;
 	struct ctl_container	 cc;
 	struct ctl_metrics	 cm;
-	json_t			*o;
+	json_t			*o, *pr;
 	char			*s;
 
 	memset(&cp, 0, sizeof(cp));
@@ -243,6 +243,26 @@ START_TEST(test_json_pod)
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "exit_code")),
 	    2);
 	ck_assert(json_is_false(json_object_get(o, "oom_killed")));
+	ck_assert_ptr_null(json_object_get(o, "probe"));
+	json_decref(o);
+	/* A container whose probe has spoken, its message made text. */
+	cc.probe_known = 1;
+	cc.probe_role = RT_PROBE_STARTUP;
+	cc.probe_failures = 3;
+	cc.unhealthy = 1;
+	(void)strlcpy(cc.probe_message, "startup probe failed 3 times: \x01",
+	    sizeof(cc.probe_message));
+	o = ctl_json_container(&cc);
+	pr = json_object_get(o, "probe");
+	ck_assert_str_eq(json_string_value(json_object_get(pr, "probe")),
+	    "startupProbe");
+	ck_assert_str_eq(json_string_value(json_object_get(pr, "last")),
+	    "failure");
+	ck_assert_int_eq(json_integer_value(json_object_get(pr, "failures")),
+	    3);
+	ck_assert(json_is_true(json_object_get(pr, "unhealthy")));
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(pr,
+	    "message")));
 	json_decref(o);
 
 	/* A metrics document that is not JSON shows as null. */

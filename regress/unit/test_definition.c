@@ -606,6 +606,98 @@ START_TEST(test_grace_kind)
 }
 END_TEST
 
+START_TEST(test_probes)
+{
+	struct pod_spec		 ps;
+	const struct pod_probe	*l, *st;
+	char			*s;
+
+	s = with_container("\"livenessProbe\":{\"httpGet\":{\"path\":"
+	    "\"/healthz\",\"port\":8080}},\"startupProbe\":{\"exec\":"
+	    "{\"command\":[\"cat\",\"/ready\"]},\"initialDelaySeconds\":5,"
+	    "\"periodSeconds\":2,\"timeoutSeconds\":3,"
+	    "\"failureThreshold\":30,\"successThreshold\":1}");
+	parse_ok(s, &ps);
+	l = &ps.containers[0].probes[PROBE_LIVENESS];
+	st = &ps.containers[0].probes[PROBE_STARTUP];
+	ck_assert_uint_eq(l->kind, PROBE_HTTP);
+	ck_assert_uint_eq(l->port, 8080);
+	ck_assert_str_eq(l->path, "/healthz");
+	/* Kubernetes' defaults */
+	ck_assert_uint_eq(l->initial_delay_s, 0);
+	ck_assert_uint_eq(l->period_s, 10);
+	ck_assert_uint_eq(l->timeout_s, 1);
+	ck_assert_uint_eq(l->failure_threshold, 3);
+	ck_assert_uint_eq(l->success_threshold, 1);
+	ck_assert_uint_eq(st->kind, PROBE_EXEC);
+	ck_assert_uint_eq(st->ncommand, 2);
+	ck_assert_str_eq(st->command[1], "/ready");
+	ck_assert_uint_eq(st->initial_delay_s, 5);
+	ck_assert_uint_eq(st->period_s, 2);
+	ck_assert_uint_eq(st->timeout_s, 3);
+	ck_assert_uint_eq(st->failure_threshold, 30);
+	podspec_free(&ps);
+	free(s);
+
+	s = with_container("\"livenessProbe\":{\"tcpSocket\":{\"port\":1}}");
+	parse_ok(s, &ps);
+	ck_assert_uint_eq(ps.containers[0].probes[PROBE_LIVENESS].kind,
+	    PROBE_TCP);
+	ck_assert_str_eq(ps.containers[0].probes[PROBE_LIVENESS].path, "");
+	ck_assert_uint_eq(ps.containers[0].probes[PROBE_STARTUP].kind,
+	    PROBE_NONE);
+	podspec_free(&ps);
+	free(s);
+	/* httpGet without a path is "/" */
+	s = with_container("\"livenessProbe\":{\"httpGet\":{\"port\":80}}");
+	parse_ok(s, &ps);
+	ck_assert_str_eq(ps.containers[0].probes[PROBE_LIVENESS].path, "/");
+	podspec_free(&ps);
+	free(s);
+	c_ok("\"livenessProbe\":null");
+
+	c_refused("\"livenessProbe\":1", "container c: livenessProbe: not an "
+	    "object");
+	c_refused("\"livenessProbe\":{}", "livenessProbe: needs one of exec, "
+	    "httpGet or tcpSocket");
+	c_refused("\"startupProbe\":{\"exec\":{\"command\":[\"a\"]},"
+	    "\"tcpSocket\":{\"port\":1}}", "startupProbe: needs one of");
+	c_refused("\"livenessProbe\":{\"exec\":{}}",
+	    "livenessProbe.exec.command: missing or empty");
+	c_refused("\"livenessProbe\":{\"exec\":{\"command\":[]}}",
+	    "livenessProbe.exec.command: missing or empty");
+	c_refused("\"livenessProbe\":{\"exec\":{\"command\":[1]}}",
+	    "livenessProbe.exec.command[0]: not a string");
+	c_refused("\"livenessProbe\":{\"exec\":{\"command\":[\"a\",\"a\","
+	    "\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\","
+	    "\"a\",\"a\",\"a\",\"a\",\"a\"]}}", "more than 16 words");
+	c_refused("\"livenessProbe\":{\"httpGet\":{\"port\":\"http\"}}",
+	    "livenessProbe.httpGet.port: not an integer in 1-65535");
+	c_refused("\"livenessProbe\":{\"httpGet\":{\"port\":0}}",
+	    "httpGet.port");
+	c_refused("\"livenessProbe\":{\"tcpSocket\":{\"port\":65536}}",
+	    "livenessProbe.tcpSocket.port");
+	c_refused("\"livenessProbe\":{\"httpGet\":{\"port\":1,\"path\":"
+	    "\"x\"}}", "httpGet.path: not an absolute path");
+	c_refused("\"livenessProbe\":{\"httpGet\":{\"port\":1,\"path\":"
+	    "\"/a b\"}}", "httpGet.path: a space");
+	c_refused("\"livenessProbe\":{\"httpGet\":{\"port\":1,\"path\":"
+	    "7}}", "livenessProbe.httpGet.path: not a string");
+	c_refused("\"livenessProbe\":{\"tcpSocket\":{\"port\":1},"
+	    "\"periodSeconds\":0}", "livenessProbe.periodSeconds: not an "
+	    "integer in 1-3600");
+	c_refused("\"livenessProbe\":{\"tcpSocket\":{\"port\":1},"
+	    "\"timeoutSeconds\":\"1\"}", "livenessProbe.timeoutSeconds");
+	c_refused("\"livenessProbe\":{\"tcpSocket\":{\"port\":1},"
+	    "\"initialDelaySeconds\":-1}", "initialDelaySeconds");
+	c_refused("\"livenessProbe\":{\"tcpSocket\":{\"port\":1},"
+	    "\"failureThreshold\":101}", "failureThreshold: not an integer "
+	    "in 1-100");
+	c_refused("\"startupProbe\":{\"tcpSocket\":{\"port\":1},"
+	    "\"successThreshold\":2}", "startupProbe.successThreshold");
+}
+END_TEST
+
 START_TEST(test_argv)
 {
 	char		*s, *big, *word;
@@ -815,6 +907,7 @@ main(void)
 	tcase_add_test(tc, test_volume_bounds);
 	tcase_add_test(tc, test_grace_kind);
 	tcase_add_test(tc, test_argv);
+	tcase_add_test(tc, test_probes);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_size_depth_id);
 	tcase_add_test(tc, test_corpus);

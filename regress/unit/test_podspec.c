@@ -34,9 +34,21 @@ make_spec(struct pod_spec *ps)
 	c->ports[0].target_port = 8080;
 	c->ports[0].proto = PORT_TCP;
 	c->nports = 1;
+	probe_defaults(&c->probes[PROBE_LIVENESS]);
+	c->probes[PROBE_LIVENESS].kind = PROBE_HTTP;
+	c->probes[PROBE_LIVENESS].port = 8080;
+	strlcpy(c->probes[PROBE_LIVENESS].path, "/healthz",
+	    sizeof(c->probes[PROBE_LIVENESS].path));
 	c = &ps->containers[1];
 	strlcpy(c->name, "side", sizeof(c->name));
 	strlcpy(c->image, "busybox", sizeof(c->image));
+	probe_defaults(&c->probes[PROBE_STARTUP]);
+	c->probes[PROBE_STARTUP].kind = PROBE_EXEC;
+	c->probes[PROBE_STARTUP].command[0] = strdup("test");
+	c->probes[PROBE_STARTUP].command[1] = strdup("-f /ready");
+	c->probes[PROBE_STARTUP].ncommand = 2;
+	c->probes[PROBE_STARTUP].initial_delay_s = 5;
+	c->probes[PROBE_STARTUP].failure_threshold = 30;
 }
 
 static int
@@ -75,6 +87,27 @@ START_TEST(test_roundtrip)
 	ck_assert_uint_eq(out.containers[0].ports[0].target_port, 8080);
 	ck_assert_str_eq(out.containers[1].name, "side");
 	ck_assert_uint_eq(out.containers[1].nenv, 0);
+	/* The probes, with Kubernetes' defaults where none was given. */
+	ck_assert_uint_eq(out.containers[0].probes[PROBE_LIVENESS].kind,
+	    PROBE_HTTP);
+	ck_assert_uint_eq(out.containers[0].probes[PROBE_LIVENESS].port, 8080);
+	ck_assert_str_eq(out.containers[0].probes[PROBE_LIVENESS].path,
+	    "/healthz");
+	ck_assert_uint_eq(out.containers[0].probes[PROBE_LIVENESS].period_s, 10);
+	ck_assert_uint_eq(out.containers[0].probes[PROBE_LIVENESS].timeout_s, 1);
+	ck_assert_uint_eq(
+	    out.containers[0].probes[PROBE_LIVENESS].failure_threshold, 3);
+	ck_assert_uint_eq(out.containers[0].probes[PROBE_STARTUP].kind,
+	    PROBE_NONE);
+	ck_assert_uint_eq(out.containers[1].probes[PROBE_STARTUP].kind,
+	    PROBE_EXEC);
+	ck_assert_uint_eq(out.containers[1].probes[PROBE_STARTUP].ncommand, 2);
+	ck_assert_str_eq(out.containers[1].probes[PROBE_STARTUP].command[1],
+	    "-f /ready");
+	ck_assert_uint_eq(
+	    out.containers[1].probes[PROBE_STARTUP].initial_delay_s, 5);
+	ck_assert_uint_eq(
+	    out.containers[1].probes[PROBE_STARTUP].failure_threshold, 30);
 	podspec_free(&in);
 	podspec_free(&out);
 }
@@ -180,6 +213,54 @@ START_TEST(test_invalid)
 }
 END_TEST
 
+/* Each probe field out of bounds is refused, the field named. */
+START_TEST(test_invalid_probes)
+{
+	struct pod_spec	 in;
+	struct pod_probe *l = &in.containers[0].probes[PROBE_LIVENESS];
+	struct pod_probe *st = &in.containers[1].probes[PROBE_STARTUP];
+
+	make_spec(&in);
+	l->port = 0;
+	expect_invalid(&in, "container web: livenessProbe: httpGet.port");
+	make_spec(&in);
+	l->port = 70000;
+	expect_invalid(&in, "httpGet.port");
+	make_spec(&in);
+	strlcpy(l->path, "healthz", sizeof(l->path));
+	expect_invalid(&in, "httpGet.path");
+	make_spec(&in);
+	strlcpy(l->path, "/a b", sizeof(l->path));
+	expect_invalid(&in, "httpGet.path");
+	make_spec(&in);
+	l->period_s = 0;
+	expect_invalid(&in, "periodSeconds");
+	make_spec(&in);
+	l->timeout_s = PROBE_SECONDS_MAX + 1;
+	expect_invalid(&in, "timeoutSeconds");
+	make_spec(&in);
+	l->initial_delay_s = PROBE_SECONDS_MAX + 1;
+	expect_invalid(&in, "initialDelaySeconds");
+	make_spec(&in);
+	l->failure_threshold = 0;
+	expect_invalid(&in, "failureThreshold");
+	make_spec(&in);
+	l->success_threshold = 2;
+	expect_invalid(&in, "successThreshold");
+	make_spec(&in);
+	l->kind = PROBE_KIND_MAX;
+	expect_invalid(&in, "unknown kind");
+	make_spec(&in);
+	l->kind = PROBE_TCP;
+	expect_invalid(&in, "a path for a probe not httpGet");
+	make_spec(&in);
+	free(st->command[0]);
+	free(st->command[1]);
+	st->ncommand = 0;
+	expect_invalid(&in, "container side: startupProbe: exec.command");
+}
+END_TEST
+
 START_TEST(test_ids)
 {
 	ck_assert(podspec_valid_id("a"));
@@ -203,6 +284,7 @@ main(void)
 	tcase_add_test(tc, test_every_truncation);
 	tcase_add_test(tc, test_huge_length);
 	tcase_add_test(tc, test_invalid);
+	tcase_add_test(tc, test_invalid_probes);
 	tcase_add_test(tc, test_ids);
 	suite_add_tcase(s, tc);
 	return check_run(s);
