@@ -336,7 +336,9 @@ START_TEST(test_paths)
 	big[sizeof(big) - 1] = '\0';
 	ck_assert_int_eq(docker_filters_path(p, sizeof(p), "/c", big, NULL),
 	    -1);
-	ck_assert_int_eq(docker_events_path(p, sizeof(p), NODE), 0);
+	ck_assert_int_eq(docker_events_path(p, sizeof(p)), 0);
+	ck_assert(strstr(p, "%22remove%22") != NULL);
+	ck_assert(strstr(p, "label") == NULL);
 	ck_assert(strstr(p, "/v1.41/events?filters=") == p);
 	ck_assert(strstr(p, "%22oom%22") != NULL);
 	ck_assert_uint_eq(docker_escape(p, 4, "a b"), 5);
