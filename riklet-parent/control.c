@@ -484,6 +484,7 @@ send_status(uint32_t peer)
 	cs.uptime_ms = now - parent->started_ms;
 	cs.engine_known = engine_known;
 	cs.engine_up = engine.up;
+	(void)strlcpy(cs.engine_name, engine.name, sizeof(cs.engine_name));
 	(void)strlcpy(cs.engine_version, engine.version,
 	    sizeof(cs.engine_version));
 	(void)strlcpy(cs.engine_api_version, engine.api_version,

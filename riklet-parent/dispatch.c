@@ -203,7 +203,8 @@ dispatch_runtime(struct child *c, struct imsg *imsg)
 			return;
 		}
 		memcpy(&e, imsg->data, sizeof(e));
-		if (!TERMINATED(e.version) || !TERMINATED(e.api_version) ||
+		if (!TERMINATED(e.name) || !TERMINATED(e.version) ||
+		    !TERMINATED(e.api_version) ||
 		    !TERMINATED(e.message)) {
 			child_violation(c, "RT_ENGINE: bad strings");
 			return;

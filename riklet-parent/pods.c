@@ -418,7 +418,7 @@ void
 pods_engine(const struct rt_engine *e)
 {
 	if (e->up)
-		log_info("engine up: Docker %s, API %s", e->version,
+		log_info("engine up: %s %s, API %s", e->name, e->version,
 		    e->api_version);
 	else
 		log_warnx("engine down: %s", e->message);

@@ -234,6 +234,8 @@ engine_set(int up, const char *msg)
 	memset(&e, 0, sizeof(e));
 	e.up = up;
 	if (up) {
+		(void)strlcpy(e.name, engine.podman ? "Podman" : "Docker",
+		    sizeof(e.name));
 		(void)strlcpy(e.version, engine.version, sizeof(e.version));
 		(void)strlcpy(e.api_version, engine.api,
 		    sizeof(e.api_version));
@@ -244,8 +246,8 @@ engine_set(int up, const char *msg)
 		return;
 	if (up)
 		log_info("engine up: %s version %s, API %s; containers run "
-		    "under the engine's init", engine.podman ? "Podman" :
-		    "Docker", e.version, e.api_version);
+		    "under the engine's init", e.name, e.version,
+		    e.api_version);
 	else
 		log_warnx("engine down: %s", e.message);
 	engine.sent = e;

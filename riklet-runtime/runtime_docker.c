@@ -587,15 +587,17 @@ docker_volumes_path(char *path, size_t size, const char *node,
 }
 
 /*
- * The /events stream: every container's start, die, oom and destroy (or
- * Podman's remove).  No label filter: an engine may leave a container's
+ * The /events stream: every container's start, die, oom and destroy.
+ * Podman filters on its own names, "died" and "remove", and sends die
+ * and remove.  No label filter: an engine may leave a container's
  * labels out of its events (runtime_known.c).
  */
 int
 docker_events_path(char *path, size_t size)
 {
 	static const char	 f[] = "{\"type\":[\"container\"],"
-	    "\"event\":[\"start\",\"die\",\"oom\",\"destroy\",\"remove\"]}";
+	    "\"event\":[\"start\",\"die\",\"died\",\"oom\",\"destroy\","
+	    "\"remove\"]}";
 	char			 esc[256];
 
 	if (docker_escape(esc, sizeof(esc), f) >= sizeof(esc))

@@ -104,6 +104,7 @@ static void	op_volumes_list(struct rt_op *);
 static void	op_volume_remove(struct rt_op *);
 static void	op_create_done(struct rt_op *, const struct http_result *);
 static int	op_no_init(const struct http_result *);
+static int	op_name_taken(const struct http_result *);
 static void	op_adopt_done(struct rt_op *, const struct http_result *);
 static void	op_listed(struct rt_list *, const struct http_result *,
 		    const char *, void *);
@@ -871,6 +872,22 @@ op_remove_failed(struct rt_op *op, const struct http_result *res,
  * A create the engine refused for want of an init (Podman without
  * catatonit): from now on the containers run without one.
  */
+/*
+ * The name is taken: Docker says 409, Podman 500 with "already in use".
+ */
+static int
+op_name_taken(const struct http_result *res)
+{
+	char	 msg[RIK_MESSAGE_MAX];
+
+	if (res->error != NULL)
+		return 0;
+	if (res->status == 409)
+		return 1;
+	docker_error(res, msg, sizeof(msg));
+	return res->status == 500 && strstr(msg, "is already in use") != NULL;
+}
+
 static int
 op_no_init(const struct http_result *res)
 {
@@ -905,7 +922,7 @@ op_create_done(struct rt_op *op, const struct http_result *res)
 	} else if (op_no_init(res)) {
 		/* Once for all: created again without an init. */
 		op_create(op);
-	} else if (res->status == 409) {
+	} else if (op_name_taken(res)) {
 		/* Made by an earlier create: take it if it is ours. */
 		(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
 		    "/containers/%s/json",
