@@ -137,7 +137,7 @@ static int		 hostname_set;
 	struct tlsopts	 tls;
 }
 
-%token	ADDRESS ALLOW CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HOST
+%token	ADDRESS ALLOW CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER ENGINE HOST
 %token	HOSTNAME IMAGE INCLUDE INFRA KEY LISTEN LOG MAXFILES MAXSIZE
 %token	METRICRESOLUTION METRICS OFF SCHEDULER SOCKET STOPAFTERDISCONNECT
 %token	STOPGRACE TLS USER VOLUME ERROR
@@ -171,6 +171,11 @@ macro	: STRING '=' STRING		{
 		}
 	;
 
+/* "docker socket" is the old name of "engine socket", kept. */
+engine	: ENGINE
+	| DOCKER
+	;
+
 setting	: SCHEDULER STRING tls		{ set_scheduler($2, &$3); }
 	| HOSTNAME STRING		{ set_hostname($2); }
 	| HOST ADDRESS STRING		{ set_host_address($3); }
@@ -178,8 +183,8 @@ setting	: SCHEDULER STRING tls		{ set_scheduler($2, &$3); }
 			set_duration("metric-resolution",
 			    &pconf->metric_resolution_ms, $2);
 		}
-	| DOCKER SOCKET STRING		{
-			set_socket("docker socket", pconf->docker_socket,
+	| engine SOCKET STRING		{
+			set_socket("engine socket", pconf->docker_socket,
 			    sizeof(pconf->docker_socket), $3);
 		}
 	| USER STRING			{ set_user($2); }
@@ -232,6 +237,7 @@ static const struct keyword keywords[] = {
 	{ "control",			CONTROL },
 	{ "create-parallel",		CREATEPARALLEL },
 	{ "docker",			DOCKER },
+	{ "engine",			ENGINE },
 	{ "host",			HOST },
 	{ "hostname",			HOSTNAME },
 	{ "image",			IMAGE },

@@ -45,6 +45,9 @@ extern struct parent	*parent;
 /* supervise.c */
 const char	*child_path(const char *);
 int	 children_check_paths(void);
+
+/* enginesock.c */
+int	 engine_socket_check(const char *);
 void	 children_start(void);
 void	 children_stop(void);
 void	 children_reap(void);

@@ -295,7 +295,7 @@ riklet_conf() {
 scheduler "127.0.0.1:$PEER_PORT"
 hostname "$1"
 metric-resolution ${RESOLUTION:-1s}
-docker socket "$DOCKER_SOCK"
+engine socket "$DOCKER_SOCK"
 control socket "$T/riklet.sock"
 chroot "$T/empty"
 stop-grace 1s
