@@ -224,7 +224,9 @@ END_TEST
 
 START_TEST(test_create_body)
 {
-	static const struct create_opts plain = { NODE, NULL, 0, 0 };
+	static const struct create_opts plain = { NODE, NULL, 0, 0, 0 };
+	struct create_opts	 none;
+	struct rt_container	 rc;
 	struct pod_spec		 ps;
 	struct pod_container	*c;
 	json_t			*j, *l, *hc;
@@ -302,6 +304,46 @@ START_TEST(test_create_body)
 	ck_assert_ptr_null(json_object_get(j, "Cmd"));
 	ck_assert_ptr_null(json_object_get(j, "Entrypoint"));
 	json_decref(j);
+
+	/* An engine without an init: none asked for; the labels known. */
+	none = plain;
+	none.no_init = 1;
+	ck_assert_ptr_nonnull(s = docker_create_body(&ps, 1, &none));
+	ck_assert_ptr_nonnull(j = json_loads(s, 0, NULL));
+	ck_assert(json_is_false(json_object_get(json_object_get(j,
+	    "HostConfig"), "Init")));
+	json_decref(j);
+	ck_assert_int_eq(docker_body_labels(s, NODE, &rc), 0);
+	ck_assert_str_eq(rc.instance, "inst-1");
+	ck_assert_str_eq(rc.name, "side");
+	ck_assert_str_eq(rc.pod_name, "web");
+	ck_assert_uint_eq(rc.index, 1);
+	ck_assert_uint_eq(rc.ncontainers, 2);
+	ck_assert_uint_eq(rc.restart_policy, RESTART_ALWAYS);
+	ck_assert_int_eq(docker_body_labels(s, "other-node", &rc), -1);
+	ck_assert_int_eq(docker_body_labels("{", NODE, &rc), -1);
+	free(s);
+}
+END_TEST
+
+/* Which engine GET /version is, and what says it has no init. */
+START_TEST(test_engine_kind)
+{
+	const char *podman = "{\"Components\":[{\"Name\":\"Podman Engine\","
+	    "\"Version\":\"4.3.1\"},{\"Name\":\"Conmon\"}],"
+	    "\"Version\":\"4.3.1\",\"ApiVersion\":\"1.41\"}";
+	const char *docker = "{\"Components\":[{\"Name\":\"Engine\","
+	    "\"Version\":\"20.10.24\"}],\"Version\":\"20.10.24\","
+	    "\"ApiVersion\":\"1.41\"}";
+
+	ck_assert(docker_is_podman(podman, strlen(podman)));
+	ck_assert(!docker_is_podman(docker, strlen(docker)));
+	ck_assert(!docker_is_podman("{\"Components\":7}", 16));
+	ck_assert(!docker_is_podman("[", 1));
+	ck_assert(docker_no_init("container create: container-init binary "
+	    "not found on the host: stat /usr/libexec/podman/catatonit: no "
+	    "such file or directory"));
+	ck_assert(!docker_no_init("No such image: busybox:latest"));
 }
 END_TEST
 
@@ -383,6 +425,7 @@ main(void)
 	TCase	*tc = tcase_create("api");
 
 	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_engine_kind);
 	tcase_add_test(tc, test_inspect);
 	tcase_add_test(tc, test_event);
 	tcase_add_test(tc, test_pull_and_message);
