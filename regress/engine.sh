@@ -46,6 +46,11 @@ if [ -n "${RIKLET_ENGINE_BRIDGE:-}" ]; then
 fi
 SOCK=$D/docker.sock
 PIDFILE=$D/dockerd.pid
+if [ "$ENGINE" = podman ] && [ -n "$BRIDGE" ]; then
+	echo "engine.sh: no bridge engine for podman (its containers have" \
+	    "no network here)" >&2
+	exit 64
+fi
 if [ "$ENGINE" = podman ]; then
 	D=$D-podman
 	SOCK=$D/podman.sock
@@ -142,6 +147,7 @@ events_logger = "file"
 events_logfile_path = "$D/events.log"
 lock_type = "file"
 tmp_dir = "$D/tmp"
+image_copy_tmp_dir = "$D/tmp"
 static_dir = "$D/storage/libpod"
 volume_path = "$D/storage/volumes"
 [network]
@@ -153,7 +159,8 @@ podman_start() {
 	need_pkg /usr/bin/podman podman
 	need_pkg /usr/libexec/podman/catatonit catatonit
 	podman_conf
-	CONTAINERS_CONF=$D/containers.conf \
+	# Not the caller's TMPDIR: a test's is removed after it.
+	TMPDIR=$D/tmp CONTAINERS_CONF=$D/containers.conf \
 	    CONTAINERS_STORAGE_CONF=$D/storage.conf \
 	    nohup /usr/bin/podman system service --time=0 "unix://$SOCK" \
 	    </dev/null >"$D/podman.log" 2>&1 9>&- &
