@@ -263,14 +263,17 @@ stop() {
 		return 0
 	fi
 	# Containers left running make dockerd's shutdown slow: remove them.
-	if ping; then
+	# Podman keeps an infra container while a container joined it: a
+	# second pass takes it.
+	for pass in 1 2; do
+		ping || break
 		ids=$(api GET '/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.managed%3Dtrue%22%5D%7D' |
 		    tr ',' '\n' | sed -n 's/^.*"Id":"\([0-9a-f]*\)".*$/\1/p')
 		for id in $ids; do
-			api DELETE "/containers/$id?force=1&v=1" >/dev/null ||
-			    true
+			api DELETE "/containers/$id?force=1&v=1" >/dev/null \
+			    2>&1 || true
 		done
-	fi
+	done
 	kill "$pid" 2>/dev/null || true
 	i=0
 	while kill -0 "$pid" 2>/dev/null; do
