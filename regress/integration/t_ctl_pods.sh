@@ -44,6 +44,14 @@ peer_send crash CREATE "$(pod_def crash 'main=exit 3')"
 wait_status pod1 RUNNING 30 || fail "pod1 not RUNNING"
 wait_status crash FAILED 30 || fail "crash not FAILED"
 
+# READY counts the containers the engine's events said started, which
+# may come after the pod's RUNNING (Podman's events are read from its
+# events file): wait for both.
+pods_ready() {
+	"$CTL" -s "$SOCK" show pods >"$T/out" &&
+	    grep -q '^pod1  *web  *RUNNING  *2/2 ' "$T/out"
+}
+wait_for 5 pods_ready
 "$CTL" -s "$SOCK" show pods >"$T/out" || fail "show pods"
 head -n 1 "$T/out" | grep -q '^INSTANCE  *NAME  *STATUS  *READY  *RESTARTS  *AGE  *REASON$' ||
     fail "header: $(cat "$T/out")"
