@@ -28,6 +28,9 @@
 # group docker and mode 0660 here, what riklet(8) asks of an engine
 # socket.  The default ulimits are the test machine's (a sandbox whose
 # hard limits are lower than Podman's defaults), not riklet's.
+# With RIKLET_PODMAN_NOINIT=1 it is a Podman without an init, as without
+# catatonit (t_podman_noinit): the service runs in a mount namespace of
+# its own where /usr/libexec/podman is an empty tmpfs.
 
 set -eu
 
@@ -160,10 +163,18 @@ podman_start() {
 	need_pkg /usr/libexec/podman/catatonit catatonit
 	podman_conf
 	# Not the caller's TMPDIR: a test's is removed after it.
-	TMPDIR=$D/tmp CONTAINERS_CONF=$D/containers.conf \
-	    CONTAINERS_STORAGE_CONF=$D/storage.conf \
-	    nohup /usr/bin/podman system service --time=0 "unix://$SOCK" \
-	    </dev/null >"$D/podman.log" 2>&1 9>&- &
+	export TMPDIR="$D/tmp" CONTAINERS_CONF="$D/containers.conf" \
+	    CONTAINERS_STORAGE_CONF="$D/storage.conf"
+	if [ -n "${RIKLET_PODMAN_NOINIT:-}" ]; then
+		# shellcheck disable=SC2016
+		nohup unshare -m --propagation private sh -c \
+		    'mount -t tmpfs none /usr/libexec/podman && exec "$0" "$@"' \
+		    /usr/bin/podman system service --time=0 "unix://$SOCK" \
+		    </dev/null >"$D/podman.log" 2>&1 9>&- &
+	else
+		nohup /usr/bin/podman system service --time=0 "unix://$SOCK" \
+		    </dev/null >"$D/podman.log" 2>&1 9>&- &
+	fi
 	echo $! >"$PIDFILE"
 }
 

@@ -73,6 +73,7 @@ struct rt_op {
 	size_t			 nmembers, pos;
 	int			 starting;	/* a restart's second pass */
 	struct rt_container	 made;		/* the create's labels */
+	int			 init;		/* the create asked for one */
 	char			(*vols)[VOLUME_NAME_MAX];
 	size_t			 nvols, vpos;
 	struct pull_progress	 pull;
@@ -103,7 +104,7 @@ static void	op_restart_next(struct rt_op *);
 static void	op_volumes_list(struct rt_op *);
 static void	op_volume_remove(struct rt_op *);
 static void	op_create_done(struct rt_op *, const struct http_result *);
-static int	op_no_init(const struct http_result *);
+static int	op_no_init(const struct rt_op *, const struct http_result *);
 static int	op_name_taken(const struct http_result *);
 static void	op_adopt_done(struct rt_op *, const struct http_result *);
 static void	op_listed(struct rt_list *, const struct http_result *,
@@ -531,7 +532,8 @@ op_create(struct rt_op *op)
 	opts.node = runtime_conf.hostname;
 	opts.log_max_size = runtime_conf.log_max_size;
 	opts.log_max_files = runtime_conf.log_max_files;
-	opts.no_init = !runtime_engine_init();
+	op->init = runtime_engine_init();
+	opts.no_init = !op->init;
 	if (op->infra)
 		body = docker_infra_body(&op->spec, infra_image(), &opts);
 	else {
@@ -869,10 +871,6 @@ op_remove_failed(struct rt_op *op, const struct http_result *res,
 }
 
 /*
- * A create the engine refused for want of an init (Podman without
- * catatonit): from now on the containers run without one.
- */
-/*
  * The name is taken: Docker says 409, Podman 500 with "already in use".
  */
 static int
@@ -888,12 +886,17 @@ op_name_taken(const struct http_result *res)
 	return res->status == 500 && strstr(msg, "is already in use") != NULL;
 }
 
+/*
+ * A create that asked for an init and that the engine refused for want
+ * of one (Podman without catatonit): from now on the containers run
+ * without one.  Creates under way at once are each made again.
+ */
 static int
-op_no_init(const struct http_result *res)
+op_no_init(const struct rt_op *op, const struct http_result *res)
 {
 	char	 msg[RIK_MESSAGE_MAX];
 
-	if (res->error != NULL || res->status < 400 || !runtime_engine_init())
+	if (res->error != NULL || res->status < 400 || !op->init)
 		return 0;
 	docker_error(res, msg, sizeof(msg));
 	if (!docker_no_init(msg))
@@ -919,7 +922,7 @@ op_create_done(struct rt_op *op, const struct http_result *res)
 		(void)strlcpy(op->made.id, op->cid, sizeof(op->made.id));
 		known_add(&op->made);
 		op_start(op, op->cid);
-	} else if (op_no_init(res)) {
+	} else if (op_no_init(op, res)) {
 		/* Once for all: created again without an init. */
 		op_create(op);
 	} else if (op_name_taken(res)) {
