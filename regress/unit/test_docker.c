@@ -326,6 +326,43 @@ START_TEST(test_create_body)
 }
 END_TEST
 
+/* The containers known by id: found, forgotten, swept by a listing. */
+START_TEST(test_known)
+{
+	struct rt_container	 c, f;
+	char			 id2[RIK_CONTAINER_ID_MAX];
+
+	memset(&c, 0, sizeof(c));
+	(void)strlcpy(c.id, ID64, sizeof(c.id));
+	(void)strlcpy(c.instance, "inst-1", sizeof(c.instance));
+	(void)strlcpy(c.name, "web", sizeof(c.name));
+	c.role = ROLE_INFRA;
+	c.ncontainers = 2;
+	ck_assert_int_eq(known_find(ID64, &f), -1);
+	known_add(&c);
+	memset(&f, 0, sizeof(f));
+	ck_assert_int_eq(known_find(ID64, &f), 0);
+	ck_assert_str_eq(f.id, ID64);
+	ck_assert_str_eq(f.instance, "inst-1");
+	ck_assert_str_eq(f.name, "web");
+	ck_assert_uint_eq(f.role, ROLE_INFRA);
+	ck_assert_uint_eq(f.ncontainers, 2);
+	ck_assert_int_eq(known_find("ABC", &f), -1);
+	/* A listing that sees only the second forgets the first. */
+	(void)strlcpy(id2, ID64, sizeof(id2));
+	id2[0] = id2[0] == 'a' ? 'b' : 'a';
+	(void)strlcpy(c.id, id2, sizeof(c.id));
+	known_listing();
+	known_add(&c);
+	known_sweep();
+	ck_assert_int_eq(known_find(ID64, &f), -1);
+	ck_assert_int_eq(known_find(id2, &f), 0);
+	known_forget(id2);
+	ck_assert_int_eq(known_find(id2, &f), -1);
+	known_forget(id2);
+}
+END_TEST
+
 /* Which engine GET /version is, and what says it has no init. */
 START_TEST(test_engine_kind)
 {
@@ -426,6 +463,7 @@ main(void)
 
 	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_engine_kind);
+	tcase_add_test(tc, test_known);
 	tcase_add_test(tc, test_inspect);
 	tcase_add_test(tc, test_event);
 	tcase_add_test(tc, test_pull_and_message);
