@@ -224,6 +224,7 @@ check:
 	-$(MAKE) -k check-unit check-config lint check-integration fuzz-replay
 	@sh regress/engine.sh purge >/dev/null 2>&1; \
 	    RIKLET_ENGINE_BRIDGE=1 sh regress/engine.sh purge >/dev/null 2>&1; \
+	    RIKLET_ENGINE=podman sh regress/engine.sh purge >/dev/null 2>&1; \
 	    sh regress/tally.sh sum $(TALLY) unit config lint integration fuzz
 
 # Each program runs with its own TMPDIR, removed after it, pass or fail.
@@ -261,12 +262,24 @@ INTEGRATION_EXCLUDE ?=
 INTEGRATION_TESTS = $(filter-out \
 		   $(patsubst %,regress/integration/%.sh,$(INTEGRATION_EXCLUDE)), \
 		   $(wildcard regress/integration/t_*.sh))
+# The second pass, against Podman's API service: the tests where the
+# engine's behaviour shows (README, "Engines", says why these).
+PODMAN_TESTS	 = t_lifecycle t_exit t_restart t_adopt t_podmetrics \
+		   t_ctl_logs t_ctl_pods
+PODMAN_INTEGRATION = $(patsubst %,regress/integration/%.sh, \
+		   $(filter-out $(INTEGRATION_EXCLUDE),$(PODMAN_TESTS)))
 
 check-integration: all test-hooks $(BUILD)/regress/test_msgtable
-	ASAN_OPTIONS=detect_leaks=0:$${ASAN_OPTIONS:-} \
+	@rc=0; ASAN_OPTIONS=detect_leaks=0:$${ASAN_OPTIONS:-} \
 	    RIKLET=$(CURDIR)/$(BUILD)/riklet BUILD=$(CURDIR)/$(BUILD) \
 	    RIKLET_HOOKS=$(CURDIR)/$(BUILD)/hooks/riklet TALLY=$(TALLY) \
-	    sh regress/integration/run.sh $(INTEGRATION_TESTS)
+	    sh regress/integration/run.sh $(INTEGRATION_TESTS) || rc=1; \
+	echo "== the same against Podman: $(PODMAN_TESTS)"; \
+	ASAN_OPTIONS=detect_leaks=0:$${ASAN_OPTIONS:-} RIKLET_ENGINE=podman \
+	    RIKLET=$(CURDIR)/$(BUILD)/riklet BUILD=$(CURDIR)/$(BUILD) \
+	    RIKLET_HOOKS=$(CURDIR)/$(BUILD)/hooks/riklet TALLY=$(TALLY) \
+	    sh regress/integration/run.sh $(PODMAN_INTEGRATION) || rc=1; \
+	exit $$rc
 
 check-slow: all
 	RIKLET=$(CURDIR)/$(BUILD)/riklet BUILD=$(CURDIR)/$(BUILD) \

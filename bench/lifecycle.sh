@@ -1,7 +1,17 @@
 #!/bin/sh
 # bench/lifecycle: riklet's CREATE -> RUNNING against the raw engine, and
-# a 100-pod burst.  Run as root from the top of the tree after `make`:
+# a 100-pod burst, on each engine in the same run (BENCH_ENGINES, by
+# default "docker podman"; regress/engine.sh starts each privately).
+# Run as root from the top of the tree after `make`:
 #   sh bench/lifecycle.sh [runs]
+if [ -z "${RIKLET_BENCH_ONE:-}" ]; then
+	rc=0
+	for e in ${BENCH_ENGINES:-docker podman}; do
+		echo "== engine: $e"
+		RIKLET_BENCH_ONE=1 RIKLET_ENGINE=$e sh "$0" "$@" || rc=1
+	done
+	exit $rc
+fi
 REGRESS_DIR=$(cd "$(dirname "$0")/../regress" && pwd)
 RIKLET=${RIKLET:-$(cd "$(dirname "$0")/.." && pwd)/build/riklet}
 export RIKLET REGRESS_DIR

@@ -193,9 +193,10 @@ struct container_ref {
 
 /* IMSG_RT_ENGINE */
 #define RIK_PATH_MAX		1024	/* CONF_PATH_MAX */
-
+#define RIK_ENGINE_NAME_MAX	16
 struct rt_engine {
 	uint32_t	 up;
+	char		 name[RIK_ENGINE_NAME_MAX];	/* Docker, Podman */
 	char		 version[RIK_VERSION_MAX];
 	char		 api_version[RIK_VERSION_MAX];
 	char		 message[RIK_MESSAGE_MAX];
@@ -365,6 +366,7 @@ struct ctl_status {
 	uint64_t	 uptime_ms;
 	uint32_t	 engine_known;	/* the runtime has said something */
 	uint32_t	 engine_up;
+	char		 engine_name[RIK_ENGINE_NAME_MAX];
 	char		 engine_version[RIK_VERSION_MAX];
 	char		 engine_api_version[RIK_VERSION_MAX];
 	char		 engine_message[RIK_MESSAGE_MAX];

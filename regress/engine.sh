@@ -1,6 +1,7 @@
 #!/bin/sh
 #
-# A private Docker engine for riklet's tests, demo and CI.
+# A private engine for riklet's tests, demo and CI: Docker's (dockerd), or
+# with RIKLET_ENGINE=podman Podman's Docker-compatible API service.
 #
 #   sh regress/engine.sh start	start (or reuse) it; prints DOCKER_SOCK=<path>
 #   sh regress/engine.sh image	import riklet/busybox:latest (busybox-static),
@@ -19,8 +20,27 @@
 # (rk<hash of the directory>, a private /24 of 10.251.0.0/16) made here
 # and deleted at stop.  No iptables rule and no forwarding: published
 # ports are served by the engine's userland proxy on 127.0.0.1 only.
+#
+# With RIKLET_ENGINE=podman it is `podman system service --time=0` on a
+# socket of its own, in that directory plus "-podman": its own storage
+# (graphroot, runroot), containers.conf (CONTAINERS_CONF: cgroupfs, file
+# events and file locks of its own, no network namespace by default) and
+# storage.conf.  Podman makes its socket root:root 0600; it is given the
+# group docker and mode 0660 here, what riklet(8) asks of an engine
+# socket.  The default ulimits are the test machine's (a sandbox whose
+# hard limits are lower than Podman's defaults), not riklet's.
+# With RIKLET_PODMAN_NOINIT=1 it is a Podman without an init, as without
+# catatonit (t_podman_noinit): the service runs in a mount namespace of
+# its own where /usr/libexec/podman is an empty tmpfs.
 
 set -eu
+
+ENGINE=${RIKLET_ENGINE:-docker}
+case $ENGINE in
+docker|podman) ;;
+*)	echo "engine.sh: RIKLET_ENGINE=$ENGINE: docker or podman" >&2
+	exit 64 ;;
+esac
 
 D=${RIKLET_ENGINE_DIR:-/tmp/rikeng}
 BRIDGE=
@@ -30,6 +50,16 @@ if [ -n "${RIKLET_ENGINE_BRIDGE:-}" ]; then
 fi
 SOCK=$D/docker.sock
 PIDFILE=$D/dockerd.pid
+if [ "$ENGINE" = podman ] && [ -n "$BRIDGE" ]; then
+	echo "engine.sh: no bridge engine for podman (its containers have" \
+	    "no network here)" >&2
+	exit 64
+fi
+if [ "$ENGINE" = podman ]; then
+	D=$D-podman
+	SOCK=$D/podman.sock
+	PIDFILE=$D/podman.pid
+fi
 IMAGE_REPO=riklet/busybox
 IMAGE_TAG=latest
 # The name the integration tests use: a fixed tag, so that a pod's
@@ -60,6 +90,14 @@ running_pid() {
 # A dockerd (and its containerd) on our state without a pidfile: the
 # leftover of a start that went wrong.  Killed, it cannot hold the state.
 kill_strays() {
+	if [ "$ENGINE" = podman ]; then
+		for p in $(pgrep -f -- "system service --time=0 unix://$SOCK" \
+		    2>/dev/null); do
+			echo "engine.sh: killing stray podman $p" >&2
+			kill -9 "$p" 2>/dev/null || true
+		done
+		return 0
+	fi
 	for p in $(pgrep -f -- "--data-root $D/data " 2>/dev/null) \
 	    $(pgrep -f -- "containerd --config $D/x/" 2>/dev/null); do
 		echo "engine.sh: killing stray engine process $p" >&2
@@ -99,8 +137,56 @@ bridge_down() {
 	ip link del "$BRIDGE" 2>/dev/null || true
 }
 
+podman_conf() {
+	mkdir -p "$D/storage" "$D/run" "$D/tmp" "$D/net"
+	cat >"$D/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$D/storage"
+runroot = "$D/run"
+EOF
+	cat >"$D/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+netns = "none"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$D/events.log"
+lock_type = "file"
+tmp_dir = "$D/tmp"
+image_copy_tmp_dir = "$D/tmp"
+static_dir = "$D/storage/libpod"
+volume_path = "$D/storage/volumes"
+[network]
+network_config_dir = "$D/net"
+EOF
+}
+
+podman_start() {
+	need_pkg /usr/bin/podman podman
+	need_pkg /usr/libexec/podman/catatonit catatonit
+	podman_conf
+	# Not the caller's TMPDIR: a test's is removed after it.
+	export TMPDIR="$D/tmp" CONTAINERS_CONF="$D/containers.conf" \
+	    CONTAINERS_STORAGE_CONF="$D/storage.conf"
+	if [ -n "${RIKLET_PODMAN_NOINIT:-}" ]; then
+		# shellcheck disable=SC2016
+		nohup unshare -m --propagation private sh -c \
+		    'mount -t tmpfs none /usr/libexec/podman && exec "$0" "$@"' \
+		    /usr/bin/podman system service --time=0 "unix://$SOCK" \
+		    </dev/null >"$D/podman.log" 2>&1 9>&- &
+	else
+		nohup /usr/bin/podman system service --time=0 "unix://$SOCK" \
+		    </dev/null >"$D/podman.log" 2>&1 9>&- &
+	fi
+	echo $! >"$PIDFILE"
+}
+
 start() {
-	need_pkg /usr/sbin/dockerd docker.io
+	if [ "$ENGINE" = docker ]; then
+		need_pkg /usr/sbin/dockerd docker.io
+	fi
 	mkdir -p "$D"
 	chmod 0755 "$D"
 	if running_pid >/dev/null && ping; then
@@ -118,11 +204,20 @@ start() {
 			echo "DOCKER_SOCK=$SOCK"
 			return 0
 		fi
-		echo "engine.sh: dockerd $pid does not answer" >&2
+		echo "engine.sh: $ENGINE $pid does not answer" >&2
 		exit 1
 	fi
 	kill_strays
 	rm -f "$SOCK" "$PIDFILE"
+	if [ "$ENGINE" = podman ]; then
+		podman_start
+		wait_up "$D/podman.log"
+		getent group docker >/dev/null || groupadd -r docker
+		chgrp docker "$SOCK"
+		chmod 0660 "$SOCK"
+		echo "DOCKER_SOCK=$SOCK"
+		return 0
+	fi
 	mkdir -p "$D/data" "$D/x"
 	net="--bridge=none"
 	if [ -n "$BRIDGE" ]; then
@@ -138,18 +233,22 @@ start() {
 	    --pidfile "$PIDFILE" --host "unix://$SOCK" $net \
 	    --iptables=false --ip-masq=false --ip-forward=false \
 	    </dev/null >"$D/dockerd.log" 2>&1 9>&- &
+	wait_up "$D/dockerd.log"
+	echo "DOCKER_SOCK=$SOCK"
+}
+
+wait_up() {
 	i=0
 	while ! ping; do
 		if [ $i -ge 300 ]; then
-			echo "engine.sh: dockerd did not answer in 30 s," \
-			    "see $D/dockerd.log" >&2
-			tail -5 "$D/dockerd.log" >&2
+			echo "engine.sh: $ENGINE did not answer in 30 s," \
+			    "see $1" >&2
+			tail -5 "$1" >&2
 			exit 1
 		fi
 		sleep 0.1
 		i=$((i + 1))
 	done
-	echo "DOCKER_SOCK=$SOCK"
 }
 
 image() {
@@ -185,27 +284,41 @@ stop() {
 		return 0
 	fi
 	# Containers left running make dockerd's shutdown slow: remove them.
-	if ping; then
+	# Podman keeps an infra container while a container joined it: a
+	# second pass takes it.
+	for pass in 1 2; do
+		ping || break
 		ids=$(api GET '/containers/json?all=1&filters=%7B%22label%22%3A%5B%22riklet.managed%3Dtrue%22%5D%7D' |
 		    tr ',' '\n' | sed -n 's/^.*"Id":"\([0-9a-f]*\)".*$/\1/p')
 		for id in $ids; do
-			api DELETE "/containers/$id?force=1&v=1" >/dev/null ||
-			    true
+			api DELETE "/containers/$id?force=1&v=1" >/dev/null \
+			    2>&1 || true
 		done
-	fi
+	done
 	kill "$pid" 2>/dev/null || true
 	i=0
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ $i -ge 300 ]; then
-			echo "engine.sh: dockerd $pid still alive, killing" >&2
+			echo "engine.sh: $ENGINE $pid still alive, killing" >&2
 			kill -9 "$pid" 2>/dev/null || true
 			break
 		fi
 		sleep 0.1
 		i=$((i + 1))
 	done
+	[ "$ENGINE" = docker ] || podman_reap
 	rm -f "$SOCK" "$PIDFILE"
 	bridge_down
+}
+
+# Podman's containers outlive its service (each has a conmon); their
+# removal above stops them, and a conmon left by a killed service goes
+# here, by its pidfile under our state, never by name.
+podman_reap() {
+	for f in $(find "$D/storage" "$D/run" -name conmon.pid 2>/dev/null); do
+		p=$(cat "$f" 2>/dev/null) || continue
+		[ -z "$p" ] || kill -9 "$p" 2>/dev/null || true
+	done
 }
 
 # What the tests made under /tmp goes with them: the engine's state and

@@ -344,6 +344,7 @@ conn_parent_msg(struct ctl_conn *c, struct imsg *imsg)
 		if (c->cmd != CTL_SHOW_STATUS || c->answer != NULL ||
 		    !TERMINATED(cs.scheduler) || !TERMINATED(cs.hostname) ||
 		    !TERMINATED(cs.agent_reason) ||
+		    !TERMINATED(cs.engine_name) ||
 		    !TERMINATED(cs.engine_version) ||
 		    !TERMINATED(cs.engine_api_version) ||
 		    !TERMINATED(cs.engine_message) ||

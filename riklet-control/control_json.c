@@ -68,8 +68,9 @@ ctl_json_status(const struct ctl_status *cs)
 	if (!cs->engine_known)
 		engine = json_pack("{s:s}", "state", "unknown");
 	else
-		engine = json_pack("{s:s, s:o, s:o, s:o}",
+		engine = json_pack("{s:s, s:o, s:o, s:o, s:o}",
 		    "state", cs->engine_up ? "up" : "down",
+		    "name", text(cs->engine_name),
 		    "version", text(cs->engine_version),
 		    "api_version", text(cs->engine_api_version),
 		    "message", text(cs->engine_message));

@@ -273,6 +273,7 @@ prom_text_status(struct prom_text *t, const struct ctl_status *cs)
 
 	if (t->status || !TERMINATED(cs->scheduler) ||
 	    !TERMINATED(cs->hostname) || !TERMINATED(cs->agent_reason) ||
+	    !TERMINATED(cs->engine_name) ||
 	    !TERMINATED(cs->engine_version) ||
 	    !TERMINATED(cs->engine_api_version) ||
 	    !TERMINATED(cs->engine_message) ||

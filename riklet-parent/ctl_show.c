@@ -48,6 +48,8 @@ send_status(uint32_t peer)
 	if ((engine = pods_engine_last()) != NULL) {
 		cs.engine_known = 1;
 		cs.engine_up = engine->up;
+		(void)strlcpy(cs.engine_name, engine->name,
+		    sizeof(cs.engine_name));
 		(void)strlcpy(cs.engine_version, engine->version,
 		    sizeof(cs.engine_version));
 		(void)strlcpy(cs.engine_api_version, engine->api_version,

@@ -62,7 +62,8 @@ engine_valid(const void *data, size_t len)
 	const struct rt_engine	*e = data;
 
 	(void)len;
-	return TERMINATED(e->version) && TERMINATED(e->api_version) &&
+	return TERMINATED(e->name) && TERMINATED(e->version) &&
+	    TERMINATED(e->api_version) &&
 	    TERMINATED(e->message) && TERMINATED(e->root_dir) &&
 	    (e->root_dir[0] == '\0' || e->root_dir[0] == '/');
 }

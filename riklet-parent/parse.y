@@ -151,11 +151,11 @@ static int		 cur_errors;
 	struct tlsopts	 tls;
 }
 
-%token	ADDRESS ALLOW CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER HIGH HOST
-%token	HOSTNAME IDENTITYTOKENFILE IMAGE IMAGEGC INCLUDE INFRA KEY LISTEN LOG
-%token	LOW MAXFILES MAXSIZE METRICRESOLUTION METRICS MINAGE OFF PASSWORDFILE
-%token	PULLFALLBACK REGISTRY SCHEDULER SOCKET STOPAFTERDISCONNECT STOPGRACE
-%token	TLS USER USERNAME VOLUME ERROR
+%token	ADDRESS ALLOW CA CERT CHROOT CONTROL CREATEPARALLEL DOCKER ENGINE HIGH
+%token	HOST HOSTNAME IDENTITYTOKENFILE IMAGE IMAGEGC INCLUDE INFRA KEY LISTEN
+%token	LOG LOW MAXFILES MAXSIZE METRICRESOLUTION METRICS MINAGE OFF
+%token	PASSWORDFILE PULLFALLBACK REGISTRY SCHEDULER SOCKET STOPAFTERDISCONNECT
+%token	STOPGRACE TLS USER USERNAME VOLUME ERROR
 %token	<string>	STRING
 %type	<string>	include
 %type	<tls>		tls tlsopts
@@ -186,6 +186,11 @@ macro	: STRING '=' STRING		{
 		}
 	;
 
+/* "docker socket" is the old name of "engine socket", kept. */
+engine	: ENGINE
+	| DOCKER
+	;
+
 setting	: SCHEDULER STRING tls		{ set_scheduler($2, &$3); }
 	| HOSTNAME STRING		{ set_hostname($2); }
 	| HOST ADDRESS STRING		{ set_host_address($3); }
@@ -193,8 +198,8 @@ setting	: SCHEDULER STRING tls		{ set_scheduler($2, &$3); }
 			set_duration("metric-resolution",
 			    &pconf->metric_resolution_ms, $2);
 		}
-	| DOCKER SOCKET STRING		{
-			set_socket("docker socket", pconf->docker_socket,
+	| engine SOCKET STRING		{
+			set_socket("engine socket", pconf->docker_socket,
 			    sizeof(pconf->docker_socket), $3);
 		}
 	| USER STRING			{ set_user($2); }
@@ -298,6 +303,7 @@ static const struct keyword keywords[] = {
 	{ "control",			CONTROL },
 	{ "create-parallel",		CREATEPARALLEL },
 	{ "docker",			DOCKER },
+	{ "engine",			ENGINE },
 	{ "high",			HIGH },
 	{ "host",			HOST },
 	{ "hostname",			HOSTNAME },

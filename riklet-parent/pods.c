@@ -453,7 +453,7 @@ pods_engine(const struct rt_engine *e)
 	engine = *e;
 	engine_known = 1;
 	if (e->up)
-		log_info("engine up: Docker %s, API %s", e->version,
+		log_info("engine up: %s %s, API %s", e->name, e->version,
 		    e->api_version);
 	else
 		log_warnx("engine down: %s", e->message);

@@ -37,7 +37,7 @@ print_config(FILE *f, const struct riklet_conf *conf)
 	if (conf->host_address[0] != '\0')
 		print_setting(f, "host address", conf->host_address);
 	print_duration(f, "metric-resolution", conf->metric_resolution_ms);
-	print_setting(f, "docker socket", conf->docker_socket);
+	print_setting(f, "engine socket", conf->docker_socket);
 	print_setting(f, "user", conf->user);
 	print_setting(f, "chroot", conf->chroot);
 	print_setting(f, "control socket", conf->control_socket);

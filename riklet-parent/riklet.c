@@ -111,7 +111,8 @@ main(int argc, char *argv[])
 	log_procinit("parent");
 	if (load_config(&p.conf) == -1)
 		exit(1);
-	if (children_check_paths() == -1)
+	if (children_check_paths() == -1 ||
+	    engine_socket_check(p.conf.docker_socket) == -1)
 		exit(1);
 	prepare_chroot(p.conf.chroot);
 	control_open(p.conf.control_socket);

@@ -47,6 +47,9 @@ extern struct parent	*parent;
 const char	*child_path(const char *);
 int	 children_check_paths(void);
 
+/* enginesock.c */
+int	 engine_socket_check(const char *);
+
 /* supervise.c */
 void	 children_start(void);
 void	 children_stop(void);

@@ -10,6 +10,14 @@
  * This file holds the entry point, the parent's messages and the
  * engine's health: GET /version (API 1.41 or later) then GET /info, with
  * a backoff of 250 ms doubling to 10 s while the engine is away.
+ *
+ * Docker's engine and Podman's API service speak the same API; what
+ * differs is found here and kept in one place.  GET /version says which
+ * it is (Podman names a component "Podman Engine").  On Podman the
+ * container's cgroup is left for the metrics child to find from the
+ * container's process (/proc/<pid>/cgroup names libpod-<id>), and an
+ * engine that refuses a create for want of an init (Podman without
+ * catatonit) gets containers without one from then on, said once.
  */
 #include <sys/stat.h>
 
@@ -54,6 +62,8 @@ static struct {
 	char		 version[RIK_VERSION_MAX];
 	char		 api[RIK_VERSION_MAX];
 	char		 root[RIK_PATH_MAX];	/* DockerRootDir */
+	int		 podman;	/* else Docker's */
+	int		 no_init;	/* it has no init for HostConfig.Init */
 } engine;
 
 __dead void
@@ -155,6 +165,7 @@ engine_version_done(struct http_req *r, void *arg)
 	    docker_parse_version(res->body, res->len, engine.version,
 	    sizeof(engine.version), engine.api, sizeof(engine.api), msg,
 	    sizeof(msg)) == 0) {
+		engine.podman = docker_is_podman(res->body, res->len);
 		if (http_request("GET", DOCKER_API_PREFIX "/info", NULL,
 		    ENGINE_PROBE_MS, HTTP_BODY_MAX, engine_info_done, NULL) !=
 		    NULL)
@@ -189,11 +200,15 @@ engine_info_done(struct http_req *r, void *arg)
 		return;
 	}
 	backoff_reset(&engine.backoff);
+	/* Podman's cgroups are found from the container's process. */
+	if (engine.podman)
+		driver[0] = '\0';
 	if (engine.up) {
 		/* Still up, only the watcher was lost. */
 		watch_start(driver);
 		return;
 	}
+	engine.no_init = 0;
 	engine_set(1, "");
 	watch_start(driver);
 	pod_engine_up();
@@ -221,6 +236,8 @@ engine_set(int up, const char *msg)
 	memset(&e, 0, sizeof(e));
 	e.up = up;
 	if (up) {
+		(void)strlcpy(e.name, engine.podman ? "Podman" : "Docker",
+		    sizeof(e.name));
 		(void)strlcpy(e.version, engine.version, sizeof(e.version));
 		(void)strlcpy(e.api_version, engine.api,
 		    sizeof(e.api_version));
@@ -231,13 +248,38 @@ engine_set(int up, const char *msg)
 	if (engine.ever_sent && memcmp(&e, &engine.sent, sizeof(e)) == 0)
 		return;
 	if (up)
-		log_info("engine up: version %s, API %s", e.version,
+		log_info("engine up: %s version %s, API %s; containers run "
+		    "under the engine's init", e.name, e.version,
 		    e.api_version);
 	else
 		log_warnx("engine down: %s", e.message);
 	engine.sent = e;
 	engine.ever_sent = 1;
 	runtime_send(IMSG_RT_ENGINE, &e, sizeof(e));
+}
+
+int
+runtime_engine_podman(void)
+{
+	return engine.podman;
+}
+
+/* Whether containers are made with HostConfig.Init. */
+int
+runtime_engine_init(void)
+{
+	return !engine.no_init;
+}
+
+/* The engine refused an init (why): none from now on, said once. */
+void
+runtime_engine_no_init(const char *why)
+{
+	if (engine.no_init)
+		return;
+	engine.no_init = 1;
+	log_warnx("engine has no init (%.400s): containers run without one, "
+	    "their command as their first process", why);
 }
 
 /* One message from the parent. */

@@ -94,6 +94,10 @@ int	 docker_parse_version(const char *, size_t, char *, size_t, char *,
 	    size_t, char *, size_t);
 int	 docker_parse_info(const char *, size_t, char *, size_t, char *,
 	    size_t);
+int	 docker_is_podman(const char *, size_t);
+int	 docker_no_init(const char *);
+int	 docker_body_labels(const char *, const char *,
+	    struct rt_container *);
 int	 docker_parse_message(const char *, size_t, char *, size_t);
 int	 docker_parse_id(const char *, size_t, char *, size_t);
 int	 docker_parse_inspect(const char *, size_t, const char *,
@@ -107,6 +111,7 @@ struct create_opts {
 	const char	*infra_id;	/* the pod's infra container; NULL: none */
 	uint64_t	 log_max_size;	/* bytes, 0: the engine's own setting */
 	uint32_t	 log_max_files;
+	int		 no_init;	/* the engine has no init: none */
 };
 
 char	*docker_create_body(const struct pod_spec *, size_t,
@@ -117,7 +122,7 @@ int	 docker_create_ports(json_t *, json_t *, const struct pod_container *);
 int	 docker_filters_path(char *, size_t, const char *, const char *,
 	    const char *);
 int	 docker_volumes_path(char *, size_t, const char *, const char *);
-int	 docker_events_path(char *, size_t, const char *);
+int	 docker_events_path(char *, size_t);
 int	 docker_image_path(char *, size_t, const char *, const char *);
 int	 docker_pull_path(char *, size_t, const char *);
 int	 docker_valid_id(const char *);
@@ -422,5 +427,17 @@ void	 watch_init(struct event_base *);
 void	 watch_start(const char *);
 void	 watch_stop(void);
 int	 watch_listing(void);
+
+/* runtime_known.c: riklet's containers by id, what their labels say. */
+void	 known_add(const struct rt_container *);
+int	 known_find(const char *, struct rt_container *);
+void	 known_forget(const char *);
+void	 known_listing(void);
+void	 known_sweep(void);
+
+/* runtime.c: what differs between engines, found at engine up. */
+int	 runtime_engine_podman(void);
+int	 runtime_engine_init(void);
+void	 runtime_engine_no_init(const char *);
 
 #endif

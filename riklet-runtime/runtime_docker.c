@@ -134,6 +134,64 @@ docker_parse_info(const char *buf, size_t len, char *driver, size_t dlen,
 	return rv;
 }
 
+/*
+ * Whether GET /version is Podman's: a component "Podman Engine".  Docker
+ * names its "Engine".
+ */
+int
+docker_is_podman(const char *buf, size_t len)
+{
+	json_t	*j, *comps, *c, *n;
+	size_t	 i;
+	int	 podman = 0;
+
+	if ((j = docker_load(buf, len)) == NULL || !json_is_object(j))
+		goto done;
+	comps = json_object_get(j, "Components");
+	if (!json_is_array(comps))
+		goto done;
+	json_array_foreach(comps, i, c) {
+		n = json_object_get(c, "Name");
+		if (json_is_string(n) && strcmp(json_string_value(n),
+		    "Podman Engine") == 0)
+			podman = 1;
+	}
+ done:
+	json_decref(j);
+	return podman;
+}
+
+/*
+ * Whether a create failed because the engine has no init to run as the
+ * container's first process (HostConfig.Init): Podman without catatonit
+ * says "container-init binary not found on the host".  Docker ships its
+ * docker-init with the engine.
+ */
+int
+docker_no_init(const char *msg)
+{
+	return strstr(msg, "init binary not found") != NULL;
+}
+
+/*
+ * The riklet labels of a create body of ours (docker_create_body,
+ * docker_infra_body), as an inspect would give them: known before any
+ * event of the container comes.
+ */
+int
+docker_body_labels(const char *body, const char *node,
+    struct rt_container *c)
+{
+	json_t	*j;
+	int	 rv = -1;
+
+	memset(c, 0, sizeof(*c));
+	if ((j = json_loads(body, 0, NULL)) != NULL && json_is_object(j))
+		rv = docker_labels(json_object_get(j, "Labels"), node, c);
+	json_decref(j);
+	return rv;
+}
+
 /* The engine's error answers are {"message": "..."}. */
 int
 docker_parse_message(const char *buf, size_t len, char *msg, size_t mlen)
@@ -532,13 +590,24 @@ docker_volumes_path(char *path, size_t size, const char *node,
 	    json_object(), node, instance);
 }
 
-/* The /events stream: riklet's containers of this node, four actions. */
+/*
+ * The /events stream: every container's start, die, oom, destroy and
+ * health_status (a HEALTHCHECK's verdict, for the probes).  Podman filters on its own names, "died" and "remove", and sends die
+ * and remove.  No label filter: an engine may leave a container's
+ * labels out of its events (runtime_known.c).
+ */
 int
-docker_events_path(char *path, size_t size, const char *node)
+docker_events_path(char *path, size_t size)
 {
-	return docker_filter_path(path, size, DOCKER_API_PREFIX "/events",
-	    json_pack("{s:[s], s:[s,s,s,s,s]}", "type", "container", "event",
-	    "start", "die", "oom", "destroy", "health_status"), node, NULL);
+	static const char	 f[] = "{\"type\":[\"container\"],"
+	    "\"event\":[\"start\",\"die\",\"died\",\"oom\",\"destroy\","
+	    "\"remove\",\"health_status\"]}";
+	char			 esc[512];
+
+	if (docker_escape(esc, sizeof(esc), f) >= sizeof(esc))
+		return -1;
+	return (size_t)snprintf(path, size, DOCKER_API_PREFIX
+	    "/events?filters=%s", esc) < size ? 0 : -1;
 }
 
 /* /images/{name}/json and friends: the name escaped as one segment. */
@@ -719,7 +788,7 @@ docker_create_body(const struct pod_spec *ps, size_t idx,
 	if (ps->definition != NULL && json_object_set_new(labels,
 	    "riklet.definition", json_string(ps->definition)) == -1)
 		goto fail;
-	hc = json_pack("{s:b}", "Init", 1);
+	hc = json_pack("{s:b}", "Init", !opts->no_init);
 	if ((body = json_pack("{s:s, s:o, s:o}", "Image", c->image,
 	    "Labels", labels, "HostConfig", hc)) == NULL) {
 		labels = NULL;

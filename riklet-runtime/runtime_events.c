@@ -1,11 +1,14 @@
 /*
- * The watcher: one GET /events stream filtered to riklet's containers of
- * this node, and the full listings the parent rebuilds its pod table
+ * The watcher: one GET /events stream of containers' start, die, oom and
+ * destroy ("remove" for Podman), and the full listings the parent rebuilds its pod table
  * from.  Events and listings go through one serial queue, so what the
  * parent hears is in the engine's order: an event that arrived after a
  * listing began is reported after it.  A start or die is completed with
  * an inspect (pid, cgroup, OOM flag); if the container is gone by then,
- * the event's own attributes are reported.
+ * the event's own attributes are reported.  The stream is not filtered
+ * by label: an event is riklet's when its labels say so or when its id
+ * is one the runtime knows (runtime_known.c), as an engine may leave
+ * the labels out of its events.
  *
  * A listing is streamed (runtime_list.c) and each container is inspected
  * (LIST_INSPECTS at a time) and reported as it comes, between
@@ -100,8 +103,7 @@ watch_start(const char *driver)
 	(void)strlcpy(watch_driver, driver, sizeof(watch_driver));
 	if (watch_stream != NULL)
 		return;
-	if (docker_events_path(path, sizeof(path),
-	    runtime_conf.hostname) == -1)
+	if (docker_events_path(path, sizeof(path)) == -1)
 		fatalx("%s: events path", __func__);
 	if ((watch_stream = http_stream("GET", path, 0L, watch_open,
 	    watch_line, watch_closed, NULL)) == NULL)
@@ -178,11 +180,16 @@ watch_line(struct http_req *r, const char *line, size_t len, void *arg)
 		    len);
 		return;
 	}
+	if (strcmp(ev.action, "remove") == 0)
+		(void)strlcpy(ev.action, "destroy", sizeof(ev.action));
+	if (!ev.labels_ok && known_find(ev.id, &ev.c) == 0)
+		ev.labels_ok = 1;
 	if (!ev.labels_ok) {
 		log_debug("engine event %s on %.12s: not ours", ev.action,
 		    ev.id);
 		return;
 	}
+	known_add(&ev.c);
 	log_debug("engine event %s on %.12s (%s/%s)", ev.action, ev.id,
 	    ev.c.instance, ev.c.name);
 	watch_push(WATCH_EVENT, &ev);
@@ -263,6 +270,7 @@ watch_next(void)
 			probe_forget(watch_cur->ev.id);
 			c = watch_cur->ev.c;
 			c.state = CONTAINER_REMOVED;
+			known_forget(c.id);
 			runtime_send(IMSG_RT_CONTAINER, &c, sizeof(c));
 			watch_done_item();
 			continue;
@@ -299,7 +307,8 @@ watch_inspected(struct http_req *r, void *arg)
 		c.state = CONTAINER_EXITED;
 		if (strcmp(ev->action, "start") == 0)
 			c.state = CONTAINER_RUNNING;
-	}
+	} else
+		known_add(&c);
 	/*
 	 * A die is history once the container runs again (a whole pod's
 	 * restart stops and starts it at once): the engine's state now
@@ -337,6 +346,7 @@ watch_list_begin(void)
 {
 	runtime_send(IMSG_RT_LIST_BEGIN, NULL, 0);
 	probe_list_begin();
+	known_listing();
 	list_open = 1;
 	list_pos = list_ndone = list_nsent = 0;
 	if (list_start(&list, NULL, LIST_CONTAINERS_MAX, watch_listed,
@@ -392,6 +402,7 @@ watch_list_inspected(struct http_req *r, void *arg)
 	}
 	if (res->status == 200 && docker_parse_inspect(res->body, res->len,
 	    runtime_conf.hostname, watch_driver, &c) == 0) {
+		known_add(&c);
 		runtime_send(IMSG_RT_CONTAINER, &c, sizeof(c));
 		probe_container(&c, res->body, res->len, 0);
 		list_nsent++;
@@ -461,6 +472,7 @@ watch_list_end(void)
 {
 	runtime_send(IMSG_RT_LIST_END, NULL, 0);
 	probe_list_end();
+	known_sweep();
 	log_info("listed %zu containers", list_nsent);
 	list_open = 0;
 	list_retry_ms = LIST_RETRY_MIN_MS;

@@ -200,19 +200,24 @@ infra_checked(struct http_req *r, void *arg)
 		infra_settle();
 }
 
-/* POST /images/create?fromSrc=- with riklet-pause as /pause, its entry. */
+/*
+ * POST /images/create?fromSrc=- with riklet-pause as /pause, its entry.
+ * The tag goes in repo ("riklet/pause:<version>"): Docker reads it there
+ * as well as in tag, Podman 4.3 only there (its tag is ignored: the
+ * image would be riklet/pause:latest).
+ */
 struct http_req *
 infra_import(http_done_cb done, void *arg)
 {
-	char	 path[512], repo[64], tag[64];
+	char	 path[512], repo[128];
 
 	if (pause_tar == NULL)
 		return NULL;
-	(void)docker_escape(repo, sizeof(repo), INFRA_IMAGE_REPO);
-	(void)docker_escape(tag, sizeof(tag), RIKLET_VERSION);
+	(void)docker_escape(repo, sizeof(repo), INFRA_IMAGE_REPO ":"
+	    RIKLET_VERSION);
 	(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
-	    "/images/create?fromSrc=-&repo=%s&tag=%s&changes="
-	    "ENTRYPOINT%%20%%5B%%22%%2Fpause%%22%%5D", repo, tag);
+	    "/images/create?fromSrc=-&repo=%s&changes="
+	    "ENTRYPOINT%%20%%5B%%22%%2Fpause%%22%%5D", repo);
 	log_info("importing the infra image %s", infra_image());
 	return http_upload("POST", path, pause_tar, pause_tarlen,
 	    "application/x-tar", INFRA_IMPORT_MS, HTTP_BODY_MAX, done, arg);

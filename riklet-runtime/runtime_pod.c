@@ -75,6 +75,8 @@ struct rt_op {
 	struct pod_member	*members;	/* in list, once listed */
 	size_t			 nmembers, pos;
 	int			 starting;	/* a restart's second pass */
+	struct rt_container	 made;		/* the create's labels */
+	int			 init;		/* the create asked for one */
 	char			(*vols)[VOLUME_NAME_MAX];
 	size_t			 nvols, vpos;
 	struct pull_progress	 pull;
@@ -106,6 +108,8 @@ static void	op_restart_next(struct rt_op *);
 static void	op_volumes_list(struct rt_op *);
 static void	op_volume_remove(struct rt_op *);
 static void	op_create_done(struct rt_op *, const struct http_result *);
+static int	op_no_init(const struct rt_op *, const struct http_result *);
+static int	op_name_taken(const struct http_result *);
 static void	op_adopt_done(struct rt_op *, const struct http_result *);
 static void	op_listed(struct rt_list *, const struct http_result *,
 		    const char *, void *);
@@ -561,6 +565,8 @@ op_create(struct rt_op *op)
 	opts.node = runtime_conf.hostname;
 	opts.log_max_size = runtime_conf.log_max_size;
 	opts.log_max_files = runtime_conf.log_max_files;
+	op->init = runtime_engine_init();
+	opts.no_init = !op->init;
 	if (op->infra)
 		body = docker_infra_body(&op->spec, infra_image(), &opts);
 	else {
@@ -572,6 +578,8 @@ op_create(struct rt_op *op)
 		    "cannot build the create request");
 		return;
 	}
+	if (docker_body_labels(body, opts.node, &op->made) == -1)
+		fatalx("%s: a create body without riklet's labels", __func__);
 	(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
 	    "/containers/create?name=%s",
 	    op_container_name(op, name, sizeof(name)));
@@ -912,6 +920,41 @@ op_remove_failed(struct rt_op *op, const struct http_result *res,
 	(void)strlcpy(op->message, msg, sizeof(op->message));
 }
 
+/*
+ * The name is taken: Docker says 409, Podman 500 with "already in use".
+ */
+static int
+op_name_taken(const struct http_result *res)
+{
+	char	 msg[RIK_MESSAGE_MAX];
+
+	if (res->error != NULL)
+		return 0;
+	if (res->status == 409)
+		return 1;
+	docker_error(res, msg, sizeof(msg));
+	return res->status == 500 && strstr(msg, "is already in use") != NULL;
+}
+
+/*
+ * A create that asked for an init and that the engine refused for want
+ * of one (Podman without catatonit): from now on the containers run
+ * without one.  Creates under way at once are each made again.
+ */
+static int
+op_no_init(const struct rt_op *op, const struct http_result *res)
+{
+	char	 msg[RIK_MESSAGE_MAX];
+
+	if (res->error != NULL || res->status < 400 || !op->init)
+		return 0;
+	docker_error(res, msg, sizeof(msg));
+	if (!docker_no_init(msg))
+		return 0;
+	runtime_engine_no_init(msg);
+	return 1;
+}
+
 static void
 op_create_done(struct rt_op *op, const struct http_result *res)
 {
@@ -926,8 +969,13 @@ op_create_done(struct rt_op *op, const struct http_result *res)
 		}
 		log_debug("pod %s: created %s (%.12s)", op->instance,
 		    op_container_name(op, name, sizeof(name)), op->cid);
+		(void)strlcpy(op->made.id, op->cid, sizeof(op->made.id));
+		known_add(&op->made);
 		op_start(op, op->cid);
-	} else if (res->status == 409) {
+	} else if (op_no_init(op, res)) {
+		/* Once for all: created again without an init. */
+		op_create(op);
+	} else if (op_name_taken(res)) {
 		/* Made by an earlier create: take it if it is ours. */
 		(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
 		    "/containers/%s/json",
@@ -959,6 +1007,7 @@ op_adopt_done(struct rt_op *op, const struct http_result *res)
 		return;
 	}
 	(void)strlcpy(op->cid, c.id, sizeof(op->cid));
+	known_add(&c);
 	log_info("pod %s: adopted %s (%.12s)", op->instance,
 	    op_container_name(op, name, sizeof(name)), op->cid);
 	if (c.state == CONTAINER_RUNNING)

@@ -125,7 +125,8 @@ show_status(json_t *a)
 	    strcmp(str(eng, "state"), "unknown") == 0)
 		(void)snprintf(engine, sizeof(engine), "unknown");
 	else if (strcmp(str(eng, "state"), "up") == 0)
-		(void)snprintf(engine, sizeof(engine), "up, Docker %s, API %s",
+		(void)snprintf(engine, sizeof(engine), "up, %s %s, API %s",
+		    str(eng, "name") ? str(eng, "name") : "?",
 		    str(eng, "version") ? str(eng, "version") : "?",
 		    str(eng, "api_version") ? str(eng, "api_version") : "?");
 	else

@@ -118,6 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert(strlen(a) < sizeof(a) && strlen(b) < sizeof(b));
 		else
 			assert(strlen(e) < sizeof(e));
+		assert(docker_is_podman(body, len) <= 1);
 		break;
 	case 1:
 		(void)docker_parse_info(body, len, a, 32, b, 32);

@@ -85,8 +85,9 @@ def rt_result(instance, op=0, ok=1, reason='', message=''):
 
 
 def rt_engine(up=1):
-    return (struct.pack('=I', up) + fixed('24.0.7', 32) + fixed('1.43', 32) +
-            fixed('', 1024) + fixed('/var/lib/docker' if up else '', 1024))
+    return (struct.pack('=I', up) + fixed('Docker', 16) +
+            fixed('24.0.7', 32) + fixed('1.43', 32) + fixed('', 1024) +
+            fixed('/var/lib/docker' if up else '', 1024))
 
 
 def rt_gc_result(removed=2, nbytes=4096, message=''):
@@ -114,7 +115,7 @@ def agent_state(state, backoff=0, reason=''):
     return struct.pack('=II', state, backoff) + fixed(reason, 1024)
 
 
-SIZES = {'rt_container': 1152, 'rt_result': 1224, 'rt_engine': 2116,
+SIZES = {'rt_container': 1152, 'rt_result': 1224, 'rt_engine': 2132,
          'rt_gc_result': 1048,
          'rt_pull': 416, 'agent_state': 1032, 'agent_counters': 32}
 

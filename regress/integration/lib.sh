@@ -75,7 +75,20 @@ status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # --- the real engine and the scheduler peer ---------------------------
 PY=/usr/bin/python3
 
-# engine_up: a private dockerd (regress/engine.sh) with the test image.
+# The engine every test runs against, docker (the default) or podman:
+# the one variable that chooses it (regress/engine.sh reads it too).
+RIKLET_ENGINE=${RIKLET_ENGINE:-docker}
+export RIKLET_ENGINE
+
+# engine_name: how riklet names it (rikletctl show status, the log).
+engine_name() {
+	case $RIKLET_ENGINE in
+	podman)	echo Podman ;;
+	*)	echo Docker ;;
+	esac
+}
+
+# engine_up: a private engine (regress/engine.sh) with the test image.
 engine_up() {
 	_env=$(sh "$REGRESS_DIR/engine.sh" start) || fail "engine did not start"
 	eval "$_env"
@@ -207,11 +220,14 @@ registered() { peerq_in "$T/peer" registers | grep -qx "$1"; }
 worker_running() { peerq_in "$T/peer" worker | grep -qx RUNNING; }
 
 # label_cleanup KEY VALUE: removes every container with that label from
-# the engine.
+# the engine.  Podman refuses to remove an infra container while a
+# container in its namespaces exists: a second pass takes it.
 label_cleanup() {
-	for _id in $(docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22$1%3D$2%22%5D%7D" |
-	    $PY -c 'import json,sys; [print(c["Id"]) for c in json.load(sys.stdin)]' 2>/dev/null); do
-		docker_api DELETE "/containers/$_id?force=1" >/dev/null
+	for _pass in 1 2; do
+		for _id in $(docker_api GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22$1%3D$2%22%5D%7D" |
+		    $PY -c 'import json,sys; [print(c["Id"]) for c in json.load(sys.stdin)]' 2>/dev/null); do
+			docker_api DELETE "/containers/$_id?force=1" >/dev/null
+		done
 	done
 }
 
@@ -280,7 +296,7 @@ riklet_conf() {
 scheduler "127.0.0.1:$PEER_PORT"
 hostname "$1"
 metric-resolution ${RESOLUTION:-1s}
-docker socket "$DOCKER_SOCK"
+engine socket "$DOCKER_SOCK"
 control socket "$T/riklet.sock"
 chroot "$T/empty"
 stop-grace 1s

@@ -7,7 +7,8 @@
 # (named t_slow_*) run only with RIKLET_SLOW=1.  Each test gets its own
 # TMPDIR, removed after it, pass or fail.  The last line is the tally;
 # with TALLY set, each test's result is added to that file too
-# (regress/tally.sh).
+# (regress/tally.sh).  With RIKLET_ENGINE=podman every test runs against
+# a private Podman (regress/engine.sh) and is named podman/<test>.
 here=$(cd "$(dirname "$0")" && pwd)
 : "${RIKLET:?set RIKLET to the riklet binary}"
 export RIKLET REGRESS_DIR="${REGRESS_DIR:-$(dirname "$here")}"
@@ -21,6 +22,7 @@ for t in $tests; do
 	case $name in
 	t_slow_*) [ -n "${RIKLET_SLOW:-}" ] || continue ;;
 	esac
+	[ "${RIKLET_ENGINE:-docker}" = docker ] || name=$RIKLET_ENGINE/$name
 	tmp=$(mktemp -d /tmp/riklet-test.XXXXXX)
 	chmod 0755 "$tmp"
 	log=$tmp.log

@@ -26,23 +26,32 @@ sys.exit(0 if eval(sys.argv[2]) else 1)
 PY
 }
 
-wait_for 20 sh -c "'$CTL' -s '$SOCK' -j show status 2>/dev/null | grep -q '\"state\": \"registered\"'" ||
+wait_for 20 sh -c "'$CTL' -s '$SOCK' -j show status 2>/dev/null | grep -q '\"state\": \"registered\"'" &&
+    wait_for 20 sh -c "'$CTL' -s '$SOCK' show status 2>/dev/null | grep -q '^Engine:      up'" ||
     fail "show status never says registered: $("$CTL" -s "$SOCK" show status 2>&1)"
 "$CTL" -s "$SOCK" show status >"$T/out" || fail "show status"
 grep -q '^Connection:  registered for [0-9]' "$T/out" || fail "status: $(cat "$T/out")"
-grep -q '^Engine:      up, Docker [0-9]' "$T/out" || fail "engine: $(cat "$T/out")"
+grep -q "^Engine:      up, $(engine_name) [0-9]" "$T/out" || fail "engine: $(cat "$T/out")"
 grep -qx "Hostname:    $NODE" "$T/out" || fail "hostname: $(cat "$T/out")"
 "$CTL" -s "$SOCK" -j show status >"$T/json"
 version=$(docker_api GET /version | $PY -c 'import json,sys; print(json.load(sys.stdin)["Version"])')
 jcheck "$T/json" "j['engine']['state'] == 'up' and j['engine']['version'] == '$version'"
 jcheck "$T/json" "j['scheduler']['address'] == '127.0.0.1:$PEER_PORT' and j['scheduler']['backoff_ms'] >= 0"
-ok "show status: registered, Docker $version"
+ok "show status: registered, $(engine_name) $version"
 
 peer_send pod1 CREATE "$(pod_def web 'web=sleep 100000' 'side=sleep 100000')"
 peer_send crash CREATE "$(pod_def crash 'main=exit 3')"
 wait_status pod1 RUNNING 30 || fail "pod1 not RUNNING"
 wait_status crash FAILED 30 || fail "crash not FAILED"
 
+# READY counts the containers the engine's events said started, which
+# may come after the pod's RUNNING (Podman's events are read from its
+# events file): wait for both.
+pods_ready() {
+	"$CTL" -s "$SOCK" show pods >"$T/out" &&
+	    grep -q '^pod1  *web  *RUNNING  *2/2 ' "$T/out"
+}
+wait_for 5 pods_ready
 "$CTL" -s "$SOCK" show pods >"$T/out" || fail "show pods"
 head -n 1 "$T/out" | grep -q '^INSTANCE  *NAME  *STATUS  *READY  *RESTARTS  *AGE  *REASON$' ||
     fail "header: $(cat "$T/out")"
@@ -62,9 +71,9 @@ idside=$(docker_api GET /containers/rik-pod1-side/json | $PY -c 'import json,sys
 "$CTL" -s "$SOCK" show pod pod1 >"$T/out" || fail "show pod pod1"
 grep -qx 'Instance:        pod1' "$T/out" || fail "pod table: $(cat "$T/out")"
 grep -qx 'Status:          RUNNING' "$T/out" || fail "pod status: $(cat "$T/out")"
-grep -q "^web  *$(echo "$idweb" | cut -c1-12)  *riklet/busybox:local  *running  *-  *[0-9]" "$T/out" ||
+grep -q "^web  *$(echo "$idweb" | cut -c1-12)  *\(docker.io/\)\{0,1\}riklet/busybox:local  *running  *-  *[0-9]" "$T/out" ||
     fail "web line: $(cat "$T/out")"
-grep -q "^side  *$(echo "$idside" | cut -c1-12)  *riklet/busybox:local  *running  *-  *[0-9]" "$T/out" ||
+grep -q "^side  *$(echo "$idside" | cut -c1-12)  *\(docker.io/\)\{0,1\}riklet/busybox:local  *running  *-  *[0-9]" "$T/out" ||
     fail "side line: $(cat "$T/out")"
 "$CTL" -s "$SOCK" -j show pod pod1 >"$T/json"
 jcheck "$T/json" "sorted((c['name'], c['id'], c['state']) for c in j['pod']['containers']) == [('side', '$idside', 'running'), ('web', '$idweb', 'running')]"
@@ -76,7 +85,7 @@ jcheck "$T/json" 'j["pod"]["status"] == "FAILED" and j["pod"]["reason"] != ""'
 jcheck "$T/json" '[(c["state"], c["exit_code"]) for c in j["pod"]["containers"]] == [("exited", 3)]'
 "$CTL" -s "$SOCK" show pod crash >"$T/out"
 grep -q '^Reason:  *[A-Za-z]' "$T/out" || fail "no reason line: $(cat "$T/out")"
-grep -q '^main  *[0-9a-f]\{12\}  *riklet/busybox:local  *exited  *3  *-$' "$T/out" ||
+grep -q '^main  *[0-9a-f]\{12\}  *\(docker.io/\)\{0,1\}riklet/busybox:local  *exited  *3  *-$' "$T/out" ||
     fail "crash container line: $(cat "$T/out")"
 ok "show pod crash: $(grep '^Reason:' "$T/out")"
 

@@ -284,7 +284,7 @@ START_TEST(test_print_defaults)
 	    "scheduler \"127.0.0.1:4995\"\n"
 	    "hostname \"q\\\"\\\\h\"\n"
 	    "metric-resolution 5s\n"
-	    "docker socket \"/var/run/docker.sock\"\n"
+	    "engine socket \"/var/run/docker.sock\"\n"
 	    "user \"_riklet\"\n"
 	    "chroot \"/var/empty\"\n"
 	    "control socket \"/var/run/riklet.sock\"\n"

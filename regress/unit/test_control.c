@@ -178,7 +178,7 @@ START_TEST(test_json_not_utf8)
 	ck_assert_str_eq(s, "{\"scheduler\":{\"address\":\"sched:4995\","
 	    "\"state\":\"connecting\",\"since_ms\":1500,\"backoff_ms\":0,"
 	    "\"reason\":\"bad ?? bytes?[2J\"},\"hostname\":\"n1\","
-	    "\"uptime_ms\":0,\"engine\":{\"state\":\"down\",\"version\":\"\","
+	    "\"uptime_ms\":0,\"engine\":{\"state\":\"down\",\"name\":\"\",\"version\":\"\","
 	    "\"api_version\":\"\",\"message\":\"?\"},\"pods\":0,"
 	    "\"log\":\"brief\",\"verbose\":0,\"children\":[],"
 	    "\"image_gc\":null}");

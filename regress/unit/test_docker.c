@@ -224,7 +224,9 @@ END_TEST
 
 START_TEST(test_create_body)
 {
-	static const struct create_opts plain = { NODE, NULL, 0, 0 };
+	static const struct create_opts plain = { NODE, NULL, 0, 0, 0 };
+	struct create_opts	 none;
+	struct rt_container	 rc;
 	struct pod_spec		 ps;
 	struct pod_container	*c;
 	json_t			*j, *l, *hc;
@@ -302,6 +304,83 @@ START_TEST(test_create_body)
 	ck_assert_ptr_null(json_object_get(j, "Cmd"));
 	ck_assert_ptr_null(json_object_get(j, "Entrypoint"));
 	json_decref(j);
+
+	/* An engine without an init: none asked for; the labels known. */
+	none = plain;
+	none.no_init = 1;
+	ck_assert_ptr_nonnull(s = docker_create_body(&ps, 1, &none));
+	ck_assert_ptr_nonnull(j = json_loads(s, 0, NULL));
+	ck_assert(json_is_false(json_object_get(json_object_get(j,
+	    "HostConfig"), "Init")));
+	json_decref(j);
+	ck_assert_int_eq(docker_body_labels(s, NODE, &rc), 0);
+	ck_assert_str_eq(rc.instance, "inst-1");
+	ck_assert_str_eq(rc.name, "side");
+	ck_assert_str_eq(rc.pod_name, "web");
+	ck_assert_uint_eq(rc.index, 1);
+	ck_assert_uint_eq(rc.ncontainers, 2);
+	ck_assert_uint_eq(rc.restart_policy, RESTART_ALWAYS);
+	ck_assert_int_eq(docker_body_labels(s, "other-node", &rc), -1);
+	ck_assert_int_eq(docker_body_labels("{", NODE, &rc), -1);
+	free(s);
+}
+END_TEST
+
+/* The containers known by id: found, forgotten, swept by a listing. */
+START_TEST(test_known)
+{
+	struct rt_container	 c, f;
+	char			 id2[RIK_CONTAINER_ID_MAX];
+
+	memset(&c, 0, sizeof(c));
+	(void)strlcpy(c.id, ID64, sizeof(c.id));
+	(void)strlcpy(c.instance, "inst-1", sizeof(c.instance));
+	(void)strlcpy(c.name, "web", sizeof(c.name));
+	c.role = ROLE_INFRA;
+	c.ncontainers = 2;
+	ck_assert_int_eq(known_find(ID64, &f), -1);
+	known_add(&c);
+	memset(&f, 0, sizeof(f));
+	ck_assert_int_eq(known_find(ID64, &f), 0);
+	ck_assert_str_eq(f.id, ID64);
+	ck_assert_str_eq(f.instance, "inst-1");
+	ck_assert_str_eq(f.name, "web");
+	ck_assert_uint_eq(f.role, ROLE_INFRA);
+	ck_assert_uint_eq(f.ncontainers, 2);
+	ck_assert_int_eq(known_find("ABC", &f), -1);
+	/* A listing that sees only the second forgets the first. */
+	(void)strlcpy(id2, ID64, sizeof(id2));
+	id2[0] = id2[0] == 'a' ? 'b' : 'a';
+	(void)strlcpy(c.id, id2, sizeof(c.id));
+	known_listing();
+	known_add(&c);
+	known_sweep();
+	ck_assert_int_eq(known_find(ID64, &f), -1);
+	ck_assert_int_eq(known_find(id2, &f), 0);
+	known_forget(id2);
+	ck_assert_int_eq(known_find(id2, &f), -1);
+	known_forget(id2);
+}
+END_TEST
+
+/* Which engine GET /version is, and what says it has no init. */
+START_TEST(test_engine_kind)
+{
+	const char *podman = "{\"Components\":[{\"Name\":\"Podman Engine\","
+	    "\"Version\":\"4.3.1\"},{\"Name\":\"Conmon\"}],"
+	    "\"Version\":\"4.3.1\",\"ApiVersion\":\"1.41\"}";
+	const char *docker = "{\"Components\":[{\"Name\":\"Engine\","
+	    "\"Version\":\"20.10.24\"}],\"Version\":\"20.10.24\","
+	    "\"ApiVersion\":\"1.41\"}";
+
+	ck_assert(docker_is_podman(podman, strlen(podman)));
+	ck_assert(!docker_is_podman(docker, strlen(docker)));
+	ck_assert(!docker_is_podman("{\"Components\":7}", 16));
+	ck_assert(!docker_is_podman("[", 1));
+	ck_assert(docker_no_init("container create: container-init binary "
+	    "not found on the host: stat /usr/libexec/podman/catatonit: no "
+	    "such file or directory"));
+	ck_assert(!docker_no_init("No such image: busybox:latest"));
 }
 END_TEST
 
@@ -336,7 +415,9 @@ START_TEST(test_paths)
 	big[sizeof(big) - 1] = '\0';
 	ck_assert_int_eq(docker_filters_path(p, sizeof(p), "/c", big, NULL),
 	    -1);
-	ck_assert_int_eq(docker_events_path(p, sizeof(p), NODE), 0);
+	ck_assert_int_eq(docker_events_path(p, sizeof(p)), 0);
+	ck_assert(strstr(p, "%22remove%22") != NULL);
+	ck_assert(strstr(p, "label") == NULL);
 	ck_assert(strstr(p, "/v1.41/events?filters=") == p);
 	ck_assert(strstr(p, "%22oom%22") != NULL);
 	ck_assert_uint_eq(docker_escape(p, 4, "a b"), 5);
@@ -459,6 +540,8 @@ main(void)
 	TCase	*tc = tcase_create("api");
 
 	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_engine_kind);
+	tcase_add_test(tc, test_known);
 	tcase_add_test(tc, test_inspect);
 	tcase_add_test(tc, test_event);
 	tcase_add_test(tc, test_pull_and_message);

@@ -183,7 +183,7 @@ label(json_t *body, const char *key)
 
 START_TEST(test_infra_body)
 {
-	struct create_opts	 opts = { NODE, NULL, 1048576, 2 };
+	struct create_opts	 opts = { NODE, NULL, 1048576, 2, 0 };
 	struct pod_spec		 ps;
 	json_t			*j, *hc, *lc;
 	char			*s;
@@ -235,7 +235,7 @@ END_TEST
 
 START_TEST(test_member_body)
 {
-	struct create_opts	 opts = { NODE, "ab12", 10485760, 3 };
+	struct create_opts	 opts = { NODE, "ab12", 10485760, 3, 0 };
 	struct pod_spec		 ps;
 	json_t			*j, *hc, *m;
 	char			*s;
