@@ -32,6 +32,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -200,6 +201,13 @@ sched_init(struct event_base *base, const struct riklet_conf *c)
 	gpr_set_log_function(grpc_log);
 	gpr_set_log_verbosity(log_getverbose() > 1 ? GPR_LOG_SEVERITY_INFO :
 	    GPR_LOG_SEVERITY_ERROR);
+	/*
+	 * gRPC starts eight threads that allocate little and seldom: one
+	 * malloc arena for all of them, not one each (smaps: eight arenas of
+	 * 4 to 28 KiB resident each, idle).
+	 */
+	if (mallopt(M_ARENA_MAX, 1) != 1)
+		log_debug("mallopt M_ARENA_MAX failed");
 	grpc_init();
 	if ((cq = grpc_completion_queue_create_for_next(NULL)) == NULL)
 		fatalx("%s: completion queue", __func__);
