@@ -16,9 +16,11 @@
 # PSS shares a page among every process that maps it: other riklets on
 # the machine (their agents map the same libgrpc) make both builds look
 # smaller.  Each measurement says how many processes outside the riklet
-# measured map libgrpc and libcurl, and the load average: compare runs
-# with none.  CPU is clock ticks of user and system time (load moves it
-# less than it moves wall-clock figures).
+# measured map libgrpc and libcurl, and the load average, and the column
+# "alone" is each process's PSS as if no other riklet ran (pss_alone.py:
+# a page's share among our processes and the machine's non-riklet ones).
+# CPU is clock ticks of user and system time (load moves it less than it
+# moves wall-clock figures).
 REGRESS_DIR=$(cd "$(dirname "$0")/../regress" && pwd)
 TOP=$(dirname "$REGRESS_DIR")
 RIKLET=${RIKLET:-$TOP/build/riklet}
@@ -73,11 +75,15 @@ measure() {
 	    "$(others libcurl) libcurl; load $(cut -d' ' -f1-3 /proc/loadavg)" \
 	    >>"$T/context"
 	procs >"$T/procs"
+	$PY "$TOP/bench/pss_alone.py" $(awk '{ print $2 }' "$T/procs") \
+	    >"$T/alone" || fail "$1: pss_alone.py"
 	while read -r r p; do
 		[ -n "$p" ] || fail "$1: no $r process"
-		echo "$r $(kb "$p" Pss) $(kb "$p" Private)" >>"$_f"
+		echo "$r $(kb "$p" Pss) $(kb "$p" Private)" \
+		    "$(awk -v p="$p" '$1 == p { print $2 }' "$T/alone")" >>"$_f"
 	done <"$T/procs"
-	awk '{ p += $2; q += $3 } END { print "total", p, q }' "$_f" >>"$_f"
+	awk '{ p += $2; q += $3; a += $4 } END { print "total", p, q, a }' \
+	    "$_f" >>"$_f"
 }
 
 # One line a process: its name and its ticks so far.
@@ -131,14 +137,17 @@ run split "$RIKLET"
 run base "$T/base/build/riklet"
 
 show() {	# LABEL
-	echo "== $1: kB of PSS and private memory, this build and $base"
-	printf '%-8s %10s %10s %10s %10s\n' process pss private \
-	    "pss@base" "priv@base"
+	echo "== $1: kB of PSS, private memory and PSS alone, this build and $base"
+	printf '%-8s %9s %9s %9s %9s %9s %9s\n' process pss private alone \
+	    "pss@base" "priv@base" "alone@bas"
 	paste -d' ' "$T/split.$1" "$T/base.$1" | awk '{
-		printf "%-8s %10d %10d %10d %10d\n", $1, $2, $3, $5, $6 }'
+		printf "%-8s %9d %9d %9d %9d %9d %9d\n", $1, $2, $3, $4, $6,
+		    $7, $8 }'
 	paste -d' ' "$T/split.$1" "$T/base.$1" | awk '$1 == "total" {
 		printf "total PSS %.1f MiB, base %.1f MiB: ratio %.2f\n",
-		    $2 / 1024, $5 / 1024, $2 / $5 }'
+		    $2 / 1024, $6 / 1024, $2 / $6
+		printf "total PSS alone %.1f MiB, base %.1f MiB: ratio %.2f\n",
+		    $4 / 1024, $8 / 1024, $4 / $8 }'
 }
 show idle
 show pods

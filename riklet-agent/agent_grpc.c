@@ -149,6 +149,7 @@ static void	 op_done(struct gop *, int);
 static int	 outbox_next(struct gop *, int *);
 static size_t	 outbox_fill(void);
 static void	 outbox_flush(void);
+static void	 outbox_drop(void);
 static void	 registered(void);
 static void	 worker_metric(void);
 static void	 reg_recv(struct session *);
@@ -989,14 +990,21 @@ static void
 outbox_flush(void)
 {
 	pthread_mutex_lock(&cq_mtx);
+	outbox_drop();
+	outbox_sent = 0;
+	outbox_s = NULL;
+	pthread_mutex_unlock(&cq_mtx);
+}
+
+/* cq_mtx held: the samples not sent go. */
+static void
+outbox_drop(void)
+{
 	while (outbox_len > 0) {
 		grpc_byte_buffer_destroy(outbox[outbox_head]);
 		outbox_head = (outbox_head + 1) % OUTBOX_MAX;
 		outbox_len--;
 	}
-	outbox_sent = 0;
-	outbox_s = NULL;
-	pthread_mutex_unlock(&cq_mtx);
 }
 
 /*
@@ -1028,8 +1036,13 @@ outbox_next(struct gop *g, int *ok)
 		op.flags = GRPC_WRITE_BUFFER_HINT;
 	if ((e = grpc_call_start_batch(s->st, &op, 1, g, NULL)) !=
 	    GRPC_CALL_OK) {
-		/* The main thread gets the last completion, as a failure. */
+		/*
+		 * The main thread gets the last completion, as a failure;
+		 * the rest of the outbox goes, or it would follow what the
+		 * main thread sends next.
+		 */
 		log_warnx("%s: %s", __func__, grpc_call_error_to_string(e));
+		outbox_drop();
 		*ok = 0;
 		return 0;
 	}
