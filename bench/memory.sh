@@ -9,9 +9,18 @@
 # For each build: riklet registered with the scheduler peer, reporting
 # every 1 s; PSS and private memory of every process idle with no pods,
 # then with 50 running pods, then the CPU all five use over 60 s with
-# the 50 pods.  BASE_REV defaults to the parent of the commit that made
-# riklet-agent its own program; it is built in a git worktree under the
-# test directory, removed at the end.
+# the 50 pods, each process's and the sum.  BASE_REV defaults to the
+# parent of the commit that made riklet-agent its own program; it is built
+# in a git worktree under the test directory, removed at the end.
+#
+# PSS shares a page among every process that maps it: other riklets on
+# the machine (their agents map the same libgrpc) make both builds look
+# smaller.  Each measurement says how many processes outside the riklet
+# measured map libgrpc and libcurl, and the load average, and the column
+# "alone" is each process's PSS as if no other riklet ran (pss_alone.py:
+# a page's share among our processes and the machine's non-riklet ones).
+# CPU is clock ticks of user and system time (load moves it less than it
+# moves wall-clock figures).
 REGRESS_DIR=$(cd "$(dirname "$0")/../regress" && pwd)
 TOP=$(dirname "$REGRESS_DIR")
 RIKLET=${RIKLET:-$TOP/build/riklet}
@@ -51,24 +60,37 @@ procs() {
 	done
 }
 
+# How many processes but those of the riklet measured map a library.
+others() {	# LIBRARY
+	_own=" $(procs | awk '{ printf "%s ", $2 }')"
+	grep -l "$1" /proc/[0-9]*/maps 2>/dev/null | awk -F/ -v own="$_own" \
+	    'index(own, " " $3 " ") == 0 { n++ } END { print n + 0 }'
+}
+
 # measure NAME LABEL: one line a process and the sum, into $T/NAME.LABEL
 measure() {
 	_f=$T/$1.$2
 	: >"$_f"
+	echo "$1 $2: $(others libgrpc) other processes map libgrpc," \
+	    "$(others libcurl) libcurl; load $(cut -d' ' -f1-3 /proc/loadavg)" \
+	    >>"$T/context"
 	procs >"$T/procs"
+	$PY "$TOP/bench/pss_alone.py" $(awk '{ print $2 }' "$T/procs") \
+	    >"$T/alone" || fail "$1: pss_alone.py"
 	while read -r r p; do
 		[ -n "$p" ] || fail "$1: no $r process"
-		echo "$r $(kb "$p" Pss) $(kb "$p" Private)" >>"$_f"
+		echo "$r $(kb "$p" Pss) $(kb "$p" Private)" \
+		    "$(awk -v p="$p" '$1 == p { print $2 }' "$T/alone")" >>"$_f"
 	done <"$T/procs"
-	awk '{ p += $2; q += $3 } END { print "total", p, q }' "$_f" >>"$_f"
+	awk '{ p += $2; q += $3; a += $4 } END { print "total", p, q, a }' \
+	    "$_f" >>"$_f"
 }
 
+# One line a process: its name and its ticks so far.
 cpu() {
-	_sum=0
-	for p in $(procs | awk '{ print $2 }'); do
-		_sum=$((_sum + $(ticks "$p")))
+	procs | while read -r r p; do
+		echo "$r $(ticks "$p")"
 	done
-	echo "$_sum"
 }
 
 run() {
@@ -96,12 +118,17 @@ run() {
 	done
 	sleep 10
 	measure "$name" pods
-	c0=$(cpu)
+	cpu >"$T/$name.c0"
 	sleep "$CPU_SECONDS"
-	c1=$(cpu)
+	cpu >"$T/$name.c1"
+	echo "$name cpu: load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$T/context"
 	hz=$(getconf CLK_TCK)
-	echo "$c0 $c1 $hz" | awk -v s="$CPU_SECONDS" \
-	    '{ printf "%.3f\n", ($2 - $1) / $3 / s * 100 }' >"$T/$name.cpu"
+	# name, ticks, % of one core; then the total
+	paste -d' ' "$T/$name.c0" "$T/$name.c1" | awk -v s="$CPU_SECONDS" \
+	    -v hz="$hz" '{ d = $4 - $2; t += d
+		printf "%s %d %.3f\n", $1, d, d / hz / s * 100 }
+	    END { printf "total %d %.3f\n", t, t / hz / s * 100 }' \
+	    >"$T/$name.cpu"
 	stop_riklet
 	node_cleanup "$node"
 }
@@ -110,16 +137,26 @@ run split "$RIKLET"
 run base "$T/base/build/riklet"
 
 show() {	# LABEL
-	echo "== $1: kB of PSS and private memory, this build and $base"
-	printf '%-8s %10s %10s %10s %10s\n' process pss private \
-	    "pss@base" "priv@base"
+	echo "== $1: kB of PSS, private memory and PSS alone, this build and $base"
+	printf '%-8s %9s %9s %9s %9s %9s %9s\n' process pss private alone \
+	    "pss@base" "priv@base" "alone@bas"
 	paste -d' ' "$T/split.$1" "$T/base.$1" | awk '{
-		printf "%-8s %10d %10d %10d %10d\n", $1, $2, $3, $5, $6 }'
+		printf "%-8s %9d %9d %9d %9d %9d %9d\n", $1, $2, $3, $4, $6,
+		    $7, $8 }'
 	paste -d' ' "$T/split.$1" "$T/base.$1" | awk '$1 == "total" {
 		printf "total PSS %.1f MiB, base %.1f MiB: ratio %.2f\n",
-		    $2 / 1024, $5 / 1024, $2 / $5 }'
+		    $2 / 1024, $6 / 1024, $2 / $6
+		printf "total PSS alone %.1f MiB, base %.1f MiB: ratio %.2f\n",
+		    $4 / 1024, $8 / 1024, $4 / $8 }'
 }
 show idle
 show pods
-echo "== CPU of the five processes over ${CPU_SECONDS} s with $PODS pods, 1 s resolution"
-echo "this build $(cat "$T/split.cpu") % of one core, $base $(cat "$T/base.cpu") %"
+echo "== CPU over ${CPU_SECONDS} s with $PODS pods, 1 s resolution: clock ticks ($(getconf CLK_TCK)/s) and % of one core"
+printf '%-8s %10s %10s %10s %10s\n' process ticks % "ticks@base" "%@base"
+paste -d' ' "$T/split.cpu" "$T/base.cpu" | awk '{
+	printf "%-8s %10d %10.3f %10d %10.3f\n", $1, $2, $3, $5, $6 }'
+paste -d' ' "$T/split.cpu" "$T/base.cpu" | awk -v base="$base" \
+    '$1 == "total" {
+	printf "this build %.3f %% of one core, %s %.3f %%\n", $3, base, $6 }'
+echo "== conditions"
+cat "$T/context"

@@ -9,7 +9,10 @@
 # engine (regress/engine.sh), then runs each build's metrics child on
 # those same containers, ROUNDS (3) times in turn: CPU per sample of the
 # node and every pod, from the child's /proc/<pid>/schedstat over TICKS
-# ticks (build/bench/metrics_bench -i drives it, RIKLET names the build).
+# ticks (each build's own build/bench/metrics_bench -i drives it, RIKLET
+# names the build: the harness starts the child the way its tree does,
+# riklet -P metrics before the split into role executables,
+# riklet-metrics after).
 # Prints each figure, the median of each build and their ratio.  Run as
 # root; not part of make check.  The worktree, the temporary directory
 # and the containers are removed at the end, and the engine is stopped
@@ -69,7 +72,8 @@ echo "building this tree and $(git -C "$TOP" log -1 --format='%h (%s)' \
     "$BASE")..."
 make -C "$TOP" -s -j2 build/riklet build/bench/metrics_bench
 git -C "$TOP" worktree add -q --detach "$work/base" "$BASE"
-make -C "$work/base" -s -j2 build/riklet >"$work/base.log" 2>&1 ||
+make -C "$work/base" -s -j2 build/riklet build/bench/metrics_bench \
+    >"$work/base.log" 2>&1 ||
     { cat "$work/base.log" >&2; exit 1; }
 
 eval "$(sh "$TOP/regress/engine.sh" env | grep '^DOCKER_SOCK=')"
@@ -98,9 +102,10 @@ while [ $i -lt "$N" ]; do
 	i=$((i + 1))
 done
 
-# One figure of one build: CPU ms per sample of the whole child.
+# One figure of one build (its top directory): CPU ms per sample of the
+# whole child.
 sample() {
-	RIKLET=$1 "$TOP/build/bench/metrics_bench" -i -n "$TICKS" \
+	RIKLET=$1/build/riklet "$1/build/bench/metrics_bench" -i -n "$TICKS" \
 	    -r "$RES_MS" <"$work/targets" 2>/dev/null |
 	    sed -n 's/^riklet -P metrics:.*CPU per sample \([0-9.]*\) ms.*$/\1/p'
 }
@@ -111,9 +116,9 @@ r=1
 while [ $r -le "$ROUNDS" ]; do
 	for b in before after; do
 		case $b in
-		before)	bin=$work/base/build/riklet
+		before)	bin=$work/base
 			how="opened at each sample" ;;
-		after)	bin=$TOP/build/riklet
+		after)	bin=$TOP
 			how="kept open" ;;
 		esac
 		ms=$(sample "$bin")

@@ -19,14 +19,22 @@
 
 static void	imsgbuf_drop_fds(struct imsgbuf *);
 
+/*
+ * Every member but the read buffer: rbuf is written before it is read,
+ * and zeroing its 128 KiB would make every page of it resident in every
+ * process (one buffer a child, one a child in the parent) for nothing.
+ */
 void
 imsgbuf_init(struct imsgbuf *ibuf, int fd)
 {
-	memset(ibuf, 0, sizeof(*ibuf));
 	ibuf->fd = fd;
 	ibuf->pid = getpid();
-	ibuf->maxqueued = IMSG_DEFAULT_QUEUE;
 	TAILQ_INIT(&ibuf->outq);
+	ibuf->queued = 0;
+	ibuf->maxqueued = IMSG_DEFAULT_QUEUE;
+	ibuf->rlen = 0;
+	memset(ibuf->fds, 0, sizeof(ibuf->fds));
+	ibuf->nfds = 0;
 }
 
 static void

@@ -4,7 +4,9 @@
  * file (this process opens nothing once confined): a tar of one file,
  * /pause, imported into the engine (POST /images/create?fromSrc=-) at
  * each engine start when the engine lacks that tag, so no registry is
- * ever needed.  An operator's own infra image (infra image in
+ * ever needed.  The file stays open and is read (pread) for each import
+ * only: the tar is the size of the program, not worth keeping resident
+ * for the rare import.  An operator's own infra image (infra image in
  * riklet.conf) is pulled like any other image when a pod needs it.
  *
  * Creates wait until the engine has been checked once (a create whose
@@ -43,12 +45,13 @@ static void	infra_checked(struct http_req *, void *);
 static void	infra_imported(struct http_req *, void *);
 static void	infra_verified(struct http_req *, void *);
 static void	infra_settle(void);
+static unsigned char *pause_tar(size_t *);
 static void	tar_octal(char *, size_t, uint64_t);
 
 static enum infra_state	 infra_state;
 static int		 pause_known;	/* the parent has said */
-static unsigned char	*pause_tar;
-static size_t		 pause_tarlen;
+static int		 pause_fd = -1;
+static size_t		 pause_len;
 static char		 pause_why[RIK_MESSAGE_MAX];
 
 /* The image every pod's infra container runs. */
@@ -84,19 +87,17 @@ infra_unavailable(void)
 
 /*
  * IMSG_RT_PAUSE: the riklet-pause program as an open file, or none and
- * why.  The file becomes the tar that is imported; fd is closed.
+ * why.  The file is kept (an import reads it); fd is ours.
  */
 void
 infra_pause(int fd, const char *why)
 {
 	struct stat	 st;
-	unsigned char	*data = NULL;
-	size_t		 len = 0;
-	ssize_t		 n;
 
-	free(pause_tar);
-	pause_tar = NULL;
-	pause_tarlen = 0;
+	if (pause_fd != -1)
+		close(pause_fd);
+	pause_fd = -1;
+	pause_len = 0;
 	pause_known = 1;
 	(void)strlcpy(pause_why, why, sizeof(pause_why));
 	if (fd == -1) {
@@ -108,34 +109,52 @@ infra_pause(int fd, const char *why)
 	    st.st_size <= 0 || st.st_size > PAUSE_FILE_MAX) {
 		(void)snprintf(pause_why, sizeof(pause_why), "riklet-pause: "
 		    "not a regular file of at most %d bytes", PAUSE_FILE_MAX);
+		close(fd);
 		goto done;
 	}
-	if ((data = malloc((size_t)st.st_size)) == NULL)
+	pause_fd = fd;
+	pause_len = (size_t)st.st_size;
+	pause_why[0] = '\0';
+	log_debug("riklet-pause: %zu bytes", pause_len);
+ done:
+	/* A new program (a reload): check the engine again. */
+	if (runtime_engine_up() && infra_state != INFRA_CHECKING)
+		infra_check();
+}
+
+/*
+ * The tar of riklet-pause, read from its start now; NULL, and pause_why
+ * says why, when the file cannot be read whole.
+ */
+static unsigned char *
+pause_tar(size_t *tarlen)
+{
+	unsigned char	*data, *tar = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+
+	if (pause_fd == -1)
+		return NULL;
+	if ((data = malloc(pause_len)) == NULL)
 		fatal("%s", __func__);
-	while (len < (size_t)st.st_size) {
-		if ((n = read(fd, data + len, (size_t)st.st_size - len)) ==
-		    -1 && errno == EINTR)
+	while (len < pause_len) {
+		if ((n = pread(pause_fd, data + len, pause_len - len,
+		    (off_t)len)) == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			(void)snprintf(pause_why, sizeof(pause_why),
 			    "riklet-pause: short read: %s",
 			    n == 0 ? "end of file" : strerror(errno));
+			log_warnx("%s", pause_why);
 			goto done;
 		}
 		len += (size_t)n;
 	}
-	if (tar_one_file("pause", 0755, data, len, &pause_tar,
-	    &pause_tarlen) == -1)
+	if (tar_one_file("pause", 0755, data, len, &tar, tarlen) == -1)
 		fatal("%s: tar", __func__);
-	pause_why[0] = '\0';
-	log_debug("riklet-pause: %zu bytes, a tar of %zu", len, pause_tarlen);
  done:
 	free(data);
-	if (fd != -1)
-		close(fd);
-	/* A new program (a reload): check the engine again. */
-	if (runtime_engine_up() && infra_state != INFRA_CHECKING)
-		infra_check();
+	return tar;
 }
 
 /* The engine is (back) up: does it have our image? */
@@ -190,7 +209,7 @@ infra_checked(struct http_req *r, void *arg)
 		infra_settle();
 		return;
 	}
-	if (res->status != 404 || pause_tar == NULL) {
+	if (res->status != 404 || pause_fd == -1) {
 		log_warnx("infra image %s: %s", infra_image(), res->status ==
 		    404 ? infra_unavailable() : "the engine cannot say");
 		infra_settle();
@@ -209,9 +228,12 @@ infra_checked(struct http_req *r, void *arg)
 struct http_req *
 infra_import(http_done_cb done, void *arg)
 {
-	char	 path[512], repo[128];
+	struct http_req	*r;
+	unsigned char	*tar;
+	size_t		 tarlen;
+	char		 path[512], repo[128];
 
-	if (pause_tar == NULL)
+	if ((tar = pause_tar(&tarlen)) == NULL)
 		return NULL;
 	(void)docker_escape(repo, sizeof(repo), INFRA_IMAGE_REPO ":"
 	    RIKLET_VERSION);
@@ -219,8 +241,11 @@ infra_import(http_done_cb done, void *arg)
 	    "/images/create?fromSrc=-&repo=%s&changes="
 	    "ENTRYPOINT%%20%%5B%%22%%2Fpause%%22%%5D", repo);
 	log_info("importing the infra image %s", infra_image());
-	return http_upload("POST", path, pause_tar, pause_tarlen,
-	    "application/x-tar", INFRA_IMPORT_MS, HTTP_BODY_MAX, done, arg);
+	/* The request has its own copy of the body. */
+	r = http_upload("POST", path, tar, tarlen, "application/x-tar",
+	    INFRA_IMPORT_MS, HTTP_BODY_MAX, done, arg);
+	free(tar);
+	return r;
 }
 
 /*
