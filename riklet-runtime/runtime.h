@@ -305,6 +305,7 @@ void	 infra_pause(int, const char *);
 void	 infra_engine_up(void);
 struct http_req *infra_import(http_done_cb, void *);
 int	 infra_import_error(const struct http_result *, char *, size_t);
+int	 infra_image_current(const char *, size_t, const char *);
 int	 tar_one_file(const char *, unsigned int, const void *, size_t,
 	    unsigned char **, size_t *);
 void	 pod_listing_over(void);

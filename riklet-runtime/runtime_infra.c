@@ -4,7 +4,10 @@
  * file (this process opens nothing once confined): a tar of one file,
  * /pause, imported into the engine (POST /images/create?fromSrc=-) at
  * each engine start when the engine lacks that tag, so no registry is
- * ever needed.  The file stays open and is read (pread) for each import
+ * ever needed.  The image is labelled with a checksum of the program
+ * (riklet.pause.sum); an image of that tag made from another program (a
+ * rebuilt riklet of the same version, whose pause may know other probe
+ * modes) is imported again over it.  The file stays open and is read (pread) for each import
  * only: the tar is the size of the program, not worth keeping resident
  * for the rare import.  An operator's own infra image (infra image in
  * riklet.conf) is pulled like any other image when a pod needs it.
@@ -16,6 +19,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +37,8 @@
 #define PAUSE_FILE_MAX		(8 * 1024 * 1024)
 #define TAR_BLOCK		512
 #define INFRA_IMPORT_MS		60000
+#define PAUSE_SUM_LABEL		"riklet.pause.sum"
+#define PAUSE_READ_CHUNK	(64 * 1024)
 
 enum infra_state {
 	INFRA_IDLE,		/* the engine has not been checked */
@@ -47,12 +53,14 @@ static void	infra_verified(struct http_req *, void *);
 static void	infra_settle(void);
 static unsigned char *pause_tar(size_t *);
 static void	tar_octal(char *, size_t, uint64_t);
+static int	pause_checksum(int, size_t, char *, size_t);
 
 static enum infra_state	 infra_state;
 static int		 pause_known;	/* the parent has said */
 static int		 pause_fd = -1;
 static size_t		 pause_len;
 static char		 pause_why[RIK_MESSAGE_MAX];
+static char		 pause_sum[17];	/* FNV-1a 64 of the program, hex */
 
 /* The image every pod's infra container runs. */
 const char *
@@ -112,14 +120,76 @@ infra_pause(int fd, const char *why)
 		close(fd);
 		goto done;
 	}
+	if (pause_checksum(fd, (size_t)st.st_size, pause_sum,
+	    sizeof(pause_sum)) == -1) {
+		(void)snprintf(pause_why, sizeof(pause_why), "riklet-pause: "
+		    "cannot be read: %s", strerror(errno));
+		close(fd);
+		goto done;
+	}
 	pause_fd = fd;
 	pause_len = (size_t)st.st_size;
 	pause_why[0] = '\0';
-	log_debug("riklet-pause: %zu bytes", pause_len);
+	log_debug("riklet-pause: %zu bytes, sum %s", pause_len, pause_sum);
  done:
 	/* A new program (a reload): check the engine again. */
 	if (runtime_engine_up() && infra_state != INFRA_CHECKING)
 		infra_check();
+}
+
+/*
+ * FNV-1a 64 of the len bytes of fd, in hex: tells one riklet-pause from
+ * another (not a defence: the file is root's, and so is the engine).
+ */
+static int
+pause_checksum(int fd, size_t len, char *hex, size_t size)
+{
+	unsigned char	*buf;
+	uint64_t	 h = UINT64_C(14695981039346656037);
+	size_t		 off = 0, i;
+	ssize_t		 n;
+
+	if ((buf = malloc(PAUSE_READ_CHUNK)) == NULL)
+		fatal("%s", __func__);
+	while (off < len) {
+		n = pread(fd, buf, len - off < PAUSE_READ_CHUNK ? len - off :
+		    PAUSE_READ_CHUNK, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			free(buf);
+			return -1;
+		}
+		for (i = 0; i < (size_t)n; i++) {
+			h ^= buf[i];
+			h *= UINT64_C(1099511628211);
+		}
+		off += (size_t)n;
+	}
+	free(buf);
+	(void)snprintf(hex, size, "%016" PRIx64, h);
+	return 0;
+}
+
+/*
+ * Whether an image inspect (GET /images/{name}/json) shows the image
+ * made from the riklet-pause this process holds: 1, else 0.
+ */
+int
+infra_image_current(const char *body, size_t len, const char *sum)
+{
+	json_t		*j, *v;
+	int		 same;
+
+	if ((j = json_loadb(body, len, 0, NULL)) == NULL)
+		return 0;
+	v = json_object_get(json_object_get(json_object_get(j, "Config"),
+	    "Labels"), PAUSE_SUM_LABEL);
+	same = json_is_string(v) && strcmp(json_string_value(v), sum) == 0;
+	json_decref(j);
+	return same;
 }
 
 /*
@@ -204,12 +274,17 @@ infra_checked(struct http_req *r, void *arg)
 		infra_settle();
 		return;
 	}
-	if (res->status == 200) {
+	if (res->status == 200 && (pause_fd == -1 ||
+	    infra_image_current(res->body, res->len, pause_sum))) {
 		log_debug("infra image %s is there", infra_image());
 		infra_settle();
 		return;
 	}
-	if (res->status != 404 || pause_fd == -1) {
+	if (res->status == 200)
+		log_info("infra image %s was made from another riklet-pause: "
+		    "importing this one (sum %s) over it", infra_image(),
+		    pause_sum);
+	else if (res->status != 404 || pause_fd == -1) {
 		log_warnx("infra image %s: %s", infra_image(), res->status ==
 		    404 ? infra_unavailable() : "the engine cannot say");
 		infra_settle();
@@ -239,7 +314,8 @@ infra_import(http_done_cb done, void *arg)
 	    RIKLET_VERSION);
 	(void)snprintf(path, sizeof(path), DOCKER_API_PREFIX
 	    "/images/create?fromSrc=-&repo=%s&changes="
-	    "ENTRYPOINT%%20%%5B%%22%%2Fpause%%22%%5D", repo);
+	    "ENTRYPOINT%%20%%5B%%22%%2Fpause%%22%%5D&changes="
+	    "LABEL%%20" PAUSE_SUM_LABEL "%%3D%s", repo, pause_sum);
 	log_info("importing the infra image %s", infra_image());
 	/* The request has its own copy of the body. */
 	r = http_upload("POST", path, tar, tarlen, "application/x-tar",

@@ -131,6 +131,29 @@ START_TEST(test_import_answer)
 }
 END_TEST
 
+/* An image made from this riklet-pause is kept, any other replaced. */
+START_TEST(test_image_current)
+{
+	const char	*sum = "0123456789abcdef";
+	const char	*same = "{\"Id\":\"sha256:1\",\"Config\":{\"Labels\":"
+	    "{\"riklet.pause.sum\":\"0123456789abcdef\"}}}";
+	const char	*other = "{\"Config\":{\"Labels\":"
+	    "{\"riklet.pause.sum\":\"fedcba9876543210\"}}}";
+	const char	*none = "{\"Config\":{\"Labels\":null}}";
+	const char	*number = "{\"Config\":{\"Labels\":"
+	    "{\"riklet.pause.sum\":1}}}";
+
+	ck_assert_int_eq(infra_image_current(same, strlen(same), sum), 1);
+	ck_assert_int_eq(infra_image_current(other, strlen(other), sum), 0);
+	ck_assert_int_eq(infra_image_current(none, strlen(none), sum), 0);
+	ck_assert_int_eq(infra_image_current(number, strlen(number), sum), 0);
+	ck_assert_int_eq(infra_image_current("{}", 2, sum), 0);
+	ck_assert_int_eq(infra_image_current("not json", 8, sum), 0);
+	/* Only len bytes count. */
+	ck_assert_int_eq(infra_image_current(same, 10, sum), 0);
+}
+END_TEST
+
 #define NODE	"node-1"
 
 /* web (port 80 -> 8080, mounts www and conf) and side (port 53/udp). */
@@ -395,6 +418,7 @@ infra_suite(void)
 	tcase_add_loop_test(tc, test_tar, 0, 6);
 	tcase_add_test(tc, test_tar_name);
 	tcase_add_test(tc, test_import_answer);
+	tcase_add_test(tc, test_image_current);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("podapi");
 	tcase_add_test(tc, test_infra_body);
