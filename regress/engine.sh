@@ -150,6 +150,7 @@ EOF
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 netns = "none"
 [engine]
+conmon_path = ["$D/conmon"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$D/events.log"
@@ -161,6 +162,21 @@ volume_path = "$D/storage/volumes"
 [network]
 network_config_dir = "$D/net"
 EOF
+	# Podman 4.3 starts conmon in the service's working directory, where
+	# conmon writes the "oom" file Podman looks for in the container's
+	# bundle directory: without this, OOMKilled is never true.  The
+	# wrapper runs conmon in the bundle directory (-b).  riklet(8).
+	cat >"$D/conmon" <<'EOF'
+#!/bin/sh
+b= p=
+for a; do
+	[ "$p" = -b ] && b=$a
+	p=$a
+done
+[ -z "$b" ] || cd "$b" || exit 125
+exec /usr/bin/conmon "$@"
+EOF
+	chmod 0755 "$D/conmon"
 }
 
 podman_start() {
@@ -170,6 +186,8 @@ podman_start() {
 	# Not the caller's TMPDIR: a test's is removed after it.
 	export TMPDIR="$D/tmp" CONTAINERS_CONF="$D/containers.conf" \
 	    CONTAINERS_STORAGE_CONF="$D/storage.conf"
+	# Nothing of the engine is written in the caller's directory.
+	cd "$D"
 	if [ -n "${RIKLET_PODMAN_NOINIT:-}" ]; then
 		# shellcheck disable=SC2016
 		nohup unshare -m --propagation private sh -c \
