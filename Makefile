@@ -265,7 +265,8 @@ INTEGRATION_TESTS = $(filter-out \
 # The second pass, against Podman's API service: the tests where the
 # engine's behaviour shows (README, "Engines", says why these).
 PODMAN_TESTS	 = t_lifecycle t_exit t_restart t_adopt t_podmetrics \
-		   t_ctl_logs t_ctl_pods t_infra_stale
+		   t_ctl_logs t_ctl_pods t_oom t_pod t_pod_adopt \
+		   t_infra_stale
 PODMAN_INTEGRATION = $(patsubst %,regress/integration/%.sh, \
 		   $(filter-out $(INTEGRATION_EXCLUDE),$(PODMAN_TESTS)))
 

@@ -11,7 +11,8 @@ libjansson-dev libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
 libprotobuf-dev protobuf-compiler libgrpc-dev libseccomp-dev check mandoc
 man-db docker.io busybox-static python3-grpcio python3-protobuf curl
 openssl valgrind procps iproute2 systemd strace python3-prometheus-client
-docker-registry apache2-utils podman catatonit"
+docker-registry apache2-utils podman catatonit
+containernetworking-plugins iptables"
 
 if [ "${1:-}" = deb ]; then
 	PKGS="$PKGS debhelper dpkg-dev lintian debootstrap

@@ -24,8 +24,13 @@
 # With RIKLET_ENGINE=podman it is `podman system service --time=0` on a
 # socket of its own, in that directory plus "-podman": its own storage
 # (graphroot, runroot), containers.conf (CONTAINERS_CONF: cgroupfs, file
-# events and file locks of its own, no network namespace by default) and
-# storage.conf.  Podman makes its socket root:root 0600; it is given the
+# events and file locks of its own, netns none for podman's own CLI) and
+# storage.conf.  A container made through the Docker-compatible API
+# without a network, as riklet makes them, gets Podman's default network
+# all the same, "podman": the CNI bridge cni-podman0, 10.88.0.0/16, with
+# the iptables rules of the CNI portmap and firewall plugins, which Podman
+# makes for the container and removes with it (Podman 4.3 has no userland
+# proxy).  Podman makes its socket root:root 0600; it is given the
 # group docker and mode 0660 here, what riklet(8) asks of an engine
 # socket.  The default ulimits are the test machine's (a sandbox whose
 # hard limits are lower than Podman's defaults), not riklet's.
@@ -51,8 +56,8 @@ fi
 SOCK=$D/docker.sock
 PIDFILE=$D/dockerd.pid
 if [ "$ENGINE" = podman ] && [ -n "$BRIDGE" ]; then
-	echo "engine.sh: no bridge engine for podman (its containers have" \
-	    "no network here)" >&2
+	echo "engine.sh: no bridge engine for podman (the one engine" \
+	    "gives a container that publishes a port its network)" >&2
 	exit 64
 fi
 if [ "$ENGINE" = podman ]; then
@@ -150,6 +155,7 @@ EOF
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 netns = "none"
 [engine]
+conmon_path = ["$D/conmon"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$D/events.log"
@@ -159,8 +165,24 @@ image_copy_tmp_dir = "$D/tmp"
 static_dir = "$D/storage/libpod"
 volume_path = "$D/storage/volumes"
 [network]
+network_backend = "cni"
 network_config_dir = "$D/net"
 EOF
+	# Podman 4.3 starts conmon in the service's working directory, where
+	# conmon writes the "oom" file Podman looks for in the container's
+	# bundle directory: without this, OOMKilled is never true.  The
+	# wrapper runs conmon in the bundle directory (-b).  riklet(8).
+	cat >"$D/conmon" <<'EOF'
+#!/bin/sh
+b= p=
+for a; do
+	[ "$p" = -b ] && b=$a
+	p=$a
+done
+[ -z "$b" ] || cd "$b" || exit 125
+exec /usr/bin/conmon "$@"
+EOF
+	chmod 0755 "$D/conmon"
 }
 
 podman_start() {
@@ -170,6 +192,8 @@ podman_start() {
 	# Not the caller's TMPDIR: a test's is removed after it.
 	export TMPDIR="$D/tmp" CONTAINERS_CONF="$D/containers.conf" \
 	    CONTAINERS_STORAGE_CONF="$D/storage.conf"
+	# Nothing of the engine is written in the caller's directory.
+	cd "$D"
 	if [ -n "${RIKLET_PODMAN_NOINIT:-}" ]; then
 		# shellcheck disable=SC2016
 		nohup unshare -m --propagation private sh -c \

@@ -157,8 +157,8 @@ char	*docker_volume_body(const struct pod_spec *, const struct pod_volume *,
 int	 docker_parse_member(const char *, size_t, struct pod_member *);
 int	 docker_parse_members(const char *, size_t, struct pod_member *,
 	    size_t, size_t *);
-int	 docker_parse_volumes(const char *, size_t, char (*)[VOLUME_NAME_MAX],
-	    size_t, size_t *);
+int	 docker_parse_volumes(const char *, size_t, const char *, const char *,
+	    char (*)[VOLUME_NAME_MAX], size_t, size_t *);
 unsigned int docker_port_in_use(const char *, const struct pod_spec *);
 
 /*

@@ -1061,7 +1061,8 @@ op_volumes_done(struct rt_op *op, const struct http_result *res)
 		fatal("%s", __func__);
 	op->vpos = 0;
 	if (res->status != 200 || docker_parse_volumes(res->body, res->len,
-	    op->vols, VOLUME_LIST_MAX, &op->nvols) == -1) {
+	    runtime_conf.hostname, op->instance, op->vols, VOLUME_LIST_MAX,
+	    &op->nvols) == -1) {
 		op->nvols = 0;
 		op_fail(op, "DestroyFailed", res, res->status == 200 ?
 		    "cannot read the engine's volume list" : NULL);

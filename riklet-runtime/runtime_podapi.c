@@ -212,12 +212,28 @@ docker_parse_members(const char *buf, size_t len, struct pod_member *m,
 	return rv;
 }
 
-/* GET /volumes: {"Volumes": [{"Name": ...}, ...]} (null when none). */
-int
-docker_parse_volumes(const char *buf, size_t len,
-    char (*names)[VOLUME_NAME_MAX], size_t max, size_t *n)
+/* The volume's label key is value. */
+static int
+volume_label_is(json_t *labels, const char *key, const char *value)
 {
-	json_t	*j, *vols, *v, *name;
+	json_t	*l = json_object_get(labels, key);
+
+	return json_is_string(l) && strcmp(json_string_value(l), value) == 0;
+}
+
+/*
+ * GET /volumes: {"Volumes": [{"Name": ..., "Labels": {...}}, ...]} (null
+ * when none): the names of the instance's volumes on this node.  The
+ * labels are checked here, not left to the filter: Podman 4.3 lists the
+ * volumes that have any of the labels asked for, Docker those that have
+ * them all.
+ */
+int
+docker_parse_volumes(const char *buf, size_t len, const char *node,
+    const char *instance, char (*names)[VOLUME_NAME_MAX], size_t max,
+    size_t *n)
+{
+	json_t	*j, *vols, *v, *name, *labels;
 	size_t	 i;
 	int	 rv = -1;
 
@@ -229,10 +245,17 @@ docker_parse_volumes(const char *buf, size_t len,
 		rv = 0;
 		goto done;
 	}
-	if (!json_is_array(vols) || json_array_size(vols) > max)
+	if (!json_is_array(vols))
 		goto done;
 	json_array_foreach(vols, i, v) {
-		if (!json_is_object(v) || !json_is_string(name =
+		if (!json_is_object(v))
+			goto done;
+		labels = json_object_get(v, "Labels");
+		if (!volume_label_is(labels, "riklet.managed", "true") ||
+		    !volume_label_is(labels, "riklet.node", node) ||
+		    !volume_label_is(labels, "riklet.instance", instance))
+			continue;
+		if (*n >= max || !json_is_string(name =
 		    json_object_get(v, "Name")) ||
 		    strlcpy(names[*n], json_string_value(name),
 		    VOLUME_NAME_MAX) >= VOLUME_NAME_MAX ||

@@ -99,8 +99,14 @@ engine_up() {
 
 # engine_up_bridge: the engine whose containers have a network (a bridge
 # of their own, ports published on 127.0.0.1 only): regress/engine.sh
-# with RIKLET_ENGINE_BRIDGE=1, a second engine beside the first.
+# with RIKLET_ENGINE_BRIDGE=1, a second engine beside the first.  Podman
+# is the same engine: a container that publishes a port gets its default
+# network, the CNI bridge "podman" (engine.sh).
 engine_up_bridge() {
+	if [ "${RIKLET_ENGINE:-docker}" = podman ]; then
+		engine_up
+		return
+	fi
 	_env=$(RIKLET_ENGINE_BRIDGE=1 sh "$REGRESS_DIR/engine.sh" start) ||
 	    fail "bridge engine did not start"
 	eval "$_env"
@@ -232,11 +238,15 @@ label_cleanup() {
 }
 
 # volumes_of NODE [INSTANCE]: the sorted names of that node's volumes.
+# One label asked of the engine, the instance checked here: Podman 4.3
+# lists the volumes with any of the labels asked for.
 volumes_of() {
-	_f="riklet.node%3D$1"
-	[ -z "${2:-}" ] || _f="$_f%22%2C%22riklet.instance%3D$2"
-	docker_api GET "/volumes?filters=%7B%22label%22%3A%5B%22$_f%22%5D%7D" |
-	    $PY -c 'import json,sys; [print(v["Name"]) for v in sorted(json.load(sys.stdin)["Volumes"] or [], key=lambda v: v["Name"])]'
+	docker_api GET "/volumes?filters=%7B%22label%22%3A%5B%22riklet.node%3D$1%22%5D%7D" |
+	    $PY -c 'import json,sys
+vs = json.load(sys.stdin)["Volumes"] or []
+for v in sorted(vs, key=lambda v: v["Name"]):
+    if sys.argv[1] in ("", (v.get("Labels") or {}).get("riklet.instance")):
+        print(v["Name"])' "${2:-}"
 }
 
 # expect_reason INSTANCE PREFIX: prints its last FAILED "reason: message"

@@ -1,8 +1,7 @@
 #!/bin/sh
-# A container over its memory limit is reported FAILED with OOMKilled.
-# Not in the Podman pass (Makefile PODMAN_TESTS, README): Podman 4.3.1
-# with conmon 2.1.6 on a cgroup v1 host reports such a container as an
-# exit with code 137 and OOMKilled false, so riklet sees no OOM there.
+# A container over its memory limit is reported FAILED with OOMKilled,
+# on both engines (Makefile PODMAN_TESTS): Podman 4.3 says OOMKilled only
+# with conmon run in the container's bundle directory (engine.sh).
 . "$(dirname "$0")/lib.sh"
 need_root
 ensure_user

@@ -69,7 +69,9 @@ c = json.load(sys.stdin)
 l = c["Config"]["Labels"]
 assert l["riklet.role"] == "infra", l
 assert l["riklet.instance"] == "web1" and l["riklet.managed"] == "true", l
-assert c["Config"]["Image"].startswith("riklet/pause:"), c["Config"]["Image"]
+# Podman names the image with its registry, docker.io.
+img = c["Config"]["Image"].removeprefix("docker.io/")
+assert img.startswith("riklet/pause:"), c["Config"]["Image"]
 assert c["Path"] == "/pause", c["Path"]
 assert c["HostConfig"]["IpcMode"] == "shareable", c["HostConfig"]["IpcMode"]
 ' || fail "infra container: $(docker_api GET /containers/rik-web1-pod/json | head -c 300)"

@@ -368,25 +368,46 @@ START_TEST(test_members)
 }
 END_TEST
 
+#define VOL(name, node, inst) "{\"Name\":\"" name "\",\"Labels\":{"	\
+	"\"riklet.managed\":\"true\",\"riklet.node\":\"" node "\","	\
+	"\"riklet.instance\":\"" inst "\",\"riklet.volume\":\"a\"}}"
+#define VOLS(list)	"{\"Volumes\":[" list "],\"Warnings\":null}"
+
 START_TEST(test_volumes_answer)
 {
 	char		 v[3][VOLUME_NAME_MAX];
 	size_t		 n;
-	const char	*ok = "{\"Volumes\":[{\"Name\":\"rik-i-a\"},"
-			    "{\"Name\":\"rik-i-b\"}],\"Warnings\":null}";
+	const char	*ok = VOLS(VOL("rik-i-a", "n", "i") ","
+			    VOL("rik-i-b", "n", "i"));
+	/* Podman 4.3: the volumes with any of the labels asked for. */
+	const char	*any = VOLS(VOL("rik-j-a", "n", "j") ","
+			    VOL("rik-i-a", "n", "i") "," VOL("rik-i-a", "m", "i")
+			    ",{\"Name\":\"rik-i-b\",\"Labels\":{"
+			    "\"riklet.node\":\"n\",\"riklet.instance\":\"i\"}},"
+			    "{\"Name\":\"data\",\"Labels\":null},"
+			    "{\"Name\":\"rik-x\"}");
 
-	ck_assert_int_eq(docker_parse_volumes(ok, strlen(ok), v, 3, &n), 0);
+	ck_assert_int_eq(docker_parse_volumes(ok, strlen(ok), "n", "i", v, 3,
+	    &n), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(v[1], "rik-i-b");
-	ck_assert_int_eq(docker_parse_volumes("{\"Volumes\":null}", 16, v, 3,
-	    &n), 0);
+	ck_assert_int_eq(docker_parse_volumes("{\"Volumes\":null}", 16, "n",
+	    "i", v, 3, &n), 0);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_int_eq(docker_parse_volumes(ok, strlen(ok), v, 1, &n), -1);
+	ck_assert_int_eq(docker_parse_volumes(ok, strlen(ok), "n", "i", v, 1,
+	    &n), -1);
+	/* Only the instance's, on this node, riklet's: one of six. */
+	ck_assert_int_eq(docker_parse_volumes(any, strlen(any), "n", "i", v, 1,
+	    &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0], "rik-i-a");
 	/* Only riklet's names are removed. */
-	ck_assert_int_eq(docker_parse_volumes("{\"Volumes\":[{\"Name\":"
-	    "\"data\"}]}", 29, v, 3, &n), -1);
-	ck_assert_int_eq(docker_parse_volumes("{\"Volumes\":[{\"Name\":"
-	    "\"rik-a/b\"}]}", 32, v, 3, &n), -1);
+	ck_assert_int_eq(docker_parse_volumes(VOLS(VOL("data", "n", "i")),
+	    strlen(VOLS(VOL("data", "n", "i"))), "n", "i", v, 3, &n), -1);
+	ck_assert_int_eq(docker_parse_volumes(VOLS(VOL("rik-a/b", "n", "i")),
+	    strlen(VOLS(VOL("rik-a/b", "n", "i"))), "n", "i", v, 3, &n), -1);
+	ck_assert_int_eq(docker_parse_volumes("{\"Volumes\":{}}", 15, "n",
+	    "i", v, 3, &n), -1);
 }
 END_TEST
 
