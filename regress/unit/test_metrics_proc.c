@@ -27,6 +27,7 @@
 #include "harness.h"
 #include "checkrun.h"
 #include "metrics.h"
+#include "samples.h"
 #include "test_metrics.h"
 #include "util.h"
 
@@ -103,6 +104,14 @@ node_report(uint64_t *at, int timeout_ms)
 	return doc;
 }
 
+static int
+instance_terminated(const void *hdr)
+{
+	const struct met_pod_sample	*ps = hdr;
+
+	return strarray_terminated(ps->instance, sizeof(ps->instance));
+}
+
 /*
  * The next report for a pod, parsed; NULL when none came in time.  A
  * child that is gone fails the test: it is silent too.
@@ -112,25 +121,31 @@ pod_report(const char *instance, int timeout_ms)
 {
 	struct imsg		 imsg;
 	struct met_pod_sample	 ps;
-	const char		*s;
+	const void		*hdr;
+	const char		*s, *found = NULL;
 	json_t			*doc;
+	size_t			 off;
 	int			 r;
 
 	for (;;) {
-		r = harness_wait(&h, IMSG_MET_POD_SAMPLE, &imsg, timeout_ms);
+		r = harness_wait(&h, IMSG_MET_POD_SAMPLES, &imsg, timeout_ms);
 		ck_assert_msg(r != -1, "the metrics child is gone");
 		if (r == 0)
 			return NULL;
-		ck_assert_uint_gt(imsg.datalen, sizeof(ps));
-		memcpy(&ps, imsg.data, sizeof(ps));
-		ck_assert(strarray_terminated(ps.instance,
-		    sizeof(ps.instance)));
-		ck_assert_ptr_nonnull(s = imsg_string(&imsg, sizeof(ps)));
-		if (strcmp(ps.instance, instance) == 0)
+		ck_assert(samples_valid(imsg.data, imsg.datalen, sizeof(ps),
+		    instance_terminated));
+		off = 0;
+		while (samples_next(imsg.data, imsg.datalen, sizeof(ps), &off,
+		    &hdr, &s) == 1) {
+			memcpy(&ps, hdr, sizeof(ps));
+			if (strcmp(ps.instance, instance) == 0)
+				found = s;
+		}
+		if (found != NULL)
 			break;
 		imsg_free(&imsg);
 	}
-	ck_assert_ptr_nonnull(doc = json_loads(s, 0, NULL));
+	ck_assert_ptr_nonnull(doc = json_loads(found, 0, NULL));
 	imsg_free(&imsg);
 	return doc;
 }
