@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "samples.h"
 #include "util.h"
 /* The bench rule of the Makefile does not name riklet-metrics/. */
 #include "../riklet-metrics/metrics.h"
@@ -54,7 +55,8 @@ static void	 remove_cgroups(void);
 static void	 in_process(uint64_t, int);
 static void	 as_process(uint64_t, int);
 static void	 count(const struct mpod *, const char *);
-static size_t	 pod_index(const struct imsg *);
+static size_t	 pod_index(const void *);
+static void	 count_samples(const struct imsg *);
 static void	 tick_check(int);
 static uint64_t	 thread_ns(void);
 static uint64_t	 sched_ns(pid_t);
@@ -276,8 +278,8 @@ as_process(uint64_t res, int ticks)
 		if ((r = harness_recv(&h, &imsg, (int)res * 3)) != 1)
 			errx(1, "riklet -P metrics: %s",
 			    r == 0 ? "no report" : "gone");
-		if (imsg.hdr.type == IMSG_MET_POD_SAMPLE)
-			reported[pod_index(&imsg)]++;
+		if (imsg.hdr.type == IMSG_MET_POD_SAMPLES)
+			count_samples(&imsg);
 		if (imsg.hdr.type == IMSG_MET_NODE) {
 			/* Start counting at a tick: the initial samples and
 			 * the start-up are not a sample's cost. */
@@ -302,15 +304,13 @@ as_process(uint64_t res, int ticks)
 
 /* Which target a pod sample is about ("bench-N", see pod_of()). */
 static size_t
-pod_index(const struct imsg *imsg)
+pod_index(const void *hdr)
 {
 	struct met_pod_sample	 ps;
 	const char		*e;
 	long long		 i;
 
-	if (imsg->datalen <= sizeof(ps))
-		errx(1, "pod sample of %zu bytes", (size_t)imsg->datalen);
-	memcpy(&ps, imsg->data, sizeof(ps));
+	memcpy(&ps, hdr, sizeof(ps));
 	ps.instance[sizeof(ps.instance) - 1] = '\0';
 	e = "not bench-N";
 	i = strncmp(ps.instance, "bench-", 6) != 0 ? 0 :
@@ -318,6 +318,23 @@ pod_index(const struct imsg *imsg)
 	if (e != NULL)
 		errx(1, "pod sample of pod %s: %s", ps.instance, e);
 	return (size_t)i;
+}
+
+/* The pods of one IMSG_MET_POD_SAMPLES, counted. */
+static void
+count_samples(const struct imsg *imsg)
+{
+	const void	*hdr;
+	const char	*json;
+	size_t		 off = 0;
+	int		 r;
+
+	while ((r = samples_next(imsg->data, imsg->datalen,
+	    sizeof(struct met_pod_sample), &off, &hdr, &json)) == 1)
+		reported[pod_index(hdr)]++;
+	if (r == -1)
+		errx(1, "pod samples of %zu bytes: a record cut short",
+		    (size_t)imsg->datalen);
 }
 
 /* Every pod reported in tick k (the reports follow the node report). */

@@ -20,6 +20,7 @@
 #define RIK_CONTAINERS_MAX	16	/* per pod */
 #define RIK_DEFINITION_MAX	(32 * 1024)
 #define RIK_METRICS_MAX		(16 * 1024)	/* one metrics JSON document */
+#define RIK_SAMPLES_MAX		(60 * 1024)	/* pod samples in one message */
 #define RIK_AGENT_QUEUE_MAX	16384	/* agent.h's AGENT_QUEUE_MAX */
 
 /* The processes, in the order the parent starts them. */
@@ -68,6 +69,7 @@ enum imsg_type {
 	IMSG_SCHED_TARGET,	/* resolved gRPC target, NUL-terminated */
 	IMSG_POD_STATUS,	/* struct pod_status + metrics JSON */
 	IMSG_NODE_METRICS,	/* node metrics JSON, NUL-terminated */
+	IMSG_POD_SAMPLES,	/* pod samples, samples.h: struct pod_status */
 	IMSG_SCHED_HOSTADDR,	/* the node's address towards the scheduler */
 
 	/* agent -> parent */
@@ -100,7 +102,7 @@ enum imsg_type {
 
 	/* metrics -> parent */
 	IMSG_MET_NODE,		/* node metrics JSON, NUL-terminated */
-	IMSG_MET_POD_SAMPLE,	/* struct met_pod_sample + JSON */
+	IMSG_MET_POD_SAMPLES,	/* samples.h: struct met_pod_sample records */
 
 	/*
 	 * The control socket (rikletctl).  peerid is the control process's
@@ -344,7 +346,7 @@ struct met_pod {
 	struct met_container	 containers[RIK_CONTAINERS_MAX];
 };
 
-/* IMSG_MET_POD_SAMPLE */
+/* A record of IMSG_MET_POD_SAMPLES (samples.h) */
 struct met_pod_sample {
 	char		 instance[RIK_ID_MAX];
 	/* followed by the pod metrics JSON, NUL-terminated */

@@ -160,11 +160,13 @@ static const char *const agent_calls[] = {
  * pod in a cgroup, resolution changes, a cgroup made again): small files
  * under /proc and /sys, read from their start with pread64 (the cgroup
  * counter files stay open between samples), access(R_OK) on cgroup
- * files, statvfs, its tick's timerfd.
+ * files, statvfs, its tick's timerfd.  poll: a zero-timeout poll of the
+ * mountinfo kept open, which the kernel marks when the mount table
+ * changes (the child died without it at its second node sample).
  */
 static const char *const metrics_calls[] = {
 	"statfs", "access", "faccessat", "timerfd_create", "timerfd_settime",
-	"pread64",
+	"pread64", "poll",
 };
 
 /*

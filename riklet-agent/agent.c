@@ -27,10 +27,13 @@
 #include "imsgev.h"
 #include "log.h"
 #include "privsep.h"
+#include "samples.h"
 
 __dead void	agent_main(int, char **);
 static void	agent_imsg(struct imsg *);
 static void	pod_status(struct imsg *);
+static void	pod_samples(struct imsg *);
+static int	pod_sample_valid(const void *);
 static void	node_metrics(struct imsg *);
 static uint16_t	scheduler_port(const struct riklet_conf *);
 static void	queue_status(uint32_t, const char *, uint32_t, uint32_t,
@@ -116,6 +119,9 @@ agent_imsg(struct imsg *imsg)
 	case IMSG_NODE_METRICS:
 		node_metrics(imsg);
 		break;
+	case IMSG_POD_SAMPLES:
+		pod_samples(imsg);
+		break;
 	default:
 		fatalx("%s: unexpected %s from the parent", __func__,
 		    imsg_type_name(imsg->hdr.type));
@@ -146,6 +152,44 @@ pod_status(struct imsg *imsg)
 		return;
 	queue_status(STATUS_INSTANCE, ps.instance, ps.status, ps.transition,
 	    metrics);
+}
+
+/*
+ * A tick's samples (samples.h), all checked before any is queued; like
+ * a lone sample, dropped while we are not registered.
+ */
+static void
+pod_samples(struct imsg *imsg)
+{
+	struct pod_status	 ps;
+	const void		*hdr;
+	const char		*metrics;
+	size_t			 off = 0;
+
+	if (!samples_valid(imsg->data, imsg->datalen, sizeof(ps),
+	    pod_sample_valid))
+		fatalx("%s: bad IMSG_POD_SAMPLES", __func__);
+	if (!sched_registered())
+		return;
+	while (samples_next(imsg->data, imsg->datalen, sizeof(ps), &off,
+	    &hdr, &metrics) == 1) {
+		memcpy(&ps, hdr, sizeof(ps));
+		if (queue_push(STATUS_INSTANCE, ps.instance, ps.status, 0,
+		    metrics) == -1)
+			log_debug("status %s of %s not queued",
+			    rik_status_name(ps.status), ps.instance);
+	}
+	sched_kick();
+}
+
+static int
+pod_sample_valid(const void *hdr)
+{
+	const struct pod_status	*ps = hdr;
+
+	return memchr(ps->instance, '\0', sizeof(ps->instance)) != NULL &&
+	    podspec_valid_id(ps->instance) && ps->status < RIK_STATUS_MAX &&
+	    ps->transition == 0;
 }
 
 static void

@@ -1,6 +1,7 @@
 /*
  * riklet-metrics: samples the node and the pods the parent names at the
- * metric resolution and sends the parent one JSON document each.
+ * metric resolution and sends the parent one JSON document each: the
+ * node's alone, the pods' together in one message per tick (samples.h).
  *
  * The tick is a CLOCK_MONOTONIC timerfd with the resolution as its
  * interval, so the kernel keeps the period and the work of a sample
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "privsep.h"
+#include "samples.h"
 #include "util.h"
 
 #define MET_FRESH_POLL_MS	50
@@ -30,12 +32,14 @@ static void	metrics_fresh(int, short, void *);
 static void	fresh_schedule(size_t);
 static void	timer_arm(uint64_t, uint64_t);
 static void	report_pod(const struct mpod *, const char *);
+static void	reports_send(void);
 static uint64_t	now_ns(void);
 
 static struct riklet_conf	 conf;
 static struct imsgev		 iev_parent;
 static struct metrics		 met;
 static struct event		*ev_tick, *ev_fresh;
+static struct samples		 batch;	/* this tick's pod samples */
 static int			 tick_fd = -1;
 static uint64_t			 tick_ms;	/* what the timer runs at */
 
@@ -162,6 +166,7 @@ metrics_tick(int fd, short event, void *arg)
 		free(json);
 	}
 	fresh_schedule(mpods_sample(&met, now_ns(), 1, report_pod));
+	reports_send();
 }
 
 /* Pods waiting for their initial sample, reported between ticks. */
@@ -172,6 +177,7 @@ metrics_fresh(int fd, short event, void *arg)
 	(void)event;
 	(void)arg;
 	fresh_schedule(mpods_sample(&met, now_ns(), 0, report_pod));
+	reports_send();
 }
 
 static void
@@ -183,21 +189,36 @@ fresh_schedule(size_t waiting)
 		evtimer_add(ev_fresh, &tv);
 }
 
+/*
+ * A pod's sample joins the batch the parent gets in one message
+ * (reports_send); a full batch goes first.
+ */
 static void
 report_pod(const struct mpod *pod, const char *json)
 {
 	struct met_pod_sample	 s;
-	struct iovec		 iov[2];
 
 	memset(&s, 0, sizeof(s));
 	(void)strlcpy(s.instance, pod->instance, sizeof(s.instance));
-	iov[0].iov_base = &s;
-	iov[0].iov_len = sizeof(s);
-	iov[1].iov_base = (void *)(uintptr_t)json;
-	iov[1].iov_len = strlen(json) + 1;
-	if (imsgev_composev(&iev_parent, IMSG_MET_POD_SAMPLE, 0, -1, iov,
-	    2) == -1)
-		log_warn("pod %s: report", pod->instance);
+	if (samples_add(&batch, &s, sizeof(s), json) == 0)
+		return;
+	if (errno == EMSGSIZE && batch.len > 0) {
+		reports_send();
+		if (samples_add(&batch, &s, sizeof(s), json) == 0)
+			return;
+	}
+	log_warn("pod %s: report", pod->instance);
+}
+
+static void
+reports_send(void)
+{
+	if (batch.len == 0)
+		return;
+	if (imsgev_compose(&iev_parent, IMSG_MET_POD_SAMPLES, 0, -1,
+	    batch.buf, batch.len) == -1)
+		log_warn("pod reports");
+	samples_reset(&batch);
 }
 
 static void

@@ -48,6 +48,25 @@ struct disk_sample {
 	struct disk_usage	 disks[MET_DISKS_MAX];
 };
 
+/*
+ * /proc/self/mountinfo kept open between ticks.  The kernel marks it
+ * with POLLPRI once the mount table changes (proc(5)), so the table is
+ * read again only then; a recorded tree's file (under a root prefix)
+ * has no such mark and is read every time.
+ */
+struct mnt_watch {
+	int	 fd;		/* -1: not open */
+	int	 polled;	/* the kernel tells its changes (root "") */
+};
+
+/* A disk of the node, from mountinfo: where it is mounted, its name. */
+struct disk_seen {
+	unsigned int	 major, minor;
+	int		 whole;		/* the mount of the device's root */
+	char		 point[PATH_MAX];
+	char		 name[MET_DISK_NAME_MAX];
+};
+
 /* One line of mountinfo, split in place. */
 struct mnt_entry {
 	unsigned int	 major;
@@ -157,11 +176,21 @@ struct metrics {
 	int			 cpu_have_prev;
 	struct mem_sample	 mem;	/* last node reading, for pods */
 	struct disk_sample	 disks;
+	int			 stat_fd;	/* /proc/stat, kept open */
+	int			 meminfo_fd;	/* /proc/meminfo, kept open */
+	struct mnt_watch	 mnt;
+	struct disk_seen	*seen;		/* the disks of the last table */
+	size_t			 nseen;
+	int			 seen_known;	/* seen is the current table */
 };
 
 /* metrics_file.c */
 int	 met_read_file(const char *, char *, size_t);
 int	 met_read_head(const char *, char *, size_t);
+int	 met_read_fd(int, char *, size_t, int);
+int	 met_open_read(int *, const char *, const char *, char *, size_t,
+	    int);
+void	 met_fd_close(int *);
 int	 met_path(char *, size_t, const char *, const char *);
 int	 met_read_path(const char *, const char *, char *, size_t);
 int	 met_parse_u64(const char *, uint64_t *, const char **);
@@ -173,13 +202,16 @@ void	 met_kept_close(int *);
 
 /* metrics_mountinfo.c */
 char	*met_mountinfo_read(const char *);
+int	 met_mountinfo_changed(struct mnt_watch *, const char *);
+char	*met_mountinfo_reread(struct mnt_watch *);
+void	 met_mountinfo_close(struct mnt_watch *);
 int	 met_mountinfo_next(char **, struct mnt_entry *);
 int	 met_optlist_has(const char *, const char *);
 
 /* metrics_node.c */
-int	 node_read_cpu(const char *, struct cpu_sample *);
-int	 node_read_mem(const char *, struct mem_sample *);
-int	 node_read_disks(const char *, struct disk_sample *);
+int	 node_read_cpu(struct metrics *, struct cpu_sample *);
+int	 node_read_mem(struct metrics *, struct mem_sample *);
+int	 node_read_disks(struct metrics *);
 int	 node_cpu_pct(const struct cpu_sample *, const struct cpu_sample *,
 	    double *);
 char	*node_sample(struct metrics *);

@@ -17,7 +17,6 @@
 #include "metrics.h"
 
 static int	read_bounded(const char *, char *, size_t, int);
-static int	read_fd(int, char *, size_t, int);
 
 /* The counter files kept open (met_kept_read), and how many may be. */
 static size_t	kept_n, kept_max = MET_KEPT_MAX;
@@ -50,7 +49,7 @@ read_bounded(const char *path, char *buf, size_t size, int head)
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	r = read_fd(fd, buf, size, head);
+	r = met_read_fd(fd, buf, size, head);
 	saved = errno;
 	close(fd);
 	errno = saved;
@@ -59,10 +58,11 @@ read_bounded(const char *path, char *buf, size_t size, int head)
 
 /*
  * The file from its start, whatever was read from it before: pread(2),
- * so a file kept open is read again with one call.
+ * so a file kept open is read again with one call.  head: as
+ * met_read_head().
  */
-static int
-read_fd(int fd, char *buf, size_t size, int head)
+int
+met_read_fd(int fd, char *buf, size_t size, int head)
 {
 	size_t	 off = 0;
 	ssize_t	 n;
@@ -89,6 +89,46 @@ read_fd(int fd, char *buf, size_t size, int head)
 	}
 	buf[off] = '\0';
 	return 0;
+}
+
+/*
+ * root and path read through *fd (-1: not open), which stays open for
+ * the next read: the node's /proc files, read at every tick, a few and
+ * not counted among the kept counter files.  A file that cannot be read
+ * is closed, and opened again at the next call.  head: as met_read_head().
+ */
+int
+met_open_read(int *fd, const char *root, const char *path, char *buf,
+    size_t size, int head)
+{
+	char	 full[PATH_MAX];
+	int	 saved;
+
+	if (size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (*fd == -1) {
+		if (met_path(full, sizeof(full), root, path) == -1 ||
+		    (*fd = open(full, O_RDONLY | O_CLOEXEC)) == -1)
+			return -1;
+	}
+	if (met_read_fd(*fd, buf, size, head) == 0)
+		return 0;
+	saved = errno;
+	met_fd_close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* Closes *fd when open, and marks it closed. */
+void
+met_fd_close(int *fd)
+{
+	if (*fd == -1)
+		return;
+	close(*fd);
+	*fd = -1;
 }
 
 /*
@@ -143,7 +183,7 @@ met_kept_read(int *fd, const char *dir, const char *file, char *buf,
 			return -1;
 		kept_n++;
 	}
-	if (read_fd(*fd, buf, size, 0) == 0)
+	if (met_read_fd(*fd, buf, size, 0) == 0)
 		return 0;
 	saved = errno;
 	met_kept_close(fd);
@@ -156,8 +196,7 @@ met_kept_close(int *fd)
 {
 	if (*fd == -1)
 		return;
-	close(*fd);
-	*fd = -1;
+	met_fd_close(fd);
 	kept_n--;
 }
 

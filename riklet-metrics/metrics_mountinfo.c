@@ -3,7 +3,9 @@
  * the places of the cgroup hierarchies.  See proc(5) for the fields.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,21 +13,98 @@
 
 #define MOUNTINFO_MAX	(1024 * 1024)	/* about 7,000 mounts */
 
+static char	*table_buf(void);
 static char	*next_field(char **);
 static void	 unescape(char *);
+
+/* The buffer the table is read into, one for this file. */
+static char *
+table_buf(void)
+{
+	static char	*buf;
+
+	if (buf == NULL)
+		buf = malloc(MOUNTINFO_MAX);
+	return buf;
+}
 
 /* The whole table in a buffer of this file; NULL with errno on failure. */
 char *
 met_mountinfo_read(const char *root)
 {
-	static char	*buf;
+	char	*buf;
 
-	if (buf == NULL && (buf = malloc(MOUNTINFO_MAX)) == NULL)
+	if ((buf = table_buf()) == NULL)
 		return NULL;
 	if (met_read_path(root, "/proc/self/mountinfo", buf,
 	    MOUNTINFO_MAX) == -1)
 		return NULL;
 	return buf;
+}
+
+/*
+ * Whether the mount table may have changed since the last call: 1 yes
+ * (always on the first call, which opens the file, and always under a
+ * root prefix: a recorded tree's file is a plain file the kernel tells
+ * nothing of), 0 no, -1 with errno when it cannot be opened.  The
+ * kernel's mark is taken by the poll(2) that sees it, so a caller that
+ * gets 1 reads the table again (met_mountinfo_reread) before it asks
+ * again; a change after that poll is told by the next one.
+ */
+int
+met_mountinfo_changed(struct mnt_watch *w, const char *root)
+{
+	struct pollfd	 pfd;
+	char		 path[PATH_MAX];
+
+	if (w->fd == -1) {
+		if (met_path(path, sizeof(path), root,
+		    "/proc/self/mountinfo") == -1 ||
+		    (w->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			return -1;
+		w->polled = root[0] == '\0';
+		return 1;
+	}
+	if (!w->polled)
+		return 1;
+	pfd.fd = w->fd;
+	pfd.events = POLLPRI;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) == -1)
+		return 1;
+	return (pfd.revents & (POLLPRI | POLLERR)) != 0;
+}
+
+/*
+ * The table from the file met_mountinfo_changed() keeps open, in the
+ * buffer of met_mountinfo_read().  A failed read closes the file: the
+ * next met_mountinfo_changed() opens it again and says 1.
+ */
+char *
+met_mountinfo_reread(struct mnt_watch *w)
+{
+	char	*buf;
+	int	 saved;
+
+	if ((buf = table_buf()) == NULL)
+		return NULL;
+	if (w->fd == -1) {
+		errno = EBADF;
+		return NULL;
+	}
+	if (met_read_fd(w->fd, buf, MOUNTINFO_MAX, 0) == 0)
+		return buf;
+	saved = errno;
+	met_mountinfo_close(w);
+	errno = saved;
+	return NULL;
+}
+
+void
+met_mountinfo_close(struct mnt_watch *w)
+{
+	met_fd_close(&w->fd);
+	w->polled = 0;
 }
 
 /*

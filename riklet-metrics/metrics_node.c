@@ -1,6 +1,8 @@
 /*
  * The node's figures: CPU from /proc/stat, memory from /proc/meminfo,
- * disks from mountinfo and statvfs(3).
+ * disks from mountinfo and statvfs(3).  The three files stay open
+ * between ticks (struct metrics); the disks are looked for in mountinfo
+ * again only when the mount table changed.
  */
 #include <sys/statvfs.h>
 
@@ -17,6 +19,7 @@
 
 static int	parse_cpu_line(const char *, struct cpu_sample *);
 static int	meminfo_kb(const char *, const char *, uint64_t *);
+static int	disks_find(struct metrics *);
 static int	disk_wanted(const struct mnt_entry *);
 static int	disk_statvfs(const char *, const char *, struct disk_usage *);
 
@@ -25,17 +28,16 @@ static int	disk_statvfs(const char *, const char *, struct disk_usage *);
  * are the online ones.  guest time is already counted in user and nice.
  */
 int
-node_read_cpu(const char *root, struct cpu_sample *cs)
+node_read_cpu(struct metrics *m, struct cpu_sample *cs)
 {
 	static char	*buf;
-	char		 path[PATH_MAX];
 	char		*line, *nl;
 	int		 have_total = 0, ended = 0;
 
 	if (buf == NULL && (buf = malloc(STAT_HEAD)) == NULL)
 		return -1;
-	if (met_path(path, sizeof(path), root, "/proc/stat") == -1 ||
-	    met_read_head(path, buf, STAT_HEAD) == -1)
+	if (met_open_read(&m->stat_fd, m->root, "/proc/stat", buf, STAT_HEAD,
+	    1) == -1)
 		return -1;
 	memset(cs, 0, sizeof(*cs));
 	for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
@@ -111,11 +113,12 @@ node_cpu_pct(const struct cpu_sample *prev, const struct cpu_sample *cur,
 
 /* MemAvailable is the kernel's estimate of what can be had without swap. */
 int
-node_read_mem(const char *root, struct mem_sample *ms)
+node_read_mem(struct metrics *m, struct mem_sample *ms)
 {
 	char	 buf[MEMINFO_MAX];
 
-	if (met_read_path(root, "/proc/meminfo", buf, sizeof(buf)) == -1)
+	if (met_open_read(&m->meminfo_fd, m->root, "/proc/meminfo", buf,
+	    sizeof(buf), 0) == -1)
 		return -1;
 	if (meminfo_kb(buf, "MemTotal:", &ms->total) == -1 ||
 	    meminfo_kb(buf, "MemAvailable:", &ms->avail) == -1 ||
@@ -152,29 +155,54 @@ meminfo_kb(const char *buf, const char *key, uint64_t *bytes)
 }
 
 /*
+ * The usage of the node's disks, into m->disks.  Which disks they are
+ * comes from mountinfo, read again only when the mount table changed.
+ */
+int
+node_read_disks(struct metrics *m)
+{
+	struct disk_sample	*ds = &m->disks;
+	size_t			 i, j;
+	int			 changed;
+
+	ds->ndisks = 0;
+	if ((changed = met_mountinfo_changed(&m->mnt, m->root)) == -1)
+		return -1;
+	if ((changed || !m->seen_known) && disks_find(m) == -1)
+		return -1;
+	for (i = 0, j = 0; i < m->nseen; i++) {
+		if (m->seen[i].point[0] == '\0')
+			continue;
+		(void)strlcpy(ds->disks[j].name, m->seen[i].name,
+		    sizeof(ds->disks[j].name));
+		if (disk_statvfs(m->root, m->seen[i].point, &ds->disks[j]) == 0)
+			j++;
+	}
+	ds->ndisks = j;
+	return 0;
+}
+
+/*
  * Filesystems on block devices, each device once: a bind mount of the
  * same device adds nothing.  The mount of the device's root wins over a
  * bind mount of one of its directories.
  */
-int
-node_read_disks(const char *root, struct disk_sample *ds)
+static int
+disks_find(struct metrics *m)
 {
-	static struct {
-		unsigned int	 major, minor;
-		int		 whole;
-		char		 point[PATH_MAX];
-		char		 name[MET_DISK_NAME_MAX];
-	}			*seen;
+	struct disk_seen	*seen;
 	struct mnt_entry	 e;
 	char			*cursor;
-	size_t			 nseen = 0, i, j;
+	size_t			 nseen = 0, i;
 	int			 r;
 
-	ds->ndisks = 0;
-	if (seen == NULL && (seen = calloc(MET_DISKS_MAX,
-	    sizeof(*seen))) == NULL)
+	m->seen_known = 0;
+	m->nseen = 0;
+	if (m->seen == NULL && (m->seen = calloc(MET_DISKS_MAX,
+	    sizeof(*m->seen))) == NULL)
 		return -1;
-	if ((cursor = met_mountinfo_read(root)) == NULL)
+	seen = m->seen;
+	if ((cursor = met_mountinfo_reread(&m->mnt)) == NULL)
 		return -1;
 	while ((r = met_mountinfo_next(&cursor, &e)) != 0) {
 		if (r == -1) {
@@ -206,15 +234,8 @@ node_read_disks(const char *root, struct disk_sample *ds)
 		    sizeof(seen[i].name))
 			seen[i].point[0] = '\0';
 	}
-	for (i = 0, j = 0; i < nseen; i++) {
-		if (seen[i].point[0] == '\0')
-			continue;
-		(void)strlcpy(ds->disks[j].name, seen[i].name,
-		    sizeof(ds->disks[j].name));
-		if (disk_statvfs(root, seen[i].point, &ds->disks[j]) == 0)
-			j++;
-	}
-	ds->ndisks = j;
+	m->nseen = nseen;
+	m->seen_known = 1;
 	return 0;
 }
 
@@ -267,11 +288,11 @@ node_sample(struct metrics *m)
 	struct node_figures	 nf;
 	int			 have_prev = m->cpu_have_prev, r, mem_ok;
 
-	if (!(mem_ok = node_read_mem(m->root, &mem) == 0))
+	if (!(mem_ok = node_read_mem(m, &mem) == 0))
 		log_debug("node: /proc/meminfo: %s", strerror(errno));
 	else
 		m->mem = mem;
-	if (node_read_cpu(m->root, &cur) == -1) {
+	if (node_read_cpu(m, &cur) == -1) {
 		log_debug("node: /proc/stat: %s", strerror(errno));
 		return NULL;
 	}
@@ -286,7 +307,7 @@ node_sample(struct metrics *m)
 	}
 	if (!mem_ok)
 		return NULL;
-	if (node_read_disks(m->root, &m->disks) == -1) {
+	if (node_read_disks(m) == -1) {
 		log_debug("node: mountinfo: %s", strerror(errno));
 		return NULL;
 	}

@@ -32,17 +32,31 @@ metrics_init(struct metrics *m, const char *root)
 {
 	memset(m, 0, sizeof(*m));
 	m->root = root;
+	m->stat_fd = m->meminfo_fd = m->mnt.fd = -1;
 	RB_INIT(&m->pods);
 	if (cg_mounts_read(root, &m->mounts) == -1)
 		log_warnx("cgroup mounts: %s: pods cannot be measured",
 		    strerror(errno));
 }
 
-/* Forgets every pod. */
+/*
+ * Forgets every pod, and closes the node's files (none when m was never
+ * initialised: its root is NULL).
+ */
 void
 metrics_clear(struct metrics *m)
 {
 	struct mpod	*pod, *next;
+
+	if (m->root != NULL) {
+		met_fd_close(&m->stat_fd);
+		met_fd_close(&m->meminfo_fd);
+		met_mountinfo_close(&m->mnt);
+	}
+	free(m->seen);
+	m->seen = NULL;
+	m->nseen = 0;
+	m->seen_known = 0;
 
 	RB_FOREACH_SAFE(pod, mpod_tree, &m->pods, next) {
 		RB_REMOVE(mpod_tree, &m->pods, pod);

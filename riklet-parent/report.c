@@ -8,6 +8,7 @@
 #include <sys/queue.h>
 #include <sys/uio.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "report.h"
 #include "riklet.h"
+#include "samples.h"
 #include "util.h"
 
 struct pending {
@@ -36,6 +38,7 @@ static char			*node_json;
 static uint64_t			 node_at_ms;
 static uint64_t			 seq_next = 1;
 static uint64_t			 seq_dropped;	/* the last one dropped */
+static struct samples		 samples;	/* for report_metrics_flush */
 
 static int	send_status(const struct pod_status *, const char *);
 
@@ -132,6 +135,11 @@ report_flush(void)
 		overflow_logged = 0;
 }
 
+/*
+ * A pod's sample, for the agent's next IMSG_POD_SAMPLES: the caller sends
+ * what it gathered with report_metrics_flush(), before any state change
+ * can be queued after it.
+ */
 void
 report_metrics(const char *instance, uint32_t status, const char *json)
 {
@@ -143,7 +151,24 @@ report_metrics(const char *instance, uint32_t status, const char *json)
 	(void)strlcpy(ps.instance, instance, sizeof(ps.instance));
 	ps.status = status;
 	ps.transition = 0;
-	(void)send_status(&ps, json);
+	if (samples_add(&samples, &ps, sizeof(ps), json) == 0)
+		return;
+	if (errno == EMSGSIZE && samples.len > 0) {
+		report_metrics_flush();
+		if (samples_add(&samples, &ps, sizeof(ps), json) == 0)
+			return;
+	}
+	log_warn("pod %s: sample", instance);
+}
+
+/* The samples report_metrics() gathered, to the agent in one message. */
+void
+report_metrics_flush(void)
+{
+	if (samples.len > 0 && child_ready(PROC_AGENT))
+		(void)child_send(PROC_AGENT, IMSG_POD_SAMPLES, samples.buf,
+		    samples.len);
+	samples_reset(&samples);
 }
 
 void
@@ -199,5 +224,8 @@ report_clear(void)
 	npending = 0;
 	free(node_json);
 	node_json = NULL;
+	free(samples.buf);
+	samples.buf = NULL;
+	samples.len = 0;
 	seq_dropped = seq_next - 1;
 }

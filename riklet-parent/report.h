@@ -22,6 +22,7 @@ uint64_t report_status(const char *, uint32_t, const char *, const char *,
 	    int32_t);
 int	report_state(uint64_t);
 void	report_metrics(const char *, uint32_t, const char *);
+void	report_metrics_flush(void);
 void	report_node_metrics(const char *);
 void	report_flush(void);
 void	report_agent_ready(void);

@@ -182,7 +182,8 @@ put('dispatch', 'create-run-destroy',
     rec(RUNTIME, T['RT_PULL'], rt_pull(I)) +
     rec(RUNTIME, T['RT_CONTAINER'], rt_container(I)) +
     rec(RUNTIME, T['RT_POD_RESULT'], rt_result(I)) +
-    rec(METRICS, T['MET_POD_SAMPLE'], fixed(I, 128) + b'{"cpu":{}}\0') +
+    rec(METRICS, T['MET_POD_SAMPLES'], fixed(I, 128) + b'{"cpu":{}}\0' +
+        fixed('pod-2', 128) + b'{"memory":{}}\0') +
     rec(METRICS, T['MET_NODE'], b'{"cpu":{"totalCpu":2}}\0') +
     rec(RUNTIME, T['RT_GC_RESULT'], rt_gc_result()) +
     rec(AGENT, T['POD_DESTROY'], I.encode() + b'\0') +

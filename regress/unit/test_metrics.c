@@ -308,26 +308,76 @@ START_TEST(node_malformed)
 	metrics_init(&m, tree("node"));
 	for (i = 0; i < sizeof(bad_stat) / sizeof(bad_stat[0]); i++) {
 		put("/proc/stat", bad_stat[i]);
-		ck_assert_msg(node_read_cpu(tmproot, &cs) == -1, "stat %zu", i);
+		ck_assert_msg(node_read_cpu(&m, &cs) == -1, "stat %zu", i);
 		ck_assert_ptr_null(node_sample(&m));
 	}
 	copy_in("stat.later", "/proc/stat");
 	for (i = 0; i < sizeof(bad_meminfo) / sizeof(bad_meminfo[0]); i++) {
 		put("/proc/meminfo", bad_meminfo[i]);
-		ck_assert_msg(node_read_mem(tmproot, &ms) == -1, "meminfo %zu",
+		ck_assert_msg(node_read_mem(&m, &ms) == -1, "meminfo %zu",
 		    i);
 		ck_assert_ptr_null(node_sample(&m));
 	}
 	/* MemAvailable above MemTotal is capped, not trusted. */
 	put("/proc/meminfo", "MemTotal:       1000 kB\n"
 	    "MemAvailable:   2000 kB\n");
-	ck_assert_int_eq(node_read_mem(tmproot, &ms), 0);
+	ck_assert_int_eq(node_read_mem(&m, &ms), 0);
 	ck_assert_uint_eq(ms.avail, ms.total);
 	/* A mountinfo that is all garbage gives no disk, and no crash. */
 	put("/proc/self/mountinfo", "garbage\n1 2 3\n1 2 8:x / / rw - ext4 "
 	    "/dev/x rw\n1 2 8:1 / / rw\n");
-	ck_assert_int_eq(node_read_disks(tmproot, &m.disks), 0);
+	ck_assert_int_eq(node_read_disks(&m), 0);
 	ck_assert_uint_eq(m.disks.ndisks, 0);
+}
+END_TEST
+
+/*
+ * The node's files stay open between samples and are read again from
+ * their start: what is written to them in place is seen, and a changed
+ * mount table gives the disks it now has.
+ */
+START_TEST(node_files_kept)
+{
+	json_t	*doc;
+	int	 fd;
+
+	metrics_init(&m, tree("node"));
+	ck_assert_ptr_null(node_sample(&m));	/* the baseline */
+	ck_assert_int_ne(m.stat_fd, -1);
+	ck_assert_int_ne(m.meminfo_fd, -1);
+	fd = m.stat_fd;
+	copy_in("stat.later", "/proc/stat");
+	put("/proc/meminfo", "MemTotal:       1000 kB\n"
+	    "MemAvailable:   500 kB\n");
+	doc = parse(node_sample(&m));
+	ck_assert_int_eq(m.stat_fd, fd);
+	ck_assert_int_ne(m.mnt.fd, -1);
+	ck_assert_int_eq(m.mnt.polled, 0);	/* a recorded tree */
+	ck_assert_double_eq_tol(doc_num(doc, "cpu", "currentUsage"), 50.5,
+	    1e-9);
+	ck_assert_int_eq(doc_int(doc, "memory", "totalMemory"), 1000 * 1024);
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "disks")), 3);
+	json_decref(doc);
+
+	/* /boot and /mnt/my disk unmounted: only the root's disk is left. */
+	put("/proc/self/mountinfo", "27 1 254:0 / / rw,relatime - ext4 "
+	    "/dev/vda rw\n");
+	ck_assert_int_eq(node_read_disks(&m), 0);
+	ck_assert_uint_eq(m.disks.ndisks, 1);
+	ck_assert_str_eq(m.disks.disks[0].name, "/dev/vda");
+	put("/proc/self/mountinfo", "27 1 254:0 / / rw,relatime - ext4 "
+	    "/dev/vda rw\n50 27 8:1 / /boot rw,relatime - ext4 /dev/sda1 "
+	    "rw\n");
+	ck_assert_int_eq(node_read_disks(&m), 0);
+	ck_assert_uint_eq(m.disks.ndisks, 2);
+	ck_assert_str_eq(m.disks.disks[1].name, "/dev/sda1");
+
+	/* A file that can no longer be read is opened again next time. */
+	metrics_clear(&m);
+	ck_assert_int_eq(m.stat_fd, -1);
+	ck_assert_int_eq(m.mnt.fd, -1);
+	ck_assert_int_eq(node_read_disks(&m), 0);
+	ck_assert_uint_eq(m.disks.ndisks, 2);
 }
 END_TEST
 
@@ -1063,6 +1113,7 @@ main(void)
 	tcase_add_test(tc, node_document);
 	tcase_add_test(tc, node_backwards);
 	tcase_add_test(tc, node_malformed);
+	tcase_add_test(tc, node_files_kept);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("pod");
 	tcase_add_checked_fixture(tc, NULL, forget_pods);

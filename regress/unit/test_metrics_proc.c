@@ -8,6 +8,7 @@
  * through the fixtures of test_metrics.c only).  The child must outlive
  * every test: its death is never taken for silence.
  */
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include "harness.h"
 #include "checkrun.h"
 #include "metrics.h"
+#include "samples.h"
 #include "test_metrics.h"
 #include "util.h"
 
@@ -101,6 +104,14 @@ node_report(uint64_t *at, int timeout_ms)
 	return doc;
 }
 
+static int
+instance_terminated(const void *hdr)
+{
+	const struct met_pod_sample	*ps = hdr;
+
+	return strarray_terminated(ps->instance, sizeof(ps->instance));
+}
+
 /*
  * The next report for a pod, parsed; NULL when none came in time.  A
  * child that is gone fails the test: it is silent too.
@@ -110,25 +121,31 @@ pod_report(const char *instance, int timeout_ms)
 {
 	struct imsg		 imsg;
 	struct met_pod_sample	 ps;
-	const char		*s;
+	const void		*hdr;
+	const char		*s, *found = NULL;
 	json_t			*doc;
+	size_t			 off;
 	int			 r;
 
 	for (;;) {
-		r = harness_wait(&h, IMSG_MET_POD_SAMPLE, &imsg, timeout_ms);
+		r = harness_wait(&h, IMSG_MET_POD_SAMPLES, &imsg, timeout_ms);
 		ck_assert_msg(r != -1, "the metrics child is gone");
 		if (r == 0)
 			return NULL;
-		ck_assert_uint_gt(imsg.datalen, sizeof(ps));
-		memcpy(&ps, imsg.data, sizeof(ps));
-		ck_assert(strarray_terminated(ps.instance,
-		    sizeof(ps.instance)));
-		ck_assert_ptr_nonnull(s = imsg_string(&imsg, sizeof(ps)));
-		if (strcmp(ps.instance, instance) == 0)
+		ck_assert(samples_valid(imsg.data, imsg.datalen, sizeof(ps),
+		    instance_terminated));
+		off = 0;
+		while (samples_next(imsg.data, imsg.datalen, sizeof(ps), &off,
+		    &hdr, &s) == 1) {
+			memcpy(&ps, hdr, sizeof(ps));
+			if (strcmp(ps.instance, instance) == 0)
+				found = s;
+		}
+		if (found != NULL)
 			break;
 		imsg_free(&imsg);
 	}
-	ck_assert_ptr_nonnull(doc = json_loads(s, 0, NULL));
+	ck_assert_ptr_nonnull(doc = json_loads(found, 0, NULL));
 	imsg_free(&imsg);
 	return doc;
 }
@@ -566,6 +583,43 @@ expect_death(uint32_t type, const void *data, size_t len)
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 }
 
+/*
+ * The kernel tells a change of the mount table to the mountinfo kept
+ * open, and only a change: in a mount namespace of the test's own, a
+ * tmpfs mounted and unmounted is seen once each, and nothing else.
+ */
+START_TEST(mountinfo_change_told)
+{
+	struct mnt_watch	 w = { -1, 0 };
+	char			 dir[] = "/tmp/riklet-mnt.XXXXXX";
+	int			 quiet, mounted, after_mount, quiet2, unmounted,
+				 after_umount, quiet3;
+
+	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+	ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	ck_assert_int_eq(met_mountinfo_changed(&w, ""), 1);	/* opened */
+	ck_assert_int_eq(w.polled, 1);
+	ck_assert_ptr_nonnull(met_mountinfo_reread(&w));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	quiet = met_mountinfo_changed(&w, "");
+	mounted = mount("riklet-test", dir, "tmpfs", 0, "size=64k");
+	after_mount = met_mountinfo_changed(&w, "");
+	quiet2 = met_mountinfo_changed(&w, "");
+	unmounted = mounted == 0 ? umount(dir) : -1;
+	after_umount = met_mountinfo_changed(&w, "");
+	quiet3 = met_mountinfo_changed(&w, "");
+	met_mountinfo_close(&w);
+	(void)rmdir(dir);
+	ck_assert_int_eq(mounted, 0);
+	ck_assert_int_eq(unmounted, 0);
+	ck_assert_int_eq(quiet, 0);
+	ck_assert_int_eq(after_mount, 1);
+	ck_assert_int_eq(quiet2, 0);
+	ck_assert_int_eq(after_umount, 1);
+	ck_assert_int_eq(quiet3, 0);
+}
+END_TEST
+
 START_TEST(bad_messages)
 {
 	struct met_pod	 mp;
@@ -618,7 +672,8 @@ main(void)
 	size_t		 i;
 	int		 v1;
 	static const char *all[] = { "resolution", "node_one_core_busy",
-	    "bad_messages", "pod_half_core_quota", "pod_cgroup_recreated" };
+	    "bad_messages", "mountinfo_change_told", "pod_half_core_quota",
+	    "pod_cgroup_recreated" };
 
 	if (geteuid() != 0) {
 		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -631,6 +686,7 @@ main(void)
 	tcase_add_test(tc, resolution);
 	tcase_add_test(tc, node_one_core_busy);
 	tcase_add_test(tc, bad_messages);
+	tcase_add_test(tc, mountinfo_change_told);
 	suite_add_tcase(s, tc);
 
 	v1 = cg_mounts_read("", &cgm) == 0 && cgm.cpu.present &&

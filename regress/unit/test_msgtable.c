@@ -120,7 +120,8 @@ parent_down(void)
  * it was a violation (counted, and the child cut off).
  */
 static int
-violates(enum riklet_proc p, uint32_t type, size_t len, int fill)
+violates_data(enum riklet_proc p, uint32_t type, const void *data,
+    size_t len)
 {
 	struct child	*c = &parent->children[p];
 	struct imsg	 imsg;
@@ -142,12 +143,25 @@ violates(enum riklet_proc p, uint32_t type, size_t len, int fill)
 	imsg.fd = -1;
 	imsg.datalen = len;
 	ck_assert_ptr_nonnull(imsg.data = calloc(1, len + 1));
-	memset(imsg.data, fill, len);
+	memcpy(imsg.data, data, len);
 	r = msg_dispatch(c, &imsg);
 	imsg_free(&imsg);
 	ck_assert_int_eq(r == -1, c->violations == before + 1);
 	ck_assert_int_eq(r == -1, !c->connected);
 	return r == -1;
+}
+
+static int
+violates(enum riklet_proc p, uint32_t type, size_t len, int fill)
+{
+	char	*data;
+	int	 r;
+
+	ck_assert_ptr_nonnull(data = malloc(len + 1));
+	memset(data, fill, len);
+	r = violates_data(p, type, data, len);
+	free(data);
+	return r;
 }
 
 START_TEST(test_wrong_sizes)
@@ -193,7 +207,52 @@ START_TEST(test_unterminated)
 			strings++;
 		}
 	}
-	ck_assert_uint_ge(strings, 4);
+	ck_assert_uint_ge(strings, 3);
+}
+END_TEST
+
+/*
+ * A tick's pod samples: taken whole, refused when a record is cut short,
+ * its JSON or instance unterminated, or its JSON too long.
+ */
+START_TEST(test_pod_samples)
+{
+	struct met_pod_sample	 ps;
+	char			*buf;
+	size_t			 len = 0;
+
+	ck_assert_ptr_nonnull(buf = calloc(1, RIK_SAMPLES_MAX + 1));
+	memset(&ps, 0, sizeof(ps));
+	(void)strlcpy(ps.instance, "pod-1", sizeof(ps.instance));
+	memcpy(buf, &ps, sizeof(ps));
+	memcpy(buf + sizeof(ps), "{}", 3);
+	len = sizeof(ps) + 3;
+	(void)strlcpy(ps.instance, "pod-2", sizeof(ps.instance));
+	memcpy(buf + len, &ps, sizeof(ps));
+	memcpy(buf + len + sizeof(ps), "{\"cpu\":{}}", 11);
+	len += sizeof(ps) + 11;
+	ck_assert(!violates_data(PROC_METRICS, IMSG_MET_POD_SAMPLES, buf,
+	    len));
+	/* The second record's JSON without its NUL, then cut short. */
+	ck_assert(violates_data(PROC_METRICS, IMSG_MET_POD_SAMPLES, buf,
+	    len - 1));
+	ck_assert(violates_data(PROC_METRICS, IMSG_MET_POD_SAMPLES, buf,
+	    sizeof(ps) + 3 + sizeof(ps)));
+	ck_assert(violates_data(PROC_METRICS, IMSG_MET_POD_SAMPLES, buf,
+	    sizeof(ps) + 3 + 10));
+	/* An instance without its NUL. */
+	memset(buf + sizeof(ps) + 3, 'a', sizeof(ps.instance));
+	ck_assert(violates_data(PROC_METRICS, IMSG_MET_POD_SAMPLES, buf,
+	    len));
+	/* A JSON document of RIK_METRICS_MAX bytes and its NUL: too long. */
+	memset(buf + sizeof(ps), 'a', RIK_METRICS_MAX);
+	buf[sizeof(ps) + RIK_METRICS_MAX] = '\0';
+	ck_assert(violates_data(PROC_METRICS, IMSG_MET_POD_SAMPLES, buf,
+	    sizeof(ps) + RIK_METRICS_MAX + 1));
+	buf[sizeof(ps) + RIK_METRICS_MAX - 1] = '\0';
+	ck_assert(!violates_data(PROC_METRICS, IMSG_MET_POD_SAMPLES, buf,
+	    sizeof(ps) + RIK_METRICS_MAX));
+	free(buf);
 }
 END_TEST
 
@@ -295,6 +354,7 @@ msgtable_suite(void)
 	tcase_add_checked_fixture(tc, parent_up, parent_down);
 	tcase_add_test(tc, test_wrong_sizes);
 	tcase_add_test(tc, test_unterminated);
+	tcase_add_test(tc, test_pod_samples);
 	tcase_add_test(tc, test_unlisted);
 	tcase_add_test(tc, test_rows);
 	suite_add_tcase(s, tc);
