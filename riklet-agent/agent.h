@@ -99,7 +99,7 @@ void	sched_node_sample(void);
 
 /* agent_counters.c */
 void	counters_init(struct event_base *);
-void	counters_add(enum agent_counter);
+void	counters_add(enum agent_counter, uint64_t);
 void	counters_touch(void);
 
 /* agent_queue.c */

@@ -17,7 +17,10 @@
  * TCP write; each is still its own length-prefixed gRPC message, the
  * bytes on the stream are the same.  Only samples go to the outbox: they
  * are dropped with a lost connection anyway, and a state change is never
- * overtaken.  The main thread sees one send and its completion.
+ * overtaken.  The main thread sees one send, and its completion only
+ * when it has more to send: else the queue thread keeps it, and the main
+ * thread settles it when it next sends (one wake-up of each thread a
+ * tick, not two of the main thread).
  *
  * A session is one registration: the Register server stream that brings
  * instructions, and the SendStatusUpdates client stream that carries
@@ -151,6 +154,10 @@ static int	 outbox_next(struct gop *, int *);
 static size_t	 outbox_fill(void);
 static void	 outbox_flush(void);
 static void	 outbox_drop(void);
+static int	 send_settle(void);
+static void	 send_ended(struct session *, int);
+static void	 send_next(int, short, void *);
+static void	 heartbeat_arm(void);
 static void	 registered(void);
 static void	 worker_metric(void);
 static void	 reg_recv(struct session *);
@@ -174,7 +181,12 @@ static grpc_byte_buffer		*outbox[OUTBOX_MAX];
 static size_t			 outbox_head, outbox_len;
 static size_t			 outbox_sent;	/* sent from it, not counted */
 static struct session		*outbox_s;	/* whose messages they are */
-static struct event		*ev_cq, *ev_backoff, *ev_grace, *ev_heartbeat;
+/* The last send of a run that went well, its completion kept by the
+ * queue thread: the main thread settles it when it next sends. */
+static struct gop		*outbox_done;
+static int			 outbox_wanted;	/* main waits for the end */
+static struct event		*ev_cq, *ev_backoff, *ev_grace, *ev_heartbeat,
+				*ev_kick;
 
 static grpc_channel		*chan;
 static char			 target[AGENT_TARGET_MAX];
@@ -186,7 +198,6 @@ static gpr_timespec		 connect_deadline;
 static enum conn_state		 state = CONN_IDLE;
 static struct session		*cur;
 static int			 send_inflight;
-static uint64_t			 last_send_ms;
 static struct backoff		 backoff;
 static int			 outage_logged;
 static int			 worker_first;	/* no WorkerMetric yet */
@@ -220,8 +231,8 @@ sched_init(struct event_base *base, const struct riklet_conf *c)
 	    NULL)) == NULL || event_add(ev_cq, NULL) == -1 ||
 	    (ev_backoff = evtimer_new(base, backoff_fire, NULL)) == NULL ||
 	    (ev_grace = evtimer_new(base, grace_fire, NULL)) == NULL ||
-	    (ev_heartbeat = event_new(base, -1, EV_PERSIST, heartbeat_fire,
-	    NULL)) == NULL)
+	    (ev_heartbeat = evtimer_new(base, heartbeat_fire, NULL)) == NULL ||
+	    (ev_kick = event_new(base, -1, 0, send_next, NULL)) == NULL)
 		fatalx("%s: event", __func__);
 	/* Signals are the event loop's business, not the queue thread's. */
 	sigfillset(&all);
@@ -491,14 +502,15 @@ sched_fail(const char *why)
 	uint32_t	 delay;
 	uint64_t	 ms;
 
+	/* First: it settles a send whose end the queue thread kept. */
+	outbox_flush();
+	send_inflight = 0;
 	if (cur != NULL) {
 		session_end(cur);
 		cur = NULL;
 	}
 	evtimer_del(ev_grace);
-	event_del(ev_heartbeat);
-	send_inflight = 0;
-	outbox_flush();
+	evtimer_del(ev_heartbeat);
 	queue_drop_samples();
 	counters_touch();
 	if (!outage_logged) {
@@ -528,7 +540,7 @@ backoff_fire(int fd, short event, void *arg)
 	(void)arg;
 	if (state != CONN_BACKOFF)
 		return;
-	counters_add(COUNTER_RECONNECTS);
+	counters_add(COUNTER_RECONNECTS, 1);
 	sched_connect();
 }
 
@@ -715,7 +727,6 @@ op_done(struct gop *g, int ok)
 			    (REGISTER_GRACE_MS % 1000) * 1000 };
 	struct timeval	 hgrace = { 0, HEADERS_GRACE_MS * 1000 };
 	char		 why[RIK_MESSAGE_MAX];
-	size_t		 sent;
 
 	s->pending--;
 	if (s->dead) {
@@ -768,20 +779,10 @@ op_done(struct gop *g, int ok)
 		sched_fail(why);
 		break;
 	case OP_ST_SEND:
-		grpc_byte_buffer_destroy(s->st_out);
-		s->st_out = NULL;
-		send_inflight = 0;
-		pthread_mutex_lock(&cq_mtx);
-		sent = outbox_sent;
-		outbox_sent = 0;
-		pthread_mutex_unlock(&cq_mtx);
-		while (sent-- > 0)
-			counters_add(COUNTER_SENT);
+		send_ended(s, ok);
 		/* A failed send ends the call: its status follows. */
-		if (ok) {
-			counters_add(COUNTER_SENT);
+		if (ok)
 			sched_kick();
-		}
 		break;
 	case OP_ST_START:
 	case OP_ST_RECV:
@@ -804,7 +805,6 @@ grace_fire(int fd, short event, void *arg)
 static void
 registered(void)
 {
-	struct timeval	 tv = { HEARTBEAT_MS / 1000, 0 };
 	size_t		 n;
 
 	evtimer_del(ev_grace);
@@ -814,15 +814,14 @@ registered(void)
 	atomic_store(&grpc_quiet, 0);
 	log_info("registered with scheduler %s as %s", conf->scheduler,
 	    conf->hostname);
-	last_send_ms = monotime_ms();
-	event_add(ev_heartbeat, &tv);
+	heartbeat_arm();
 	worker_first = 1;
 	worker_metric();
 	if ((n = queue_dropped()) > 0)
 		log_warnx("%zu intermediate state changes dropped since the "
 		    "last registration: the status queue was full", n);
 	sched_kick();
-	counters_add(COUNTER_REGISTRATIONS);
+	counters_add(COUNTER_REGISTRATIONS, 1);
 	agent_conn_state(AGENT_REGISTERED, 0, "registered");
 }
 
@@ -858,16 +857,27 @@ sched_node_sample(void)
 		worker_metric();
 }
 
+/* Every send puts the heartbeat off: it fires after HEARTBEAT_MS idle. */
+static void
+heartbeat_arm(void)
+{
+	struct timeval	 tv = { HEARTBEAT_MS / 1000, 0 };
+
+	evtimer_add(ev_heartbeat, &tv);
+}
+
 static void
 heartbeat_fire(int fd, short event, void *arg)
 {
 	(void)fd;
 	(void)event;
 	(void)arg;
-	if (state != CONN_REGISTERED || queue_length() > 0 ||
-	    monotime_ms() - last_send_ms < HEARTBEAT_MS)
+	if (state != CONN_REGISTERED)
 		return;
-	worker_metric();
+	if (queue_length() > 0)
+		heartbeat_arm();	/* a send is due anyway */
+	else
+		worker_metric();
 }
 
 /* One InstanceScheduling: read and checked, then handed on. */
@@ -931,17 +941,32 @@ pack_status(const struct status_entry *e)
 	return bb;
 }
 
-/* Sends the next queued status unless one is in flight. */
+/*
+ * Something was queued: it goes once the event loop is done with the
+ * messages read with it, so that a tick's node and pod samples, which
+ * come in one read, leave in one run.
+ */
 void
 sched_kick(void)
+{
+	event_active(ev_kick, EV_TIMEOUT, 1);
+}
+
+/* Sends the next queued status unless one is in flight. */
+static void
+send_next(int fd, short event, void *arg)
 {
 	struct status_entry	*e;
 	grpc_op			 op;
 
-	counters_touch();
-	if (state != CONN_REGISTERED || send_inflight || cur == NULL ||
-	    (e = queue_first()) == NULL)
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (state != CONN_REGISTERED || cur == NULL ||
+	    (e = queue_first()) == NULL || !send_settle()) {
+		counters_touch();
 		return;
+	}
 	cur->st_out = pack_status(e);
 	log_debug("send %s %s%s%s", e->kind == STATUS_WORKER ? "worker" :
 	    "instance", rik_status_name(e->status), e->instance[0] ? " " : "",
@@ -957,7 +982,48 @@ sched_kick(void)
 		return;
 	}
 	send_inflight = 1;
-	last_send_ms = monotime_ms();
+	heartbeat_arm();
+	counters_touch();
+}
+
+/*
+ * Main thread: 1 when no send is in flight (the end of a run the queue
+ * thread kept is settled here), else 0 and the queue thread hands us the
+ * send's end, as the queue is not empty.
+ */
+static int
+send_settle(void)
+{
+	struct gop	*g;
+
+	if (!send_inflight)
+		return 1;
+	pthread_mutex_lock(&cq_mtx);
+	if ((g = outbox_done) == NULL)
+		outbox_wanted = 1;
+	outbox_done = NULL;
+	pthread_mutex_unlock(&cq_mtx);
+	if (g == NULL)
+		return 0;
+	g->s->pending--;
+	send_ended(g->s, 1);
+	return 1;
+}
+
+/* Main thread: the send in flight ended, ok or not; those of its run. */
+static void
+send_ended(struct session *s, int ok)
+{
+	size_t	 sent;
+
+	grpc_byte_buffer_destroy(s->st_out);
+	s->st_out = NULL;
+	send_inflight = 0;
+	pthread_mutex_lock(&cq_mtx);
+	sent = outbox_sent + (ok ? 1 : 0);
+	outbox_sent = 0;
+	pthread_mutex_unlock(&cq_mtx);
+	counters_add(COUNTER_SENT, sent);
 }
 
 /*
@@ -983,6 +1049,9 @@ outbox_fill(void)
 		queue_remove(e);
 		outbox[(outbox_head + outbox_len++) % OUTBOX_MAX] = bb;
 	}
+	/* A state change, or more than the outbox holds, waits for us. */
+	outbox_wanted = queue_first() != NULL;
+	outbox_done = NULL;
 	n = outbox_len;
 	pthread_mutex_unlock(&cq_mtx);
 	return n;
@@ -992,11 +1061,21 @@ outbox_fill(void)
 static void
 outbox_flush(void)
 {
+	struct gop	*g;
+
 	pthread_mutex_lock(&cq_mtx);
 	outbox_drop();
 	outbox_sent = 0;
 	outbox_s = NULL;
+	g = outbox_done;
+	outbox_done = NULL;
 	pthread_mutex_unlock(&cq_mtx);
+	/* The end of a run kept by the queue thread: the send is over. */
+	if (g != NULL) {
+		g->s->pending--;
+		grpc_byte_buffer_destroy(g->s->st_out);
+		g->s->st_out = NULL;
+	}
 }
 
 /* cq_mtx held: the samples not sent go. */
@@ -1024,8 +1103,16 @@ outbox_next(struct gop *g, int *ok)
 	grpc_call_error	 e;
 
 	if (g == &watch_op || g->kind != OP_ST_SEND || !*ok ||
-	    g->s != outbox_s || outbox_len == 0)
+	    g->s != outbox_s)
 		return 0;
+	if (outbox_len == 0) {
+		/* The run is over: the main thread settles it when it next
+		 * sends, unless it waits for it now. */
+		if (outbox_wanted)
+			return 0;
+		outbox_done = g;
+		return 1;
+	}
 	s = g->s;
 	grpc_byte_buffer_destroy(s->st_out);
 	s->st_out = outbox[outbox_head];
