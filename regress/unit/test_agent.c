@@ -281,6 +281,8 @@ START_TEST(test_first_sample)
 	ck_assert_int_eq(peer_wait(&p, 6000, 1, "kind", "worker", NULL), 0);
 	ck_assert_int_eq(agent_node_sample(&a, NODE_SAMPLE), 0);
 	ck_assert_int_eq(peer_wait(&p, 5000, 1, "kind", "worker", NULL), 1);
+	/* Nothing sent for 5 s: the heartbeat, the same sample again. */
+	ck_assert_int_eq(peer_wait(&p, 8000, 2, "kind", "worker", NULL), 2);
 	/* Every WorkerMetric carries a real sample. */
 	(void)snprintf(path, sizeof(path), "%s/received.jsonl", p.dir);
 	ck_assert_ptr_nonnull(f = fopen(path, "r"));
