@@ -9,7 +9,8 @@
 # For each build: riklet registered with the scheduler peer, reporting
 # every 1 s; PSS and private memory of every process idle with no pods,
 # then with 50 running pods, then the CPU all five use over 60 s with
-# the 50 pods, each process's and the sum.  BASE_REV defaults to the
+# the 50 pods, each process's and the sum, and this build's threads (CPU
+# and wake-ups: on a virtual machine a wake-up costs ~0.1 ms).  BASE_REV defaults to the
 # parent of the commit that made riklet-agent its own program; it is built
 # in a git worktree under the test directory, removed at the end.
 #
@@ -95,6 +96,15 @@ cpu() {
 		echo "$r $(ticks "$p") $(cpu_ns "$p")"
 	done
 }
+# One line a thread: process, tid, name, ns on a CPU and times it ran.
+threads() {
+	procs | while read -r r p; do
+		for t in /proc/"$p"/task/*; do
+			echo "$r ${t##*/} $(tr ' ' _ <"$t/comm")" \
+			    "$(awk '{ print $1, $3 }' "$t/schedstat")"
+		done
+	done | LC_ALL=C sort -k 2,2
+}
 
 run() {
 	name=$1 bin=$2
@@ -122,8 +132,15 @@ run() {
 	sleep 10
 	measure "$name" pods
 	cpu >"$T/$name.c0"
+	threads >"$T/$name.t0"
 	sleep "$CPU_SECONDS"
 	cpu >"$T/$name.c1"
+	threads >"$T/$name.t1"
+	# per thread: ms on a CPU and wake-ups (times it was run) per 60 s
+	LC_ALL=C join -j 2 -o 1.1,1.2,1.3,1.4,1.5,2.4,2.5 "$T/$name.t0" "$T/$name.t1" |
+	    awk -v s="$CPU_SECONDS" '$7 > $5 { printf "%-8s %-16s %8.1f %8d\n",
+		$1, $3, ($6 - $4) / 1e6 * 60 / s, ($7 - $5) * 60 / s }' \
+	    >"$T/$name.threads"
 	echo "$name cpu: load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$T/context"
 	hz=$(getconf CLK_TCK)
 	# name, ticks, % of one core, ms on a CPU, its %; then the total
@@ -170,5 +187,8 @@ paste -d' ' "$T/split.cpu" "$T/base.cpu" | awk -v base="$base" \
     '$1 == "total" {
 	printf "this build %.3f %% of one core, %s %.3f %% (schedstat)\n",
 	    $5, base, $10 }'
+echo "== this build's threads that ran: ms on a CPU and wake-ups, per 60 s"
+printf '%-8s %-16s %8s %8s\n' process thread ms wakeups
+cat "$T/split.threads"
 echo "== conditions"
 cat "$T/context"
