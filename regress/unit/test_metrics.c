@@ -34,6 +34,7 @@
 #define SEC	UINT64_C(1000000000)
 #define T0	(1000 * SEC)
 #define GIB	(UINT64_C(1) << 30)
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static char	 tmpbase[64];	/* this run's, removed by main() */
 static char	 tmproot[PATH_MAX];
@@ -1102,6 +1103,116 @@ START_TEST(json_numbers)
 }
 END_TEST
 
+/*
+ * A pod's document as met_json_pod() built it with jansson before it
+ * was written by hand: the reference its bytes must match.
+ */
+static char *
+jansson_pod(const struct pod_figures *pf)
+{
+	json_t		*total, *doc;
+	uint64_t	 avail;
+	double		 pct = pf->cpu_pct, free_pct;
+	char		*s;
+
+	avail = pf->mem_used < pf->mem_total ? pf->mem_total - pf->mem_used :
+	    0;
+	free_pct = pf->mem_total == 0 ? 0.0 :
+	    100.0 * (double)avail / (double)pf->mem_total;
+	if (pct < 0.0)
+		pct = 0.0;
+	if (pct > 100.0)
+		pct = 100.0;
+	if (pf->total_cpu == floor(pf->total_cpu) && pf->total_cpu < 1e9)
+		total = json_integer((json_int_t)pf->total_cpu);
+	else
+		total = json_real(met_round2(pf->total_cpu));
+	doc = json_pack("{s:{s:o, s:f}, s:{s:I, s:I, s:f}}",
+	    "cpu", "totalCpu", total, "currentUsage", met_round2(pct),
+	    "memory", "totalMemory", (json_int_t)(pf->mem_total > INT64_MAX ?
+	    INT64_MAX : pf->mem_total), "freeMemory", (json_int_t)(avail >
+	    INT64_MAX ? INT64_MAX : avail), "freeMemoryAmount",
+	    met_round2(free_pct));
+	if (doc == NULL)
+		return NULL;
+	s = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15) |
+	    JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	return s;
+}
+
+static void
+pod_same(double total_cpu, double pct, uint64_t mem_total, uint64_t used)
+{
+	struct pod_figures	 pf = { total_cpu, pct, mem_total, used };
+	char			*ours, *ref;
+
+	ours = met_json_pod(&pf);
+	ref = jansson_pod(&pf);
+	if (ref == NULL)
+		ck_assert_msg(ours == NULL, "%.17g %.17g %ju %ju: %s, jansson "
+		    "none", total_cpu, pct, (uintmax_t)mem_total,
+		    (uintmax_t)used, ours);
+	else
+		ck_assert_msg(ours != NULL && strcmp(ours, ref) == 0,
+		    "%.17g %.17g %ju %ju: %s, jansson %s", total_cpu, pct,
+		    (uintmax_t)mem_total, (uintmax_t)used,
+		    ours != NULL ? ours : "none", ref);
+	free(ours);
+	free(ref);
+}
+
+/*
+ * The pod document written by hand is jansson's, byte for byte: every
+ * hundredth and every x.xx5 from 0 to 100, random figures, whole and
+ * fractional CPU limits, memory from none to more than an int64, and
+ * what jansson refuses (a figure that is not a number).
+ */
+START_TEST(json_pod_as_jansson)
+{
+	static const double	 totals[] = {
+		0.5, 1.0, 2.0, 64.0, 0.01, 0.004, 0.005, 0.015, 0.125, 1.005,
+		1.995, 1.999, 2.675, 3.3333333, 7.125, 999999.995, 123456.785,
+		1e6, 999999999.0, 999999999.5, 1e9, 1e9 + 0.25, 4e12 + 0.5,
+		1e13, 9999999999999.99, 12345678901234.56, 1e15 + 0.5, 1e17,
+		1e300, -0.0, 0.0, -1.5
+	};
+	static const uint64_t	 mems[][2] = {
+		{ 0, 0 }, { 1, 0 }, { 3000, 1000 }, { 3000, 4000 },
+		{ 3000, 2999 }, { 3, 1 }, { 3, 2 }, { 7, 1 }, { 1000, 5 },
+		{ 1000, 995 }, { 8 * GIB, 123456789 },
+		{ UINT64_C(1) << 62, 1 }, { INT64_MAX, 0 },
+		{ (uint64_t)INT64_MAX + 1, 3 }, { UINT64_MAX, 0 },
+		{ UINT64_MAX, UINT64_MAX / 3 }
+	};
+	static const double	 odd[] = {
+		-0.0, -1e-9, -5.0, 100.0, 100.004, 100.005, 150.0, 1e300,
+		0.004999999, 0.005, 0.0049, 0.015, 0.025, 0.125, 1.005, 2.675,
+		33.335, 99.995, 99.9949, 4.35, 8.345, NAN, INFINITY, -INFINITY
+	};
+	size_t			 i, j;
+	unsigned short		 seed[3] = { 16, 450, 2026 };
+
+	for (i = 0; i <= 100000; i++)
+		pod_same(2.0, (double)i / 1000.0, 3000, 1000);
+	for (i = 0; i < 20000; i++)
+		pod_same(totals[i % NELEM(totals)], erand48(seed) * 100.0,
+		    mems[i % NELEM(mems)][0], mems[i % NELEM(mems)][1]);
+	for (i = 0; i < 20000; i++)
+		pod_same(erand48(seed) * 64.0, erand48(seed) * 100.0,
+		    (uint64_t)(erand48(seed) * 1e12),
+		    (uint64_t)(erand48(seed) * 1e12));
+	for (i = 0; i < NELEM(totals); i++)
+		for (j = 0; j < NELEM(odd); j++) {
+			pod_same(totals[i], odd[j], 3000, 1000);
+			pod_same(odd[j], totals[i], 3000, 1000);
+		}
+	for (i = 0; i < NELEM(mems); i++)
+		for (j = 0; j < NELEM(odd); j++)
+			pod_same(1.5, odd[j], mems[i][0], mems[i][1]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1136,6 +1247,7 @@ main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("json");
 	tcase_add_test(tc, json_numbers);
+	tcase_add_test(tc, json_pod_as_jansson);
 	suite_add_tcase(s, tc);
 
 	/* The tests run in children that end with _exit(): their copies
