@@ -441,9 +441,11 @@ START_TEST(pod_v1_two_containers)
 	pod_ctr(&mp, ID_B, 0, "/docker/" ID_B);
 	mp.cpu_limit = 1.5;
 	mp.memory_limit = 1 << 30;
-	rm("/sys/fs/cgroup/cpu/docker/" ID_B "/cpu.cfs_quota_us");
-	rm("/sys/fs/cgroup/memory/docker/" ID_B "/memory.limit_in_bytes");
-	rm("/sys/fs/cgroup/memory/docker/" ID_A "/memory.limit_in_bytes");
+	cg_remove("/sys/fs/cgroup/cpu/docker/" ID_B "/cpu.cfs_quota_us", NULL);
+	cg_remove("/sys/fs/cgroup/memory/docker/" ID_B "/memory.limit_in_bytes",
+	    NULL);
+	cg_remove("/sys/fs/cgroup/memory/docker/" ID_A "/memory.limit_in_bytes",
+	    NULL);
 	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0 + 3 * SEC));
 	pod->ticks = 0;		/* the limits are read again now */
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "802439755\n");
@@ -549,19 +551,19 @@ START_TEST(pod_container_vanishes)
 	pod_ctr(&mp, ID_A, 4242, "");
 	pod_ctr(&mp, ID_B, 4243, "");
 	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
-	ck_assert_uint_eq(met_kept(), 4);
+	ck_assert_uint_eq(met_kept(), 2 * MET_CTR_FILES);
 	/* B's cgroup goes between two samples: no report, no zero, and
 	 * its files are closed. */
 	cg_remove("/sys/fs/cgroup/cpuacct/docker/" ID_B, "/gone");
 	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
 	ck_assert_int_eq(pod->ctrs[1].resolved, 0);
-	ck_assert_uint_eq(met_kept(), 2);
+	ck_assert_uint_eq(met_kept(), MET_CTR_FILES);
 	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 2 * SEC));
 	/* It comes back: a fresh baseline first, then a report. */
 	mv("/gone", "/sys/fs/cgroup/cpuacct/docker/" ID_B);
 	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 3 * SEC));
 	ck_assert_int_eq(pod->fresh, 1);
-	ck_assert_uint_eq(met_kept(), 4);
+	ck_assert_uint_eq(met_kept(), 2 * MET_CTR_FILES);
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "652439755\n");
 	putf(V1_B, "cpuacct", "/cpuacct.usage", "1100000000\n");
 	ck_assert_double_eq_tol(usage_at(pod, T0 + 4 * SEC), 10.0, 1e-9);
@@ -607,8 +609,8 @@ open_fds(void)
 
 /*
  * The two usage files of a container are opened at its first reading
- * and read again through the same descriptors, cgroup v1 and v2; the
- * limits, read once in a while, are not kept.
+ * and read again through the same descriptors, cgroup v1 and v2, and so
+ * are its limit files (three in v1, two in v2), read once in a while.
  */
 START_TEST(pod_files_kept)
 {
@@ -622,8 +624,8 @@ START_TEST(pod_files_kept)
 	pod_msg(&mp, "keep-1");
 	pod_ctr(&mp, ID_A, 4242, "");
 	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
-	ck_assert_uint_eq(met_kept(), 2);
-	ck_assert_int_eq(open_fds(), fds + 2);
+	ck_assert_uint_eq(met_kept(), 5);
+	ck_assert_int_eq(open_fds(), fds + 5);
 	acct = pod->ctrs[0].dirs.acct_fd;
 	mem = pod->ctrs[0].dirs.mem_fd;
 	ck_assert_uint_eq(fd_ino(acct), path_ino(V1_A, "cpuacct",
@@ -639,11 +641,11 @@ START_TEST(pod_files_kept)
 	ck_assert_double_eq_tol(usage_at(pod, T0 + 2 * SEC), 20.0, 1e-9);
 	ck_assert_int_eq(pod->ctrs[0].dirs.acct_fd, acct);
 	ck_assert_int_eq(pod->ctrs[0].dirs.mem_fd, mem);
-	ck_assert_int_eq(open_fds(), fds + 2);
+	ck_assert_int_eq(open_fds(), fds + 5);
 	/* The same pod again, unchanged: the files go with it. */
 	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0 + 2 * SEC));
 	ck_assert_int_eq(pod->ctrs[0].dirs.acct_fd, acct);
-	ck_assert_int_eq(open_fds(), fds + 2);
+	ck_assert_int_eq(open_fds(), fds + 5);
 	ck_assert_int_eq(mpod_del(&m, "keep-1"), 0);
 	ck_assert_uint_eq(met_kept(), 0);
 	ck_assert_int_eq(open_fds(), fds);
@@ -661,7 +663,7 @@ START_TEST(pod_files_kept)
 	    path_ino(V2_A "%s", "", "/memory.current"));
 	put(V2_A "/cpu.stat", "usage_usec 1400000\n");
 	ck_assert_double_eq_tol(usage_at(pod, T0 + SEC), 80.0, 1e-9);
-	ck_assert_int_eq(open_fds(), fds + 2);
+	ck_assert_int_eq(open_fds(), fds + 4);
 	metrics_clear(&m);
 	ck_assert_uint_eq(met_kept(), 0);
 	ck_assert_int_eq(open_fds(), fds);
@@ -704,7 +706,7 @@ START_TEST(pod_cgroup_replaced)
 	    path_ino(V1_A, "cpuacct", "/cpuacct.usage"));
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "250001000\n");
 	ck_assert_double_eq_tol(usage_at(pod, T0 + 4 * SEC), 50.0, 1e-9);
-	ck_assert_uint_eq(met_kept(), 2);
+	ck_assert_uint_eq(met_kept(), MET_CTR_FILES);
 }
 END_TEST
 
@@ -744,7 +746,7 @@ START_TEST(pod_container_changed)
 		ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0 + SEC));
 		ck_assert_uint_eq(fd_ino(pod->ctrs[0].dirs.acct_fd),
 		    path_ino(V1_A, "cpuacct", "/cpuacct.usage"));
-		ck_assert_uint_eq(met_kept(), 2);
+		ck_assert_uint_eq(met_kept(), MET_CTR_FILES);
 		ck_assert_int_eq(mpod_del(&m, "changed-1"), 0);
 		ck_assert_uint_eq(met_kept(), 0);
 	}
@@ -759,7 +761,7 @@ START_TEST(pod_container_changed)
 	    path_ino(V1_B, "cpuacct", "/cpuacct.usage"));
 	ck_assert_uint_eq(fd_ino(pod->ctrs[0].dirs.mem_fd),
 	    path_ino(V1_B, "memory", "/memory.usage_in_bytes"));
-	ck_assert_uint_eq(met_kept(), 2);
+	ck_assert_uint_eq(met_kept(), MET_CTR_FILES);
 }
 END_TEST
 
@@ -822,6 +824,62 @@ START_TEST(pod_kept_bound)
 	if (rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur >= MET_KEPT_MAX + MET_FDS_SPARE)
 		ck_assert_uint_eq(n, MET_KEPT_MAX);
+}
+END_TEST
+
+/*
+ * The limit files stay open only while every container's five files fit
+ * the bound: with a third container they are closed at their next
+ * reading, and the usage files keep their places.
+ */
+START_TEST(pod_limits_kept_bound)
+{
+	struct met_pod	 mp;
+	struct mpod	*a, *b, *c;
+	int		 fds;
+
+	ck_assert_uint_eq(met_kept_limit(2 * MET_CTR_FILES + 1),
+	    2 * MET_CTR_FILES + 1);
+	fds = open_fds();
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	pod_msg(&mp, "limits-a");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(a = mpod_add(&m, &mp, T0));
+	pod_msg(&mp, "limits-b");
+	pod_ctr(&mp, ID_B, 4243, "");
+	ck_assert_ptr_nonnull(b = mpod_add(&m, &mp, T0));
+	ck_assert_uint_eq(met_kept(), 2 * MET_CTR_FILES);
+	ck_assert_int_ne(a->ctrs[0].dirs.memlim_fd, -1);
+	ck_assert_int_ne(b->ctrs[0].dirs.quota_fd, -1);
+
+	/* A third container, from B's cgroup: the limits are read at
+	 * each refresh without a file kept, and read right. */
+	pod_msg(&mp, "limits-c");
+	pod_ctr(&mp, ID_B, 0, "/docker/" ID_B);
+	ck_assert_ptr_nonnull(c = mpod_add(&m, &mp, T0));
+	ck_assert_int_eq(c->ctrs[0].dirs.quota_fd, -1);
+	ck_assert_int_eq(c->ctrs[0].dirs.memlim_fd, -1);
+	ck_assert_int_ne(c->ctrs[0].dirs.acct_fd, -1);
+	a->ticks = b->ticks = 0;
+	putf(V1_A, "memory", "/memory.limit_in_bytes", "1073741824\n");
+	ck_assert_double_eq_tol(usage_at(a, T0 + SEC), 0.0, 1e-9);
+	ck_assert_double_eq_tol(usage_at(b, T0 + SEC), 0.0, 1e-9);
+	ck_assert_int_eq(a->ctrs[0].dirs.quota_fd, -1);
+	ck_assert_int_eq(a->ctrs[0].dirs.period_fd, -1);
+	ck_assert_int_eq(a->ctrs[0].dirs.memlim_fd, -1);
+	ck_assert_int_eq(b->ctrs[0].dirs.memlim_fd, -1);
+	ck_assert_uint_eq(a->ctrs[0].limits.mem, 1073741824);
+	/* C's memory file, not kept while the bound was reached, takes a
+	 * place freed: each container's two usage files are kept. */
+	ck_assert_int_eq(c->ctrs[0].dirs.mem_fd, -1);
+	ck_assert_double_eq_tol(usage_at(c, T0 + SEC), 0.0, 1e-9);
+	ck_assert_int_ne(c->ctrs[0].dirs.mem_fd, -1);
+	ck_assert_uint_eq(met_kept(), 6);
+	ck_assert_int_eq(open_fds(), fds + 6);
+	metrics_clear(&m);
+	ck_assert_uint_eq(met_kept(), 0);
+	ck_assert_int_eq(open_fds(), fds);
 }
 END_TEST
 
@@ -1237,6 +1295,7 @@ main(void)
 	tcase_add_test(tc, pod_cgroup_replaced);
 	tcase_add_test(tc, pod_container_changed);
 	tcase_add_test(tc, pod_kept_bound);
+	tcase_add_test(tc, pod_limits_kept_bound);
 	tcase_add_test(tc, pod_counter_backwards);
 	tcase_add_test(tc, pod_missing_controller);
 	tcase_add_test(tc, pod_malformed);
