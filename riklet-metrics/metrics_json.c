@@ -1,10 +1,11 @@
 /*
  * The metrics documents of DESIGN.md: camelCase names, bytes as
- * integers, percentages with at most two decimals.  The node's, one a
- * tick, is built with jansson; a pod's, one per pod and tick, is written
- * out by hand, with the very bytes jansson gives (json_dumps with
- * JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER): the
- * unit tests compare the two.
+ * integers, percentages with at most two decimals.  They are written out
+ * by hand, one per pod and one for the node at every tick, with the very
+ * bytes jansson gives (json_dumps with JSON_COMPACT |
+ * JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER), and the unit tests
+ * compare the two; a node document with a disk name that is not plain
+ * printable ASCII, or too long, is left to jansson.
  */
 #include <jansson.h>
 #include <math.h>
@@ -30,6 +31,9 @@ static double	 pct_clamp(double);
 static double	 free_pct(uint64_t, uint64_t);
 static json_int_t bytes(uint64_t);
 static char	*dump(json_t *);
+static char	*node_jansson(const struct node_figures *);
+static void	 out_memory(struct out *, uint64_t, uint64_t);
+static void	 out_plain(struct out *, const char *);
 static void	 out_str(struct out *, const char *);
 static void	 out_int(struct out *, json_int_t);
 static void	 out_real2(struct out *, double);
@@ -43,6 +47,40 @@ met_round2(double v)
 
 char *
 met_json_node(const struct node_figures *nf)
+{
+	static char			 doc[RIK_METRICS_MAX];
+	struct out			 o = { doc, doc + sizeof(doc), 0 };
+	const struct disk_usage		*du;
+	size_t				 i;
+
+	out_str(&o, "{\"cpu\":{\"totalCpu\":");
+	out_int(&o, nf->ncpu);
+	out_str(&o, ",\"currentUsage\":");
+	out_real2(&o, pct_clamp(nf->cpu_pct));
+	out_memory(&o, nf->mem.total, nf->mem.avail);
+	out_str(&o, ",\"disks\":[");
+	for (i = 0; i < nf->disks->ndisks; i++) {
+		du = &nf->disks->disks[i];
+		out_str(&o, i == 0 ? "{\"diskName\":\"" : ",{\"diskName\":\"");
+		out_plain(&o, du->name);
+		out_str(&o, "\",\"total\":");
+		out_int(&o, bytes(du->total));
+		out_str(&o, ",\"used\":");
+		out_int(&o, bytes(du->used));
+		out_str(&o, ",\"available\":");
+		out_int(&o, bytes(du->avail));
+		out_str(&o, "}");
+	}
+	out_str(&o, "]}");
+	if (o.failed)
+		return node_jansson(nf);
+	*o.p = '\0';
+	return strdup(doc);
+}
+
+/* The node's document from jansson, which says why it gives none. */
+static char *
+node_jansson(const struct node_figures *nf)
 {
 	json_t			*doc, *disks, *d;
 	const struct disk_usage	*du;
@@ -88,13 +126,8 @@ met_json_pod(const struct pod_figures *pf)
 		out_real2(&o, pf->total_cpu);
 	out_str(&o, ",\"currentUsage\":");
 	out_real2(&o, pct_clamp(pf->cpu_pct));
-	out_str(&o, "},\"memory\":{\"totalMemory\":");
-	out_int(&o, bytes(pf->mem_total));
-	out_str(&o, ",\"freeMemory\":");
-	out_int(&o, bytes(avail));
-	out_str(&o, ",\"freeMemoryAmount\":");
-	out_real2(&o, free_pct(pf->mem_total, avail));
-	out_str(&o, "}}");
+	out_memory(&o, pf->mem_total, avail);
+	out_str(&o, "}");
 	if (o.failed || o.p == o.end) {
 		log_warnx("metrics: cannot build a JSON document");
 		return NULL;
@@ -163,6 +196,37 @@ dump(json_t *doc)
 		return NULL;
 	}
 	return s;
+}
+
+/* The memory object, after the cpu object it closes. */
+static void
+out_memory(struct out *o, uint64_t total, uint64_t avail)
+{
+	out_str(o, "},\"memory\":{\"totalMemory\":");
+	out_int(o, bytes(total));
+	out_str(o, ",\"freeMemory\":");
+	out_int(o, bytes(avail));
+	out_str(o, ",\"freeMemoryAmount\":");
+	out_real2(o, free_pct(total, avail));
+	out_str(o, "}");
+}
+
+/*
+ * A string jansson writes as it is: printable ASCII but for the two it
+ * escapes, '"' and '\\'.  Anything else fails the document, which jansson
+ * then writes (or refuses, for what is not UTF-8).
+ */
+static void
+out_plain(struct out *o, const char *s)
+{
+	const char	*c;
+
+	for (c = s; *c != '\0'; c++)
+		if (*c < 0x20 || *c > 0x7e || *c == '"' || *c == '\\') {
+			o->failed = 1;
+			return;
+		}
+	out_str(o, s);
 }
 
 static void

@@ -1271,6 +1271,145 @@ START_TEST(json_pod_as_jansson)
 }
 END_TEST
 
+/* The node's document as met_json_node() built it with jansson. */
+static char *
+jansson_node(const struct node_figures *nf)
+{
+	json_t			*doc, *disks, *d;
+	const struct disk_usage	*du;
+	double			 pct = nf->cpu_pct, free_pct;
+	size_t			 i;
+	char			*s;
+
+	ck_assert_ptr_nonnull(disks = json_array());
+	for (i = 0; i < nf->disks->ndisks; i++) {
+		du = &nf->disks->disks[i];
+		d = json_pack("{s:s, s:I, s:I, s:I}", "diskName", du->name,
+		    "total", (json_int_t)(du->total > INT64_MAX ? INT64_MAX :
+		    du->total), "used", (json_int_t)(du->used > INT64_MAX ?
+		    INT64_MAX : du->used), "available", (json_int_t)(du->avail >
+		    INT64_MAX ? INT64_MAX : du->avail));
+		if (d == NULL) {
+			json_decref(disks);
+			return NULL;
+		}
+		ck_assert_int_eq(json_array_append_new(disks, d), 0);
+	}
+	if (pct < 0.0)
+		pct = 0.0;
+	if (pct > 100.0)
+		pct = 100.0;
+	free_pct = nf->mem.total == 0 ? 0.0 :
+	    100.0 * (double)nf->mem.avail / (double)nf->mem.total;
+	doc = json_pack("{s:{s:I, s:f}, s:{s:I, s:I, s:f}, s:o}",
+	    "cpu", "totalCpu", (json_int_t)nf->ncpu, "currentUsage",
+	    met_round2(pct), "memory", "totalMemory",
+	    (json_int_t)(nf->mem.total > INT64_MAX ? INT64_MAX : nf->mem.total),
+	    "freeMemory", (json_int_t)(nf->mem.avail > INT64_MAX ? INT64_MAX :
+	    nf->mem.avail), "freeMemoryAmount", met_round2(free_pct),
+	    "disks", disks);
+	if (doc == NULL)
+		return NULL;
+	s = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15) |
+	    JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (s != NULL && strlen(s) >= RIK_METRICS_MAX) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* 1 when there is a document, 0 when neither gives one. */
+static int
+node_same(const struct node_figures *nf)
+{
+	char	*ours, *ref;
+	int	 some;
+
+	ours = met_json_node(nf);
+	ref = jansson_node(nf);
+	if (ref == NULL)
+		ck_assert_msg(ours == NULL, "%u %.17g %zu disks: %s, jansson "
+		    "none", nf->ncpu, nf->cpu_pct, nf->disks->ndisks, ours);
+	else
+		ck_assert_msg(ours != NULL && strcmp(ours, ref) == 0,
+		    "%u %.17g: %s, jansson %s", nf->ncpu, nf->cpu_pct,
+		    ours != NULL ? ours : "none", ref);
+	some = ref != NULL;
+	free(ours);
+	free(ref);
+	return some;
+}
+
+/*
+ * The node document written by hand is jansson's too: random figures,
+ * no disk to three, disk names jansson escapes or refuses, and documents
+ * around the largest a message takes.
+ */
+START_TEST(json_node_as_jansson)
+{
+	static const char *const names[] = {
+		"/dev/vda", "/dev/mapper/vg0-root", "/dev/disk/by-id/a b",
+		"", "/dev/\"q\"", "/dev/back\\slash", "/dev/tab\there",
+		"/dev/\x01", "/dev/\x7f", "/dev/caf\xc3\xa9", "/dev/bad\xff",
+		"/dev/sl/ash", "~!@#$%^&*()_+{}|:<>?`-=[];',."
+	};
+	static const double	 pcts[] = {
+		0.0, -0.0, 100.0, 150.0, -1.0, 12.345, 12.355, 0.005, 99.995,
+		NAN
+	};
+	struct disk_sample	*ds;
+	struct node_figures	 nf;
+	unsigned short		 seed[3] = { 2026, 12, 3 };
+	size_t			 i, j, len, some = 0;
+
+	ck_assert_ptr_nonnull(ds = calloc(1, sizeof(*ds)));
+	nf.disks = ds;
+	for (i = 0; i < 20000; i++) {
+		nf.ncpu = (unsigned int)(erand48(seed) * 256) + 1;
+		nf.cpu_pct = i < NELEM(pcts) ? pcts[i] : erand48(seed) * 100.0;
+		nf.mem.total = (uint64_t)(erand48(seed) * 1e12);
+		nf.mem.avail = (uint64_t)(erand48(seed) * (double)nf.mem.total);
+		if (i % 7 == 0)
+			nf.mem.total = nf.mem.avail = i % 2 ? UINT64_MAX : 0;
+		ds->ndisks = i % 4;
+		for (j = 0; j < ds->ndisks; j++) {
+			(void)strlcpy(ds->disks[j].name,
+			    names[(i + j) % NELEM(names)],
+			    sizeof(ds->disks[j].name));
+			ds->disks[j].total = (uint64_t)(erand48(seed) * 1e13);
+			ds->disks[j].used = i % 5 == 0 ? UINT64_MAX :
+			    (uint64_t)(erand48(seed) * 1e13);
+			ds->disks[j].avail = (uint64_t)(erand48(seed) * 1e13);
+		}
+		(void)node_same(&nf);
+	}
+	/* 63 disks: the last one's name takes the document across
+	 * RIK_METRICS_MAX. */
+	nf.ncpu = 64;
+	nf.cpu_pct = 50.0;
+	nf.mem.total = 1000;
+	nf.mem.avail = 500;
+	ds->ndisks = 63;
+	for (j = 0; j < ds->ndisks; j++) {
+		memset(ds->disks[j].name, 'd', 173);
+		ds->disks[j].name[173] = '\0';
+		ds->disks[j].total = ds->disks[j].used = ds->disks[j].avail =
+		    UINT64_C(1) << 40;
+	}
+	for (len = 0; len < sizeof(ds->disks[0].name); len++) {
+		memset(ds->disks[62].name, 'e', len);
+		ds->disks[62].name[len] = '\0';
+		some += node_same(&nf);
+	}
+	/* Both sides of the bound were tried. */
+	ck_assert_uint_gt(some, 0);
+	ck_assert_uint_lt(some, len);
+	free(ds);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1307,6 +1446,7 @@ main(void)
 	tc = tcase_create("json");
 	tcase_add_test(tc, json_numbers);
 	tcase_add_test(tc, json_pod_as_jansson);
+	tcase_add_test(tc, json_node_as_jansson);
 	suite_add_tcase(s, tc);
 
 	/* The tests run in children that end with _exit(): their copies
