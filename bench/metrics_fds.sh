@@ -1,7 +1,8 @@
 #!/bin/sh
 #
 # bench/metrics_fds.sh [count]: riklet -P metrics before and after its
-# cgroup counter files were kept open between samples, in one run.
+# cgroup counter files were kept open between samples, in one run; or
+# before and after any change, with BASE=<revision>.
 #
 # Builds the revision before that change (BASE; by default the parent of
 # the commit that brought met_kept_read) in a git worktree under a
@@ -35,8 +36,12 @@ if [ -z "${BASE:-}" ]; then
 	[ -n "$intro" ] || { echo "metrics_fds: no commit brings" \
 	    "met_kept_read: set BASE" >&2; exit 1; }
 	BASE=$intro^
+	how_before="counter files opened at each sample"
+	how_after="counter files kept open"
 fi
 BASE=$(git -C "$TOP" rev-parse --verify "$BASE^{commit}")
+how_before=${how_before:-$(git -C "$TOP" log -1 --format=%h "$BASE")}
+how_after=${how_after:-this tree}
 
 api() {
 	# api METHOD PATH [JSON body]
@@ -68,11 +73,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# What a tree's harness runs: riklet, and riklet-metrics where the tree
+# has role executables.
+targets() {
+	echo build/riklet build/bench/metrics_bench
+	[ ! -d "$1/riklet-metrics" ] || echo build/riklet-metrics
+}
+
 echo "building this tree and $(git -C "$TOP" log -1 --format='%h (%s)' \
     "$BASE")..."
-make -C "$TOP" -s -j2 build/riklet build/bench/metrics_bench
+make -C "$TOP" -s -j2 $(targets "$TOP")
 git -C "$TOP" worktree add -q --detach "$work/base" "$BASE"
-make -C "$work/base" -s -j2 build/riklet build/bench/metrics_bench \
+make -C "$work/base" -s -j2 $(targets "$work/base") \
     >"$work/base.log" 2>&1 ||
     { cat "$work/base.log" >&2; exit 1; }
 
@@ -117,15 +129,15 @@ while [ $r -le "$ROUNDS" ]; do
 	for b in before after; do
 		case $b in
 		before)	bin=$work/base
-			how="opened at each sample" ;;
+			how=$how_before ;;
 		after)	bin=$TOP
-			how="kept open" ;;
+			how=$how_after ;;
 		esac
 		ms=$(sample "$bin")
 		[ -n "$ms" ] || { echo "metrics_fds: no figure from $bin" >&2
 		    exit 1; }
 		echo "$b $ms" >>"$work/figures"
-		echo "  round $r, $b (counter files $how): $ms ms"
+		echo "  round $r, $b ($how): $ms ms"
 	done
 	r=$((r + 1))
 done

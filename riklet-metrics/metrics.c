@@ -33,6 +33,7 @@ static void	fresh_schedule(size_t);
 static void	timer_arm(uint64_t, uint64_t);
 static void	report_pod(const struct mpod *, const char *);
 static void	reports_send(void);
+static void	parent_flush(void);
 static uint64_t	now_ns(void);
 
 static struct riklet_conf	 conf;
@@ -160,13 +161,14 @@ metrics_tick(int fd, short event, void *arg)
 		return;
 	}
 	if ((json = node_sample(&met)) != NULL) {
-		if (imsgev_compose(&iev_parent, IMSG_MET_NODE, 0, -1, json,
-		    strlen(json) + 1) == -1)
+		if (imsg_compose(&iev_parent.ibuf, IMSG_MET_NODE, 0, 0, -1,
+		    json, strlen(json) + 1) == -1)
 			log_warn("node report");
 		free(json);
 	}
 	fresh_schedule(mpods_sample(&met, now_ns(), 1, report_pod));
 	reports_send();
+	parent_flush();
 }
 
 /* Pods waiting for their initial sample, reported between ticks. */
@@ -178,6 +180,7 @@ metrics_fresh(int fd, short event, void *arg)
 	(void)arg;
 	fresh_schedule(mpods_sample(&met, now_ns(), 0, report_pod));
 	reports_send();
+	parent_flush();
 }
 
 static void
@@ -215,10 +218,24 @@ reports_send(void)
 {
 	if (batch.len == 0)
 		return;
-	if (imsgev_compose(&iev_parent, IMSG_MET_POD_SAMPLES, 0, -1,
+	if (imsg_compose(&iev_parent.ibuf, IMSG_MET_POD_SAMPLES, 0, 0, -1,
 	    batch.buf, batch.len) == -1)
 		log_warn("pod reports");
 	samples_reset(&batch);
+}
+
+/*
+ * The reports queued by a tick go out at its end, in one write, rather
+ * than at the next turn of the loop: no write event to add and take away
+ * around every tick.  What the socket does not take, or an error, is
+ * left to the write event as before (imsgev_update).
+ */
+static void
+parent_flush(void)
+{
+	if (imsgbuf_queued(&iev_parent.ibuf) > 0)
+		(void)imsgbuf_write(&iev_parent.ibuf);
+	imsgev_update(&iev_parent);
 }
 
 static void

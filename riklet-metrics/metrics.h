@@ -22,6 +22,7 @@
 #define MET_INITIAL_MIN_MS	100	/* shortest window worth a report */
 #define MET_LIMITS_EVERY	10	/* ticks between reads of the limits */
 #define MET_KEPT_MAX		1024	/* counter files kept open, at most */
+#define MET_CTR_FILES		5	/* a container's usage and limit files */
 #define MET_FDS_SPARE		64	/* descriptors left for the rest */
 
 /* The cpu line of /proc/stat, in clock ticks, and the online CPUs. */
@@ -114,9 +115,11 @@ enum cg_version {
 };
 
 /*
- * The directories of one container's cgroups, per role, and its two
- * usage files kept open (-1: not open).  All zero when nothing was found:
- * the descriptors count only where acct and mem are set.
+ * The directories of one container's cgroups, per role, and its files
+ * kept open (-1: not open): the two usage files, and the limit files
+ * while every container's five files fit the bound (cg_read_limits).
+ * All zero when nothing was found: the descriptors count only where acct
+ * and mem are set.
  */
 struct cg_dirs {
 	char		*acct;		/* CPU time used */
@@ -125,6 +128,9 @@ struct cg_dirs {
 	enum cg_version	 acct_v, cpu_v, mem_v;
 	int		 acct_fd;
 	int		 mem_fd;
+	int		 quota_fd;	/* cpu.cfs_quota_us, cpu.max */
+	int		 period_fd;	/* cpu.cfs_period_us */
+	int		 memlim_fd;	/* memory.limit_in_bytes, memory.max */
 };
 
 struct cg_usage {
@@ -197,6 +203,7 @@ int	 met_parse_u64(const char *, uint64_t *, const char **);
 int	 met_read_u64(int *, const char *, const char *, uint64_t *);
 size_t	 met_kept_limit(size_t);
 size_t	 met_kept(void);
+size_t	 met_kept_max(void);
 int	 met_kept_read(int *, const char *, const char *, char *, size_t);
 void	 met_kept_close(int *);
 
@@ -222,7 +229,7 @@ int	 cg_discover(const char *, const struct cg_mounts *, pid_t,
 	    const char *, const char *, struct cg_dirs *);
 void	 cg_dirs_free(struct cg_dirs *);
 int	 cg_read_usage(struct cg_dirs *, struct cg_usage *);
-void	 cg_read_limits(const struct cg_dirs *, struct cg_limits *);
+void	 cg_read_limits(struct cg_dirs *, struct cg_limits *);
 
 /* metrics_pod.c */
 void	 metrics_init(struct metrics *, const char *);

@@ -32,7 +32,10 @@ static int	 parse_proc_cgroup(char *, struct cg_paths *);
 static int	 path_ok(const char *);
 static char	*role_dir(const struct cg_hier *, const char *, const char *,
 		    const char *);
-static int	 read_pair(const char *, const char *, char *, size_t);
+static int	 read_limit(const char *, int *, const char *, char *, size_t);
+
+/* Containers whose cgroups were found: each may keep MET_CTR_FILES open. */
+static size_t	 nfound;
 
 int
 cg_mounts_read(const char *root, struct cg_mounts *cm)
@@ -141,8 +144,11 @@ cg_discover(const char *root, const struct cg_mounts *cm, pid_t pid,
 		errno = ENOENT;
 		return -1;
 	}
-	/* Opened at the first reading, by cg_read_usage(). */
+	/* Opened at the first reading, by cg_read_usage() and
+	 * cg_read_limits(). */
 	d->acct_fd = d->mem_fd = -1;
+	d->quota_fd = d->period_fd = d->memlim_fd = -1;
+	nfound++;
 	return 0;
 }
 
@@ -152,6 +158,10 @@ cg_dirs_free(struct cg_dirs *d)
 	if (d->acct != NULL && d->mem != NULL) {
 		met_kept_close(&d->acct_fd);
 		met_kept_close(&d->mem_fd);
+		met_kept_close(&d->quota_fd);
+		met_kept_close(&d->period_fd);
+		met_kept_close(&d->memlim_fd);
+		nfound--;
 	}
 	free(d->acct);
 	free(d->cpu);
@@ -277,9 +287,15 @@ cg_read_usage(struct cg_dirs *d, struct cg_usage *u)
 	return -1;
 }
 
-/* What the kernel enforces.  An unreadable limit stays unknown. */
+/*
+ * What the kernel enforces.  An unreadable limit stays unknown.  The
+ * limit files stay open from one reading to the next while every
+ * container found can keep its MET_CTR_FILES files within the bound, so
+ * that they never take the place of a usage file, read at every sample;
+ * past that they are closed at their next reading, and opened at each.
+ */
 void
-cg_read_limits(const struct cg_dirs *d, struct cg_limits *l)
+cg_read_limits(struct cg_dirs *d, struct cg_limits *l)
 {
 	char		 quota[64], period[64];
 	uint64_t	 q, per, mem;
@@ -287,8 +303,9 @@ cg_read_limits(const struct cg_dirs *d, struct cg_limits *l)
 
 	memset(l, 0, sizeof(*l));
 	if (d->cpu_v == CG_V1 &&
-	    read_pair(d->cpu, "/cpu.cfs_quota_us", quota, sizeof(quota)) == 0 &&
-	    read_pair(d->cpu, "/cpu.cfs_period_us", period,
+	    read_limit(d->cpu, &d->quota_fd, "/cpu.cfs_quota_us", quota,
+	    sizeof(quota)) == 0 &&
+	    read_limit(d->cpu, &d->period_fd, "/cpu.cfs_period_us", period,
 	    sizeof(period)) == 0 &&
 	    met_parse_u64(period, &per, NULL) == 0 && per > 0) {
 		if (strcmp(quota, "-1\n") == 0)
@@ -298,7 +315,8 @@ cg_read_limits(const struct cg_dirs *d, struct cg_limits *l)
 			l->cpu_known = 1;
 		}
 	} else if (d->cpu_v == CG_V2 &&
-	    read_pair(d->cpu, "/cpu.max", quota, sizeof(quota)) == 0) {
+	    read_limit(d->cpu, &d->quota_fd, "/cpu.max", quota,
+	    sizeof(quota)) == 0) {
 		if (strncmp(quota, "max ", 4) == 0)
 			l->cpu_known = 1;
 		else if (met_parse_u64(quota, &q, &p) == 0 && *p == ' ' &&
@@ -308,8 +326,9 @@ cg_read_limits(const struct cg_dirs *d, struct cg_limits *l)
 		}
 	}
 
-	if (read_pair(d->mem, d->mem_v == CG_V1 ? "/memory.limit_in_bytes" :
-	    "/memory.max", quota, sizeof(quota)) == -1)
+	if (read_limit(d->mem, &d->memlim_fd, d->mem_v == CG_V1 ?
+	    "/memory.limit_in_bytes" : "/memory.max", quota,
+	    sizeof(quota)) == -1)
 		return;
 	if (strcmp(quota, "max\n") == 0)
 		l->mem_known = 1;
@@ -320,9 +339,14 @@ cg_read_limits(const struct cg_dirs *d, struct cg_limits *l)
 }
 
 static int
-read_pair(const char *dir, const char *file, char *buf, size_t size)
+read_limit(const char *dir, int *fd, const char *file, char *buf,
+    size_t size)
 {
 	if (dir == NULL)
 		return -1;
-	return met_read_path(dir, file, buf, size);
+	if (nfound > met_kept_max() / MET_CTR_FILES) {
+		met_kept_close(fd);
+		return met_read_path(dir, file, buf, size);
+	}
+	return met_kept_read(fd, dir, file, buf, size);
 }

@@ -156,6 +156,13 @@ met_kept(void)
 	return kept_n;
 }
 
+/* How many may be. */
+size_t
+met_kept_max(void)
+{
+	return kept_max;
+}
+
 /*
  * dir/file read through *fd (-1: not open), which it opens and keeps
  * open for the next read while fewer than the bound are, or else opens

@@ -126,6 +126,9 @@ mpod_add(struct metrics *m, const struct met_pod *mp, uint64_t now)
 		RB_REMOVE(mpod_tree, &m->pods, old);
 		mpod_free(old);
 	} else {
+		/* Pods added together do not read their limits on the same
+		 * tick. */
+		pod->ticks = (unsigned int)(m->npods % MET_LIMITS_EVERY);
 		m->npods++;
 		/* A new hierarchy may have been mounted since. */
 		if (cg_mounts_read(m->root, &m->mounts) == -1)

@@ -34,6 +34,7 @@
 #define SEC	UINT64_C(1000000000)
 #define T0	(1000 * SEC)
 #define GIB	(UINT64_C(1) << 30)
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static char	 tmpbase[64];	/* this run's, removed by main() */
 static char	 tmproot[PATH_MAX];
@@ -440,9 +441,11 @@ START_TEST(pod_v1_two_containers)
 	pod_ctr(&mp, ID_B, 0, "/docker/" ID_B);
 	mp.cpu_limit = 1.5;
 	mp.memory_limit = 1 << 30;
-	rm("/sys/fs/cgroup/cpu/docker/" ID_B "/cpu.cfs_quota_us");
-	rm("/sys/fs/cgroup/memory/docker/" ID_B "/memory.limit_in_bytes");
-	rm("/sys/fs/cgroup/memory/docker/" ID_A "/memory.limit_in_bytes");
+	cg_remove("/sys/fs/cgroup/cpu/docker/" ID_B "/cpu.cfs_quota_us", NULL);
+	cg_remove("/sys/fs/cgroup/memory/docker/" ID_B "/memory.limit_in_bytes",
+	    NULL);
+	cg_remove("/sys/fs/cgroup/memory/docker/" ID_A "/memory.limit_in_bytes",
+	    NULL);
 	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0 + 3 * SEC));
 	pod->ticks = 0;		/* the limits are read again now */
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "802439755\n");
@@ -548,19 +551,19 @@ START_TEST(pod_container_vanishes)
 	pod_ctr(&mp, ID_A, 4242, "");
 	pod_ctr(&mp, ID_B, 4243, "");
 	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
-	ck_assert_uint_eq(met_kept(), 4);
+	ck_assert_uint_eq(met_kept(), 2 * MET_CTR_FILES);
 	/* B's cgroup goes between two samples: no report, no zero, and
 	 * its files are closed. */
 	cg_remove("/sys/fs/cgroup/cpuacct/docker/" ID_B, "/gone");
 	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + SEC));
 	ck_assert_int_eq(pod->ctrs[1].resolved, 0);
-	ck_assert_uint_eq(met_kept(), 2);
+	ck_assert_uint_eq(met_kept(), MET_CTR_FILES);
 	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 2 * SEC));
 	/* It comes back: a fresh baseline first, then a report. */
 	mv("/gone", "/sys/fs/cgroup/cpuacct/docker/" ID_B);
 	ck_assert_ptr_null(mpod_sample(&m, pod, T0 + 3 * SEC));
 	ck_assert_int_eq(pod->fresh, 1);
-	ck_assert_uint_eq(met_kept(), 4);
+	ck_assert_uint_eq(met_kept(), 2 * MET_CTR_FILES);
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "652439755\n");
 	putf(V1_B, "cpuacct", "/cpuacct.usage", "1100000000\n");
 	ck_assert_double_eq_tol(usage_at(pod, T0 + 4 * SEC), 10.0, 1e-9);
@@ -606,8 +609,8 @@ open_fds(void)
 
 /*
  * The two usage files of a container are opened at its first reading
- * and read again through the same descriptors, cgroup v1 and v2; the
- * limits, read once in a while, are not kept.
+ * and read again through the same descriptors, cgroup v1 and v2, and so
+ * are its limit files (three in v1, two in v2), read once in a while.
  */
 START_TEST(pod_files_kept)
 {
@@ -621,8 +624,8 @@ START_TEST(pod_files_kept)
 	pod_msg(&mp, "keep-1");
 	pod_ctr(&mp, ID_A, 4242, "");
 	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0));
-	ck_assert_uint_eq(met_kept(), 2);
-	ck_assert_int_eq(open_fds(), fds + 2);
+	ck_assert_uint_eq(met_kept(), 5);
+	ck_assert_int_eq(open_fds(), fds + 5);
 	acct = pod->ctrs[0].dirs.acct_fd;
 	mem = pod->ctrs[0].dirs.mem_fd;
 	ck_assert_uint_eq(fd_ino(acct), path_ino(V1_A, "cpuacct",
@@ -638,11 +641,11 @@ START_TEST(pod_files_kept)
 	ck_assert_double_eq_tol(usage_at(pod, T0 + 2 * SEC), 20.0, 1e-9);
 	ck_assert_int_eq(pod->ctrs[0].dirs.acct_fd, acct);
 	ck_assert_int_eq(pod->ctrs[0].dirs.mem_fd, mem);
-	ck_assert_int_eq(open_fds(), fds + 2);
+	ck_assert_int_eq(open_fds(), fds + 5);
 	/* The same pod again, unchanged: the files go with it. */
 	ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0 + 2 * SEC));
 	ck_assert_int_eq(pod->ctrs[0].dirs.acct_fd, acct);
-	ck_assert_int_eq(open_fds(), fds + 2);
+	ck_assert_int_eq(open_fds(), fds + 5);
 	ck_assert_int_eq(mpod_del(&m, "keep-1"), 0);
 	ck_assert_uint_eq(met_kept(), 0);
 	ck_assert_int_eq(open_fds(), fds);
@@ -660,7 +663,7 @@ START_TEST(pod_files_kept)
 	    path_ino(V2_A "%s", "", "/memory.current"));
 	put(V2_A "/cpu.stat", "usage_usec 1400000\n");
 	ck_assert_double_eq_tol(usage_at(pod, T0 + SEC), 80.0, 1e-9);
-	ck_assert_int_eq(open_fds(), fds + 2);
+	ck_assert_int_eq(open_fds(), fds + 4);
 	metrics_clear(&m);
 	ck_assert_uint_eq(met_kept(), 0);
 	ck_assert_int_eq(open_fds(), fds);
@@ -703,7 +706,7 @@ START_TEST(pod_cgroup_replaced)
 	    path_ino(V1_A, "cpuacct", "/cpuacct.usage"));
 	putf(V1_A, "cpuacct", "/cpuacct.usage", "250001000\n");
 	ck_assert_double_eq_tol(usage_at(pod, T0 + 4 * SEC), 50.0, 1e-9);
-	ck_assert_uint_eq(met_kept(), 2);
+	ck_assert_uint_eq(met_kept(), MET_CTR_FILES);
 }
 END_TEST
 
@@ -743,7 +746,7 @@ START_TEST(pod_container_changed)
 		ck_assert_ptr_nonnull(pod = mpod_add(&m, &mp, T0 + SEC));
 		ck_assert_uint_eq(fd_ino(pod->ctrs[0].dirs.acct_fd),
 		    path_ino(V1_A, "cpuacct", "/cpuacct.usage"));
-		ck_assert_uint_eq(met_kept(), 2);
+		ck_assert_uint_eq(met_kept(), MET_CTR_FILES);
 		ck_assert_int_eq(mpod_del(&m, "changed-1"), 0);
 		ck_assert_uint_eq(met_kept(), 0);
 	}
@@ -758,7 +761,7 @@ START_TEST(pod_container_changed)
 	    path_ino(V1_B, "cpuacct", "/cpuacct.usage"));
 	ck_assert_uint_eq(fd_ino(pod->ctrs[0].dirs.mem_fd),
 	    path_ino(V1_B, "memory", "/memory.usage_in_bytes"));
-	ck_assert_uint_eq(met_kept(), 2);
+	ck_assert_uint_eq(met_kept(), MET_CTR_FILES);
 }
 END_TEST
 
@@ -821,6 +824,62 @@ START_TEST(pod_kept_bound)
 	if (rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur >= MET_KEPT_MAX + MET_FDS_SPARE)
 		ck_assert_uint_eq(n, MET_KEPT_MAX);
+}
+END_TEST
+
+/*
+ * The limit files stay open only while every container's five files fit
+ * the bound: with a third container they are closed at their next
+ * reading, and the usage files keep their places.
+ */
+START_TEST(pod_limits_kept_bound)
+{
+	struct met_pod	 mp;
+	struct mpod	*a, *b, *c;
+	int		 fds;
+
+	ck_assert_uint_eq(met_kept_limit(2 * MET_CTR_FILES + 1),
+	    2 * MET_CTR_FILES + 1);
+	fds = open_fds();
+	metrics_init(&m, tree("v1"));
+	node_figures_set();
+	pod_msg(&mp, "limits-a");
+	pod_ctr(&mp, ID_A, 4242, "");
+	ck_assert_ptr_nonnull(a = mpod_add(&m, &mp, T0));
+	pod_msg(&mp, "limits-b");
+	pod_ctr(&mp, ID_B, 4243, "");
+	ck_assert_ptr_nonnull(b = mpod_add(&m, &mp, T0));
+	ck_assert_uint_eq(met_kept(), 2 * MET_CTR_FILES);
+	ck_assert_int_ne(a->ctrs[0].dirs.memlim_fd, -1);
+	ck_assert_int_ne(b->ctrs[0].dirs.quota_fd, -1);
+
+	/* A third container, from B's cgroup: the limits are read at
+	 * each refresh without a file kept, and read right. */
+	pod_msg(&mp, "limits-c");
+	pod_ctr(&mp, ID_B, 0, "/docker/" ID_B);
+	ck_assert_ptr_nonnull(c = mpod_add(&m, &mp, T0));
+	ck_assert_int_eq(c->ctrs[0].dirs.quota_fd, -1);
+	ck_assert_int_eq(c->ctrs[0].dirs.memlim_fd, -1);
+	ck_assert_int_ne(c->ctrs[0].dirs.acct_fd, -1);
+	a->ticks = b->ticks = 0;
+	putf(V1_A, "memory", "/memory.limit_in_bytes", "1073741824\n");
+	ck_assert_double_eq_tol(usage_at(a, T0 + SEC), 0.0, 1e-9);
+	ck_assert_double_eq_tol(usage_at(b, T0 + SEC), 0.0, 1e-9);
+	ck_assert_int_eq(a->ctrs[0].dirs.quota_fd, -1);
+	ck_assert_int_eq(a->ctrs[0].dirs.period_fd, -1);
+	ck_assert_int_eq(a->ctrs[0].dirs.memlim_fd, -1);
+	ck_assert_int_eq(b->ctrs[0].dirs.memlim_fd, -1);
+	ck_assert_uint_eq(a->ctrs[0].limits.mem, 1073741824);
+	/* C's memory file, not kept while the bound was reached, takes a
+	 * place freed: each container's two usage files are kept. */
+	ck_assert_int_eq(c->ctrs[0].dirs.mem_fd, -1);
+	ck_assert_double_eq_tol(usage_at(c, T0 + SEC), 0.0, 1e-9);
+	ck_assert_int_ne(c->ctrs[0].dirs.mem_fd, -1);
+	ck_assert_uint_eq(met_kept(), 6);
+	ck_assert_int_eq(open_fds(), fds + 6);
+	metrics_clear(&m);
+	ck_assert_uint_eq(met_kept(), 0);
+	ck_assert_int_eq(open_fds(), fds);
 }
 END_TEST
 
@@ -1102,6 +1161,258 @@ START_TEST(json_numbers)
 }
 END_TEST
 
+/*
+ * A pod's document as met_json_pod() built it with jansson before it
+ * was written by hand: the reference its bytes must match.
+ */
+static char *
+jansson_pod(const struct pod_figures *pf)
+{
+	json_t		*total, *doc;
+	uint64_t	 avail;
+	double		 pct = pf->cpu_pct, free_pct;
+	char		*s;
+
+	avail = pf->mem_used < pf->mem_total ? pf->mem_total - pf->mem_used :
+	    0;
+	free_pct = pf->mem_total == 0 ? 0.0 :
+	    100.0 * (double)avail / (double)pf->mem_total;
+	if (pct < 0.0)
+		pct = 0.0;
+	if (pct > 100.0)
+		pct = 100.0;
+	if (pf->total_cpu == floor(pf->total_cpu) && pf->total_cpu < 1e9)
+		total = json_integer((json_int_t)pf->total_cpu);
+	else
+		total = json_real(met_round2(pf->total_cpu));
+	doc = json_pack("{s:{s:o, s:f}, s:{s:I, s:I, s:f}}",
+	    "cpu", "totalCpu", total, "currentUsage", met_round2(pct),
+	    "memory", "totalMemory", (json_int_t)(pf->mem_total > INT64_MAX ?
+	    INT64_MAX : pf->mem_total), "freeMemory", (json_int_t)(avail >
+	    INT64_MAX ? INT64_MAX : avail), "freeMemoryAmount",
+	    met_round2(free_pct));
+	if (doc == NULL)
+		return NULL;
+	s = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15) |
+	    JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	return s;
+}
+
+static void
+pod_same(double total_cpu, double pct, uint64_t mem_total, uint64_t used)
+{
+	struct pod_figures	 pf = { total_cpu, pct, mem_total, used };
+	char			*ours, *ref;
+
+	ours = met_json_pod(&pf);
+	ref = jansson_pod(&pf);
+	if (ref == NULL)
+		ck_assert_msg(ours == NULL, "%.17g %.17g %ju %ju: %s, jansson "
+		    "none", total_cpu, pct, (uintmax_t)mem_total,
+		    (uintmax_t)used, ours);
+	else
+		ck_assert_msg(ours != NULL && strcmp(ours, ref) == 0,
+		    "%.17g %.17g %ju %ju: %s, jansson %s", total_cpu, pct,
+		    (uintmax_t)mem_total, (uintmax_t)used,
+		    ours != NULL ? ours : "none", ref);
+	free(ours);
+	free(ref);
+}
+
+/*
+ * The pod document written by hand is jansson's, byte for byte: every
+ * hundredth and every x.xx5 from 0 to 100, random figures, whole and
+ * fractional CPU limits, memory from none to more than an int64, and
+ * what jansson refuses (a figure that is not a number).
+ */
+START_TEST(json_pod_as_jansson)
+{
+	static const double	 totals[] = {
+		0.5, 1.0, 2.0, 64.0, 0.01, 0.004, 0.005, 0.015, 0.125, 1.005,
+		1.995, 1.999, 2.675, 3.3333333, 7.125, 999999.995, 123456.785,
+		1e6, 999999999.0, 999999999.5, 1e9, 1e9 + 0.25, 4e12 + 0.5,
+		1e13, 9999999999999.99, 12345678901234.56, 1e15 + 0.5, 1e17,
+		1e300, -0.0, 0.0, -1.5
+	};
+	static const uint64_t	 mems[][2] = {
+		{ 0, 0 }, { 1, 0 }, { 3000, 1000 }, { 3000, 4000 },
+		{ 3000, 2999 }, { 3, 1 }, { 3, 2 }, { 7, 1 }, { 1000, 5 },
+		{ 1000, 995 }, { 8 * GIB, 123456789 },
+		{ UINT64_C(1) << 62, 1 }, { INT64_MAX, 0 },
+		{ (uint64_t)INT64_MAX + 1, 3 }, { UINT64_MAX, 0 },
+		{ UINT64_MAX, UINT64_MAX / 3 }
+	};
+	static const double	 odd[] = {
+		-0.0, -1e-9, -5.0, 100.0, 100.004, 100.005, 150.0, 1e300,
+		0.004999999, 0.005, 0.0049, 0.015, 0.025, 0.125, 1.005, 2.675,
+		33.335, 99.995, 99.9949, 4.35, 8.345, NAN, INFINITY, -INFINITY
+	};
+	size_t			 i, j;
+	unsigned short		 seed[3] = { 16, 450, 2026 };
+
+	for (i = 0; i <= 100000; i++)
+		pod_same(2.0, (double)i / 1000.0, 3000, 1000);
+	for (i = 0; i < 5000; i++)
+		pod_same(totals[i % NELEM(totals)], erand48(seed) * 100.0,
+		    mems[i % NELEM(mems)][0], mems[i % NELEM(mems)][1]);
+	for (i = 0; i < 5000; i++)
+		pod_same(erand48(seed) * 64.0, erand48(seed) * 100.0,
+		    (uint64_t)(erand48(seed) * 1e12),
+		    (uint64_t)(erand48(seed) * 1e12));
+	/* A total CPU is never infinite (mpod_limits): -inf would be cast
+	 * to an integer, in jansson's builder as in this one. */
+	for (i = 0; i < NELEM(totals); i++)
+		for (j = 0; j < NELEM(odd); j++) {
+			pod_same(totals[i], odd[j], 3000, 1000);
+			if (!isinf(odd[j]))
+				pod_same(odd[j], totals[i], 3000, 1000);
+		}
+	for (i = 0; i < NELEM(mems); i++)
+		for (j = 0; j < NELEM(odd); j++)
+			pod_same(1.5, odd[j], mems[i][0], mems[i][1]);
+}
+END_TEST
+
+/* The node's document as met_json_node() built it with jansson. */
+static char *
+jansson_node(const struct node_figures *nf)
+{
+	json_t			*doc, *disks, *d;
+	const struct disk_usage	*du;
+	double			 pct = nf->cpu_pct, free_pct;
+	size_t			 i;
+	char			*s;
+
+	ck_assert_ptr_nonnull(disks = json_array());
+	for (i = 0; i < nf->disks->ndisks; i++) {
+		du = &nf->disks->disks[i];
+		d = json_pack("{s:s, s:I, s:I, s:I}", "diskName", du->name,
+		    "total", (json_int_t)(du->total > INT64_MAX ? INT64_MAX :
+		    du->total), "used", (json_int_t)(du->used > INT64_MAX ?
+		    INT64_MAX : du->used), "available", (json_int_t)(du->avail >
+		    INT64_MAX ? INT64_MAX : du->avail));
+		if (d == NULL) {
+			json_decref(disks);
+			return NULL;
+		}
+		ck_assert_int_eq(json_array_append_new(disks, d), 0);
+	}
+	if (pct < 0.0)
+		pct = 0.0;
+	if (pct > 100.0)
+		pct = 100.0;
+	free_pct = nf->mem.total == 0 ? 0.0 :
+	    100.0 * (double)nf->mem.avail / (double)nf->mem.total;
+	doc = json_pack("{s:{s:I, s:f}, s:{s:I, s:I, s:f}, s:o}",
+	    "cpu", "totalCpu", (json_int_t)nf->ncpu, "currentUsage",
+	    met_round2(pct), "memory", "totalMemory",
+	    (json_int_t)(nf->mem.total > INT64_MAX ? INT64_MAX : nf->mem.total),
+	    "freeMemory", (json_int_t)(nf->mem.avail > INT64_MAX ? INT64_MAX :
+	    nf->mem.avail), "freeMemoryAmount", met_round2(free_pct),
+	    "disks", disks);
+	if (doc == NULL)
+		return NULL;
+	s = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15) |
+	    JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (s != NULL && strlen(s) >= RIK_METRICS_MAX) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* 1 when there is a document, 0 when neither gives one. */
+static int
+node_same(const struct node_figures *nf)
+{
+	char	*ours, *ref;
+	int	 some;
+
+	ours = met_json_node(nf);
+	ref = jansson_node(nf);
+	if (ref == NULL)
+		ck_assert_msg(ours == NULL, "%u %.17g %zu disks: %s, jansson "
+		    "none", nf->ncpu, nf->cpu_pct, nf->disks->ndisks, ours);
+	else
+		ck_assert_msg(ours != NULL && strcmp(ours, ref) == 0,
+		    "%u %.17g: %s, jansson %s", nf->ncpu, nf->cpu_pct,
+		    ours != NULL ? ours : "none", ref);
+	some = ref != NULL;
+	free(ours);
+	free(ref);
+	return some;
+}
+
+/*
+ * The node document written by hand is jansson's too: random figures,
+ * no disk to three, disk names jansson escapes or refuses, and documents
+ * around the largest a message takes.
+ */
+START_TEST(json_node_as_jansson)
+{
+	static const char *const names[] = {
+		"/dev/vda", "/dev/mapper/vg0-root", "/dev/disk/by-id/a b",
+		"", "/dev/\"q\"", "/dev/back\\slash", "/dev/tab\there",
+		"/dev/\x01", "/dev/\x7f", "/dev/caf\xc3\xa9", "/dev/bad\xff",
+		"/dev/sl/ash", "~!@#$%^&*()_+{}|:<>?`-=[];',."
+	};
+	static const double	 pcts[] = {
+		0.0, -0.0, 100.0, 150.0, -1.0, 12.345, 12.355, 0.005, 99.995,
+		NAN
+	};
+	struct disk_sample	*ds;
+	struct node_figures	 nf;
+	unsigned short		 seed[3] = { 2026, 12, 3 };
+	size_t			 i, j, len, some = 0;
+
+	ck_assert_ptr_nonnull(ds = calloc(1, sizeof(*ds)));
+	nf.disks = ds;
+	for (i = 0; i < 5000; i++) {
+		nf.ncpu = (unsigned int)(erand48(seed) * 256) + 1;
+		nf.cpu_pct = i < NELEM(pcts) ? pcts[i] : erand48(seed) * 100.0;
+		nf.mem.total = (uint64_t)(erand48(seed) * 1e12);
+		nf.mem.avail = (uint64_t)(erand48(seed) * (double)nf.mem.total);
+		if (i % 7 == 0)
+			nf.mem.total = nf.mem.avail = i % 2 ? UINT64_MAX : 0;
+		ds->ndisks = i % 4;
+		for (j = 0; j < ds->ndisks; j++) {
+			(void)strlcpy(ds->disks[j].name,
+			    names[(i + j) % NELEM(names)],
+			    sizeof(ds->disks[j].name));
+			ds->disks[j].total = (uint64_t)(erand48(seed) * 1e13);
+			ds->disks[j].used = i % 5 == 0 ? UINT64_MAX :
+			    (uint64_t)(erand48(seed) * 1e13);
+			ds->disks[j].avail = (uint64_t)(erand48(seed) * 1e13);
+		}
+		(void)node_same(&nf);
+	}
+	/* 63 disks: the last one's name takes the document across
+	 * RIK_METRICS_MAX. */
+	nf.ncpu = 64;
+	nf.cpu_pct = 50.0;
+	nf.mem.total = 1000;
+	nf.mem.avail = 500;
+	ds->ndisks = 63;
+	for (j = 0; j < ds->ndisks; j++) {
+		memset(ds->disks[j].name, 'd', 173);
+		ds->disks[j].name[173] = '\0';
+		ds->disks[j].total = ds->disks[j].used = ds->disks[j].avail =
+		    UINT64_C(1) << 40;
+	}
+	for (len = 0; len < sizeof(ds->disks[0].name); len++) {
+		memset(ds->disks[62].name, 'e', len);
+		ds->disks[62].name[len] = '\0';
+		some += node_same(&nf);
+	}
+	/* Both sides of the bound were tried. */
+	ck_assert_uint_gt(some, 0);
+	ck_assert_uint_lt(some, len);
+	free(ds);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1126,6 +1437,7 @@ main(void)
 	tcase_add_test(tc, pod_cgroup_replaced);
 	tcase_add_test(tc, pod_container_changed);
 	tcase_add_test(tc, pod_kept_bound);
+	tcase_add_test(tc, pod_limits_kept_bound);
 	tcase_add_test(tc, pod_counter_backwards);
 	tcase_add_test(tc, pod_missing_controller);
 	tcase_add_test(tc, pod_malformed);
@@ -1135,7 +1447,11 @@ main(void)
 	tcase_add_test(tc, pod_initial_sample);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("json");
+	/* Some 10^5 documents from jansson: seconds under the sanitizers. */
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, json_numbers);
+	tcase_add_test(tc, json_pod_as_jansson);
+	tcase_add_test(tc, json_node_as_jansson);
 	suite_add_tcase(s, tc);
 
 	/* The tests run in children that end with _exit(): their copies

@@ -510,7 +510,8 @@ cg_usage_ino(void)
 }
 
 /*
- * The counter files stay open between samples, two per container; a
+ * The counter files stay open between samples, MET_CTR_FILES per
+ * container (two usage files, three limit files in v1); a
  * cgroup removed and made again at the same path (a restarted
  * container) fails on them with ENODEV and is opened anew; a pod that
  * goes closes them.
@@ -529,7 +530,8 @@ START_TEST(pod_cgroup_recreated)
 		ck_assert_ptr_nonnull(doc = pod_report("again-pod", 2000));
 		json_decref(doc);
 	}
-	ck_assert_int_eq(child_cg_files("/cpuacct.usage", &open_ino), 2);
+	ck_assert_int_eq(child_cg_files("/cpuacct.usage", &open_ino),
+	    MET_CTR_FILES);
 	ck_assert_uint_eq(open_ino, old = cg_usage_ino());
 
 	/* Out, removed, made again, back in. */
@@ -551,7 +553,7 @@ START_TEST(pod_cgroup_recreated)
 		ck_assert_ptr_nonnull(doc = pod_report("again-pod", 3000));
 		json_decref(doc);
 		ck_assert_int_eq(child_cg_files("/cpuacct.usage", &open_ino),
-		    2);
+		    MET_CTR_FILES);
 	}
 	ck_assert_uint_eq(open_ino, now);
 
