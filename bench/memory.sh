@@ -114,6 +114,9 @@ run() {
 	rm -rf "$T/peer"
 	peer_up
 	RESOLUTION=1s riklet_conf "$node"
+	# The base's grammar: "docker socket", no image-gc.
+	[ "$name" = base ] && sed -i -e 's/^engine socket/docker socket/' \
+	    -e '/^image-gc/d' "$T/riklet.conf"
 	start_riklet "$T/riklet.conf"
 	wait_for 30 sh -c "$PY '$REGRESS_DIR/integration/peerq.py' registers '$T/peer' | grep -qx '$node'" ||
 	    fail "$name: not registered"
